@@ -1,0 +1,68 @@
+// Command muster is the incident response tool: runbooks, the incident journal,
+// backup verification and tabletop drills. Commands here parse flags, call a
+// package and print; the logic lives in the packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the process exit code: 0 ok, 1 the check
+// found a problem, 2 the command could not do its job.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "muster: "+ee.err.Error())
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "muster: "+err.Error())
+	return 2
+}
+
+// exitError carries an exit code out of a command. A nil err means the command has
+// already printed what the user needs (for example every lint problem).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// problemsFound is returned by a check that printed its findings: exit 1, nothing more
+// to say.
+func problemsFound() error { return &exitError{code: 1} }
+
+// checkFailed is exit 1 with a message: the command ran and the answer is "no".
+func checkFailed(err error) error { return &exitError{code: 1, err: err} }
+
+// usageError is exit 2: bad flags or arguments.
+func usageError(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command shares (DESIGN.md, the command line).
+type globals struct {
+	DataDir  string
+	Actor    string
+	Runbooks string // user runbook directory; default <data dir>/runbooks
+	Policy   string // severity policy file or preset name; default <data dir>/policy.toml if present, else the default preset
+	NoColor  bool
+
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// RunbookDir is the user's runbook directory.
+func (g *globals) RunbookDir() string {
+	if g.Runbooks != "" {
+		return g.Runbooks
+	}
+	return filepath.Join(g.DataDir, "runbooks")
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	root := &cobra.Command{
+		Use:   "muster",
+		Short: "Incident response in the terminal: runbooks, a tamper-evident journal, SLA clocks, backup checks and drills",
+		Long: `muster walks responders through versioned runbooks, logs every action in a
+tamper-evident journal, runs the SLA clock of the incident's severity, checks RDS
+backups against their RPO and retention, and replays tabletop drills.
+
+Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its job.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runHome(cmd, g)
+		},
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
+	root.CompletionOptions.HiddenDefaultCmd = true
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.DataDir, "data-dir", defaultDataDir(), "where incidents, runbooks and settings live ($MUSTER_HOME, $XDG_STATE_HOME/muster, ~/.local/state/muster)")
+	pf.StringVar(&g.Actor, "actor", defaultActor(), "who is acting, recorded in every journal line")
+	pf.StringVar(&g.Runbooks, "runbooks", "", "directory of your own runbooks (default <data dir>/runbooks); an id there wins over the embedded one")
+	pf.StringVar(&g.Policy, "policy", "", "severity policy: a TOML file or a preset name (default <data dir>/policy.toml, else the built-in default)")
+	pf.BoolVar(&g.NoColor, "no-color", os.Getenv("NO_COLOR") != "", "no colour in output (also NO_COLOR)")
+
+	root.AddGroup(&cobra.Group{ID: "respond", Title: "Respond to an incident:"},
+		&cobra.Group{ID: "prepare", Title: "Prepare:"},
+		&cobra.Group{ID: "verify", Title: "Verify:"})
+	// One line per command group; each group lives in a file of its own.
+	root.AddCommand(
+	// newRunbookCmd(g),
+	)
+	return root
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("MUSTER_HOME"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "muster")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "muster")
+	}
+	return ".muster"
+}
+
+func defaultActor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	} else if v := os.Getenv("USER"); v != "" {
+		name = v
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return name
+	}
+	return name + "@" + host
+}

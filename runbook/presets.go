@@ -1,0 +1,60 @@
+package runbook
+
+import (
+	"embed"
+	"sort"
+	"strings"
+	"sync"
+)
+
+//go:embed presets/*.toml
+var presetFS embed.FS
+
+// DefaultPresetName is the policy used when none is given.
+const DefaultPresetName = "ir-four-level"
+
+var presets = sync.OnceValue(func() map[string]*Policy {
+	out := map[string]*Policy{}
+	entries, _ := presetFS.ReadDir("presets")
+	for _, e := range entries {
+		data, _ := presetFS.ReadFile("presets/" + e.Name())
+		p, problems := ParsePolicy("presets/"+e.Name(), data)
+		if len(problems) > 0 {
+			panic("built-in policy preset is broken:\n" + problems.Error())
+		}
+		p.Source = "preset"
+		out[p.Name] = p
+	}
+	return out
+})
+
+// Preset returns a built-in severity policy by name.
+func Preset(name string) (*Policy, bool) {
+	p, ok := presets()[name]
+	return p, ok
+}
+
+// PresetNames lists the built-in policies.
+func PresetNames() []string {
+	var names []string
+	for n := range presets() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// PresetSource returns the TOML text of a preset, to copy and adapt.
+func PresetSource(name string) ([]byte, bool) {
+	if strings.ContainsAny(name, "/\\.") {
+		return nil, false
+	}
+	data, err := presetFS.ReadFile("presets/" + name + ".toml")
+	return data, err == nil
+}
+
+// DefaultPolicy is scheme 1E (critical/high/medium/low) with 1A-like targets.
+func DefaultPolicy() *Policy {
+	p, _ := Preset(DefaultPresetName)
+	return p
+}

@@ -226,3 +226,17 @@ func BenchmarkDeadline(b *testing.B) {
 		}
 	}
 }
+
+func TestTargetTextRoundTrips(t *testing.T) {
+	for _, s := range []string{"1h", "72h", "90m", "1h30m", "45s", "3 working days", "1 working day", "none", "next release", "per development plan"} {
+		tg, err := ParseTarget(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := tg.MarshalText()
+		back, err := ParseTarget(string(b))
+		if err != nil || back != tg {
+			t.Errorf("%q -> %q -> %+v, %v", s, b, back, err)
+		}
+	}
+}

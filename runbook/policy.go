@@ -84,7 +84,25 @@ func (t *Target) UnmarshalText(b []byte) error {
 	return nil
 }
 
-func (t Target) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+// MarshalText writes the target so ParseTarget reads it back exactly (72h, not 3d).
+func (t Target) MarshalText() ([]byte, error) {
+	if t.Kind == Within {
+		return []byte(compactDuration(t.Duration)), nil
+	}
+	return []byte(t.String()), nil
+}
+
+// compactDuration is time.Duration's String without trailing zero units: 1h30m, 72h.
+func compactDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
 
 func (t Target) String() string {
 	switch t.Kind {

@@ -64,7 +64,10 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		&cobra.Group{ID: "verify", Title: "Verify:"})
 	// One line per command group; each group lives in a file of its own.
 	root.AddCommand(
-	// newRunbookCmd(g),
+		newPolicyCmd(g),
+		newIncidentCmd(g),
+		newFollowupsCmd(g),
+		newEvidenceCmd(g),
 	)
 	return root
 }

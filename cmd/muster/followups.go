@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// followupRow is one open follow-up across incidents.
+type followupRow struct {
+	Incident string    `json:"incident"`
+	ID       string    `json:"id"`
+	Owner    string    `json:"owner"`
+	Due      time.Time `json:"due"`
+	Overdue  bool      `json:"overdue"`
+	Text     string    `json:"text"`
+}
+
+func newFollowupsCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:     "followups",
+		Short:   "List open follow-up actions across all incidents, earliest due first",
+		GroupID: "respond",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFollowups(g, format, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	return cmd
+}
+
+func runFollowups(g *globals, format string, now time.Time) error {
+	if format != "table" && format != "json" {
+		return usageError("--format must be table or json, not %q", format)
+	}
+	st := g.store()
+	list, err := st.List()
+	if err != nil {
+		return err
+	}
+	rows := []followupRow{}
+	for _, s := range list {
+		if s.Drill || s.Err != "" {
+			continue // drills never mix with real work
+		}
+		v, err := st.Load(s.ID)
+		if err != nil {
+			continue
+		}
+		for _, f := range v.State.OpenFollowUps() {
+			rows = append(rows, followupRow{Incident: s.ID, ID: f.ID, Owner: f.Owner, Due: f.Due, Overdue: now.After(f.Due), Text: f.Text})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Due.Before(rows[j].Due) })
+	if format == "json" {
+		return writeJSON(g.Stdout, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(g.Stdout, "no open follow-ups")
+		return nil
+	}
+	tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DUE\tINCIDENT\tID\tOWNER\tACTION")
+	for _, r := range rows {
+		due := r.Due.Format("2006-01-02")
+		if r.Overdue {
+			due += " OVERDUE"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", due, r.Incident, r.ID, untrusted.Line(r.Owner), untrusted.Line(r.Text))
+	}
+	return tw.Flush()
+}

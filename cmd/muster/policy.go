@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/runbook"
+)
+
+func newPolicyCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "policy",
+		Short:   "Severity policies: levels, SLA targets and the business calendar",
+		GroupID: "prepare",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show [FILE|PRESET]",
+		Short: "Print the SLA matrix of a policy (default: the policy in force)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var pol *runbook.Policy
+			var err error
+			if len(args) == 1 {
+				var problems runbook.Problems
+				pol, problems = runbook.LoadPolicy(args[0])
+				if len(problems) > 0 {
+					for _, p := range problems {
+						fmt.Fprintln(g.Stderr, p.String())
+					}
+					return problemsFound()
+				}
+			} else if pol, err = g.loadPolicy(); err != nil {
+				return err
+			}
+			return printPolicy(g, pol)
+		},
+	}, &cobra.Command{
+		Use:   "list",
+		Short: "List the built-in policy presets",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PRESET\tLEVELS\tTITLE")
+			for _, n := range runbook.PresetNames() {
+				p, _ := runbook.Preset(n)
+				def := ""
+				if n == runbook.DefaultPresetName {
+					def = " (default)"
+				}
+				fmt.Fprintf(tw, "%s%s\t%s\t%s\n", n, def, strings.Join(p.LevelNames(), ", "), p.Title)
+			}
+			return tw.Flush()
+		},
+	}, &cobra.Command{
+		Use:   "export PRESET",
+		Short: "Print a preset's TOML, to copy into <data dir>/policy.toml and adapt",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, ok := runbook.PresetSource(args[0])
+			if !ok {
+				return usageError("no preset %q (known: %s)", args[0], strings.Join(runbook.PresetNames(), ", "))
+			}
+			_, err := g.Stdout.Write(b)
+			return err
+		},
+	}, &cobra.Command{
+		Use:   "lint FILE...",
+		Short: "Check policy files; every problem as path:line:col",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			for _, f := range args {
+				_, problems := runbook.LoadPolicy(f)
+				for _, p := range problems {
+					fmt.Fprintln(g.Stdout, p.String())
+				}
+				bad += len(problems)
+			}
+			if bad > 0 {
+				return problemsFound()
+			}
+			fmt.Fprintf(g.Stdout, "%d policy file(s) OK\n", len(args))
+			return nil
+		},
+	})
+	return cmd
+}
+
+func printPolicy(g *globals, p *runbook.Policy) error {
+	w := g.Stdout
+	fmt.Fprintf(w, "%s — %s (%s)\n", p.Name, p.Title, p.Source)
+	if c := p.Calendar; c != nil {
+		fmt.Fprintf(w, "business hours: %s %s, %s", c.Hours(), c.TimeZone, strings.Join(c.WorkingDays(), " "))
+		if len(c.Holidays) > 0 {
+			var hs []string
+			for _, h := range c.Holidays {
+				hs = append(hs, h.Format("2006-01-02"))
+			}
+			fmt.Fprintf(w, "; holidays %s", strings.Join(hs, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tLEVEL\tRESPOND WITHIN\tRESOLVE WITHIN\tCLOCK\tMEANING")
+	for _, l := range p.Levels {
+		clock := "24x7"
+		if l.Clock == runbook.Business {
+			clock = "business hours"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", l.Rank, l.Name, l.RespondWithin, l.ResolveWithin, clock, strings.TrimSpace(l.Description))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, l := range p.Levels {
+		if len(l.EscalateTo) > 0 {
+			fmt.Fprintf(w, "\n%s escalates at once to: %s", l.Name, strings.Join(l.EscalateTo, " → "))
+		}
+	}
+	fmt.Fprintln(w)
+	return nil
+}

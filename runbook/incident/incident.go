@@ -1,0 +1,606 @@
+package incident
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// Refused is returned when a command is not valid in the incident's current state. It
+// appended nothing; the CLI exits 1 with its message.
+type Refused struct{ Reason string }
+
+func (r *Refused) Error() string { return r.Reason }
+
+func refuse(format string, a ...any) error { return &Refused{Reason: fmt.Sprintf(format, a...)} }
+
+// IsRefused reports whether err is a refusal rather than a failure to do the job.
+func IsRefused(err error) bool {
+	var r *Refused
+	return errors.As(err, &r)
+}
+
+// Store is where incidents live: <data dir>/incidents/<ID>/.
+type Store struct {
+	DataDir string
+	Now     func() time.Time       // the clock; time.Now when nil
+	NewID   func(time.Time) string // incident ids; NewID when nil (tests fix it)
+}
+
+// Dir is the directory of the incident id.
+func (st *Store) Dir(id string) string { return filepath.Join(st.DataDir, "incidents", id) }
+
+func (st *Store) now() time.Time {
+	if st.Now != nil {
+		return st.Now()
+	}
+	return time.Now()
+}
+
+// Files frozen into every incident directory next to the journal, so the incident can
+// be resumed, reported and audited with exactly the runbook and policy it was run on.
+const (
+	RunbookFile = "runbook.toml"
+	PolicyFile  = "policy.toml"
+)
+
+// StartOptions is what a responder gives to open an incident.
+type StartOptions struct {
+	Runbook  *runbook.Runbook
+	Policy   *runbook.Policy
+	Severity string
+	Title    string
+	Actor    string
+	Drill    bool
+	Labels   map[string]string
+}
+
+// Start opens a new incident: it creates the directory, freezes the runbook and policy,
+// and appends the started event with the computed deadlines. The returned incident
+// holds the writer lock until Close.
+func (st *Store) Start(o StartOptions) (*Incident, error) {
+	title := strings.TrimSpace(untrusted.Line(o.Title))
+	if title == "" {
+		return nil, refuse("an incident needs a title (--title)")
+	}
+	if o.Runbook == nil || o.Policy == nil {
+		return nil, errors.New("incident.Start: runbook and policy are required")
+	}
+	if _, ok := o.Policy.Level(o.Severity); !ok {
+		return nil, refuse("unknown severity %q: the %s policy has %s", o.Severity, o.Policy.Name, strings.Join(o.Policy.LevelNames(), ", "))
+	}
+	if len(o.Runbook.Severities) > 0 && !contains(o.Runbook.Severities, o.Severity) {
+		return nil, refuse("runbook %s is for %s incidents, not %s", o.Runbook.ID, strings.Join(o.Runbook.Severities, ", "), o.Severity)
+	}
+	policyBytes, err := policySource(o.Policy)
+	if err != nil {
+		return nil, err
+	}
+	now := st.now()
+	var id, dir string
+	var j *journal.Journal
+	for attempt := 0; ; attempt++ {
+		if st.NewID != nil {
+			id = st.NewID(now)
+		} else {
+			id = NewID(now)
+		}
+		dir = st.Dir(id)
+		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+			return nil, err
+		}
+		j, err = journal.Create(dir, journal.WithClock(st.Now), journal.WithActor(o.Actor))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || attempt > 20 {
+			return nil, err
+		}
+	}
+	if err := writeFrozen(filepath.Join(dir, RunbookFile), o.Runbook.Raw); err != nil {
+		j.Close()
+		return nil, err
+	}
+	if err := writeFrozen(filepath.Join(dir, PolicyFile), policyBytes); err != nil {
+		j.Close()
+		return nil, err
+	}
+	respond, resolve, err := o.Policy.Deadlines(o.Severity, now)
+	if err != nil {
+		j.Close()
+		return nil, refuse("%v", err)
+	}
+	started := Started{
+		ID: id, Title: title, Severity: o.Severity, Drill: o.Drill, Labels: o.Labels,
+		Runbook: RunbookRef{ID: o.Runbook.ID, Title: o.Runbook.Title, Version: o.Runbook.Version.String(),
+			Digest: o.Runbook.Digest, Source: o.Runbook.Source, File: RunbookFile},
+		Policy:    PolicyRef{Name: o.Policy.Name, Digest: o.Policy.Digest, File: PolicyFile},
+		RespondBy: respond, ResolveBy: resolve,
+	}
+	inc := &Incident{ID: id, Dir: dir, Runbook: o.Runbook, Policy: o.Policy, Actor: o.Actor, j: j, now: st.now}
+	inc.State = NewState(o.Runbook)
+	if err := inc.append(EvStarted, started); err != nil {
+		j.Close()
+		return nil, err
+	}
+	return inc, nil
+}
+
+func policySource(p *runbook.Policy) ([]byte, error) {
+	if p.Source == "preset" {
+		if b, ok := runbook.PresetSource(p.Name); ok {
+			return b, nil
+		}
+	}
+	b, err := os.ReadFile(p.Source)
+	if err != nil {
+		return nil, fmt.Errorf("cannot freeze policy %s: %w", p.Source, err)
+	}
+	return b, nil
+}
+
+func writeFrozen(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// crockford is Crockford's base32: no I, L, O or U, so an id survives being read out on
+// a call.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NewID makes an incident id like INC-20261123-K7QF4: the UTC date, two characters for
+// the two-minute slot of the day (so ids sort by time) and three random characters.
+func NewID(now time.Time) string {
+	now = now.UTC()
+	slot := (now.Hour()*60 + now.Minute()) / 2 // 0..719
+	var r [3]byte
+	_, _ = rand.Read(r[:])
+	b := []byte{crockford[slot/32], crockford[slot%32], crockford[r[0]%32], crockford[r[1]%32], crockford[r[2]%32]}
+	return "INC-" + now.Format("20060102") + "-" + string(b)
+}
+
+// Load reads the runbook and policy frozen into an incident directory.
+func loadFrozen(dir string) (*runbook.Runbook, *runbook.Policy, error) {
+	pdata, err := os.ReadFile(filepath.Join(dir, PolicyFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("incident %s: %w", filepath.Base(dir), err)
+	}
+	pol, problems := runbook.ParsePolicy(filepath.Join(dir, PolicyFile), pdata)
+	if len(problems) > 0 {
+		return nil, nil, problems
+	}
+	rdata, err := os.ReadFile(filepath.Join(dir, RunbookFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("incident %s: %w", filepath.Base(dir), err)
+	}
+	rb, problems := runbook.Parse(filepath.Join(dir, RunbookFile), rdata, pol)
+	if len(problems) > 0 {
+		return nil, nil, problems
+	}
+	return rb, pol, nil
+}
+
+// checkID refuses ids that could escape the incidents directory.
+func checkID(id string) error {
+	if id == "" || strings.ContainsAny(id, `/\`) || id == "." || id == ".." || strings.HasPrefix(id, ".") {
+		return refuse("%q is not an incident id", id)
+	}
+	return nil
+}
+
+// Open opens an incident for writing: it takes the journal's lock (a second writer gets
+// an error naming the holder) and folds the journal into the state.
+func (st *Store) Open(id string, actor string) (*Incident, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	dir := st.Dir(id)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no incident %s in %s", id, filepath.Join(st.DataDir, "incidents"))
+	}
+	rb, pol, err := loadFrozen(dir)
+	if err != nil {
+		return nil, err
+	}
+	j, err := journal.Open(dir, journal.WithClock(st.Now), journal.WithActor(actor))
+	if err != nil {
+		return nil, err
+	}
+	events, err := j.Events()
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
+	inc := &Incident{ID: id, Dir: dir, Runbook: rb, Policy: pol, Actor: actor, j: j, now: st.now}
+	inc.State = Fold(rb, events)
+	return inc, nil
+}
+
+// View is a read-only look at an incident: it never locks and never blocks.
+type View struct {
+	Dir     string
+	Runbook *runbook.Runbook
+	Policy  *runbook.Policy
+	State   *State
+	Events  []journal.Event
+}
+
+// Load reads an incident without taking its lock.
+func (st *Store) Load(id string) (*View, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	dir := st.Dir(id)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("no incident %s in %s", id, filepath.Join(st.DataDir, "incidents"))
+	}
+	rb, pol, err := loadFrozen(dir)
+	if err != nil {
+		return nil, err
+	}
+	events, err := journal.ReadAll(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &View{Dir: dir, Runbook: rb, Policy: pol, State: Fold(rb, events), Events: events}, nil
+}
+
+// Summary is one line of the incident list.
+type Summary struct {
+	ID        string           `json:"id"`
+	Title     string           `json:"title"`
+	Severity  string           `json:"severity"`
+	Status    string           `json:"status"` // open or closed
+	Runbook   string           `json:"runbook"`
+	Version   string           `json:"runbook_version"`
+	OpenedAt  time.Time        `json:"opened_at"`
+	ClosedAt  time.Time        `json:"closed_at,omitzero"`
+	Drill     bool             `json:"drill"`
+	RespondBy runbook.Deadline `json:"respond_by"`
+	ResolveBy runbook.Deadline `json:"resolve_by"`
+	Responded time.Time        `json:"responded_at,omitzero"`
+	Err       string           `json:"error,omitempty"` // an incident that could not be read
+}
+
+// List returns every incident, newest first. An incident that cannot be read is listed
+// with its error rather than hidden.
+func (st *Store) List() ([]Summary, error) {
+	entries, err := os.ReadDir(filepath.Join(st.DataDir, "incidents"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Summary
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		v, err := st.Load(e.Name())
+		if err != nil {
+			out = append(out, Summary{ID: e.Name(), Status: "unreadable", Err: untrusted.Line(err.Error())})
+			continue
+		}
+		s := v.State
+		status := "open"
+		if s.Closed {
+			status = "closed"
+		}
+		out = append(out, Summary{ID: s.ID, Title: s.Title, Severity: s.Severity, Status: status,
+			Runbook: s.Runbook.ID, Version: s.Runbook.Version, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
+			Drill: s.Drill, RespondBy: s.RespondBy, ResolveBy: s.ResolveBy, Responded: s.RespondedAt})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, nil
+}
+
+// Incident is an open incident with the writer lock held.
+type Incident struct {
+	ID      string
+	Dir     string
+	Runbook *runbook.Runbook
+	Policy  *runbook.Policy
+	Actor   string
+	State   *State
+
+	j   *journal.Journal
+	now func() time.Time
+}
+
+// Close releases the writer lock. It does not close the incident (see CloseIncident).
+func (inc *Incident) Close() error { return inc.j.Close() }
+
+// Events reads the journal's events so far.
+func (inc *Incident) Events() ([]journal.Event, error) { return inc.j.Events() }
+
+// append writes one event and folds it into the state only once it is on disk.
+func (inc *Incident) append(typ string, payload any) error {
+	e, err := inc.j.Append(inc.Actor, typ, payload)
+	if err != nil {
+		return err
+	}
+	inc.State.Apply(e)
+	return nil
+}
+
+// AppendEvent appends an event of a type this package does not know (a drill's
+// injects and verdicts) after the same open-incident check as every command.
+func (inc *Incident) AppendEvent(typ string, payload any) (journal.Event, error) {
+	if err := inc.open(); err != nil {
+		return journal.Event{}, err
+	}
+	e, err := inc.j.Append(inc.Actor, typ, payload)
+	if err != nil {
+		return journal.Event{}, err
+	}
+	inc.State.Apply(e)
+	return e, nil
+}
+
+func (inc *Incident) open() error {
+	if inc.State.Closed {
+		return refuse("incident %s is closed", inc.ID)
+	}
+	return nil
+}
+
+func required(what, v string) (string, error) {
+	v = strings.TrimSpace(untrusted.Clean(v))
+	if v == "" {
+		return "", refuse("%s is required", what)
+	}
+	return v, nil
+}
+
+func (inc *Incident) step(id string) (runbook.Step, error) {
+	st, ok := inc.Runbook.Step(id)
+	if !ok {
+		return st, refuse("runbook %s has no step %q", inc.Runbook.ID, id)
+	}
+	return st, nil
+}
+
+// CompleteStep marks a step done, with an optional note.
+func (inc *Incident) CompleteStep(stepID, note string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	st, err := inc.step(stepID)
+	if err != nil {
+		return err
+	}
+	if cur := inc.State.Step(st.ID); cur.Status != StepTodo {
+		return refuse("step %s is already %s (by %s at %s); undo it first", st.ID, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
+	}
+	return inc.append(EvStepDone, StepEvent{Step: st.ID, Note: strings.TrimSpace(untrusted.Clean(note))})
+}
+
+// SkipStep marks a step skipped; the reason is required.
+func (inc *Incident) SkipStep(stepID, reason string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	st, err := inc.step(stepID)
+	if err != nil {
+		return err
+	}
+	reason, err = required("a reason for skipping", reason)
+	if err != nil {
+		return err
+	}
+	if cur := inc.State.Step(st.ID); cur.Status != StepTodo {
+		return refuse("step %s is already %s (by %s at %s); undo it first", st.ID, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
+	}
+	return inc.append(EvStepSkipped, StepEvent{Step: st.ID, Reason: reason})
+}
+
+// UndoStep puts a done or skipped step back to do.
+func (inc *Incident) UndoStep(stepID, reason string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	st, err := inc.step(stepID)
+	if err != nil {
+		return err
+	}
+	if inc.State.Step(st.ID).Status == StepTodo {
+		return refuse("step %s is not done or skipped; nothing to undo", st.ID)
+	}
+	return inc.append(EvStepUndone, StepEvent{Step: st.ID, Reason: strings.TrimSpace(untrusted.Clean(reason))})
+}
+
+// Acknowledge records that a responder took the incident: it meets respond-by.
+func (inc *Incident) Acknowledge() error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	if !inc.State.RespondedAt.IsZero() {
+		return refuse("incident %s was already acknowledged at %s", inc.ID, inc.State.RespondedAt.UTC().Format(time.RFC3339))
+	}
+	return inc.append(EvAcknowledged, struct{}{})
+}
+
+// AddNote records a note, optionally about a step.
+func (inc *Incident) AddNote(text, step string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	text, err := required("the note's text", text)
+	if err != nil {
+		return err
+	}
+	return inc.append(EvNote, Note{Text: text, Step: step})
+}
+
+// Attach stores a file as evidence: streamed into the content-addressed store, the
+// original untouched; a symlink is recorded as a link.
+func (inc *Incident) Attach(path string) (journal.Attachment, error) {
+	if err := inc.open(); err != nil {
+		return journal.Attachment{}, err
+	}
+	e, a, err := inc.j.Attach(inc.Actor, path, nil)
+	if err != nil {
+		return journal.Attachment{}, err
+	}
+	inc.State.Apply(e)
+	return a, nil
+}
+
+// Escalate records an escalation: to whom and why, both required.
+func (inc *Incident) Escalate(to, reason string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	to, err := required("who the incident is escalated to (--to)", to)
+	if err != nil {
+		return err
+	}
+	reason, err = required("the reason for the escalation (--reason)", reason)
+	if err != nil {
+		return err
+	}
+	return inc.append(EvEscalated, Escalation{To: untrusted.Line(to), Reason: reason})
+}
+
+// Notify records a customer or stakeholder communication that was sent.
+func (inc *Incident) Notify(audience, channel, message string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	audience, err := required("the audience (--audience)", audience)
+	if err != nil {
+		return err
+	}
+	message, err = required("the message that was sent (--message)", message)
+	if err != nil {
+		return err
+	}
+	return inc.append(EvNotified, Notice{Audience: untrusted.Line(audience), Channel: untrusted.Line(channel), Message: message})
+}
+
+// ChangeSeverity moves the incident to another level; deadlines are recomputed from
+// the original start.
+func (inc *Incident) ChangeSeverity(level, reason string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	if _, ok := inc.Policy.Level(level); !ok {
+		return refuse("unknown severity %q: the %s policy has %s", level, inc.Policy.Name, strings.Join(inc.Policy.LevelNames(), ", "))
+	}
+	if level == inc.State.Severity {
+		return refuse("incident %s is already %s", inc.ID, level)
+	}
+	reason, err := required("the reason for the change (--reason)", reason)
+	if err != nil {
+		return err
+	}
+	respond, resolve, err := inc.Policy.Deadlines(level, inc.State.OpenedAt)
+	if err != nil {
+		return refuse("%v", err)
+	}
+	return inc.append(EvSeverityChanged, SeverityChange{From: inc.State.Severity, To: level, Reason: reason, RespondBy: respond, ResolveBy: resolve})
+}
+
+// Assign gives a role to a person.
+func (inc *Incident) Assign(role, to string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	role, err := required("the role (--role)", role)
+	if err != nil {
+		return err
+	}
+	to, err = required("who takes the role (--to)", to)
+	if err != nil {
+		return err
+	}
+	return inc.append(EvRoleAssigned, RoleAssignment{Role: untrusted.Line(role), To: untrusted.Line(to)})
+}
+
+// AddFollowUp records a follow-up action with its owner and due date.
+func (inc *Incident) AddFollowUp(owner string, due time.Time, text string) (string, error) {
+	if err := inc.open(); err != nil {
+		return "", err
+	}
+	owner, err := required("the follow-up's owner (--owner)", owner)
+	if err != nil {
+		return "", err
+	}
+	text, err = required("what the follow-up is", text)
+	if err != nil {
+		return "", err
+	}
+	if due.IsZero() {
+		return "", refuse("the follow-up's due date is required (--due YYYY-MM-DD)")
+	}
+	id := inc.State.NextFollowUpID()
+	return id, inc.append(EvFollowUpAdded, FollowUp{ID: id, Owner: untrusted.Line(owner), Due: due, Text: text})
+}
+
+// CompleteFollowUp marks a follow-up done.
+func (inc *Incident) CompleteFollowUp(id, note string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	for _, f := range inc.State.FollowUps {
+		if strings.EqualFold(f.ID, id) {
+			if f.Done {
+				return refuse("follow-up %s is already done (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
+			}
+			return inc.append(EvFollowUpDone, FollowUpDone{ID: f.ID, Note: strings.TrimSpace(untrusted.Clean(note))})
+		}
+	}
+	return refuse("incident %s has no follow-up %q", inc.ID, id)
+}
+
+// RecordCheck logs a built-in check's result as evidence.
+func (inc *Incident) RecordCheck(c CheckRun) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	c.Summary = untrusted.Clean(c.Summary)
+	return inc.append(EvCheckRun, c)
+}
+
+// CloseIncident closes the incident. It is refused while required steps are neither
+// done nor skipped, or follow-ups are open, unless force is set with a reason; a forced
+// close records what was left open.
+func (inc *Incident) CloseIncident(summary string, force bool, reason string) error {
+	if err := inc.open(); err != nil {
+		return err
+	}
+	open := inc.State.OpenWork()
+	c := Closed{Summary: strings.TrimSpace(untrusted.Clean(summary))}
+	if len(open) > 0 {
+		if !force {
+			return refuse("cannot close %s: %d open (%s); finish or skip them with a reason, or use --force --reason", inc.ID, len(open), strings.Join(open, ", "))
+		}
+		r, err := required("a reason for forcing the close (--reason)", reason)
+		if err != nil {
+			return err
+		}
+		c.Forced, c.Reason, c.Open = true, r, open
+	}
+	return inc.append(EvClosed, c)
+}

@@ -1,0 +1,83 @@
+package incident
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/sebdah/goldie/v2"
+
+	"github.com/muster-ir/muster/runbook"
+)
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	g := goldie.New(t, goldie.WithFixtureDir("testdata/golden"), goldie.WithNameSuffix(""))
+	if os.Getenv("GOLDIE_UPDATE") != "" {
+		if err := g.Update(t, name, got); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	g.Assert(t, name, got)
+}
+
+// reportIncident plays a whole incident on a fixed clock with a fixed id, so its
+// journal, and so its final hash, are the same on every machine.
+func reportIncident(t *testing.T) (*View, time.Time) {
+	t.Helper()
+	c := newClock("2026-11-23T09:12:00Z")
+	st := &Store{DataDir: t.TempDir(), Now: c.now, NewID: func(time.Time) string { return "INC-20261123-4N7QX" }}
+	inc, err := st.Start(StartOptions{Runbook: mustRunbook(t), Policy: runbook.DefaultPolicy(), Severity: "high", Title: "Checkout returns 502 for all EU customers", Actor: "alice@ops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := func(d time.Duration, f func() error) { c.advance(d); must(f()) }
+	step(4*time.Minute, func() error { return inc.CompleteStep("confirm", "502 rate 100% on the EU load balancer") })
+	step(3*time.Minute, func() error { return inc.Assign("incident commander", "carol") })
+	step(1*time.Minute, func() error { return inc.CompleteStep("assign-owner", "") })
+	step(2*time.Minute, func() error { return inc.Escalate("incident lead", "all EU customers blocked at checkout") })
+	step(20*time.Minute, func() error { return inc.CompleteStep("failover", "") })
+	step(5*time.Minute, func() error {
+		return inc.Notify("affected customers", "email", "Checkout failed between 09:10 and 09:40 UTC; it works again.")
+	})
+	step(30*time.Minute, func() error { return inc.ChangeSeverity("critical", "orders were lost, not only delayed") })
+	step(2*time.Minute, func() error { return inc.SkipStep("page-leadership", "the CTO joined the bridge at 10:05") })
+	step(10*time.Minute, func() error {
+		return inc.AddNote("Root cause: the EU certificate expired at 09:10.\nRenewed by hand at 09:35.", "failover")
+	})
+	step(24*time.Hour, func() error { return inc.CompleteStep("postmortem", "") })
+	step(time.Minute, func() error {
+		_, err := inc.AddFollowUp("dave", time.Date(2026, 12, 4, 23, 59, 59, 0, time.UTC), "Alert 14 days before any certificate expires")
+		return err
+	})
+	step(time.Hour, func() error {
+		return inc.CloseIncident("Certificate renewed; renewal now automated.", true, "follow-up F1 is tracked in the reliability backlog")
+	})
+	inc.Close()
+	v, err := st.Load(inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, c.t.Add(time.Hour)
+}
+
+func TestReportGolden(t *testing.T) {
+	v, now := reportIncident(t)
+	r := BuildReport(v, now)
+	golden(t, "report.md", []byte(r.Markdown()))
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json", js)
+	if r.Journal.FinalHash != v.Events[len(v.Events)-1].Hash {
+		t.Error("the report's final hash is not the journal's last line hash")
+	}
+}

@@ -1,0 +1,652 @@
+package incident
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// StepStatus is where a step stands.
+type StepStatus string
+
+const (
+	StepTodo    StepStatus = "todo"
+	StepDone    StepStatus = "done"
+	StepSkipped StepStatus = "skipped"
+)
+
+// StepState is the latest word on one step.
+type StepState struct {
+	Status StepStatus `json:"status"`
+	By     string     `json:"by,omitempty"`
+	At     time.Time  `json:"at,omitzero"`
+	Note   string     `json:"note,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	// Started is when the step's phase was entered: the first action on any step of
+	// it, or the incident start for the first phase. It times the step's timebox.
+	Started time.Time `json:"started,omitzero"`
+}
+
+// Entry is something that happened, with who and when: the common part of notes,
+// escalations, notices, attachments and checks in the state.
+type Entry struct {
+	Seq   uint64    `json:"seq"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+}
+
+// NoteEntry is a note in the state.
+type NoteEntry struct {
+	Entry
+	Note
+}
+
+// EscalationEntry is an escalation in the state.
+type EscalationEntry struct {
+	Entry
+	Escalation
+}
+
+// NoticeEntry is a communication in the state.
+type NoticeEntry struct {
+	Entry
+	Notice
+}
+
+// SeverityEntry is a severity change in the state.
+type SeverityEntry struct {
+	Entry
+	SeverityChange
+}
+
+// FollowUpEntry is a follow-up action and whether it is done.
+type FollowUpEntry struct {
+	Entry
+	FollowUp
+	Done   bool      `json:"done"`
+	DoneAt time.Time `json:"done_at,omitzero"`
+	DoneBy string    `json:"done_by,omitempty"`
+}
+
+// AttachmentEntry is a piece of evidence stored in the incident.
+type AttachmentEntry struct {
+	Entry
+	Attachment journal.Attachment `json:"attachment"`
+}
+
+// CheckEntry is a built-in check's logged result.
+type CheckEntry struct {
+	Entry
+	CheckRun
+}
+
+// State is everything known about an incident: a pure fold over its events.
+type State struct {
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`
+	Drill     bool              `json:"drill"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Runbook   RunbookRef        `json:"runbook"`
+	Policy    PolicyRef         `json:"policy"`
+	Severity  string            `json:"severity"`
+	OpenedAt  time.Time         `json:"opened_at"`
+	OpenedBy  string            `json:"opened_by"`
+	RespondBy runbook.Deadline  `json:"respond_by"`
+	ResolveBy runbook.Deadline  `json:"resolve_by"`
+	// RespondedAt is the first triage action or explicit acknowledgement.
+	RespondedAt time.Time `json:"responded_at,omitzero"`
+	Closed      bool      `json:"closed"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	ClosedBy    string    `json:"closed_by,omitempty"`
+	Close       Closed    `json:"close,omitzero"`
+
+	Steps       map[string]StepState `json:"steps"`
+	Roles       map[string]string    `json:"roles"`
+	Notes       []NoteEntry          `json:"notes"`
+	Escalations []EscalationEntry    `json:"escalations"`
+	Notices     []NoticeEntry        `json:"notices"`
+	Severities  []SeverityEntry      `json:"severity_changes"`
+	FollowUps   []FollowUpEntry      `json:"followups"`
+	Attachments []AttachmentEntry    `json:"attachments"`
+	Checks      []CheckEntry         `json:"checks"`
+	Recovered   []journal.Event      `json:"recovered,omitempty"`
+
+	// PhaseEntered is when each phase saw its first action.
+	PhaseEntered map[runbook.PhaseName]time.Time `json:"phase_entered"`
+	// LastUpdate is the last customer or stakeholder notice, for the update clock.
+	LastUpdate time.Time `json:"last_update,omitzero"`
+
+	Events   int       `json:"events"`
+	LastSeq  uint64    `json:"last_seq"`
+	LastHash string    `json:"last_hash"`
+	LastAt   time.Time `json:"last_at"`
+
+	// Unknown counts events of types this fold does not know (for example a drill's
+	// injects): kept in the journal and the timeline, ignored by the state.
+	Unknown int `json:"-"`
+
+	rb *runbook.Runbook // for step → phase look-ups; nil is allowed
+}
+
+// NewState returns the empty state of an incident following rb (which may be nil
+// when only the journal is at hand).
+func NewState(rb *runbook.Runbook) *State {
+	return &State{
+		Steps:        map[string]StepState{},
+		Roles:        map[string]string{},
+		PhaseEntered: map[runbook.PhaseName]time.Time{},
+		rb:           rb,
+	}
+}
+
+// Fold builds the state from events.
+func Fold(rb *runbook.Runbook, events []journal.Event) *State {
+	s := NewState(rb)
+	for _, e := range events {
+		s.Apply(e)
+	}
+	return s
+}
+
+// Apply folds one event into the state. It never fails: an event it cannot read is
+// counted and left to `evidence verify`, because a state must always be buildable
+// from a journal that verifies.
+func (s *State) Apply(e journal.Event) {
+	s.Events++
+	s.LastSeq, s.LastHash, s.LastAt = e.Seq, e.Hash, e.Time
+	ent := Entry{Seq: e.Seq, At: e.Time, Actor: e.Actor}
+	switch e.Type {
+	case EvStarted:
+		var p Started
+		if decode(e, &p) {
+			s.ID, s.Title, s.Severity, s.Drill, s.Labels = p.ID, p.Title, p.Severity, p.Drill, p.Labels
+			s.Runbook, s.Policy, s.RespondBy, s.ResolveBy = p.Runbook, p.Policy, p.RespondBy, p.ResolveBy
+			s.OpenedAt, s.OpenedBy = e.Time, e.Actor
+			if first := s.firstPhase(); first != "" {
+				s.PhaseEntered[first] = e.Time
+			}
+		}
+	case EvAcknowledged:
+		s.respond(e.Time)
+	case EvStepDone, EvStepSkipped, EvStepUndone:
+		var p StepEvent
+		if !decode(e, &p) {
+			return
+		}
+		st := s.Steps[p.Step]
+		switch e.Type {
+		case EvStepDone:
+			st = StepState{Status: StepDone, By: e.Actor, At: e.Time, Note: p.Note}
+		case EvStepSkipped:
+			st = StepState{Status: StepSkipped, By: e.Actor, At: e.Time, Reason: p.Reason}
+		default:
+			st = StepState{Status: StepTodo}
+		}
+		s.Steps[p.Step] = st
+		if phase := s.phaseOf(p.Step); phase != "" {
+			if _, ok := s.PhaseEntered[phase]; !ok {
+				s.PhaseEntered[phase] = e.Time
+			}
+			if phase == runbook.PhaseName("triage") && e.Type != EvStepUndone {
+				s.respond(e.Time)
+			}
+		}
+	case EvNote:
+		var p Note
+		if decode(e, &p) {
+			s.Notes = append(s.Notes, NoteEntry{ent, p})
+		}
+	case EvEscalated:
+		var p Escalation
+		if decode(e, &p) {
+			s.Escalations = append(s.Escalations, EscalationEntry{ent, p})
+		}
+	case EvNotified:
+		var p Notice
+		if decode(e, &p) {
+			s.Notices = append(s.Notices, NoticeEntry{ent, p})
+			s.LastUpdate = e.Time
+		}
+	case EvSeverityChanged:
+		var p SeverityChange
+		if decode(e, &p) {
+			s.Severities = append(s.Severities, SeverityEntry{ent, p})
+			s.Severity, s.RespondBy, s.ResolveBy = p.To, p.RespondBy, p.ResolveBy
+		}
+	case EvRoleAssigned:
+		var p RoleAssignment
+		if decode(e, &p) {
+			s.Roles[p.Role] = p.To
+		}
+	case EvFollowUpAdded:
+		var p FollowUp
+		if decode(e, &p) {
+			s.FollowUps = append(s.FollowUps, FollowUpEntry{Entry: ent, FollowUp: p})
+		}
+	case EvFollowUpDone:
+		var p FollowUpDone
+		if decode(e, &p) {
+			for i := range s.FollowUps {
+				if s.FollowUps[i].ID == p.ID {
+					s.FollowUps[i].Done, s.FollowUps[i].DoneAt, s.FollowUps[i].DoneBy = true, e.Time, e.Actor
+				}
+			}
+		}
+	case EvAttached:
+		var a journal.Attachment
+		if decode(e, &a) {
+			s.Attachments = append(s.Attachments, AttachmentEntry{ent, a})
+		}
+	case EvCheckRun:
+		var p CheckRun
+		if decode(e, &p) {
+			s.Checks = append(s.Checks, CheckEntry{ent, p})
+		}
+	case EvClosed:
+		var p Closed
+		if decode(e, &p) {
+			s.Closed, s.ClosedAt, s.ClosedBy, s.Close = true, e.Time, e.Actor, p
+		}
+	case EvRecovered:
+		s.Recovered = append(s.Recovered, e)
+	default:
+		s.Unknown++
+	}
+}
+
+func decode(e journal.Event, v any) bool {
+	return json.Unmarshal(e.Data, v) == nil
+}
+
+func (s *State) respond(at time.Time) {
+	if s.RespondedAt.IsZero() {
+		s.RespondedAt = at
+	}
+}
+
+func (s *State) firstPhase() runbook.PhaseName {
+	if s.rb == nil || len(s.rb.Phases) == 0 {
+		return ""
+	}
+	return s.rb.Phases[0].Name
+}
+
+func (s *State) phaseOf(step string) runbook.PhaseName {
+	if s.rb == nil {
+		return ""
+	}
+	if st, ok := s.rb.Step(step); ok {
+		return st.Phase
+	}
+	return ""
+}
+
+// Step returns the state of a step (todo when nothing happened to it).
+func (s *State) Step(id string) StepState {
+	if st, ok := s.Steps[id]; ok {
+		return st
+	}
+	return StepState{Status: StepTodo}
+}
+
+// PhaseProgress counts the steps of a phase that apply at the current severity and
+// those of them that are done or skipped.
+type PhaseProgress struct {
+	Phase   runbook.PhaseName `json:"phase"`
+	Done    int               `json:"done"`
+	Skipped int               `json:"skipped"`
+	Total   int               `json:"total"`
+}
+
+// Complete reports whether every step of the phase is done or skipped.
+func (p PhaseProgress) Complete() bool { return p.Done+p.Skipped == p.Total }
+
+// Progress returns per-phase progress for the runbook at the current severity.
+func (s *State) Progress() []PhaseProgress {
+	if s.rb == nil {
+		return nil
+	}
+	var out []PhaseProgress
+	for _, ph := range s.rb.Phases {
+		pp := PhaseProgress{Phase: ph.Name}
+		for _, st := range ph.Steps {
+			if !st.AppliesTo(s.Severity) {
+				continue
+			}
+			pp.Total++
+			switch s.Step(st.ID).Status {
+			case StepDone:
+				pp.Done++
+			case StepSkipped:
+				pp.Skipped++
+			}
+		}
+		out = append(out, pp)
+	}
+	return out
+}
+
+// OpenWork lists what keeps the incident from closing: required steps neither done nor
+// skipped, and open follow-ups.
+func (s *State) OpenWork() []string {
+	var open []string
+	if s.rb != nil {
+		for _, st := range s.rb.Steps() {
+			if st.Optional || !st.AppliesTo(s.Severity) {
+				continue
+			}
+			if s.Step(st.ID).Status == StepTodo {
+				open = append(open, "step "+st.ID)
+			}
+		}
+	}
+	for _, f := range s.FollowUps {
+		if !f.Done {
+			open = append(open, "follow-up "+f.ID)
+		}
+	}
+	return open
+}
+
+// OpenFollowUps returns the follow-ups not done yet, earliest due first.
+func (s *State) OpenFollowUps() []FollowUpEntry {
+	var out []FollowUpEntry
+	for _, f := range s.FollowUps {
+		if !f.Done {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	return out
+}
+
+// Commander is who leads the incident: the assigned incident commander, else the
+// responder who opened it.
+func (s *State) Commander() string {
+	if c := s.Roles["incident commander"]; c != "" {
+		return c
+	}
+	return s.OpenedBy
+}
+
+// NextFollowUpID is the id the next follow-up gets.
+func (s *State) NextFollowUpID() string {
+	return "F" + strconv.Itoa(len(s.FollowUps)+1)
+}
+
+// UpdateDue is the next customer or stakeholder communication the runbook's rules
+// call for.
+type UpdateDue struct {
+	Audience string    `json:"audience"`
+	Channel  string    `json:"channel,omitempty"`
+	Due      time.Time `json:"due"`
+	Why      string    `json:"why"` // "after contain" or "update every 4h"
+}
+
+// NextUpdate returns the earliest communication due, if any: a first notice to an
+// audience once the rule's phase is complete and nothing has been sent to it since, or
+// the next regular update while the incident is open.
+func (s *State) NextUpdate() (UpdateDue, bool) {
+	if s.rb == nil || s.Closed {
+		return UpdateDue{}, false
+	}
+	progress := map[runbook.PhaseName]PhaseProgress{}
+	for _, p := range s.Progress() {
+		progress[p.Phase] = p
+	}
+	var best UpdateDue
+	found := false
+	consider := func(u UpdateDue) {
+		if !found || u.Due.Before(best.Due) {
+			best, found = u, true
+		}
+	}
+	for _, rule := range s.rb.Communication {
+		if len(rule.Severities) > 0 && !contains(rule.Severities, s.Severity) {
+			continue
+		}
+		last := s.lastNoticeTo(rule.Audience)
+		if rule.After != "" {
+			pp, ok := progress[rule.After]
+			if !ok || !pp.Complete() {
+				continue
+			}
+			completedAt := s.phaseCompletedAt(rule.After)
+			if last.Before(completedAt) {
+				consider(UpdateDue{Audience: rule.Audience, Channel: rule.Channel, Due: completedAt, Why: "after " + string(rule.After)})
+				continue
+			}
+		}
+		if rule.UpdateEvery > 0 && !last.IsZero() {
+			consider(UpdateDue{Audience: rule.Audience, Channel: rule.Channel, Due: last.Add(rule.UpdateEvery), Why: "update every " + runbook.FormatDuration(rule.UpdateEvery)})
+		}
+	}
+	return best, found
+}
+
+func (s *State) lastNoticeTo(audience string) time.Time {
+	var last time.Time
+	for _, n := range s.Notices {
+		if strings.EqualFold(n.Audience, audience) && n.At.After(last) {
+			last = n.At
+		}
+	}
+	return last
+}
+
+// phaseCompletedAt is when the last step of a complete phase was done or skipped.
+func (s *State) phaseCompletedAt(phase runbook.PhaseName) time.Time {
+	var at time.Time
+	for _, st := range s.rb.Steps() {
+		if st.Phase != phase || !st.AppliesTo(s.Severity) {
+			continue
+		}
+		if t := s.Step(st.ID).At; t.After(at) {
+			at = t
+		}
+	}
+	return at
+}
+
+// SLA is how one deadline stands at an instant.
+type SLA struct {
+	Name    string        `json:"name"` // respond or resolve
+	Due     time.Time     `json:"due,omitzero"`
+	Target  string        `json:"target"`
+	Met     bool          `json:"met"`
+	MetAt   time.Time     `json:"met_at,omitzero"`
+	Missed  bool          `json:"missed"`
+	Left    time.Duration `json:"left_ns"`  // on the deadline's clock; negative when overdue
+	Total   time.Duration `json:"total_ns"` // what the target allowed on its clock
+	NoLimit bool          `json:"no_limit"` // the target sets no deadline
+}
+
+// Fraction left of the allowed time, from 1 (just started) to 0 (due now); negative
+// when overdue.
+func (l SLA) Fraction() float64 {
+	if l.Total <= 0 {
+		return 0
+	}
+	return float64(l.Left) / float64(l.Total)
+}
+
+// SLAs judges the respond-by and resolve-by deadlines at now on the policy's calendar.
+func (s *State) SLAs(pol *runbook.Policy, now time.Time) (respond, resolve SLA) {
+	judge := func(name string, d runbook.Deadline, metAt time.Time) SLA {
+		l := SLA{Name: name, Due: d.Due, Target: d.Target.String(), MetAt: metAt}
+		if d.None() {
+			l.NoLimit = true
+			l.Met = !metAt.IsZero()
+			return l
+		}
+		at := now
+		if !metAt.IsZero() {
+			at = metAt
+		}
+		l.Left, l.Total = pol.Remaining(d, s.OpenedAt, at)
+		l.Met = !metAt.IsZero() && !metAt.After(d.Due)
+		l.Missed = at.After(d.Due)
+		return l
+	}
+	return judge("respond", s.RespondBy, s.RespondedAt), judge("resolve", s.ResolveBy, s.ClosedAt)
+}
+
+// PhaseStart is when work on a phase began: the incident's start for the first phase;
+// for a later one, the first action on one of its steps or the moment every phase
+// before it was complete, whichever came first. ok is false for a phase nobody can
+// have started yet.
+func (s *State) PhaseStart(phase runbook.PhaseName) (time.Time, bool) {
+	if s.rb == nil {
+		return time.Time{}, false
+	}
+	if phase == s.firstPhase() {
+		return s.OpenedAt, true
+	}
+	entered, ok := s.PhaseEntered[phase]
+	var readyAt time.Time
+	ready := true
+	for _, pp := range s.Progress() {
+		if pp.Phase == phase {
+			break
+		}
+		if !pp.Complete() {
+			ready = false
+			break
+		}
+		if t := s.phaseCompletedAt(pp.Phase); t.After(readyAt) {
+			readyAt = t
+		}
+	}
+	switch {
+	case ok && ready && readyAt.Before(entered):
+		return readyAt, true
+	case ok:
+		return entered, true
+	case ready:
+		if readyAt.IsZero() {
+			readyAt = s.OpenedAt
+		}
+		return readyAt, true
+	}
+	return time.Time{}, false
+}
+
+// TimeboxOverdue reports whether a step still to do has run past its timebox at now,
+// counted from the start of its phase.
+func (s *State) TimeboxOverdue(st runbook.Step, now time.Time) bool {
+	if st.Timebox <= 0 || s.Step(st.ID).Status != StepTodo || s.Closed {
+		return false
+	}
+	start, ok := s.PhaseStart(st.Phase)
+	return ok && now.Sub(start) > st.Timebox
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Describe renders one event as a line of text for timelines: what happened, in the
+// responder's words. Text is cleaned of terminal sequences.
+func Describe(e journal.Event) string {
+	var s string
+	switch e.Type {
+	case EvStarted:
+		var p Started
+		decode(e, &p)
+		s = fmt.Sprintf("opened %q at severity %s with runbook %s %s", p.Title, p.Severity, p.Runbook.ID, p.Runbook.Version)
+	case EvAcknowledged:
+		s = "acknowledged"
+	case EvStepDone, EvStepSkipped, EvStepUndone:
+		var p StepEvent
+		decode(e, &p)
+		switch e.Type {
+		case EvStepDone:
+			s = "done: " + p.Step
+			if p.Note != "" {
+				s += " — " + p.Note
+			}
+		case EvStepSkipped:
+			s = "skipped: " + p.Step + " — " + p.Reason
+		default:
+			s = "undone: " + p.Step
+		}
+	case EvNote:
+		var p Note
+		decode(e, &p)
+		s = "note: " + p.Text
+	case EvEscalated:
+		var p Escalation
+		decode(e, &p)
+		s = "escalated to " + p.To + " — " + p.Reason
+	case EvNotified:
+		var p Notice
+		decode(e, &p)
+		s = "notified " + p.Audience
+		if p.Channel != "" {
+			s += " by " + p.Channel
+		}
+		s += ": " + p.Message
+	case EvSeverityChanged:
+		var p SeverityChange
+		decode(e, &p)
+		s = "severity " + p.From + " → " + p.To + " — " + p.Reason
+	case EvRoleAssigned:
+		var p RoleAssignment
+		decode(e, &p)
+		s = p.Role + ": " + p.To
+	case EvFollowUpAdded:
+		var p FollowUp
+		decode(e, &p)
+		s = fmt.Sprintf("follow-up %s for %s due %s: %s", p.ID, p.Owner, p.Due.Format("2006-01-02"), p.Text)
+	case EvFollowUpDone:
+		var p FollowUpDone
+		decode(e, &p)
+		s = "follow-up " + p.ID + " done"
+	case EvAttached:
+		var a journal.Attachment
+		decode(e, &a)
+		s = fmt.Sprintf("attached %s (%d bytes, sha256 %s)", a.Path, a.Size, short(a.SHA256))
+		if a.Kind == journal.KindSymlink {
+			s = fmt.Sprintf("attached symlink %s -> %s (not followed)", a.Path, a.Link)
+		}
+	case EvCheckRun:
+		var p CheckRun
+		decode(e, &p)
+		s = fmt.Sprintf("check %s: %s — %s", p.Check, p.Status, p.Summary)
+	case EvClosed:
+		var p Closed
+		decode(e, &p)
+		s = "closed"
+		if p.Forced {
+			s += " (forced: " + p.Reason + ")"
+		}
+	case EvRecovered:
+		if r, err := e.Recovery(); err == nil {
+			s = fmt.Sprintf("recovered a torn write: %d bytes kept in %s", r.Bytes, r.File)
+		} else {
+			s = "recovered a torn write"
+		}
+	default:
+		s = e.Type + " " + string(e.Data)
+	}
+	return untrusted.Line(s)
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

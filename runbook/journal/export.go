@@ -1,0 +1,232 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// SumsName is the checksum file Export writes, in the format of `sha256sum`.
+const SumsName = "SHA256SUMS"
+
+// Export copies the incident directory dir into outDir, which must not exist or be
+// empty: journal.jsonl (its complete lines), journal.head, the attachment store, the
+// torn-write side files and every other regular file in dir (such as the frozen
+// runbook), then the extra files (name relative to outDir, e.g. "report.md"), then
+// SHA256SUMS listing every file written so that `sha256sum -c SHA256SUMS` run in
+// outDir accepts it. It takes no lock. It copies bytes as they are, damaged or not;
+// run Verify first to know whether the journal is intact. Everything is fsync'd.
+func Export(dir, outDir string, extra map[string][]byte) error {
+	names := make([]string, 0, len(extra))
+	for name := range extra {
+		if err := checkExtraName(name); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out, err := exportDir(dir, outDir)
+	if err != nil {
+		return err
+	}
+	x := exporter{out: out, sums: map[string]string{}, dirs: map[string]bool{out: true}}
+	if err := x.incident(dir); err != nil {
+		return fmt.Errorf("export %s: %w", dir, err)
+	}
+	for _, name := range names {
+		if _, dup := x.sums[name]; dup {
+			return fmt.Errorf("export: extra file %s would replace the incident's own %s", name, name)
+		}
+		if err := x.write(name, bytes.NewReader(extra[name])); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := x.writeSums(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for d := range x.dirs {
+		if err := syncDir(d); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	return nil
+}
+
+// exportDir creates outDir, or accepts an empty one; it must not be inside dir. It
+// returns outDir's absolute path.
+func exportDir(dir, outDir string) (string, error) {
+	absDir, err1 := filepath.Abs(dir)
+	absOut, err2 := filepath.Abs(outDir)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	}
+	if rel, err := filepath.Rel(absDir, absOut); err == nil && filepath.IsLocal(rel) || absDir == absOut {
+		return "", fmt.Errorf("export: %s is inside the incident directory %s", outDir, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(absOut), dirPerm); err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	}
+	if err := os.Mkdir(absOut, dirPerm); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("export: %w", err)
+		}
+		ents, rerr := os.ReadDir(absOut)
+		if rerr != nil {
+			return "", fmt.Errorf("export: %w", rerr)
+		}
+		if len(ents) > 0 {
+			return "", fmt.Errorf("export: %s is not empty", outDir)
+		}
+	}
+	return absOut, syncDir(filepath.Dir(absOut))
+}
+
+func checkExtraName(name string) error {
+	clean := filepath.ToSlash(filepath.Clean(name))
+	if !filepath.IsLocal(name) || clean != name || name == SumsName {
+		return fmt.Errorf("extra file name %q must be a plain relative path other than %s", name, SumsName)
+	}
+	for _, r := range name {
+		if r == '\\' || unicode.IsControl(r) {
+			return fmt.Errorf("extra file name %q holds a backslash or a control character", name)
+		}
+	}
+	return nil
+}
+
+type exporter struct {
+	out  string
+	sums map[string]string // slash path relative to out -> hex sha256
+	dirs map[string]bool   // directories to fsync at the end
+}
+
+// incident copies the incident directory: journal.head before journal.jsonl (so the
+// head never runs ahead of the copied journal), then the rest, whose blobs and side
+// files are written before the events that name them.
+func (x *exporter) incident(dir string) error {
+	if b, err := os.ReadFile(filepath.Join(dir, HeadName)); err == nil {
+		if err := x.write(HeadName, bytes.NewReader(b)); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	jf, err := os.Open(filepath.Join(dir, FileName))
+	if err != nil {
+		return err
+	}
+	defer jf.Close()
+	st, err := jf.Stat()
+	if err != nil {
+		return err
+	}
+	_, end, err := lastLine(jf, st.Size())
+	if err != nil {
+		return err
+	}
+	if err := x.write(FileName, io.NewSectionReader(jf, 0, end)); err != nil {
+		return err
+	}
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case rel == ".":
+			return nil
+		case d.IsDir():
+			return nil // made as files land in it
+		case rel == FileName || rel == HeadName || rel == LockName,
+			strings.HasPrefix(rel, tornPre) && strings.HasSuffix(rel, ".tmp"),
+			strings.HasPrefix(d.Name(), incomingPre):
+			return nil
+		case !d.Type().IsRegular():
+			return fmt.Errorf("%s is not a regular file; an incident directory should hold only regular files", path)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return x.write(rel, f)
+	})
+}
+
+// write copies r into out/name (0600), hashing it, and fsyncs it.
+func (x *exporter) write(name string, r io.Reader) error {
+	dst := filepath.Join(x.out, filepath.FromSlash(name))
+	parent := filepath.Dir(dst)
+	if !x.dirs[parent] {
+		if err := os.MkdirAll(parent, dirPerm); err != nil {
+			return err
+		}
+		for d := parent; !x.dirs[d]; d = filepath.Dir(d) {
+			x.dirs[d] = true
+		}
+	}
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	_, err = io.CopyBuffer(io.MultiWriter(f, h), r, make([]byte, copyBufSize))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	x.sums[name] = hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+// writeSums writes SHA256SUMS in the format sha256sum -c reads: "<hex>  <name>", with
+// a leading backslash and escapes for a name holding a backslash or a newline.
+func (x *exporter) writeSums() error {
+	names := make([]string, 0, len(x.sums))
+	for n := range x.sums {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		if strings.ContainsAny(n, "\\\n\r") {
+			esc := strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`).Replace(n)
+			fmt.Fprintf(&b, "\\%s  %s\n", x.sums[n], esc)
+			continue
+		}
+		fmt.Fprintf(&b, "%s  %s\n", x.sums[n], n)
+	}
+	f, err := os.OpenFile(filepath.Join(x.out, SumsName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b.Bytes())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,573 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"strconv"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Byte layout of a line. The first 155 bytes are ASCII at fixed offsets so a verifier
+// can check the chain with byte compares and hash the line without a JSON decode.
+const (
+	linePrefix = `{"prev":"`  // bytes 0..9
+	prevOff    = 9            // prev hash: bytes 9..73
+	hashSep    = `","hash":"` // bytes 73..83
+	hashOff    = 83           // own hash: bytes 83..147
+	seqSep     = `","seq":`   // bytes 147..155
+	seqOff     = 155          // seq digits start here
+	hexLen     = 64
+	schemaSep  = `,"schema":`
+	timeSep    = `,"time":"`
+	tzSep      = `","tz":"`
+	actorSep   = `","actor":`
+	typeSep    = `,"type":`
+	dataSep    = `,"data":`
+	timeLayout = "2006-01-02T15:04:05.000000000Z"
+	timeLen    = len(timeLayout) // 30
+	tzLen      = len("+01:00")
+	// minLineLen is the shortest possible line: seq of one digit, one-byte actor and
+	// type, data {}.
+	minLineLen = seqOff + 1 + len(schemaSep) + 1 + len(timeSep) + timeLen + len(tzSep) + tzLen +
+		len(actorSep) + 3 + len(typeSep) + 3 + len(dataSep) + 2 + 2
+)
+
+// Limits enforced on write and on read.
+const (
+	// MaxLineSize is the longest line (event) the journal writes or reads, newline
+	// included. Large evidence belongs in an attachment.
+	MaxLineSize = 1 << 20
+	// MaxActorLen is the longest actor name in bytes.
+	MaxActorLen = 256
+	// MaxTypeLen is the longest event type in bytes.
+	MaxTypeLen = 64
+)
+
+// Genesis is the prev hash of the first line: 64 zeros.
+const Genesis = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// Event is one line of the journal.
+type Event struct {
+	// Prev is the hex SHA-256 of the previous line (Genesis for the first line).
+	Prev string `json:"prev"`
+	// Hash is the hex SHA-256 of this line with its own 64 hash characters left out
+	// (see the package documentation). Readers check it before returning the event.
+	Hash string `json:"hash"`
+	// Seq numbers events consecutively from 1; it equals the line number.
+	Seq uint64 `json:"seq"`
+	// Schema is the line format version, 1.
+	Schema int `json:"schema"`
+	// Time is when the event was written, in UTC with nanoseconds.
+	Time time.Time `json:"time"`
+	// TZ is the writer's zone offset at that moment, "+01:00"; see Local.
+	TZ string `json:"tz"`
+	// Actor is who did it ("alice@laptop").
+	Actor string `json:"actor"`
+	// Type names the event ("note", "step.done"); the journal itself writes
+	// TypeRecovered and TypeAttached.
+	Type string `json:"type"`
+	// Data is the event's payload, a JSON object.
+	Data json.RawMessage `json:"data"`
+	// Line is the 1-based line number in journal.jsonl; it is not stored.
+	Line int `json:"-"`
+}
+
+// Local returns the event's time in the zone offset the writer had.
+func (e Event) Local() time.Time {
+	off, ok := parseTZ([]byte(e.TZ))
+	if !ok {
+		return e.Time
+	}
+	return e.Time.In(time.FixedZone(e.TZ, off))
+}
+
+// lineFields are the parts of a line as byte slices into it.
+type lineFields struct {
+	prev, hash []byte
+	seq        uint64
+	time       []byte
+	tz         []byte
+	actor      []byte // string content between the quotes, still escaped
+	actorEsc   bool   // actor holds \" or \\ escapes
+	typ        []byte
+	data       []byte
+}
+
+// syntaxError says where in a line its syntax breaks.
+type syntaxError struct {
+	at   int
+	what string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("byte %d: %s", e.at+1, e.what) }
+
+func badf(at int, format string, args ...any) error {
+	return &syntaxError{at: at, what: fmt.Sprintf(format, args...)}
+}
+
+// parseLine checks the syntax of one line (which ends with its newline) and returns
+// its parts. It accepts exactly the canonical form appendLine writes, except that the
+// data object is only checked by its braces; it does not check the line's hash.
+func parseLine(line []byte) (lineFields, error) {
+	var f lineFields
+	n := len(line)
+	if n == 0 || line[n-1] != '\n' {
+		return f, badf(n, "line does not end with a newline")
+	}
+	if n > MaxLineSize {
+		return f, badf(MaxLineSize, "line is longer than %d bytes", MaxLineSize)
+	}
+	if n < minLineLen {
+		return f, badf(0, "line is too short (%d bytes) to be a journal line", n)
+	}
+	if string(line[:prevOff]) != linePrefix {
+		return f, badf(0, `line does not start with {"prev":"`)
+	}
+	if i := badHex(line[prevOff : prevOff+hexLen]); i >= 0 {
+		return f, badf(prevOff+i, "prev is not 64 lowercase hex digits")
+	}
+	f.prev = line[prevOff : prevOff+hexLen]
+	if string(line[prevOff+hexLen:hashOff]) != hashSep {
+		return f, badf(prevOff+hexLen, `expected ","hash":" after prev`)
+	}
+	if i := badHex(line[hashOff : hashOff+hexLen]); i >= 0 {
+		return f, badf(hashOff+i, "hash is not 64 lowercase hex digits")
+	}
+	f.hash = line[hashOff : hashOff+hexLen]
+	if string(line[hashOff+hexLen:seqOff]) != seqSep {
+		return f, badf(hashOff+hexLen, `expected ","seq": after hash`)
+	}
+	seq, i, ok := parseUint(line, seqOff)
+	if !ok || seq == 0 {
+		return f, badf(seqOff, "seq is not a number from 1 without leading zeros")
+	}
+	f.seq = seq
+	if !hasAt(line, i, schemaSep) {
+		return f, badf(i, `expected ,"schema": after seq`)
+	}
+	i += len(schemaSep)
+	schema, j, ok := parseUint(line, i)
+	if !ok {
+		return f, badf(i, "schema is not a number")
+	}
+	if schema != Schema {
+		return f, badf(i, "schema %d is not supported (this muster reads schema %d)", schema, Schema)
+	}
+	i = j
+	if !hasAt(line, i, timeSep) {
+		return f, badf(i, `expected ,"time":" after schema`)
+	}
+	i += len(timeSep)
+	q := bytes.IndexByte(line[i:min(n, i+64)], '"')
+	if q < 0 {
+		return f, badf(i, "time is not a quoted string")
+	}
+	if ts := line[i : i+q]; q != timeLen || !validTime(ts) {
+		if q == 0 || ts[q-1] != 'Z' {
+			return f, badf(i, "time %q is not UTC (of the form %s)", ts, timeLayout)
+		}
+		return f, badf(i, "time %q is not a valid time of the form %s", ts, timeLayout)
+	}
+	f.time = line[i : i+timeLen]
+	i += timeLen
+	if !hasAt(line, i, tzSep) {
+		return f, badf(i, `expected ","tz":" after time`)
+	}
+	i += len(tzSep)
+	if i+tzLen > n {
+		return f, badf(i, "line ends inside tz")
+	}
+	f.tz = line[i : i+tzLen]
+	if _, ok := parseTZ(f.tz); !ok {
+		return f, badf(i, `tz %q is not a zone offset of the form "+01:00"`, f.tz)
+	}
+	i += tzLen
+	if !hasAt(line, i, actorSep) {
+		return f, badf(i, `expected ","actor": after tz`)
+	}
+	i += len(actorSep)
+	actor, esc, j, err := parseString(line, i, MaxActorLen)
+	if err != nil {
+		return f, badf(i, "actor: %v", err)
+	}
+	f.actor, f.actorEsc, i = actor, esc, j
+	if !hasAt(line, i, typeSep) {
+		return f, badf(i, `expected ,"type": after actor`)
+	}
+	i += len(typeSep)
+	typ, _, j, err := parseString(line, i, MaxTypeLen)
+	if err != nil {
+		return f, badf(i, "type: %v", err)
+	}
+	if k := badType(typ); k >= 0 {
+		return f, badf(i+1+k, "type %q may hold only letters, digits and . _ : -", typ)
+	}
+	f.typ, i = typ, j
+	if !hasAt(line, i, dataSep) {
+		return f, badf(i, `expected ,"data": after type`)
+	}
+	i += len(dataSep)
+	// data is the rest of the line up to the closing "}\n" of the line object.
+	if n-2-i < 2 || line[i] != '{' || line[n-3] != '}' || line[n-2] != '}' {
+		return f, badf(i, "data is not a JSON object closing the line with }}")
+	}
+	f.data = line[i : n-2]
+	return f, nil
+}
+
+// hasAt reports whether line holds s at offset i.
+func hasAt(line []byte, i int, s string) bool {
+	return i >= 0 && i+len(s) <= len(line) && string(line[i:i+len(s)]) == s
+}
+
+// badHex returns the index of the first byte of b that is not a lowercase hex digit,
+// or -1.
+func badHex(b []byte) int {
+	for i, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return i
+		}
+	}
+	return -1
+}
+
+// parseUint reads a decimal number without leading zeros at b[i:].
+func parseUint(b []byte, i int) (v uint64, next int, ok bool) {
+	j := i
+	for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+		d := uint64(b[j] - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, j, false
+		}
+		v = v*10 + d
+		j++
+	}
+	if j == i || (b[i] == '0' && j > i+1) {
+		return 0, j, false
+	}
+	return v, j, true
+}
+
+// parseString reads a JSON string in canonical form at b[i:]: only \" and \\ escapes,
+// no control characters, valid UTF-8, 1..max bytes once unescaped. It returns the
+// content between the quotes.
+func parseString(b []byte, i, max int) (s []byte, esc bool, next int, err error) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, false, i, errors.New("expected a string")
+	}
+	high := false
+	size := 0
+	j := i + 1
+	for ; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case c == '"':
+			s = b[i+1 : j]
+			if size == 0 {
+				return nil, false, j, errors.New("empty string")
+			}
+			if size > max {
+				return nil, false, j, fmt.Errorf("longer than %d bytes", max)
+			}
+			if high && !utf8.Valid(s) {
+				return nil, false, j, errors.New("not valid UTF-8")
+			}
+			if high && hasControl(s) {
+				return nil, false, j, errors.New("holds a control character")
+			}
+			return s, esc, j + 1, nil
+		case c == '\\':
+			if j+1 >= len(b) || (b[j+1] != '"' && b[j+1] != '\\') {
+				return nil, false, j, errors.New(`only \" and \\ escapes are allowed`)
+			}
+			esc = true
+			j++
+		case c < 0x20 || c == 0x7f:
+			return nil, false, j, errors.New("holds a control character")
+		case c >= 0x80:
+			high = true
+		}
+		size++
+	}
+	return nil, false, j, errors.New("unterminated string")
+}
+
+// hasControl reports whether s holds a Unicode control character (C1 here; C0 and DEL
+// are caught byte by byte).
+func hasControl(s []byte) bool {
+	for len(s) > 0 {
+		r, n := utf8.DecodeRune(s)
+		if unicode.IsControl(r) {
+			return true
+		}
+		s = s[n:]
+	}
+	return false
+}
+
+// badType returns the index of the first byte not allowed in an event type, or -1.
+func badType(b []byte) int {
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '_' || c == ':' || c == '-') {
+			return i
+		}
+	}
+	return -1
+}
+
+// unescape undoes the two escapes parseString allows.
+func unescape(s []byte) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+func validTime(b []byte) bool {
+	_, ok := parseTime(b)
+	return ok
+}
+
+// parseTime reads the fixed layout 2006-01-02T15:04:05.000000000Z.
+func parseTime(b []byte) (time.Time, bool) {
+	if len(b) != timeLen || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
+		b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		v := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 7)
+	day, ok3 := num(8, 10)
+	hour, ok4 := num(11, 13)
+	minute, ok5 := num(14, 16)
+	sec, ok6 := num(17, 19)
+	nsec, ok7 := num(20, 29)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // February 30th and the like
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// parseTZ reads "+hh:mm" or "-hh:mm" (not "-00:00") and returns the offset in seconds.
+func parseTZ(b []byte) (int, bool) {
+	if len(b) != tzLen || (b[0] != '+' && b[0] != '-') || b[3] != ':' {
+		return 0, false
+	}
+	for _, k := range []int{1, 2, 4, 5} {
+		if b[k] < '0' || b[k] > '9' {
+			return 0, false
+		}
+	}
+	h := int(b[1]-'0')*10 + int(b[2]-'0')
+	m := int(b[4]-'0')*10 + int(b[5]-'0')
+	if h > 23 || m > 59 {
+		return 0, false
+	}
+	off := h*3600 + m*60
+	if b[0] == '-' {
+		if off == 0 {
+			return 0, false
+		}
+		off = -off
+	}
+	return off, true
+}
+
+// formatTZ writes a zone offset in seconds as "+hh:mm" (seconds are dropped).
+func formatTZ(dst []byte, off int) []byte {
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	h, m := off/3600, off%3600/60
+	if h > 23 {
+		h, m = 23, 59
+	}
+	if h == 0 && m == 0 {
+		sign = '+'
+	}
+	return append(dst, sign, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
+}
+
+// lineHash computes the hash of a line: SHA-256 over the line with bytes 83..147 (its
+// own hash) left out, newline included, as lowercase hex.
+func lineHash(h hash.Hash, line []byte, out *[hexLen]byte) {
+	var sum [sha256.Size]byte
+	h.Reset()
+	h.Write(line[:hashOff])
+	h.Write(line[hashOff+hexLen:])
+	hex.Encode(out[:], h.Sum(sum[:0]))
+}
+
+// checkActor reports why actor cannot be written, or nil.
+func checkActor(actor string) error {
+	switch {
+	case actor == "":
+		return errors.New("actor is empty")
+	case len(actor) > MaxActorLen:
+		return fmt.Errorf("actor is longer than %d bytes", MaxActorLen)
+	case !utf8.ValidString(actor):
+		return fmt.Errorf("actor %q is not valid UTF-8", actor)
+	}
+	for _, r := range actor {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("actor %q holds a control character", actor)
+		}
+	}
+	return nil
+}
+
+// checkType reports why typ cannot be written, or nil.
+func checkType(typ string) error {
+	switch {
+	case typ == "":
+		return errors.New("event type is empty")
+	case len(typ) > MaxTypeLen:
+		return fmt.Errorf("event type is longer than %d bytes", MaxTypeLen)
+	case badType([]byte(typ)) >= 0:
+		return fmt.Errorf("event type %q may hold only letters, digits and . _ : -", typ)
+	}
+	return nil
+}
+
+// appendLine writes a complete line to dst and fills in its hash. actor and typ must
+// have passed checkActor and checkType; data must be a compact JSON object.
+func appendLine(dst []byte, h hash.Hash, prev string, seq uint64, t time.Time, actor, typ string, data []byte) []byte {
+	start := len(dst)
+	dst = append(dst, linePrefix...)
+	dst = append(dst, prev...)
+	dst = append(dst, hashSep...)
+	dst = append(dst, Genesis...) // placeholder for the line's own hash
+	dst = append(dst, seqSep...)
+	dst = strconv.AppendUint(dst, seq, 10)
+	dst = append(dst, schemaSep...)
+	dst = strconv.AppendInt(dst, Schema, 10)
+	dst = append(dst, timeSep...)
+	dst = t.UTC().AppendFormat(dst, timeLayout)
+	dst = append(dst, tzSep...)
+	_, off := t.Zone()
+	dst = formatTZ(dst, off)
+	dst = append(dst, actorSep...)
+	dst = appendString(dst, actor)
+	dst = append(dst, typeSep...)
+	dst = appendString(dst, typ)
+	dst = append(dst, dataSep...)
+	dst = append(dst, data...)
+	dst = append(dst, '}', '\n')
+	line := dst[start:]
+	var sum [hexLen]byte
+	lineHash(h, line, &sum)
+	copy(line[hashOff:], sum[:])
+	return dst
+}
+
+// appendString writes s as a canonical JSON string: only " and \ are escaped.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			dst = append(dst, '\\')
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, '"')
+}
+
+// DecodeLine decodes one journal line (with or without its newline) and checks its
+// syntax, its own hash and that data is valid JSON. It does not check the line's
+// place in the chain (prev and seq); ReadAll and Verify do.
+func DecodeLine(line []byte) (Event, error) {
+	if n := len(line); n == 0 || line[n-1] != '\n' {
+		if bytes.IndexByte(line, '\n') >= 0 {
+			return Event{}, errors.New("byte 1: more than one line")
+		}
+		line = append(line[:n:n], '\n')
+	}
+	if i := bytes.IndexByte(line, '\n'); i != len(line)-1 {
+		return Event{}, badf(i, "more than one line")
+	}
+	f, err := parseLine(line)
+	if err != nil {
+		return Event{}, err
+	}
+	var sum [hexLen]byte
+	lineHash(sha256.New(), line, &sum)
+	if !bytes.Equal(sum[:], f.hash) {
+		return Event{}, errHashMismatch
+	}
+	if !json.Valid(f.data) {
+		return Event{}, errBadData
+	}
+	e := f.event(nil, nil)
+	e.Data = bytes.Clone(e.Data)
+	return e, nil
+}
+
+var (
+	errHashMismatch = errors.New("the line's content does not match its hash (edited or damaged)")
+	errBadData      = errors.New("data is not valid JSON")
+)
+
+// event builds an Event from checked fields. intern, when not nil, shares the strings
+// that repeat (actor, type, tz); prev, when not empty, is the previous line's hash
+// string to share.
+func (f *lineFields) event(intern map[string]string, prev *string) Event {
+	str := func(b []byte) string {
+		if intern == nil {
+			return string(b)
+		}
+		if s, ok := intern[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		intern[s] = s
+		return s
+	}
+	e := Event{
+		Seq:    f.seq,
+		Schema: Schema,
+		Line:   int(f.seq),
+		TZ:     str(f.tz),
+		Type:   str(f.typ),
+		Data:   json.RawMessage(f.data),
+		Hash:   string(f.hash),
+	}
+	e.Time, _ = parseTime(f.time)
+	if f.actorEsc {
+		e.Actor = str([]byte(unescape(f.actor)))
+	} else {
+		e.Actor = str(f.actor)
+	}
+	if prev != nil && *prev == string(f.prev) {
+		e.Prev = *prev
+	} else {
+		e.Prev = string(f.prev)
+	}
+	return e
+}

@@ -1,0 +1,95 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Problem is one thing wrong with an incident directory.
+type Problem struct {
+	// Line is the 1-based line of journal.jsonl concerned; 0 when the problem is not
+	// about a line.
+	Line int `json:"line"`
+	// Seq is the seq on that line, or the one expected there when it is unreadable.
+	Seq uint64 `json:"seq"`
+	// File is the file concerned when it is not journal.jsonl (an attachment blob, a
+	// side file, journal.head), relative to the incident directory.
+	File string `json:"file,omitempty"`
+	What string `json:"what"`
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.Line > 0 && p.File != "":
+		return fmt.Sprintf("line %d (seq %d): %s: %s", p.Line, p.Seq, p.File, p.What)
+	case p.Line > 0:
+		return fmt.Sprintf("line %d (seq %d): %s", p.Line, p.Seq, p.What)
+	case p.File != "":
+		return p.File + ": " + p.What
+	}
+	return p.What
+}
+
+// CorruptError is returned by ReadAll for a journal it cannot trust.
+type CorruptError struct {
+	Path string // journal.jsonl
+	Problem
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%s:%d: seq %d: %s (run verify for a full report)", e.Path, e.Line, e.Seq, e.What)
+}
+
+// ReadAll reads every event of the journal in dir, in order. It takes no lock and
+// never blocks a writer. It checks each line's syntax and hash, that seq counts from 1
+// and that each prev is the hash of the line before, and returns a *CorruptError for
+// the first line that fails. An unterminated last line (a write in progress, or a torn
+// write the next Open recovers) is left out; Verify reports it. Event.Data shares one
+// buffer holding the file.
+func ReadAll(dir string) ([]Event, error) {
+	path := filepath.Join(dir, FileName)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read incident journal: %w", err)
+	}
+	b = b[:bytes.LastIndexByte(b, '\n')+1]
+	events := make([]Event, 0, bytes.Count(b, []byte{'\n'}))
+	h := sha256.New()
+	intern := make(map[string]string)
+	prev := Genesis
+	var sum [hexLen]byte
+	corrupt := func(line int, seq uint64, what string) error {
+		return &CorruptError{Path: path, Problem: Problem{Line: line, Seq: seq, What: what}}
+	}
+	for off, n := 0, 1; off < len(b); n++ {
+		i := bytes.IndexByte(b[off:], '\n')
+		line := b[off : off+i+1]
+		off += i + 1
+		f, err := parseLine(line)
+		if err != nil {
+			return nil, corrupt(n, uint64(n), "not a valid journal line: "+err.Error())
+		}
+		if f.seq != uint64(n) {
+			return nil, corrupt(n, f.seq, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", f.seq, n))
+		}
+		if string(f.prev) != prev {
+			return nil, corrupt(n, f.seq, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", n-1))
+		}
+		lineHash(h, line, &sum)
+		if !bytes.Equal(sum[:], f.hash) {
+			return nil, corrupt(n, f.seq, errHashMismatch.Error())
+		}
+		if !json.Valid(f.data) {
+			return nil, corrupt(n, f.seq, errBadData.Error())
+		}
+		e := f.event(intern, &prev)
+		e.Line = n
+		prev = e.Hash
+		events = append(events, e)
+	}
+	return events, nil
+}

@@ -1,0 +1,399 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// maxProblems caps how many problems a Report keeps; Omitted counts the rest.
+const maxProblems = 1000
+
+// Recovered is a torn write that Open recovered, as Verify found it.
+type Recovered struct {
+	Line int    `json:"line"` // of the recovered event
+	Seq  uint64 `json:"seq"`
+	Recovery
+}
+
+// Report is what Verify found.
+type Report struct {
+	Dir    string `json:"dir"`
+	Events int    `json:"events"` // complete lines read
+	Bytes  int64  `json:"bytes"`  // their total size
+	// LastSeq and LastHash identify the last line; quote LastHash to pin the journal.
+	LastSeq  uint64 `json:"last_seq"`
+	LastHash string `json:"last_hash"`
+	// Attachments is the number of distinct blobs re-hashed.
+	Attachments int `json:"attachments"`
+	// Recovered lists the torn writes Open recovered (not problems by themselves).
+	Recovered []Recovered `json:"recovered,omitempty"`
+	// Tail is the size of an unterminated last line: a write in progress, or a torn
+	// write the next Open recovers. Not a problem by itself.
+	Tail int64 `json:"tail,omitempty"`
+	// Unrecorded lists side files of a recovery a crash interrupted before its event
+	// was written; the next Open records them.
+	Unrecorded []string `json:"unrecorded,omitempty"`
+	// Problems are in line order, problems not about a line last.
+	Problems []Problem `json:"problems,omitempty"`
+	// Omitted counts problems beyond the first 1000, which are not listed.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// OK reports whether Verify found no problem.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+// First returns the first problem, the first broken line when there is one.
+func (r Report) First() (Problem, bool) {
+	if len(r.Problems) == 0 {
+		return Problem{}, false
+	}
+	return r.Problems[0], true
+}
+
+// Summary is one line: what is intact, or the first problem and how many follow.
+func (r Report) Summary() string {
+	if p, ok := r.First(); ok {
+		s := p.String()
+		if more := len(r.Problems) - 1 + r.Omitted; more == 1 {
+			s += " (and 1 more problem)"
+		} else if more > 1 {
+			s += fmt.Sprintf(" (and %d more problems)", more)
+		}
+		return s
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "intact: %d events", r.Events)
+	if r.Events > 0 {
+		fmt.Fprintf(&b, " (seq 1-%d)", r.LastSeq)
+	}
+	fmt.Fprintf(&b, ", %d attachments", r.Attachments)
+	if n := len(r.Recovered); n > 0 {
+		fmt.Fprintf(&b, ", %d torn writes recovered", n)
+	}
+	if r.Tail > 0 {
+		fmt.Fprintf(&b, ", %d bytes of an unfinished last line", r.Tail)
+	}
+	if r.Events > 0 {
+		fmt.Fprintf(&b, ", last hash %s", r.LastHash)
+	}
+	return b.String()
+}
+
+// blobRef is an attachment record as Verify found it.
+type blobRef struct {
+	line int
+	seq  uint64
+	a    Attachment
+}
+
+type recRef struct {
+	line int
+	seq  uint64
+	r    Recovery
+}
+
+// verifier checks lines one by one. It keeps hashes in arrays because the lines it
+// sees are slices of a reused read buffer.
+type verifier struct {
+	r        *Report
+	h        hash.Hash
+	line     int
+	expected uint64 // the seq the next line should have
+	running  [hexLen]byte
+	haveRun  bool // running holds the previous line's hash
+	lastHash [hexLen]byte
+	headSeq  uint64
+	headHash [hexLen]byte // hash found on the line with seq headSeq
+	headLine int
+	blobs    []blobRef
+	recs     []recRef
+}
+
+// Verify recomputes the chain of the journal in dir and the hash of every attachment
+// and torn-write side file it names. It takes no lock and may run while a writer
+// appends. Every problem goes into the report, in line order; the error is only for a
+// directory it cannot read at all.
+func Verify(dir string) (Report, error) {
+	r := Report{Dir: dir}
+	// journal.head first: the writer updates it after the journal, so what it records
+	// is in the journal read after it, unless lines were removed.
+	hd, herr := readHeadRetry(dir)
+	f, err := os.Open(filepath.Join(dir, FileName))
+	if err != nil {
+		return r, fmt.Errorf("verify incident journal: %w", err)
+	}
+	defer f.Close()
+	v := &verifier{r: &r, h: sha256.New(), expected: 1, headSeq: hd.Seq}
+	copy(v.running[:], Genesis)
+	v.haveRun = true
+	if err := v.scan(f); err != nil {
+		return r, fmt.Errorf("verify incident journal: %w", err)
+	}
+	r.Events = v.line
+	if v.line > 0 {
+		r.LastHash = string(v.lastHash[:])
+	}
+	v.checkHead(dir, hd, herr)
+	v.checkBlobs(dir)
+	v.checkRecoveries(dir)
+	sort.SliceStable(r.Problems, func(a, b int) bool {
+		la, lb := r.Problems[a].Line, r.Problems[b].Line
+		if la == 0 || lb == 0 {
+			return la != 0 && lb == 0
+		}
+		return la < lb
+	})
+	return r, nil
+}
+
+func readHeadRetry(dir string) (head, error) {
+	var (
+		h   head
+		err error
+	)
+	for try := 0; try < 5; try++ {
+		if h, err = readHead(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+			return h, err
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return h, err
+}
+
+// scan reads the journal in large chunks and checks each complete line.
+func (v *verifier) scan(f io.Reader) error {
+	buf := make([]byte, 4<<20) // larger than MaxLineSize, so a full buffer with no newline is an overlong line
+	filled, skipping := 0, int64(0)
+	for {
+		n, err := f.Read(buf[filled:])
+		filled += n
+		data := buf[:filled]
+		start := 0
+		for {
+			i := bytes.IndexByte(data[start:], '\n')
+			if i < 0 {
+				break
+			}
+			line := data[start : start+i+1]
+			start += i + 1
+			if skipping > 0 {
+				v.overlong(skipping + int64(len(line)))
+				skipping = 0
+				continue
+			}
+			v.check(line)
+		}
+		rest := copy(buf, data[start:])
+		filled = rest
+		if filled == len(buf) { // no newline in 4 MiB: skip to the next one
+			skipping += int64(filled)
+			filled = 0
+		}
+		if err == io.EOF {
+			v.r.Tail = skipping + int64(filled)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (v *verifier) problem(p Problem) {
+	if len(v.r.Problems) >= maxProblems {
+		v.r.Omitted++
+		return
+	}
+	v.r.Problems = append(v.r.Problems, p)
+}
+
+func (v *verifier) overlong(size int64) {
+	v.line++
+	v.r.Bytes += size
+	v.problem(Problem{Line: v.line, Seq: v.expected, What: fmt.Sprintf("line is %d bytes, longer than the %d a line may hold", size, MaxLineSize)})
+	v.expected++
+	v.haveRun = false
+}
+
+// check verifies one complete line: syntax, place in the chain, seq, own hash.
+func (v *verifier) check(line []byte) {
+	v.line++
+	v.r.Bytes += int64(len(line))
+	f, err := parseLine(line)
+	if err != nil {
+		v.damaged(line, err)
+		return
+	}
+	var whats []string
+	if f.seq == v.expected {
+		v.expected++
+	} else {
+		whats = append(whats, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", f.seq, v.expected))
+		if f.seq > v.expected {
+			v.expected = f.seq + 1
+		}
+	}
+	if v.haveRun && !bytes.Equal(f.prev, v.running[:]) {
+		whats = append(whats, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", v.line-1))
+	}
+	var sum [hexLen]byte
+	lineHash(v.h, line, &sum)
+	if !bytes.Equal(sum[:], f.hash) {
+		whats = append(whats, errHashMismatch.Error())
+	}
+	if len(whats) > 0 {
+		v.problem(Problem{Line: v.line, Seq: f.seq, What: strings.Join(whats, "; ")})
+	}
+	copy(v.running[:], f.hash)
+	v.haveRun = true
+	copy(v.lastHash[:], f.hash)
+	v.r.LastSeq = f.seq
+	if f.seq == v.headSeq {
+		copy(v.headHash[:], f.hash)
+		v.headLine = v.line
+	}
+	switch string(f.typ) {
+	case TypeAttached:
+		var a Attachment
+		if err := json.Unmarshal(f.data, &a); err != nil {
+			v.problem(Problem{Line: v.line, Seq: f.seq, What: "attachment record is unreadable: " + err.Error()})
+		} else if a.Kind != KindSymlink {
+			v.blobs = append(v.blobs, blobRef{v.line, f.seq, a})
+		}
+	case TypeRecovered:
+		var rec Recovery
+		if err := json.Unmarshal(f.data, &rec); err != nil {
+			v.problem(Problem{Line: v.line, Seq: f.seq, What: "recovery record is unreadable: " + err.Error()})
+		} else {
+			v.recs = append(v.recs, recRef{v.line, f.seq, rec})
+		}
+	}
+}
+
+// damaged reports a line that does not parse. Its seq and hash are still used when
+// they sit well formed at their fixed offsets, so one damaged line does not make the
+// lines after it look wrong too.
+func (v *verifier) damaged(line []byte, err error) {
+	seq := v.expected
+	if s, _, ok := parseUint(line, seqOff); ok && len(line) > seqOff && hasAt(line, hashOff+hexLen, seqSep) && s >= v.expected {
+		seq = s
+	}
+	v.problem(Problem{Line: v.line, Seq: seq, What: "not a valid journal line: " + err.Error()})
+	v.expected = seq + 1
+	v.haveRun = false
+	if len(line) > hashOff+hexLen && hasAt(line, 0, linePrefix) && hasAt(line, prevOff+hexLen, hashSep) &&
+		badHex(line[hashOff:hashOff+hexLen]) < 0 {
+		copy(v.running[:], line[hashOff:hashOff+hexLen])
+		v.haveRun = true
+	}
+}
+
+// checkHead compares journal.head, read before the journal, with what the scan found.
+func (v *verifier) checkHead(dir string, hd head, herr error) {
+	r := v.r
+	switch {
+	case errors.Is(herr, os.ErrNotExist):
+		r.Problems = append(r.Problems, Problem{File: HeadName, What: "missing: lines cut from the end of the journal cannot be detected"})
+		return
+	case herr != nil:
+		r.Problems = append(r.Problems, Problem{File: HeadName, What: herr.Error()})
+		return
+	}
+	if hd.Seq > r.LastSeq {
+		r.Problems = append(r.Problems, Problem{Line: v.line + 1, Seq: r.LastSeq + 1, What: fmt.Sprintf(
+			"the journal ends at seq %d but %s records seq %d: lines were removed from its end", r.LastSeq, HeadName, hd.Seq)})
+		return
+	}
+	if hd.Seq > 0 && v.headLine > 0 && string(v.headHash[:]) != hd.Hash {
+		// A read racing the writer's rewrite of journal.head can see a mix: only a
+		// head that reads the same again counts.
+		if again, err := readHead(dir); err == nil && again == hd {
+			r.Problems = append(r.Problems, Problem{Line: v.headLine, Seq: hd.Seq, What: fmt.Sprintf(
+				"hash differs from the one %s records for seq %d (the line was rewritten)", HeadName, hd.Seq)})
+		}
+	}
+}
+
+// checkBlobs re-hashes every attachment blob once and checks it against each record
+// that names it.
+func (v *verifier) checkBlobs(dir string) {
+	type result struct {
+		sum  string
+		size int64
+		err  error
+	}
+	seen := map[string]result{}
+	for _, b := range v.blobs {
+		p := Problem{Line: b.line, Seq: b.seq, File: b.a.Blob}
+		if !validBlobRef(b.a) {
+			p.What = fmt.Sprintf("attachment record names blob %q for sha256 %q, not %s/%s/<sha256>", b.a.Blob, b.a.SHA256, AttachDir, blobDir)
+			v.problem(p)
+			continue
+		}
+		res, ok := seen[b.a.SHA256]
+		if !ok {
+			res.sum, res.size, res.err = hashFile(blobPath(dir, b.a.SHA256))
+			seen[b.a.SHA256] = res
+			if res.err == nil {
+				v.r.Attachments++
+			}
+		}
+		switch {
+		case errors.Is(res.err, os.ErrNotExist):
+			p.What = "attachment blob is missing"
+		case res.err != nil:
+			p.What = "attachment blob is unreadable: " + res.err.Error()
+		case res.sum != b.a.SHA256:
+			p.What = fmt.Sprintf("attachment content changed: its sha256 is now %s", res.sum)
+		case res.size != b.a.Size:
+			p.What = fmt.Sprintf("attachment is %d bytes, the record says %d", res.size, b.a.Size)
+		default:
+			continue
+		}
+		v.problem(p)
+	}
+}
+
+// checkRecoveries checks the side file of every recovered event and lists side files
+// no event names.
+func (v *verifier) checkRecoveries(dir string) {
+	named := map[string]bool{}
+	for _, rc := range v.recs {
+		named[rc.r.File] = true
+		v.r.Recovered = append(v.r.Recovered, Recovered{Line: rc.line, Seq: rc.seq, Recovery: rc.r})
+		p := Problem{Line: rc.line, Seq: rc.seq, File: rc.r.File}
+		if filepath.Base(rc.r.File) != rc.r.File || !strings.HasPrefix(rc.r.File, tornPre) {
+			p.What = "recovery record names a file outside the incident directory"
+			v.problem(p)
+			continue
+		}
+		sum, size, err := hashFile(filepath.Join(dir, rc.r.File))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			p.What = "side file with the recovered bytes is missing"
+		case err != nil:
+			p.What = "side file is unreadable: " + err.Error()
+		case sum != rc.r.SHA256 || size != rc.r.Bytes:
+			p.What = fmt.Sprintf("side file changed: %d bytes with sha256 %s, the record says %d bytes with %s", size, sum, rc.r.Bytes, rc.r.SHA256)
+		default:
+			continue
+		}
+		v.problem(p)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if n := e.Name(); strings.HasPrefix(n, tornPre) && strings.HasSuffix(n, tornSuf) && !named[n] {
+			v.r.Unrecorded = append(v.r.Unrecorded, n)
+		}
+	}
+}

@@ -35,11 +35,11 @@ func newEvidenceCmd(g *globals) *cobra.Command {
 }
 
 func runEvidenceVerify(g *globals, id string) error {
-	v, err := g.store().Load(id)
+	dir, err := g.store().Locate(id)
 	if err != nil {
 		return commandError(err)
 	}
-	rep, err := journal.Verify(v.Dir)
+	rep, err := journal.Verify(dir)
 	if err != nil {
 		return commandError(err)
 	}

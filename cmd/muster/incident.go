@@ -180,7 +180,7 @@ type incidentShow struct {
 	*incident.State
 	Progress   []incident.PhaseProgress `json:"progress"`
 	SLA        []incident.SLA           `json:"sla"`
-	NextUpdate *incident.UpdateDue      `json:"next_update,omitempty"`
+	NextUpdate *incident.UpdateDue      `json:"next_update"` // null when no communication is due
 	OpenWork   []string                 `json:"open_work"`
 	AsOf       time.Time                `json:"as_of"`
 }

@@ -39,6 +39,14 @@ type Store struct {
 // Dir is the directory of the incident id.
 func (st *Store) Dir(id string) string { return filepath.Join(st.DataDir, "incidents", id) }
 
+func (st *Store) journalOptions(actor string) []journal.Option {
+	opts := []journal.Option{journal.WithActor(actor)}
+	if st.Now != nil {
+		opts = append(opts, journal.WithClock(st.Now))
+	}
+	return opts
+}
+
 func (st *Store) now() time.Time {
 	if st.Now != nil {
 		return st.Now()
@@ -95,16 +103,14 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 			id = NewID(now)
 		}
 		dir = st.Dir(id)
-		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		if _, err := os.Lstat(dir); err == nil && attempt < 20 {
+			continue // taken: draw another id
+		}
+		j, err = journal.Create(dir, st.journalOptions(o.Actor)...)
+		if err != nil {
 			return nil, err
 		}
-		j, err = journal.Create(dir, journal.WithClock(st.Now), journal.WithActor(o.Actor))
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, os.ErrExist) || attempt > 20 {
-			return nil, err
-		}
+		break
 	}
 	if err := writeFrozen(filepath.Join(dir, RunbookFile), o.Runbook.Raw); err != nil {
 		j.Close()
@@ -211,18 +217,15 @@ func checkID(id string) error {
 // Open opens an incident for writing: it takes the journal's lock (a second writer gets
 // an error naming the holder) and folds the journal into the state.
 func (st *Store) Open(id string, actor string) (*Incident, error) {
-	if err := checkID(id); err != nil {
+	dir, err := st.Locate(id)
+	if err != nil {
 		return nil, err
-	}
-	dir := st.Dir(id)
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("no incident %s in %s", id, filepath.Join(st.DataDir, "incidents"))
 	}
 	rb, pol, err := loadFrozen(dir)
 	if err != nil {
 		return nil, err
 	}
-	j, err := journal.Open(dir, journal.WithClock(st.Now), journal.WithActor(actor))
+	j, err := journal.Open(dir, st.journalOptions(actor)...)
 	if err != nil {
 		return nil, err
 	}
@@ -245,14 +248,24 @@ type View struct {
 	Events  []journal.Event
 }
 
-// Load reads an incident without taking its lock.
-func (st *Store) Load(id string) (*View, error) {
+// Locate returns the directory of an existing incident without reading it, for tools
+// that must work on a damaged journal (verify).
+func (st *Store) Locate(id string) (string, error) {
 	if err := checkID(id); err != nil {
-		return nil, err
+		return "", err
 	}
 	dir := st.Dir(id)
 	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("no incident %s in %s", id, filepath.Join(st.DataDir, "incidents"))
+		return "", fmt.Errorf("no incident %s in %s", id, filepath.Join(st.DataDir, "incidents"))
+	}
+	return dir, nil
+}
+
+// Load reads an incident without taking its lock.
+func (st *Store) Load(id string) (*View, error) {
+	dir, err := st.Locate(id)
+	if err != nil {
+		return nil, err
 	}
 	rb, pol, err := loadFrozen(dir)
 	if err != nil {

@@ -1,0 +1,594 @@
+package backup
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+)
+
+// clockSkew is how far in the future a restore point may be and still count: AWS's
+// clock and ours differ by a little.
+const clockSkew = 5 * time.Minute
+
+// excludedEngines share the RDS control plane but are not RDS databases (DocumentDB,
+// Neptune). A denylist, so new RDS engines (db2-*, custom-*) are never silently dropped.
+var excludedEngines = []string{"docdb", "neptune"}
+
+func excludedEngine(engine string) bool {
+	e := strings.ToLower(engine)
+	for _, x := range excludedEngines {
+		if e == x || strings.HasPrefix(e, x+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// unit is one thing whose backups are judged: an instance, or a cluster with its
+// members.
+type unit struct {
+	kind                      string
+	region, id, arn, resource string
+	engine, status            string
+	cluster                   bool
+	retention                 *int
+	latest, earliest, created time.Time
+	storageEncrypted          *bool
+	encType, kmsKey           string
+	replications              []string
+	replicaOf                 string
+	globalCluster             string
+	members                   []string
+	tags                      map[string]string
+
+	service     *Service // nil: no service owns it
+	alsoMatched []string
+	rules       Rules
+}
+
+func (u *unit) label() string { return u.id + " (" + u.region + ")" }
+
+// Evaluate judges every backup unit of inv against p at the instant now. It is pure:
+// it reads nothing but its arguments, so any instant can be audited again.
+func Evaluate(inv Inventory, p Policy, now time.Time) Report {
+	now = now.UTC()
+	e := newEvaluator(&inv, &p, now)
+	rep := Report{
+		Schema:      ReportSchema,
+		AsOf:        now,
+		Policy:      p.Source,
+		Regions:     append([]string{}, inv.Regions...),
+		Units:       []UnitResult{},
+		Errors:      append([]InventoryError{}, inv.Errors...),
+		NotVerified: append([]string{}, NotVerified...),
+	}
+	if rep.Policy == "" {
+		rep.Policy = "built-in defaults"
+	}
+	units := e.classify()
+	matched := make([]int, len(p.Services))
+	for _, u := range units {
+		if u.service != nil {
+			matched[slices.IndexFunc(p.Services, func(s Service) bool { return s.Name == u.service.Name })]++
+		}
+		rep.Units = append(rep.Units, e.judge(u))
+	}
+	for i := range p.Services {
+		if r, ok := e.serviceEntry(&p.Services[i], matched[i]); ok {
+			rep.Units = append(rep.Units, r)
+		}
+	}
+	rep.Units = append(rep.Units, e.regionEntries()...)
+	slices.SortStableFunc(rep.Units, func(a, b UnitResult) int {
+		// Owned databases by service, then the unowned, then regions that failed.
+		if c := cmp.Compare(kindOrder(a), kindOrder(b)); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Region, b.Region),
+			cmp.Compare(a.ID, b.ID), cmp.Compare(a.Kind, b.Kind))
+	})
+	rep.finish()
+	return rep
+}
+
+func kindOrder(u UnitResult) int {
+	switch {
+	case u.Kind == KindRegion:
+		return 3
+	case u.Service == "":
+		return 2
+	}
+	return 1
+}
+
+// evaluator holds the inventory's indexes for one Evaluate call.
+type evaluator struct {
+	inv    *Inventory
+	policy *Policy
+	now    time.Time
+
+	checked map[string]bool // regions whose databases are judged
+	errs    map[string]*InventoryError
+	attrErr map[string]*InventoryError // region \x00 snapshot id
+
+	// Snapshots by region+kind+resource id, and those without a resource id by
+	// region+kind+identifier.
+	snapsByRes map[string][]*Snapshot
+	snapsByID  map[string][]*Snapshot
+	// Across regions, for copies: by kind+resource id, kind+identifier, and ARN.
+	copiesByRes map[string][]*Snapshot
+	copiesByID  map[string][]*Snapshot
+	// copiesBySource: snapshots by the ARN they were copied from.
+	copiesBySource map[string][]*Snapshot
+
+	autoByRes map[string][]*AutomatedBackup
+	autoByID  map[string][]*AutomatedBackup
+	autoByARN map[string]*AutomatedBackup
+
+	live     map[string]string // region \x00 kind \x00 identifier -> resource id, for live databases
+	clusters map[string]*Cluster
+	subs     map[string][]*Subscription
+}
+
+func key(parts ...string) string { return strings.Join(parts, "\x00") }
+
+func kindKey(cluster bool) string {
+	if cluster {
+		return "c"
+	}
+	return "i"
+}
+
+func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
+	e := &evaluator{
+		inv: inv, policy: p, now: now,
+		checked:        map[string]bool{},
+		errs:           map[string]*InventoryError{},
+		attrErr:        map[string]*InventoryError{},
+		snapsByRes:     make(map[string][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
+		snapsByID:      map[string][]*Snapshot{},
+		copiesByRes:    make(map[string][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
+		copiesByID:     map[string][]*Snapshot{},
+		copiesBySource: map[string][]*Snapshot{},
+		autoByRes:      map[string][]*AutomatedBackup{},
+		autoByID:       map[string][]*AutomatedBackup{},
+		autoByARN:      map[string]*AutomatedBackup{},
+		live:           make(map[string]string, len(inv.Instances)+len(inv.Clusters)),
+		clusters:       map[string]*Cluster{},
+		subs:           map[string][]*Subscription{},
+	}
+	for _, r := range inv.Regions {
+		e.checked[r] = true
+	}
+	for i := range inv.Errors {
+		er := &inv.Errors[i]
+		switch er.Operation {
+		case OpDescribeDBSnapshotAttributes, OpDescribeDBClusterSnapshotAttributes:
+			e.attrErr[key(er.Region, kindKey(er.Operation == OpDescribeDBClusterSnapshotAttributes), er.Target)] = er
+		default:
+			if _, ok := e.errs[key(er.Region, er.Operation)]; !ok {
+				e.errs[key(er.Region, er.Operation)] = er
+			}
+		}
+	}
+	for i := range inv.Snapshots {
+		s := &inv.Snapshots[i]
+		if excludedEngine(s.Engine) {
+			continue
+		}
+		k := kindKey(s.Cluster)
+		if s.ResourceID != "" {
+			e.snapsByRes[key(s.Region, k, s.ResourceID)] = append(e.snapsByRes[key(s.Region, k, s.ResourceID)], s)
+			e.copiesByRes[key(k, s.ResourceID)] = append(e.copiesByRes[key(k, s.ResourceID)], s)
+		} else {
+			e.snapsByID[key(s.Region, k, s.SourceID)] = append(e.snapsByID[key(s.Region, k, s.SourceID)], s)
+			e.copiesByID[key(k, s.SourceID)] = append(e.copiesByID[key(k, s.SourceID)], s)
+		}
+		if s.SourceSnapshot != "" {
+			e.copiesBySource[s.SourceSnapshot] = append(e.copiesBySource[s.SourceSnapshot], s)
+		}
+	}
+	for i := range inv.AutomatedBackups {
+		a := &inv.AutomatedBackups[i]
+		if a.ResourceID != "" {
+			e.autoByRes[key(a.Region, a.ResourceID)] = append(e.autoByRes[key(a.Region, a.ResourceID)], a)
+		}
+		e.autoByID[key(a.Region, a.InstanceID)] = append(e.autoByID[key(a.Region, a.InstanceID)], a)
+		if a.ARN != "" {
+			e.autoByARN[a.ARN] = a
+		}
+	}
+	for i := range inv.Instances {
+		in := &inv.Instances[i]
+		e.live[key(in.Region, "i", in.ID)] = in.ResourceID
+	}
+	for i := range inv.Clusters {
+		c := &inv.Clusters[i]
+		e.live[key(c.Region, "c", c.ID)] = c.ResourceID
+		e.clusters[key(c.Region, c.ID)] = c
+	}
+	for i := range inv.Subscriptions {
+		s := &inv.Subscriptions[i]
+		e.subs[s.Region] = append(e.subs[s.Region], s)
+	}
+	return e
+}
+
+// failed returns the error of op in region, if that call failed.
+func (e *evaluator) failed(region, op string) *InventoryError {
+	return e.errs[key(region, op)]
+}
+
+// classify turns instances and clusters into backup units: DocumentDB and Neptune are
+// dropped, cluster members are judged with their cluster, and each unit gets its
+// service and rules.
+func (e *evaluator) classify() []*unit {
+	var units []*unit
+	for i := range e.inv.Clusters {
+		c := &e.inv.Clusters[i]
+		if !e.checked[c.Region] || excludedEngine(c.Engine) {
+			continue
+		}
+		kind := KindMultiAZCluster
+		if strings.HasPrefix(strings.ToLower(c.Engine), "aurora") {
+			kind = KindAuroraCluster
+		}
+		units = append(units, &unit{
+			kind: kind, cluster: true, region: c.Region, id: c.ID, arn: c.ARN, resource: c.ResourceID,
+			engine: c.Engine, status: c.Status, retention: c.Retention,
+			latest: c.LatestRestorable, earliest: c.EarliestRestorable, created: c.Created,
+			storageEncrypted: c.StorageEncrypted, encType: c.EncryptionType, kmsKey: c.KMSKeyID,
+			replicaOf: c.ReplicaOf, globalCluster: c.GlobalClusterID, members: c.Members, tags: c.Tags,
+		})
+	}
+	for i := range e.inv.Instances {
+		in := &e.inv.Instances[i]
+		if !e.checked[in.Region] || excludedEngine(in.Engine) {
+			continue
+		}
+		if in.ClusterID != "" {
+			// Judged at cluster level; a member whose cluster was not listed is
+			// covered by the region's inventory error.
+			continue
+		}
+		units = append(units, &unit{
+			kind: KindInstance, region: in.Region, id: in.ID, arn: in.ARN, resource: in.ResourceID,
+			engine: in.Engine, status: in.Status, retention: in.Retention,
+			latest: in.LatestRestorable, created: in.Created,
+			storageEncrypted: in.StorageEncrypted, encType: in.EncryptionType, kmsKey: in.KMSKeyID,
+			replications: in.Replications, replicaOf: in.ReplicaOf, tags: in.Tags,
+		})
+	}
+	for _, u := range units {
+		u.rules = e.policy.Defaults
+		for i := range e.policy.Services {
+			s := &e.policy.Services[i]
+			if !s.matches(u.id, u.region, u.tags) {
+				continue
+			}
+			if u.service == nil {
+				u.service = s
+				u.rules = s.Rules
+			} else {
+				u.alsoMatched = append(u.alsoMatched, s.Name)
+			}
+		}
+	}
+	return units
+}
+
+// facts are what the checks of one unit share.
+type facts struct {
+	own        []*Snapshot // the unit's snapshots in its region, any status
+	candidates []*Snapshot // available, of a counted type, with a time not after now
+	newest     *Snapshot   // newest candidate
+	copies     map[string][]*Snapshot
+	pitrAge    time.Duration
+	hasPITR    bool
+	stopped    bool
+}
+
+func (e *evaluator) judge(u *unit) UnitResult {
+	res := UnitResult{
+		ID: u.id, Kind: u.kind, Region: u.region, ResourceID: u.resource, Engine: u.engine,
+		State: u.status, Members: u.members, RPOSeconds: int64(u.rules.RPO / time.Second),
+		RTOSeconds: int64(u.rules.RTO / time.Second), RetentionDays: u.retention,
+		PolicyRetention: u.rules.RetentionDays,
+	}
+	if u.service != nil {
+		res.Service = u.service.Name
+	}
+	if u.replicaOf != "" && !u.rules.IncludeReplicas {
+		detail := fmt.Sprintf("read replica of %s: covered by its source's backups (check it with --include-replicas or include_replicas = true)", u.replicaOf)
+		for _, name := range UnitChecks {
+			res.Checks = append(res.Checks, CheckResult{Name: name, Status: Skip, Detail: detail})
+		}
+		res.Status = Skip
+		return res
+	}
+
+	f := e.facts(u)
+	newest, kind := e.newestRestorePoint(u, &f)
+	if !newest.IsZero() {
+		t := newest
+		res.NewestRestorePoint = &t
+		res.NewestRestoreKind = kind
+		secs := int64(e.now.Sub(newest) / time.Second)
+		res.EffectiveRPOSeconds = &secs
+	}
+
+	if len(e.policy.Services) > 0 {
+		res.Checks = append(res.Checks, e.checkOwner(u))
+	}
+	res.Checks = append(res.Checks,
+		e.checkRPO(u, &f, newest, kind),
+		e.checkAutomatedBackups(u),
+		e.checkRetention(u),
+		e.checkPITRFreshness(u, &f),
+		e.checkPITRWindow(u, &f),
+		e.checkSnapshotFreshness(u, &f),
+		e.checkSnapshotHistory(u, &f),
+		e.checkSnapshotEncrypted(u, &f),
+		e.checkStorageEncrypted(u),
+		e.checkSnapshotNotPublic(u, &f),
+		e.checkCrossRegionCopy(u, &f),
+		e.checkBackupHealth(u, &f),
+		e.checkFailureNotification(u),
+	)
+	res.Status = worst(res.Checks)
+	return res
+}
+
+// worst is a unit's status: fail over error over warn over pass; all skip is skip.
+func worst(checks []CheckResult) Status {
+	s := Skip
+	for _, c := range checks {
+		if c.Status.rank() > s.rank() {
+			s = c.Status
+		}
+	}
+	return s
+}
+
+func (e *evaluator) facts(u *unit) facts {
+	f := facts{stopped: strings.EqualFold(u.status, "stopped")}
+	k := kindKey(u.cluster)
+	var pool []*Snapshot
+	if u.resource != "" {
+		pool = append(pool, e.snapsByRes[key(u.region, k, u.resource)]...)
+	}
+	for _, s := range e.snapsByID[key(u.region, k, u.id)] {
+		if sameIncarnation(s.SourceCreated, u.created) {
+			pool = append(pool, s)
+		}
+	}
+	f.own = pool
+	for _, s := range pool {
+		if !strings.EqualFold(s.Status, "available") || !countsType(u.rules.SnapshotTypes, s.Type) {
+			continue
+		}
+		t := s.Time()
+		if t.IsZero() || t.After(e.now.Add(clockSkew)) {
+			continue
+		}
+		f.candidates = append(f.candidates, s)
+		if f.newest == nil || t.After(f.newest.Time()) {
+			f.newest = s
+		}
+	}
+	if !u.latest.IsZero() {
+		f.hasPITR = true
+		f.pitrAge = max(e.now.Sub(u.latest), 0)
+	}
+	f.copies = map[string][]*Snapshot{}
+	for _, r := range u.rules.CopyRegions {
+		if r != u.region {
+			f.copies[r] = e.copiesIn(u, r, pool)
+		}
+	}
+	return f
+}
+
+// sameIncarnation tells whether a snapshot without a resource id was taken of this
+// database rather than of an earlier one with the same identifier.
+func sameIncarnation(snapSource, created time.Time) bool {
+	if snapSource.IsZero() || created.IsZero() {
+		return true
+	}
+	d := snapSource.Sub(created)
+	return d > -time.Second && d < time.Second
+}
+
+func countsType(types []string, t string) bool {
+	for _, x := range types {
+		if strings.EqualFold(x, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// copiesIn finds the unit's snapshots held in region r: same resource id, copied from
+// one of its snapshots, or (when the copy carries neither) its identifier with the
+// unit's region as source and no live database of that name in r.
+func (e *evaluator) copiesIn(u *unit, r string, own []*Snapshot) []*Snapshot {
+	k := kindKey(u.cluster)
+	seen := map[*Snapshot]bool{}
+	var out []*Snapshot
+	add := func(s *Snapshot) {
+		if s.Region == r && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	if u.resource != "" {
+		for _, s := range e.copiesByRes[key(k, u.resource)] {
+			add(s)
+		}
+	}
+	ownARN := make(map[string]bool, len(own))
+	for _, s := range own {
+		if s.ARN != "" {
+			ownARN[s.ARN] = true
+		}
+	}
+	for arn := range ownARN {
+		for _, s := range e.copiesBySource[arn] {
+			add(s)
+		}
+	}
+	for _, s := range e.copiesByID[key(k, u.id)] {
+		if s.Region != r || !sameIncarnation(s.SourceCreated, u.created) {
+			continue
+		}
+		if s.SourceSnapshot != "" {
+			if ownARN[s.SourceSnapshot] {
+				add(s)
+			}
+			continue
+		}
+		if s.SourceRegion != "" && s.SourceRegion != u.region {
+			continue
+		}
+		if _, liveThere := e.live[key(r, k, u.id)]; liveThere {
+			continue // a database of that name lives there: the snapshot is its own
+		}
+		add(s)
+	}
+	slices.SortFunc(out, func(a, b *Snapshot) int { return a.Time().Compare(b.Time()) })
+	return out
+}
+
+// newestRestorePoint is max(LatestRestorableTime, newest counted snapshot), never after
+// now.
+func (e *evaluator) newestRestorePoint(u *unit, f *facts) (time.Time, string) {
+	var t time.Time
+	kind := ""
+	if f.hasPITR {
+		t, kind = minTime(u.latest, e.now), "pitr"
+	}
+	if f.newest != nil {
+		if st := minTime(f.newest.Time(), e.now); st.After(t) {
+			t, kind = st, "snapshot"
+		}
+	}
+	return t, kind
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return b
+	}
+	return a
+}
+
+// serviceEntry reports a service that matched no database: fail, because a deleted
+// database must never look green; error when a region it covers could not be listed.
+func (e *evaluator) serviceEntry(s *Service, matched int) (UnitResult, bool) {
+	if matched > 0 {
+		return UnitResult{}, false
+	}
+	res := UnitResult{
+		ID: s.Name, Kind: KindService, Service: s.Name, Region: strings.Join(s.Regions, ","),
+		RPOSeconds: int64(s.Rules.RPO / time.Second), RTOSeconds: int64(s.Rules.RTO / time.Second),
+		PolicyRetention: s.Rules.RetentionDays,
+	}
+	var regions []string
+	for _, r := range e.inv.Regions {
+		if s.coversRegion(r) {
+			regions = append(regions, r)
+		}
+	}
+	check := CheckResult{Name: CheckServiceMatch}
+	var errs []string
+	for _, r := range regions {
+		for _, op := range []string{OpDescribeDBInstances, OpDescribeDBClusters} {
+			if er := e.failed(r, op); er != nil {
+				errs = append(errs, er.String())
+			}
+		}
+	}
+	switch {
+	case len(regions) == 0:
+		check.Status = Skip
+		check.Detail = fmt.Sprintf("the service's regions (%s) are not checked in this run", strings.Join(s.Regions, ", "))
+	case len(errs) > 0:
+		check.Status = Error
+		check.Detail = "no database found, but the databases could not all be listed: " + strings.Join(errs, "; ")
+	default:
+		check.Status = Fail
+		check.Detail = fmt.Sprintf("no database matches %s in %s: a deleted or renamed database must not look green", describeMatch(s.Match), strings.Join(regions, ", "))
+		if hint := e.retainedHint(s, regions); hint != "" {
+			check.Detail += "; " + hint
+		}
+	}
+	res.Checks = []CheckResult{check}
+	res.Status = check.Status
+	return res, true
+}
+
+func describeMatch(m Match) string {
+	var parts []string
+	if len(m.Identifiers) > 0 {
+		parts = append(parts, "identifiers "+strings.Join(m.Identifiers, ", "))
+	}
+	if len(m.Tags) > 0 {
+		keys := make([]string, 0, len(m.Tags))
+		for k := range m.Tags {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var tags []string
+		for _, k := range keys {
+			tags = append(tags, k+"="+m.Tags[k])
+		}
+		parts = append(parts, "tags "+strings.Join(tags, ", "))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// retainedHint names retained automated backups of deleted instances the service's
+// identifiers match: the data may still be restorable.
+func (e *evaluator) retainedHint(s *Service, regions []string) string {
+	var found []string
+	for _, a := range e.inv.AutomatedBackups {
+		if !strings.EqualFold(a.Status, "retained") || !slices.Contains(regions, a.Region) {
+			continue
+		}
+		for _, g := range s.Match.Identifiers {
+			if ok, _ := path.Match(g, a.InstanceID); ok {
+				found = append(found, a.InstanceID+" ("+a.Region+")")
+				break
+			}
+		}
+	}
+	if len(found) == 0 {
+		return ""
+	}
+	return "retained automated backups of deleted instances exist: " + strings.Join(found, ", ")
+}
+
+// regionEntries reports each checked region whose databases could not be listed.
+func (e *evaluator) regionEntries() []UnitResult {
+	var out []UnitResult
+	for _, r := range e.inv.Regions {
+		var errs []string
+		for _, op := range []string{OpDescribeDBInstances, OpDescribeDBClusters} {
+			if er := e.failed(r, op); er != nil {
+				errs = append(errs, er.String())
+			}
+		}
+		if len(errs) == 0 {
+			continue
+		}
+		out = append(out, UnitResult{
+			ID: r, Kind: KindRegion, Region: r, Status: Error,
+			Checks: []CheckResult{{Name: CheckInventory, Status: Error,
+				Detail: "databases could not be listed, so none of them is judged: " + strings.Join(errs, "; ")}},
+		})
+	}
+	return out
+}

@@ -1,0 +1,330 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/muster-ir/muster/runbook/tomldoc"
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// PolicySchema is the version of the backup policy file format.
+const PolicySchema = 1
+
+// DefaultPolicyName is the policy file looked for in the data directory.
+const DefaultPolicyName = "backup.toml"
+
+// The file format (backup.toml). Every key is optional but schema and, per service,
+// name and match; unset keys take the defaults. backup-policy.schema.json describes the
+// same keys for editors, and a test keeps the two in step.
+type policyFile struct {
+	Schema   int           `toml:"schema,required"`
+	Regions  []string      `toml:"regions"`
+	Defaults defaultsFile  `toml:"defaults"`
+	Services []serviceFile `toml:"service"`
+}
+
+type defaultsFile struct {
+	RPO                 duration `toml:"rpo"`
+	RTO                 duration `toml:"rto"`
+	RetentionDays       int      `toml:"retention_days"`
+	Grace               duration `toml:"grace"`
+	SnapshotMaxAge      duration `toml:"snapshot_max_age"`
+	CopyMaxAge          duration `toml:"copy_max_age"`
+	PITRLagWarn         duration `toml:"pitr_lag_warn"`
+	MaxCreating         duration `toml:"max_creating"`
+	SnapshotTypes       []string `toml:"snapshot_types"`
+	IncludeReplicas     bool     `toml:"include_replicas"`
+	Stopped             string   `toml:"stopped"`
+	Unowned             string   `toml:"unowned"`
+	CopyRegions         []string `toml:"copy_regions"`
+	RequireCMK          bool     `toml:"require_cmk"`
+	KMSKeys             []string `toml:"kms_keys"`
+	RequireNotification bool     `toml:"require_notification"`
+	AllowedAccounts     []string `toml:"allowed_accounts"`
+}
+
+type serviceFile struct {
+	Name                string    `toml:"name,required"`
+	RPO                 *duration `toml:"rpo"`
+	RTO                 *duration `toml:"rto"`
+	RetentionDays       *int      `toml:"retention_days"`
+	SnapshotMaxAge      *duration `toml:"snapshot_max_age"`
+	CopyMaxAge          *duration `toml:"copy_max_age"`
+	Regions             []string  `toml:"regions"`
+	CopyRegions         []string  `toml:"copy_regions"`
+	RequireCMK          *bool     `toml:"require_cmk"`
+	KMSKeys             []string  `toml:"kms_keys"`
+	RequireNotification *bool     `toml:"require_notification"`
+	Match               matchFile `toml:"match,required"`
+}
+
+type matchFile struct {
+	Identifiers []string          `toml:"identifiers"`
+	Tags        map[string]string `toml:"tags"`
+}
+
+// duration is a TOML string like "6h", "30m" or "2d".
+type duration time.Duration
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = duration(v)
+	return nil
+}
+
+// Values the enumerated keys take.
+var (
+	snapshotTypeValues = []string{SnapshotAutomated, SnapshotManual, SnapshotAWSBackup}
+	stoppedValues      = []string{string(Warn), string(Fail), string(Skip)}
+	unownedValues      = []string{string(Pass), string(Warn), string(Fail)}
+)
+
+var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// DefaultPolicyFile is <dataDir>/backup.toml when it exists, else "" (built-in
+// defaults).
+func DefaultPolicyFile(dataDir string) string {
+	p := filepath.Join(dataDir, DefaultPolicyName)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
+// LoadPolicy reads a policy file. The error lists every problem, one per line, as
+// file:line:col: message.
+func LoadPolicy(file string) (Policy, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Policy{}, fmt.Errorf("%s: no such policy file", file)
+		}
+		return Policy{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return ParsePolicy(file, data)
+}
+
+// ParsePolicy decodes a policy file's content (named file in messages). It reports
+// every problem at once: syntax, unknown keys, wrong types and the semantic checks.
+func ParsePolicy(file string, data []byte) (Policy, error) {
+	var pf policyFile
+	doc, problems := tomldoc.Decode(file, data, &pf)
+	if len(problems) > 0 && problems[0].Msg != "" && len(problems) == 1 && isSyntax(problems[0]) {
+		return Policy{}, problems
+	}
+	v := validator{doc: doc, problems: problems}
+	p := v.policy(&pf)
+	v.problems.Sort()
+	if err := v.problems.Err(); err != nil {
+		return Policy{}, err
+	}
+	p.Source = file
+	return p, nil
+}
+
+func isSyntax(p tomldoc.Problem) bool {
+	return len(p.Msg) >= 11 && p.Msg[:11] == "TOML syntax"
+}
+
+type validator struct {
+	doc      *tomldoc.Doc
+	problems tomldoc.Problems
+}
+
+func (v *validator) add(msg string, path ...any) {
+	v.problems = append(v.problems, v.doc.Problem(msg, path...))
+}
+
+func (v *validator) policy(pf *policyFile) Policy {
+	if v.doc.Has("schema") && pf.Schema != PolicySchema {
+		v.add(fmt.Sprintf("schema = %d is not supported; this muster reads schema = %d", pf.Schema, PolicySchema), "schema")
+	}
+	p := Policy{Regions: v.regions(pf.Regions, "regions")}
+	p.Defaults = v.defaults(&pf.Defaults)
+	seen := map[string]int{}
+	for i := range pf.Services {
+		s := v.service(&pf.Services[i], i, p.Defaults)
+		if s.Name != "" {
+			if j, dup := seen[s.Name]; dup {
+				v.add(fmt.Sprintf("service %q is defined twice (also service[%d])", s.Name, j), "service", i, "name")
+			}
+			seen[s.Name] = i
+		}
+		p.Services = append(p.Services, s)
+	}
+	return p
+}
+
+func (v *validator) regions(list []string, path ...any) []string {
+	var out []string
+	for i, r := range list {
+		switch {
+		case !ValidRegion(r):
+			v.add(regionError(r), append(path, i)...)
+		case slices.Contains(out, r):
+			v.add(fmt.Sprintf("region %q is listed twice", r), append(path, i)...)
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (v *validator) positive(d duration, name string, path ...any) time.Duration {
+	if d <= 0 && v.doc.Has(path...) {
+		v.add(name+" must be longer than 0", path...)
+	}
+	return time.Duration(d)
+}
+
+func (v *validator) retention(n int, path ...any) int {
+	if n < 1 || n > 3650 {
+		v.add(fmt.Sprintf("retention_days = %d: must be between 1 and 3650 days", n), path...)
+	}
+	return n
+}
+
+func (v *validator) oneOf(val string, allowed []string, path ...any) {
+	if !slices.Contains(allowed, val) {
+		v.add(fmt.Sprintf("%q is not one of %q", val, allowed), path...)
+	}
+}
+
+func (v *validator) kmsKeys(keys []string, path ...any) []string {
+	for i, k := range keys {
+		if k == "" || untrusted.Line(k) != k {
+			v.add("a KMS key must be a key ARN, key id or alias, without control characters", append(path, i)...)
+		}
+	}
+	return keys
+}
+
+func (v *validator) defaults(df *defaultsFile) Rules {
+	r := DefaultRules()
+	set := func(key string) bool { return v.doc.Has("defaults", key) }
+	if set("rpo") {
+		r.RPO = v.positive(df.RPO, "rpo", "defaults", "rpo")
+	}
+	if set("rto") {
+		r.RTO = v.positive(df.RTO, "rto", "defaults", "rto")
+	}
+	if set("retention_days") {
+		r.RetentionDays = v.retention(df.RetentionDays, "defaults", "retention_days")
+	}
+	if set("grace") {
+		r.Grace = time.Duration(df.Grace)
+	}
+	if set("snapshot_max_age") {
+		r.SnapshotMaxAge = v.positive(df.SnapshotMaxAge, "snapshot_max_age", "defaults", "snapshot_max_age")
+	}
+	if set("copy_max_age") {
+		r.CopyMaxAge = v.positive(df.CopyMaxAge, "copy_max_age", "defaults", "copy_max_age")
+	}
+	if set("pitr_lag_warn") {
+		r.PITRLagWarn = v.positive(df.PITRLagWarn, "pitr_lag_warn", "defaults", "pitr_lag_warn")
+	}
+	if set("max_creating") {
+		r.MaxCreating = v.positive(df.MaxCreating, "max_creating", "defaults", "max_creating")
+	}
+	if set("snapshot_types") {
+		if len(df.SnapshotTypes) == 0 {
+			v.add("snapshot_types must name at least one type (automated, manual, awsbackup)", "defaults", "snapshot_types")
+		}
+		var types []string
+		for i, t := range df.SnapshotTypes {
+			v.oneOf(t, snapshotTypeValues, "defaults", "snapshot_types", i)
+			if slices.Contains(types, t) {
+				v.add(fmt.Sprintf("snapshot type %q is listed twice", t), "defaults", "snapshot_types", i)
+			}
+			types = append(types, t)
+		}
+		r.SnapshotTypes = types
+	}
+	r.IncludeReplicas = df.IncludeReplicas
+	if set("stopped") {
+		v.oneOf(df.Stopped, stoppedValues, "defaults", "stopped")
+		r.Stopped = Status(df.Stopped)
+	}
+	if set("unowned") {
+		v.oneOf(df.Unowned, unownedValues, "defaults", "unowned")
+		r.Unowned = Status(df.Unowned)
+	}
+	r.CopyRegions = v.regions(df.CopyRegions, "defaults", "copy_regions")
+	r.RequireCMK = df.RequireCMK
+	r.KMSKeys = v.kmsKeys(df.KMSKeys, "defaults", "kms_keys")
+	r.RequireNotification = df.RequireNotification
+	for i, a := range df.AllowedAccounts {
+		if !accountPattern.MatchString(a) {
+			v.add(fmt.Sprintf("%q is not a 12-digit AWS account id", a), "defaults", "allowed_accounts", i)
+		}
+	}
+	r.AllowedAccounts = df.AllowedAccounts
+	return r
+}
+
+func (v *validator) service(sf *serviceFile, i int, defaults Rules) Service {
+	at := func(k ...any) []any { return append([]any{"service", i}, k...) }
+	s := Service{Name: sf.Name, Rules: defaults}
+	if v.doc.Has(at("name")...) && (sf.Name == "" || untrusted.Line(sf.Name) != sf.Name) {
+		v.add("a service name must be non-empty text on one line", at("name")...)
+	}
+	r := &s.Rules
+	if sf.RPO != nil {
+		r.RPO = v.positive(*sf.RPO, "rpo", at("rpo")...)
+	}
+	if sf.RTO != nil {
+		r.RTO = v.positive(*sf.RTO, "rto", at("rto")...)
+	}
+	if sf.RetentionDays != nil {
+		r.RetentionDays = v.retention(*sf.RetentionDays, at("retention_days")...)
+	}
+	if sf.SnapshotMaxAge != nil {
+		r.SnapshotMaxAge = v.positive(*sf.SnapshotMaxAge, "snapshot_max_age", at("snapshot_max_age")...)
+	}
+	if sf.CopyMaxAge != nil {
+		r.CopyMaxAge = v.positive(*sf.CopyMaxAge, "copy_max_age", at("copy_max_age")...)
+	}
+	s.Regions = v.regions(sf.Regions, at("regions")...)
+	if v.doc.Has(at("copy_regions")...) {
+		r.CopyRegions = v.regions(sf.CopyRegions, at("copy_regions")...)
+	}
+	if sf.RequireCMK != nil {
+		r.RequireCMK = *sf.RequireCMK
+	}
+	if v.doc.Has(at("kms_keys")...) {
+		r.KMSKeys = v.kmsKeys(sf.KMSKeys, at("kms_keys")...)
+	}
+	if sf.RequireNotification != nil {
+		r.RequireNotification = *sf.RequireNotification
+	}
+	m := sf.Match
+	if v.doc.Has(at("match")...) && len(m.Identifiers) == 0 && len(m.Tags) == 0 {
+		v.add("match needs identifiers or tags: a service must say which databases it owns", at("match")...)
+	}
+	for j, g := range m.Identifiers {
+		if _, err := path.Match(g, ""); err != nil || g == "" {
+			v.add(fmt.Sprintf("identifier glob %q is not valid (use *, ? and [a-z])", g), at("match", "identifiers", j)...)
+		}
+	}
+	for k, g := range m.Tags {
+		if k == "" {
+			v.add("a tag key must not be empty", at("match", "tags")...)
+		}
+		if _, err := path.Match(g, ""); err != nil {
+			v.add(fmt.Sprintf("tag value glob %q is not valid", g), at("match", "tags", k)...)
+		}
+	}
+	s.Match = Match{Identifiers: m.Identifiers, Tags: m.Tags}
+	return s
+}

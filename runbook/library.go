@@ -1,0 +1,178 @@
+package runbook
+
+import (
+	"embed"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+//go:embed library/*.toml
+var libraryFS embed.FS
+
+// EmbeddedDir is how problems in embedded runbooks name their file: the path in
+// muster's source tree, where a developer fixes them.
+const EmbeddedDir = "runbook/library"
+
+// Library is the set of runbooks a responder can start: muster's embedded ones merged
+// with the user's directory, where a runbook with the same id wins. It remembers the
+// embedded runbooks it shadows, to compare them with the user's versions.
+type Library struct {
+	byID     map[string]*Runbook
+	shadowed map[string]*Runbook // embedded runbooks overridden by a user file, by id
+	ids      []string            // sorted
+}
+
+// LoadLibrary loads the embedded runbooks and every *.toml file of userDir (not its
+// subdirectories; hidden files are skipped). A missing userDir is not a problem. A
+// user file with problems is reported and left out; the rest still load. Embedded
+// runbooks are written for the default policy's severity names and are linted
+// against DefaultPolicy(); user files against pol (nil means DefaultPolicy()).
+func LoadLibrary(userDir string, pol *Policy) (*Library, Problems) {
+	if pol == nil {
+		pol = DefaultPolicy()
+	}
+	l := &Library{byID: map[string]*Runbook{}, shadowed: map[string]*Runbook{}}
+	embedded, problems := loadEmbedded(DefaultPolicy())
+	for _, r := range embedded {
+		l.byID[r.ID] = r
+	}
+	user, ups := loadDir(userDir, pol)
+	problems = append(problems, ups...)
+	for _, r := range user {
+		if prev, ok := l.byID[r.ID]; ok {
+			if prev.Source != SourceEmbedded {
+				problems = append(problems, Problem{File: r.Source, Msg: "runbook id " + r.ID + " is already defined by " + prev.Source + "; this file is ignored"})
+				continue
+			}
+			l.shadowed[r.ID] = prev
+		}
+		l.byID[r.ID] = r
+	}
+	for id := range l.byID {
+		l.ids = append(l.ids, id)
+	}
+	sort.Strings(l.ids)
+	return l, problems
+}
+
+// loadEmbedded parses and lints every runbook of the embedded library, in file name
+// order. Files are parsed in parallel (they are independent): the library is loaded
+// at every start of muster, and decoding TOML is most of that time.
+func loadEmbedded(pol *Policy) ([]*Runbook, Problems) {
+	entries, err := libraryFS.ReadDir("library")
+	if err != nil {
+		return nil, Problems{{File: EmbeddedDir, Msg: err.Error()}}
+	}
+	type result struct {
+		r  *Runbook
+		ps Problems
+	}
+	results := make([]result, len(entries))
+	parse := func(i int) {
+		name := EmbeddedDir + "/" + entries[i].Name()
+		data, err := libraryFS.ReadFile("library/" + entries[i].Name())
+		if err != nil {
+			results[i].ps = Problems{{File: name, Msg: err.Error()}}
+			return
+		}
+		results[i].r, results[i].ps = Parse(name, data, pol)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(entries)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(entries); i = int(next.Add(1)) - 1 {
+				parse(i)
+			}
+		})
+	}
+	wg.Wait()
+	var out []*Runbook
+	var problems Problems
+	for _, res := range results {
+		problems = append(problems, res.ps...)
+		if res.r != nil {
+			res.r.Source = SourceEmbedded
+			out = append(out, res.r)
+		}
+	}
+	return out, problems
+}
+
+// loadDir loads the runbook files of a user directory in file name order.
+func loadDir(dir string, pol *Policy) ([]*Runbook, Problems) {
+	if dir == "" {
+		return nil, nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err == nil && !st.IsDir():
+		return nil, Problems{{File: dir, Msg: "runbook directory is a file, not a directory"}}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, Problems{{File: dir, Msg: "cannot read runbook directory: " + readError(err)}}
+	}
+	var out []*Runbook
+	var problems Problems
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".toml") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			continue
+		}
+		r, ps := LoadFile(path, pol)
+		problems = append(problems, ps...)
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, problems
+}
+
+// List returns every runbook, by id.
+func (l *Library) List() []*Runbook {
+	out := make([]*Runbook, len(l.ids))
+	for i, id := range l.ids {
+		out[i] = l.byID[id]
+	}
+	return out
+}
+
+// Get returns the runbook with this id: the user's if they have one, else the
+// embedded one.
+func (l *Library) Get(id string) (*Runbook, bool) {
+	r, ok := l.byID[id]
+	return r, ok
+}
+
+// Shadowed returns the embedded runbook that a user file with the same id overrides.
+func (l *Library) Shadowed(id string) (*Runbook, bool) {
+	r, ok := l.shadowed[id]
+	return r, ok
+}
+
+// Embedded returns muster's built-in runbook with this id, whether or not a user file
+// overrides it.
+func (l *Library) Embedded(id string) (*Runbook, bool) {
+	if r, ok := l.shadowed[id]; ok {
+		return r, true
+	}
+	r, ok := l.byID[id]
+	if !ok || r.Source != SourceEmbedded {
+		return nil, false
+	}
+	return r, true
+}

@@ -1,0 +1,268 @@
+package runbook
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/muster-ir/muster/runbook/tomldoc"
+)
+
+// linter runs the semantic checks of a runbook after decoding: the things a TOML
+// decoder cannot know (slugs, unique step ids, phase and severity names, check names,
+// references between sections).
+type linter struct {
+	doc      *tomldoc.Doc
+	pol      *Policy
+	decoded  map[tomldoc.Pos]bool // values the decoder already refused (wrong type): not judged again
+	problems Problems
+}
+
+func lint(doc *tomldoc.Doc, f *fileRunbook, pol *Policy, decoded Problems) Problems {
+	l := &linter{doc: doc, pol: pol, decoded: map[tomldoc.Pos]bool{}}
+	for _, d := range decoded {
+		if strings.HasPrefix(d.Msg, "missing required key") || strings.HasPrefix(d.Msg, "unknown key") {
+			continue // at a table header or a key we never check: not a value we would judge again
+		}
+		l.decoded[tomldoc.Pos{Line: d.Line, Col: d.Col}] = true
+	}
+	return l.run(f)
+}
+
+// Lint reports every problem of a runbook file; it is Parse without the result.
+func Lint(file string, data []byte, pol *Policy) Problems {
+	_, ps := Parse(file, data, pol)
+	return ps
+}
+
+func (l *linter) add(path []any, format string, a ...any) {
+	if l.decoded[l.doc.At(path...)] {
+		return
+	}
+	l.problems = append(l.problems, l.doc.Problem(fmt.Sprintf(format, a...), path...))
+}
+
+// The checks test the decoded value first and ask the document whether a key was
+// written only when the value looks wrong: positions are then needed anyway, and a
+// clean file never pays for them.
+
+func (l *linter) run(f *fileRunbook) Problems {
+	if f.Schema != SchemaVersion && l.doc.Has("schema") {
+		l.add(p("schema"), "schema %d is not supported (this muster reads schema %d)", f.Schema, SchemaVersion)
+	}
+	l.slug(p("id"), f.ID, "id")
+	l.nonEmpty(p("title"), f.Title)
+	l.nonEmpty(p("summary"), f.Summary)
+	l.nonEmpty(p("owner"), f.Owner)
+	if f.Severities != nil && len(f.Severities) == 0 { // written as [] (nil: missing or not an array, reported by the decoder)
+		l.add(p("severities"), "severities is empty: name the levels this runbook is for (%s)", strings.Join(l.pol.LevelNames(), ", "))
+	}
+	l.severities(p("severities"), f.Severities)
+	l.stringList(p("tags"), f.Tags)
+
+	l.phases(f)
+
+	for i, c := range f.Communication {
+		at := p("communication", i)
+		l.nonEmpty(with(at, "audience"), c.Audience)
+		l.nonEmpty(with(at, "channel"), c.Channel)
+		switch name := PhaseName(c.After); {
+		case name.Valid() && hasPhase(f, name):
+		case c.After == "" && !l.doc.Has(with(at, "after")...):
+			// missing: the decoder reported it
+		case !name.Valid():
+			l.add(with(at, "after"), "%s: unknown phase %q%s; phases are %s", dotted(with(at, "after")), c.After, didYouMean(c.After, phaseStrings()), phaseList())
+		default:
+			l.add(with(at, "after"), "%s: the runbook has no %s phase, so this notice would never fall due", dotted(with(at, "after")), name)
+		}
+		if c.Severities != nil && len(c.Severities) == 0 {
+			l.add(with(at, "severities"), "%s is empty: leave it out to notify for every severity of the runbook", dotted(with(at, "severities")))
+		}
+		l.severities(with(at, "severities"), c.Severities)
+	}
+	return l.problems
+}
+
+// phases checks the phase names, that each phase has steps, and every step.
+func (l *linter) phases(f *fileRunbook) {
+	if f.Phases == nil {
+		return // missing (the decoder reported it) or not a table
+	}
+	if len(f.Phases) == 0 {
+		l.add(p("phases"), "phases is empty: a runbook needs at least one phase with steps (%s)", phaseList())
+		return
+	}
+	names := make([]string, 0, len(f.Phases))
+	for name := range f.Phases {
+		names = append(names, name)
+	}
+	sort.Strings(names) // deterministic; problems are sorted by position at the end
+	idAt := map[string][][]any{}
+	for _, name := range names {
+		ph := f.Phases[name]
+		at := p("phases", name)
+		if !PhaseName(name).Valid() {
+			l.add(at, "unknown phase %q%s; phases are %s", name, didYouMean(name, phaseStrings()), phaseList())
+		}
+		if len(ph.Steps) == 0 {
+			l.add(at, "phase %s has no steps: add [[phases.%s.steps]] or remove the phase", name, name)
+		}
+		for i, s := range ph.Steps {
+			sp := with(at, "steps", i)
+			l.step(sp, s)
+			if s.ID != "" {
+				idAt[s.ID] = append(idAt[s.ID], with(sp, "id"))
+			}
+		}
+	}
+	// Every use of an id after the first in the file is a duplicate.
+	for _, id := range sortedKeys(idAt) {
+		paths := idAt[id]
+		if len(paths) < 2 {
+			continue
+		}
+		sort.SliceStable(paths, func(i, j int) bool { return before(l.doc.At(paths[i]...), l.doc.At(paths[j]...)) })
+		first := l.doc.At(paths[0]...)
+		for _, dup := range paths[1:] {
+			l.add(dup, "%s: duplicate step id %q (first used at line %d)", dotted(dup), id, first.Line)
+		}
+	}
+}
+
+func (l *linter) step(at []any, s fileStep) {
+	l.slug(with(at, "id"), s.ID, dotted(with(at, "id")))
+	l.nonEmpty(with(at, "title"), s.Title)
+	l.nonEmpty(with(at, "role"), s.Role)
+	l.nonEmpty(with(at, "body"), s.Body)
+	l.stringList(with(at, "evidence"), s.Evidence)
+	l.stringList(with(at, "commands"), s.Commands)
+	if s.When != nil && len(s.When) == 0 {
+		l.add(with(at, "when"), "%s is empty: leave it out to apply the step to every severity", dotted(with(at, "when")))
+	}
+	l.severities(with(at, "when"), s.When)
+	if s.Check != "" && !slices.Contains(Checks, s.Check) {
+		l.add(with(at, "check"), "%s: unknown check %q%s; known checks: %s", dotted(with(at, "check")), s.Check, didYouMean(s.Check, Checks), strings.Join(Checks, ", "))
+	}
+	switch {
+	case s.Check == "rds-backup":
+		l.nonEmpty(with(at, "service"), s.Service)
+	case s.Service != "":
+		l.add(with(at, "service"), `%s is only used with check = "rds-backup"`, dotted(with(at, "service")))
+	}
+}
+
+// severities checks that every name in a list is a level of the policy, once.
+func (l *linter) severities(at []any, names []string) {
+	for i, name := range names {
+		if _, ok := l.pol.Level(name); !ok {
+			ep := with(at, i)
+			l.add(ep, "%s: unknown severity %q%s; policy %s has %s", dotted(ep), name, didYouMean(name, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
+		} else if slices.Contains(names[:i], name) {
+			ep := with(at, i)
+			l.add(ep, "%s: severity %q is listed twice", dotted(ep), name)
+		}
+	}
+}
+
+// stringList reports empty entries of a list of prompts, commands or tags.
+func (l *linter) stringList(at []any, items []string) {
+	for i, s := range items {
+		if strings.TrimSpace(s) == "" {
+			l.add(with(at, i), "%s is empty", dotted(with(at, i)))
+		}
+	}
+}
+
+// nonEmpty reports a text key that is present but blank (a missing one is the
+// decoder's "missing required key").
+func (l *linter) nonEmpty(at []any, s string) {
+	if strings.TrimSpace(s) == "" && l.doc.Has(at...) {
+		l.add(at, "%s is empty", dotted(at))
+	}
+}
+
+// slug reports an id that is present and not a slug.
+func (l *linter) slug(at []any, id, name string) {
+	if !slugRE.MatchString(id) && (id != "" || l.doc.Has(at...)) {
+		l.add(at, "%s %q must be a slug: lower-case letters and digits, words joined by single dashes (like confirm-alert)", name, id)
+	}
+}
+
+func before(a, b tomldoc.Pos) bool {
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	return a.Col < b.Col
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func hasPhase(f *fileRunbook, name PhaseName) bool {
+	_, ok := f.Phases[string(name)]
+	return ok
+}
+
+func p(path ...any) []any { return path }
+
+func with(path []any, elems ...any) []any {
+	out := make([]any, 0, len(path)+len(elems))
+	return append(append(out, path...), elems...)
+}
+
+func dotted(path []any) string { return tomldoc.DottedPath(path) }
+
+func phaseStrings() []string {
+	out := make([]string, len(PhaseOrder))
+	for i, ph := range PhaseOrder {
+		out[i] = string(ph)
+	}
+	return out
+}
+
+func phaseList() string { return strings.Join(phaseStrings(), ", ") }
+
+// didYouMean suggests the closest known name for a misspelt one.
+func didYouMean(s string, known []string) string {
+	best, bestDist := "", 3
+	ls := strings.ToLower(s)
+	for _, k := range known {
+		if d := levenshtein(ls, strings.ToLower(k)); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" || best == s {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func levenshtein(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

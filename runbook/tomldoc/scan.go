@@ -10,8 +10,8 @@ import (
 // so it may be lenient; on anything it does not follow it stops recording and never
 // panics. Keys are recorded by their full path, array-of-table and array indices
 // included, in the form pathKey makes.
-func scanPositions(data []byte) map[string]Pos {
-	s := &scanner{src: string(data), line: 1, col: 1, pos: map[string]Pos{}, aotCount: map[string]int{}}
+func scanPositions(src string) map[string]Pos {
+	s := &scanner{src: src, line: 1, col: 1, pos: map[string]Pos{}, aotCount: map[string]int{}}
 	defer func() { _ = recover() }() // positions are a help for messages; never fail a decode over them
 	s.document()
 	return s.pos

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -86,10 +87,24 @@ func (ps Problems) Err() error {
 // Pos is a position in the file.
 type Pos struct{ Line, Col int }
 
-// Doc is a decoded file with the positions of its keys.
+// Doc is a decoded file with the positions of its keys. Positions are found on the
+// first call of At, Has or Problem: a clean file that nobody asks about never pays
+// for the scan.
 type Doc struct {
 	File string
+	src  string // the parsed text, until positions are scanned
+	once sync.Once
 	pos  map[string]Pos
+}
+
+func (d *Doc) positions() map[string]Pos {
+	d.once.Do(func() {
+		if d.src != "" {
+			d.pos = scanPositions(d.src)
+			d.src = ""
+		}
+	})
+	return d.pos
 }
 
 // Decode parses data (named file in messages) and decodes it into v, which must be a
@@ -104,10 +119,11 @@ func Decode(file string, data []byte, v any) (doc *Doc, problems Problems) {
 		}
 	}()
 	var raw map[string]any
-	if _, err := toml.Decode(string(data), &raw); err != nil {
+	src := string(data)
+	if _, err := toml.Decode(src, &raw); err != nil {
 		return doc, Problems{syntaxProblem(file, err)}
 	}
-	doc.pos = scanPositions(data)
+	doc.src = src
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		panic("tomldoc.Decode: v must be a pointer to a struct")
@@ -157,7 +173,7 @@ func pathKey(path []any) string {
 // "missing title" points at the step's table header.
 func (d *Doc) At(path ...any) Pos {
 	for n := len(path); n > 0; n-- {
-		if p, ok := d.pos[pathKey(path[:n])]; ok {
+		if p, ok := d.positions()[pathKey(path[:n])]; ok {
 			return p
 		}
 	}
@@ -166,7 +182,7 @@ func (d *Doc) At(path ...any) Pos {
 
 // Has reports whether the key at path was written in the file.
 func (d *Doc) Has(path ...any) bool {
-	_, ok := d.pos[pathKey(path)]
+	_, ok := d.positions()[pathKey(path)]
 	return ok
 }
 

@@ -253,7 +253,25 @@ type fieldInfo struct {
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 var timeType = reflect.TypeFor[time.Time]()
 
+type structInfo struct {
+	fields map[string]fieldInfo
+	order  []string
+}
+
+var structCache sync.Map // reflect.Type -> structInfo: every table of a file is the same few types
+
+// structFields maps the toml names of a struct's fields to their index, in field order.
+// The caller must not modify the result.
 func structFields(t reflect.Type) (map[string]fieldInfo, []string) {
+	if si, ok := structCache.Load(t); ok {
+		return si.(structInfo).fields, si.(structInfo).order
+	}
+	fields, order := scanStructFields(t)
+	structCache.Store(t, structInfo{fields, order})
+	return fields, order
+}
+
+func scanStructFields(t reflect.Type) (map[string]fieldInfo, []string) {
 	fields := map[string]fieldInfo{}
 	var order []string
 	for i := 0; i < t.NumField(); i++ {

@@ -17,11 +17,13 @@ type RunbookDiff struct {
 
 // PhaseDiff is the change inside one phase.
 type PhaseDiff struct {
-	Phase   PhaseName
-	Goal    bool // the goal changed
-	Added   []Step
-	Removed []Step
-	Changed []StepChange
+	Phase        PhaseName
+	PhaseAdded   bool // the old runbook has no such phase
+	PhaseRemoved bool // the new runbook has no such phase
+	Goal         bool // the goal changed (in a phase both have)
+	Added        []Step
+	Removed      []Step
+	Changed      []StepChange
 }
 
 // StepChange is a step present in both versions whose content changed. A step that
@@ -32,10 +34,10 @@ type StepChange struct {
 }
 
 // CommChange is a communication rule added (Old nil), removed (New nil) or changed.
-// Rules are matched by audience and phase.
+// Rules are matched by audience and phase, then by audience alone.
 type CommChange struct {
 	Old, New *CommRule
-	Fields   []string // channel, severities, update_every, template (changed rules only)
+	Fields   []string // after, channel, severities, update_every, template (changed rules only)
 }
 
 // Identical reports whether both files have the same bytes.
@@ -84,9 +86,9 @@ func Diff(old, new *Runbook) RunbookDiff {
 		newSteps[s.ID] = true
 	}
 	for _, name := range PhaseOrder {
-		op, _ := old.Phase(name)
-		np, _ := new.Phase(name)
-		pd := PhaseDiff{Phase: name, Goal: op.Goal != np.Goal}
+		op, inOld := old.Phase(name)
+		np, inNew := new.Phase(name)
+		pd := PhaseDiff{Phase: name, PhaseAdded: inNew && !inOld, PhaseRemoved: inOld && !inNew, Goal: inOld && inNew && op.Goal != np.Goal}
 		moved := movedInPhase(op, np)
 		for _, s := range np.Steps {
 			o, ok := oldSteps[s.ID]
@@ -107,7 +109,7 @@ func Diff(old, new *Runbook) RunbookDiff {
 				pd.Removed = append(pd.Removed, s)
 			}
 		}
-		if pd.Goal || len(pd.Added)+len(pd.Removed)+len(pd.Changed) > 0 {
+		if pd.Goal || pd.PhaseAdded || pd.PhaseRemoved || len(pd.Added)+len(pd.Removed)+len(pd.Changed) > 0 {
 			d.Phases = append(d.Phases, pd)
 		}
 	}
@@ -191,27 +193,37 @@ func longestIncreasing(seq []int) []bool {
 
 func diffComm(old, new []CommRule) []CommChange {
 	used := make([]bool, len(old))
+	match := make([]int, len(new))
+	for i := range match {
+		match[i] = -1
+	}
+	for _, sameAfter := range []bool{true, false} {
+		for i := range new {
+			if match[i] >= 0 {
+				continue
+			}
+			for j := range old {
+				if !used[j] && old[j].Audience == new[i].Audience && (!sameAfter || old[j].After == new[i].After) {
+					match[i], used[j] = j, true
+					break
+				}
+			}
+		}
+	}
 	var out []CommChange
 	for i := range new {
 		n := &new[i]
-		match := -1
-		for j := range old {
-			if !used[j] && old[j].Audience == n.Audience && old[j].After == n.After {
-				match = j
-				break
-			}
-		}
-		if match < 0 {
+		if match[i] < 0 {
 			out = append(out, CommChange{New: n})
 			continue
 		}
-		used[match] = true
-		o := &old[match]
+		o := &old[match[i]]
 		var fields []string
 		for _, f := range []struct {
 			name string
 			same bool
 		}{
+			{"after", o.After == n.After},
 			{"channel", o.Channel == n.Channel},
 			{"severities", slices.Equal(o.Severities, n.Severities)},
 			{"update_every", o.UpdateEvery == n.UpdateEvery},

@@ -95,6 +95,12 @@ func summary(d RunbookDiff) []string {
 	}
 	for _, p := range d.Phases {
 		var parts []string
+		if p.PhaseAdded {
+			parts = append(parts, "new-phase")
+		}
+		if p.PhaseRemoved {
+			parts = append(parts, "phase-removed")
+		}
 		if p.Goal {
 			parts = append(parts, "goal")
 		}
@@ -151,7 +157,7 @@ func TestDiff(t *testing.T) {
 			want: []string{
 				"triage: -page-db",
 				"contain: ~failover(commands,timebox) ~freeze(title,body,evidence)",
-				"recover: +verify",
+				"recover: new-phase +verify",
 			},
 		},
 		{
@@ -187,6 +193,13 @@ func TestDiff(t *testing.T) {
 				"[[communication]]\naudience = \"legal\"\nafter = \"review\"\nchannel = \"email\"\n", "[[communication]]\naudience = \"affected customers\"\nafter = \"contain\"\nchannel = \"email\"\n"),
 			want:     []string{"communication: ~status page(update_every)", "communication: +affected customers", "communication: -legal"},
 			warnings: []string{"the version went down from 1.2.0 to 1.1.9"},
+		},
+		{
+			name: "a whole phase removed and a notice moved to another phase",
+			new: edit(diffOld, `version = "1.2.0"`, `version = "1.3.0"`,
+				"[phases.review]\n[[phases.review.steps]]\nid = \"postmortem\"\ntitle = \"Write the post-mortem\"\nrole = \"incident commander\"\nbody = \"Within 5 working days.\"\n", "",
+				"audience = \"legal\"\nafter = \"review\"", "audience = \"legal\"\nafter = \"contain\""),
+			want: []string{"review: phase-removed -postmortem", "communication: ~legal(after)"},
 		},
 		{
 			name:     "two different runbooks",

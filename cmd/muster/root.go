@@ -65,6 +65,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 	// One line per command group; each group lives in a file of its own.
 	root.AddCommand(
 		newPolicyCmd(g),
+		newRunbookCmd(g),
 		newIncidentCmd(g),
 		newFollowupsCmd(g),
 		newEvidenceCmd(g),

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/tui"
+)
+
+// newIncidentResumeCmd is `muster incident resume ID`: the incident screen of the TUI,
+// rebuilt from the journal, with the first step still to do selected.
+func newIncidentResumeCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "resume ID",
+		Short: "Open an incident in the terminal UI where it stands",
+		Long: `Open an incident in the terminal UI, rebuilt from its journal: the same screen as
+when you quit, with the first step still to do selected. Quitting is always safe:
+everything the screen showed as saved is in the journal.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIncidentResume(cmd.Context(), g, args[0])
+		},
+	}
+}
+
+func runIncidentResume(ctx context.Context, g *globals, id string) error {
+	store := g.store()
+	if id == "" || strings.ContainsAny(id, `/\`) || strings.HasPrefix(id, ".") {
+		return usageError("%q is not an incident id", id)
+	}
+	if _, err := os.Stat(store.Dir(id)); err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("no incident %s in %s", id, filepath.Join(g.DataDir, "incidents"))}
+	}
+	if !isTerminal(g.Stdin) || !isTerminal(g.Stdout) {
+		return usageError("incident resume opens the terminal UI and needs a terminal; muster incident show %s prints the incident", id)
+	}
+	deps, err := g.tuiDeps()
+	if err != nil {
+		return err
+	}
+	return tui.Run(ctx, deps, tui.Options{Resume: id, Input: g.Stdin, Output: g.Stdout})
+}

@@ -1,0 +1,390 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+)
+
+// incidentWriter is an incident opened for writing inside a command.
+type incidentWriter = incident.Incident
+
+func incidentStartOptions(rb *runbook.Runbook, pol *runbook.Policy, severity, title, actor string) incident.StartOptions {
+	return incident.StartOptions{Runbook: rb, Policy: pol, Severity: severity, Title: title, Actor: actor}
+}
+
+// act starts one journal write for the incident on screen. Only one write is in
+// flight at a time: the screen shows "saving" until the journal answers.
+func (m *Model) act(what, draft, nextTo string, do func(inc *incidentWriter) error) tea.Cmd {
+	s := &m.inc
+	s.saving = what
+	s.inFlight = queuedWrite{what: what, do: do}
+	s.actReq = m.req()
+	req := s.actReq
+	inner := act(req, m.deps.Store, s.id, m.deps.Actor, what, draft, do)
+	wrapped := func() tea.Msg {
+		msg := inner().(appendedMsg)
+		msg.nextTo = nextTo
+		return msg
+	}
+	return tea.Batch(wrapped, m.startSpinner())
+}
+
+// write starts a queued write.
+func (m *Model) write(w queuedWrite) tea.Cmd {
+	cmd := m.act(w.what, "", "", w.do)
+	m.inc.inFlight = w
+	return cmd
+}
+
+func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
+	s := &m.inc
+	k := s.keys
+	h := m.bodyHeight()
+
+	// Overlays and dialogs take the keys first.
+	switch m.overlay {
+	case overlayHelp, overlayReport:
+		if m.pager.update(msg, h) {
+			m.overlay = overlayNone
+		}
+		return nil
+	case overlayTimeline:
+		if m.timeline.update(msg, h-1) {
+			m.overlay = overlayNone
+		}
+		return nil
+	}
+	if s.dialog != nil {
+		res, cmd := s.dialog.update(msg)
+		switch res {
+		case dialogCancel:
+			s.drafts[s.dialog.draft] = s.dialog
+			s.dialog = nil
+			m.flash = flash{text: "cancelled — the text is kept as a draft for next time"}
+			return nil
+		case dialogSubmit:
+			return m.submitDialog()
+		}
+		return tea.Batch(cmd, m.afterDialogInput())
+	}
+
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.openHelp(k)
+		return nil
+	case key.Matches(msg, k.Back):
+		if s.saving != "" {
+			m.flash = flash{text: "still saving — wait for the journal to answer"}
+			return nil
+		}
+		return m.goHome()
+	case key.Matches(msg, k.Up):
+		s.move(-1)
+	case key.Matches(msg, k.Down):
+		s.move(1)
+	case key.Matches(msg, k.First):
+		s.first()
+	case key.Matches(msg, k.Last):
+		s.last()
+	case key.Matches(msg, k.ScrollUp):
+		s.detailTop = max(s.detailTop-max(h/2, 1), 0)
+	case key.Matches(msg, k.ScrollDown):
+		s.detailTop += max(h/2, 1)
+	case key.Matches(msg, k.NextCmd), key.Matches(msg, k.PrevCmd):
+		if st, ok := s.selected(); ok && len(st.Commands) > 0 {
+			d := 1
+			if key.Matches(msg, k.PrevCmd) {
+				d = -1
+			}
+			s.cmdSel = (s.cmdSel + d + len(st.Commands)) % len(st.Commands)
+		}
+	case key.Matches(msg, k.Copy):
+		return m.copyCommand()
+	}
+	if s.readOnly {
+		if key.Matches(msg, k.StartFromBook) && s.rb != nil {
+			return m.openStart(s.rb.ID)
+		}
+		return nil
+	}
+	if s.state == nil {
+		return nil
+	}
+	if s.saving != "" && isAction(msg, k) {
+		m.flash = flash{text: "still saving “" + s.saving + "” — wait for the journal to answer"}
+		return nil
+	}
+	step, hasStep := s.selected()
+	switch {
+	case key.Matches(msg, k.Done) && hasStep:
+		if cur := s.state.Step(step.ID); cur.Status != incident.StepTodo {
+			m.flash = flash{text: fmt.Sprintf("step %s is already %s — u undoes it", step.ID, cur.Status), err: true}
+			return nil
+		}
+		id := step.ID
+		return m.act("step "+id+" done", "", id, func(inc *incidentWriter) error { return inc.CompleteStep(id, "") })
+	case key.Matches(msg, k.Skip) && hasStep:
+		if cur := s.state.Step(step.ID); cur.Status != incident.StepTodo {
+			m.flash = flash{text: fmt.Sprintf("step %s is already %s — u undoes it", step.ID, cur.Status), err: true}
+			return nil
+		}
+		return m.openDialog(m.skipDialog(step))
+	case key.Matches(msg, k.Undo) && hasStep:
+		if s.state.Step(step.ID).Status == incident.StepTodo {
+			m.flash = flash{text: "step " + step.ID + " is not done or skipped: nothing to undo", err: true}
+			return nil
+		}
+		return m.openDialog(m.undoDialog(step))
+	case key.Matches(msg, k.Note):
+		return m.openDialog(m.noteDialog(step, hasStep))
+	case key.Matches(msg, k.Attach):
+		return m.openDialog(m.attachDialog())
+	case key.Matches(msg, k.Escalate):
+		return m.openDialog(m.escalateDialog())
+	case key.Matches(msg, k.Notify):
+		return m.openDialog(m.notifyDialog())
+	case key.Matches(msg, k.Severity):
+		return m.openDialog(m.severityDialog())
+	case key.Matches(msg, k.Timeline):
+		return m.openTimeline()
+	case key.Matches(msg, k.Report):
+		return m.openReport()
+	case key.Matches(msg, k.Check) && hasStep:
+		return m.startCheck(step)
+	}
+	return nil
+}
+
+// isAction reports whether a key writes to the journal.
+func isAction(msg tea.KeyPressMsg, k incidentKeys) bool {
+	for _, b := range []key.Binding{k.Done, k.Skip, k.Undo, k.Note, k.Attach, k.Escalate, k.Notify, k.Severity, k.Check} {
+		if key.Matches(msg, b) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) copyCommand() tea.Cmd {
+	st, ok := m.inc.selected()
+	if !ok || len(st.Commands) == 0 {
+		m.flash = flash{text: "this step has no command to copy", err: true}
+		return nil
+	}
+	c := st.Commands[min(m.inc.cmdSel, len(st.Commands)-1)]
+	m.flash = flash{text: "copied to the clipboard (OSC 52): " + c}
+	if m.deps.Clipboard != nil {
+		return m.deps.Clipboard(c)
+	}
+	return tea.SetClipboard(c)
+}
+
+// openDialog shows a dialog, or the draft left from the last time it was open.
+func (m *Model) openDialog(d *dialog) tea.Cmd {
+	if old, ok := m.inc.drafts[d.draft]; ok {
+		d = old
+		delete(m.inc.drafts, d.draft)
+	}
+	d.keys = newDialogKeys()
+	d.setStyles(m.styles)
+	m.inc.dialog = d
+	m.flash = flash{}
+	return d.open()
+}
+
+func (m *Model) skipDialog(st runbook.Step) *dialog {
+	return &dialog{kind: dlgSkip, draft: "skip:" + st.ID, title: "Skip step " + st.ID,
+		intro: st.Title + " — the reason goes into the journal and the report.", step: st.ID,
+		fields: []field{newLine("Why is it skipped?", "e.g. not relevant: no customer data on this host", "", true, m.styles)}}
+}
+
+func (m *Model) undoDialog(st runbook.Step) *dialog {
+	cur := m.inc.state.Step(st.ID)
+	return &dialog{kind: dlgUndo, draft: "undo:" + st.ID, title: "Undo step " + st.ID,
+		intro: fmt.Sprintf("%s — put back to do (it is %s by %s). The original stays in the journal.", st.Title, cur.Status, cur.By), step: st.ID,
+		fields: []field{newLine("Why? (optional)", "e.g. marked by mistake", "", false, m.styles)}}
+}
+
+func (m *Model) noteDialog(st runbook.Step, hasStep bool) *dialog {
+	d := &dialog{kind: dlgNote, draft: "note", title: "Note", intro: "A note for the journal, about the incident."}
+	if hasStep {
+		d.draft, d.step = "note:"+st.ID, st.ID
+		d.intro = "About step " + st.ID + ": " + st.Title
+	}
+	d.fields = []field{newText("Note", "what you saw, did or decided", "", true, m.styles)}
+	return d
+}
+
+func (m *Model) attachDialog() *dialog {
+	f := newLine("File to attach as evidence", "path, tab completes", "", true, m.styles)
+	f.input.ShowSuggestions = true
+	f.hint = "copied into the incident with its SHA-256; the original is not touched"
+	return &dialog{kind: dlgAttach, draft: "attach", title: "Attach a file", fields: []field{f}}
+}
+
+func (m *Model) escalateDialog() *dialog {
+	to := ""
+	hint := ""
+	if lv, ok := m.inc.pol.Level(m.inc.state.Severity); ok && len(lv.EscalateTo) > 0 {
+		hint = m.inc.state.Severity + " escalates to: " + strings.Join(lv.EscalateTo, " → ")
+		done := map[string]bool{}
+		for _, e := range m.inc.state.Escalations {
+			done[strings.ToLower(e.To)] = true
+		}
+		for _, t := range lv.EscalateTo {
+			if !done[strings.ToLower(t)] {
+				to = t
+				break
+			}
+		}
+	}
+	f := newLine("To whom?", "a person or a role", to, true, m.styles)
+	f.hint = hint
+	return &dialog{kind: dlgEscalate, draft: "escalate", title: "Escalate",
+		intro:  "Every escalation is logged with its time and reason.",
+		fields: []field{f, newLine("Why?", "what changed, what you need from them", "", true, m.styles)}}
+}
+
+func (m *Model) notifyDialog() *dialog {
+	audience, channel := "", ""
+	var known []string
+	if m.inc.hasNext {
+		audience, channel = m.inc.next.Audience, m.inc.next.Channel
+	}
+	for _, r := range m.inc.rb.Communication {
+		if r.AppliesTo(m.inc.state.Severity) && !slices.Contains(known, r.Audience) {
+			known = append(known, r.Audience)
+			if audience == "" {
+				audience, channel = r.Audience, r.Channel
+			}
+		}
+	}
+	a := newLine("Audience", "affected customers, leadership, status page…", audience, true, m.styles)
+	if len(known) > 0 {
+		a.hint = "the runbook names: " + strings.Join(known, ", ")
+	}
+	return &dialog{kind: dlgNotify, draft: "notify", title: "Record a notice that was sent",
+		intro: "muster does not send it: record what went out, to whom and how.",
+		fields: []field{a, newLine("Channel", "email, status page, phone…", channel, false, m.styles),
+			newText("Message sent", "the text as sent", "", true, m.styles)}}
+}
+
+func (m *Model) severityDialog() *dialog {
+	var names, notes []string
+	sel := 0
+	for _, l := range m.inc.pol.Levels {
+		if l.Name == m.inc.state.Severity {
+			continue
+		}
+		names = append(names, l.Name)
+		notes = append(notes, fmt.Sprintf("%s — respond %s, resolve %s", l.Description, l.RespondWithin, l.ResolveWithin))
+	}
+	return &dialog{kind: dlgSeverity, draft: "severity", title: "Change severity (now " + m.inc.state.Severity + ")",
+		intro:  "Deadlines are recomputed from the incident's start.",
+		fields: []field{newChoice("New severity", names, notes, sel), newLine("Why?", "what changed", "", true, m.styles)}}
+}
+
+// afterDialogInput asks for path completions when the attach path changed.
+func (m *Model) afterDialogInput() tea.Cmd {
+	d := m.inc.dialog
+	if d == nil || d.kind != dlgAttach {
+		return nil
+	}
+	v := d.fields[0].input.Value()
+	if v == "" {
+		return nil
+	}
+	d.completeReq = m.req()
+	return completePath(d.completeReq, v)
+}
+
+// submitDialog validates the dialog and writes it; the dialog stays open, its text in
+// place, until the journal has answered.
+func (m *Model) submitDialog() tea.Cmd {
+	d := m.inc.dialog
+	if msg := d.missing(); msg != "" {
+		d.err = msg
+		return nil
+	}
+	if m.inc.saving != "" {
+		d.err = "still saving “" + m.inc.saving + "” — try again in a moment"
+		return nil
+	}
+	d.err, d.saving = "", true
+	step := d.step
+	switch d.kind {
+	case dlgNote:
+		text := d.value(0)
+		return m.act("note", d.draft, "", func(inc *incidentWriter) error { return inc.AddNote(text, step) })
+	case dlgSkip:
+		reason := d.value(0)
+		return m.act("step "+step+" skipped", d.draft, step, func(inc *incidentWriter) error { return inc.SkipStep(step, reason) })
+	case dlgUndo:
+		reason := d.value(0)
+		return m.act("step "+step+" back to do", d.draft, "", func(inc *incidentWriter) error { return inc.UndoStep(step, reason) })
+	case dlgAttach:
+		path := expandHome(strings.TrimSpace(d.value(0)))
+		return m.act("attached "+clean(path), d.draft, "", func(inc *incidentWriter) error { _, err := inc.Attach(path); return err })
+	case dlgEscalate:
+		to, why := d.value(0), d.value(1)
+		return m.act("escalated to "+clean(to), d.draft, "", func(inc *incidentWriter) error { return inc.Escalate(to, why) })
+	case dlgNotify:
+		audience, channel, message := d.value(0), d.value(1), d.value(2)
+		return m.act("notice to "+clean(audience), d.draft, "", func(inc *incidentWriter) error { return inc.Notify(audience, channel, message) })
+	case dlgSeverity:
+		level, why := d.value(0), d.value(1)
+		return m.act("severity now "+level, d.draft, "", func(inc *incidentWriter) error { return inc.ChangeSeverity(level, why) })
+	}
+	d.saving = false
+	return nil
+}
+
+func (m *Model) openTimeline() tea.Cmd {
+	m.overlay = overlayTimeline
+	m.timeline = newTimeline()
+	s := &m.inc
+	if n := len(s.events); n > 0 && s.events[n-1].Seq == s.state.LastSeq {
+		m.timeline.setEvents(s.events, m.bodyHeight()-1)
+		return nil
+	}
+	s.eventsReq = m.req()
+	return tea.Batch(loadEvents(s.eventsReq, s.dir), m.startSpinner())
+}
+
+func (m *Model) openReport() tea.Cmd {
+	m.overlay = overlayReport
+	m.pager = pager{title: "Report preview · muster incident report " + m.inc.id + " writes it", keys: newPagerKeys("r"), loading: true}
+	m.pager.req = m.req()
+	return tea.Batch(buildReport(m.pager.req, m.deps.Store, m.inc.id, m.now, max(m.width-2, 20), m.styles.Glamour), m.startSpinner())
+}
+
+func (m *Model) startCheck(st runbook.Step) tea.Cmd {
+	s := &m.inc
+	switch {
+	case st.Check == "" && s.unlogged == nil:
+		m.flash = flash{text: "this step has no built-in check", err: true}
+		return nil
+	case m.deps.RunCheck == nil:
+		m.flash = flash{text: "the " + st.Check + " check is not available here: run `muster backup check` and attach its output (a)", err: true}
+		return nil
+	case s.checkOn != "":
+		m.flash = flash{text: "a check is already running"}
+		return nil
+	case s.unlogged != nil:
+		w := *s.unlogged
+		s.unlogged = nil
+		return m.write(w)
+	}
+	s.checkOn = st.ID
+	s.checkReq = m.req()
+	return tea.Batch(runCheck(m.ctx, s.checkReq, m.deps.RunCheck, st, s.state.Severity), m.startSpinner())
+}

@@ -1,0 +1,295 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+)
+
+// Every side effect of the TUI is one of these commands. Each copies what it needs
+// before it returns its closure (never reading the model later), does its I/O off the
+// event loop, and answers with a message carrying the request id it was given, so a
+// reply that a newer request has overtaken is dropped.
+
+// tickMsg moves the clock of the countdowns.
+type tickMsg time.Time
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// homeIncident is one incident on home, with what its SLA line needs.
+type homeIncident struct {
+	Summary incident.Summary
+	State   *incident.State // nil when it could not be read
+	Policy  *runbook.Policy // its frozen policy
+	Err     string          // why it could not be read
+}
+
+type homeLoadedMsg struct {
+	req       int
+	incidents []homeIncident // open ones, newest first
+	closed    int
+	backup    BackupSummary
+	hasBackup bool
+	err       error
+}
+
+func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, bool)) tea.Cmd {
+	return func() tea.Msg {
+		msg := homeLoadedMsg{req: req}
+		if lastBackup != nil {
+			msg.backup, msg.hasBackup = lastBackup()
+		}
+		list, err := store.List()
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		for _, s := range list {
+			if s.Status == "closed" {
+				msg.closed++
+				continue
+			}
+			hi := homeIncident{Summary: s, Err: s.Err}
+			if s.Err == "" {
+				// List folded the journal already but keeps only the summary; the SLA line
+				// needs the incident's own policy and state.
+				if v, err := store.Load(s.ID); err == nil {
+					hi.State, hi.Policy = v.State, v.Policy
+				} else {
+					hi.Err = errText(err)
+				}
+			}
+			msg.incidents = append(msg.incidents, hi)
+		}
+		return msg
+	}
+}
+
+// incidentLoadedMsg carries an incident read without its lock: the resume path.
+type incidentLoadedMsg struct {
+	req    int
+	id     string
+	view   *incident.View
+	size   int64
+	err    error
+	reload bool // a re-read after another writer appended
+}
+
+func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cmd {
+	return func() tea.Msg {
+		v, err := store.Load(id)
+		msg := incidentLoadedMsg{req: req, id: id, view: v, err: err, reload: reload}
+		if err == nil {
+			msg.size = journalSize(v.Dir)
+		}
+		return msg
+	}
+}
+
+func journalSize(dir string) int64 {
+	st, err := os.Stat(filepath.Join(dir, journal.FileName))
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}
+
+// journalPolledMsg says how big the journal is now; a change means someone else
+// appended and the screen reloads.
+type journalPolledMsg struct {
+	req  int
+	id   string
+	size int64
+}
+
+func pollJournal(req int, dir, id string) tea.Cmd {
+	return func() tea.Msg { return journalPolledMsg{req: req, id: id, size: journalSize(dir)} }
+}
+
+// startedMsg answers the start screen.
+type startedMsg struct {
+	req   int
+	id    string
+	dir   string
+	rb    *runbook.Runbook
+	pol   *runbook.Policy
+	state *incident.State
+	size  int64
+	err   error
+}
+
+func startIncident(req int, store *incident.Store, o incident.StartOptions) tea.Cmd {
+	return func() tea.Msg {
+		inc, err := store.Start(o)
+		if err != nil {
+			return startedMsg{req: req, err: err}
+		}
+		defer inc.Close()
+		return startedMsg{req: req, id: inc.ID, dir: inc.Dir, rb: inc.Runbook, pol: inc.Policy,
+			state: inc.State, size: journalSize(inc.Dir)}
+	}
+}
+
+// appendedMsg answers an action on the incident. state is the incident's state after
+// the action (or as it stood when it was refused), folded from the journal with the
+// lock held: the only state the screen shows.
+type appendedMsg struct {
+	req    int
+	what   string // "step confirm-alert done", "note"
+	draft  string // the dialog whose text this was, "" for none
+	state  *incident.State
+	size   int64
+	err    error
+	nextTo string // step to select after a done or skip
+}
+
+// act opens the incident for writing, does one command and releases the lock. The
+// lock is held only for the write, so the CLI and other responders can write between
+// two actions here, and a lock held elsewhere is an error the user can retry.
+func act(req int, store *incident.Store, id, actor, what, draft string, do func(inc *incident.Incident) error) tea.Cmd {
+	return func() tea.Msg {
+		inc, err := store.Open(id, actor)
+		if err != nil {
+			return appendedMsg{req: req, what: what, draft: draft, err: err}
+		}
+		defer inc.Close()
+		err = do(inc)
+		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, size: journalSize(inc.Dir), err: err}
+	}
+}
+
+// eventsLoadedMsg carries the journal for the timeline.
+type eventsLoadedMsg struct {
+	req    int
+	events []journal.Event
+	err    error
+}
+
+func loadEvents(req int, dir string) tea.Cmd {
+	return func() tea.Msg {
+		ev, err := journal.ReadAll(dir)
+		return eventsLoadedMsg{req: req, events: ev, err: err}
+	}
+}
+
+// reportBuiltMsg carries the report preview, already rendered.
+type reportBuiltMsg struct {
+	req   int
+	lines []string
+	err   error
+}
+
+// maxGlamourReport is the largest report rendered as Markdown; beyond it (a journal
+// of many thousand events) the preview shows the Markdown source, which stays fast.
+const maxGlamourReport = 256 << 10
+
+func buildReport(req int, store *incident.Store, id string, now time.Time, width int, style string) tea.Cmd {
+	return func() tea.Msg {
+		v, err := store.Load(id)
+		if err != nil {
+			return reportBuiltMsg{req: req, err: err}
+		}
+		md := incident.BuildReport(v, now).Markdown()
+		if len(md) <= maxGlamourReport {
+			c := newMDCache()
+			return reportBuiltMsg{req: req, lines: c.renderNow(md, width, style)}
+		}
+		return reportBuiltMsg{req: req, lines: wrap(md, width)}
+	}
+}
+
+// checkRanMsg carries a built-in check's result; it is then logged with RecordCheck.
+type checkRanMsg struct {
+	req  int
+	step string
+	run  incident.CheckRun
+	err  error
+}
+
+func runCheck(ctx context.Context, req int, f func(context.Context, runbook.Step, string) (incident.CheckRun, error), st runbook.Step, severity string) tea.Cmd {
+	return func() tea.Msg {
+		r, err := f(ctx, st, severity)
+		return checkRanMsg{req: req, step: st.ID, run: r, err: err}
+	}
+}
+
+// completedMsg carries path completions for the attach dialog.
+type completedMsg struct {
+	req     int
+	input   string
+	matches []string
+}
+
+// maxCompletions keeps a huge directory from flooding the input's suggestions.
+const maxCompletions = 200
+
+func completePath(req int, input string) tea.Cmd {
+	return func() tea.Msg {
+		return completedMsg{req: req, input: input, matches: pathCompletions(input)}
+	}
+}
+
+// pathCompletions lists the entries of the directory input names that start with its
+// last element, keeping the user's own spelling of the directory (~, relative).
+func pathCompletions(input string) []string {
+	dirPart, base := "", input
+	if i := strings.LastIndex(input, "/"); i >= 0 {
+		dirPart, base = input[:i+1], input[i+1:]
+	}
+	dir := dirPart
+	if dir == "" {
+		dir = "."
+	}
+	if strings.HasPrefix(dir, "~/") || dir == "~/" {
+		if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, dir[2:])
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		p := dirPart + name
+		if e.IsDir() {
+			p += "/"
+		}
+		out = append(out, p)
+		if len(out) >= maxCompletions {
+			break
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// describeErr says what went wrong in one clean line, naming the lock holder when the
+// journal is locked and what a refusal refused.
+func describeErr(err error) string {
+	var locked *journal.LockedError
+	switch {
+	case errors.As(err, &locked):
+		return errText(err) + " — wait and retry (your text is kept)"
+	case incident.IsRefused(err):
+		return errText(err)
+	}
+	return fmt.Sprintf("could not save: %s — retry when fixed (your text is kept)", errText(err))
+}

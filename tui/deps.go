@@ -1,0 +1,96 @@
+// Package tui is muster's terminal UI: Bubble Tea models only. One root Model holds
+// the screens (home, start an incident, the incident, a runbook read-only), their key
+// maps and one Styles struct. Every side effect is a tea.Cmd that calls the runbook
+// and incident packages exactly as the CLI does and answers with a message; the
+// screens change only in Update, from the incident state a command returned after its
+// append reached the disk. Nothing here prints to stdout.
+package tui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+)
+
+// Deps is everything the TUI works with, filled by the command layer. A nil function
+// means the feature is absent, and the screen says so.
+type Deps struct {
+	Store   *incident.Store
+	Library *runbook.Library
+	// LibraryProblems are the user's runbook files that did not load; home shows
+	// how many, so a broken file is not silently missing.
+	LibraryProblems runbook.Problems
+	Policy          *runbook.Policy // for new incidents; an incident keeps its frozen one
+	Actor           string
+	Now             func() time.Time // time.Now when nil
+	NoColor         bool
+
+	// RunCheck runs a step's built-in check (check = "rds-backup"). The result is
+	// logged as evidence with RecordCheck.
+	RunCheck func(ctx context.Context, step runbook.Step, severity string) (incident.CheckRun, error)
+	// LastBackup returns the last backup check's summary for home, if there was one.
+	LastBackup func() (BackupSummary, bool)
+	// Clipboard copies text; nil uses OSC 52 (tea.SetClipboard).
+	Clipboard func(string) tea.Cmd
+}
+
+// BackupSummary is the last backup check as home shows it.
+type BackupSummary struct {
+	At       time.Time
+	Status   string // pass, warn, fail or error
+	Summary  string // one line, e.g. "12 databases: 11 pass, 1 fail (prod-db: newest restore point 31h old, RPO 6h)"
+	Problems int    // databases out of policy
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Options choose where the TUI starts and which terminal it drives.
+type Options struct {
+	// Resume is the incident to open first (muster incident resume ID); empty opens
+	// home.
+	Resume string
+	Input  io.Reader // os.Stdin when nil
+	Output io.Writer // os.Stdout when nil
+}
+
+// Run runs the TUI until the user quits. Cancelling ctx (SIGTERM) quits too: a
+// running check is cancelled and the terminal restored. Nothing a responder saw as
+// saved can be lost, because every save is an fsync'd journal line before the screen
+// says so.
+func Run(ctx context.Context, deps Deps, opts Options) error {
+	m := New(deps, opts)
+	m.ctx = ctx
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	if opts.Output != nil {
+		popts = append(popts, tea.WithOutput(opts.Output))
+	}
+	if deps.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
+	}
+	final, err := tea.NewProgram(m, popts...).Run()
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fm, ok := final.(Model); ok && fm.fatal != nil {
+		return fm.fatal
+	}
+	return nil
+}

@@ -1,0 +1,327 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+)
+
+// A dialog asks for the text of one action: a note, a skip reason, an escalation. Its
+// text is never thrown away until the journal has it: cancel keeps it as a draft for
+// the next time the same dialog opens, and a failed save leaves it in place with the
+// error beside it.
+
+type fieldKind int
+
+const (
+	fieldLine   fieldKind = iota // one line
+	fieldText                    // several lines
+	fieldChoice                  // one of a list
+)
+
+type field struct {
+	label    string
+	kind     fieldKind
+	required bool
+	hint     string // one line under the field
+	input    textinput.Model
+	area     textarea.Model
+	choices  []string
+	notes    []string // a line about each choice
+	choice   int
+}
+
+func (f field) value() string {
+	switch f.kind {
+	case fieldText:
+		return f.area.Value()
+	case fieldChoice:
+		if f.choice >= 0 && f.choice < len(f.choices) {
+			return f.choices[f.choice]
+		}
+		return ""
+	}
+	return f.input.Value()
+}
+
+// dialogKind names what a dialog records.
+type dialogKind string
+
+const (
+	dlgNote     dialogKind = "note"
+	dlgSkip     dialogKind = "skip"
+	dlgUndo     dialogKind = "undo"
+	dlgAttach   dialogKind = "attach"
+	dlgEscalate dialogKind = "escalate"
+	dlgNotify   dialogKind = "notify"
+	dlgSeverity dialogKind = "severity"
+)
+
+type dialog struct {
+	kind   dialogKind
+	draft  string // draft key: kind, plus the step for step dialogs
+	title  string
+	intro  string // one line of context under the title
+	step   string // the step it is about, if any
+	fields []field
+	focus  int
+	err    string // the last save error; the text stays
+	saving bool
+	keys   dialogKeys
+
+	completeReq int // latest path completion asked for (attach)
+}
+
+// dialogResult is what a key did to the dialog.
+type dialogResult int
+
+const (
+	dialogStay dialogResult = iota
+	dialogSubmit
+	dialogCancel
+)
+
+func newLine(label, placeholder, value string, required bool, st Styles) field {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.Placeholder = placeholder
+	in.SetStyles(st.Input)
+	in.CharLimit = 4000
+	in.SetValue(value)
+	return field{label: label, kind: fieldLine, required: required, input: in}
+}
+
+func newText(label, placeholder, value string, required bool, st Styles) field {
+	ta := textarea.New()
+	ta.Placeholder = placeholder
+	ta.ShowLineNumbers = false
+	ta.Prompt = "┃ "
+	ta.SetStyles(st.TextArea)
+	ta.CharLimit = 64 << 10
+	ta.MaxHeight = 0
+	ta.SetValue(value)
+	return field{label: label, kind: fieldText, required: required, area: ta}
+}
+
+func newChoice(label string, choices, notes []string, choice int) field {
+	return field{label: label, kind: fieldChoice, choices: choices, notes: notes, choice: choice}
+}
+
+// open focuses the first field to fill (or the first field).
+func (d *dialog) open() tea.Cmd {
+	d.focus = 0
+	for i, f := range d.fields {
+		if f.kind == fieldChoice || strings.TrimSpace(f.value()) == "" {
+			d.focus = i
+			break
+		}
+	}
+	return d.focusField()
+}
+
+func (d *dialog) focusField() tea.Cmd {
+	var cmds []tea.Cmd
+	for i := range d.fields {
+		f := &d.fields[i]
+		switch f.kind {
+		case fieldLine:
+			if i == d.focus {
+				cmds = append(cmds, f.input.Focus())
+			} else {
+				f.input.Blur()
+			}
+		case fieldText:
+			if i == d.focus {
+				cmds = append(cmds, f.area.Focus())
+			} else {
+				f.area.Blur()
+			}
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// setStyles follows a background change.
+func (d *dialog) setStyles(st Styles) {
+	for i := range d.fields {
+		d.fields[i].input.SetStyles(st.Input)
+		d.fields[i].area.SetStyles(st.TextArea)
+	}
+}
+
+// update handles a key while the dialog is open.
+func (d *dialog) update(msg tea.Msg) (dialogResult, tea.Cmd) {
+	if d.saving {
+		return dialogStay, nil // the journal has not answered yet; keys would be lost
+	}
+	kp, isKey := msg.(tea.KeyPressMsg)
+	f := &d.fields[d.focus]
+	if isKey {
+		switch {
+		case key.Matches(kp, d.keys.Save):
+			return dialogSubmit, nil
+		case key.Matches(kp, d.keys.Cancel):
+			return dialogCancel, nil
+		case key.Matches(kp, d.keys.NextFld) && !(d.kind == dlgAttach && f.kind == fieldLine):
+			return dialogStay, d.move(1)
+		case key.Matches(kp, d.keys.PrevFld):
+			return dialogStay, d.move(-1)
+		case kp.String() == "enter" && f.kind != fieldText:
+			if d.focus == len(d.fields)-1 {
+				return dialogSubmit, nil
+			}
+			return dialogStay, d.move(1)
+		}
+		if f.kind == fieldChoice {
+			switch kp.String() {
+			case "left", "up", "h", "k":
+				f.choice = (f.choice - 1 + len(f.choices)) % len(f.choices)
+			case "right", "down", "l", "j", "space":
+				f.choice = (f.choice + 1) % len(f.choices)
+			}
+			return dialogStay, nil
+		}
+	}
+	var cmd tea.Cmd
+	switch f.kind {
+	case fieldLine:
+		f.input, cmd = f.input.Update(msg)
+	case fieldText:
+		f.area, cmd = f.area.Update(msg)
+	}
+	return dialogStay, cmd
+}
+
+func (d *dialog) move(delta int) tea.Cmd {
+	d.focus = (d.focus + delta + len(d.fields)) % len(d.fields)
+	return d.focusField()
+}
+
+// missing names the first required field left empty.
+func (d *dialog) missing() string {
+	for i, f := range d.fields {
+		if f.required && strings.TrimSpace(f.value()) == "" {
+			d.focus = i
+			d.focusField()
+			return strings.ToLower(strings.TrimSuffix(f.label, ":")) + " is required"
+		}
+	}
+	return ""
+}
+
+func (d *dialog) value(i int) string { return d.fields[i].value() }
+
+// view renders the dialog in a box w cells wide and at most h lines high.
+func (d *dialog) view(st Styles, w, h int) []string {
+	if w < 20 {
+		w = 20
+	}
+	inner := w - 4
+	var body []string
+	body = append(body, st.Title.Render(fit(d.title, inner)))
+	if d.intro != "" {
+		for _, l := range wrap(d.intro, inner) {
+			body = append(body, st.Muted.Render(fit(l, inner)))
+		}
+	}
+	// A text area takes what the other lines leave, from 3 to 10 lines.
+	fixed := len(body) + 4 // blank, error, keys and the box's own borders
+	for _, f := range d.fields {
+		fixed += 2
+		if f.hint != "" {
+			fixed++
+		}
+		if f.kind == fieldChoice && f.notes != nil {
+			fixed++
+		}
+	}
+	areaH := min(max(h-fixed, 3), 10)
+	for i := range d.fields {
+		f := &d.fields[i]
+		marker := "  "
+		if i == d.focus {
+			marker = st.Focused.Render("▸ ")
+		}
+		body = append(body, "")
+		body = append(body, marker+st.Label.Render(trunc(f.label, inner-2)))
+		switch f.kind {
+		case fieldLine:
+			f.input.SetWidth(max(inner-6, 4))
+			body = append(body, "  "+f.input.View())
+		case fieldText:
+			f.area.SetWidth(max(inner-2, 4))
+			f.area.SetHeight(areaH)
+			for _, l := range strings.Split(f.area.View(), "\n") {
+				body = append(body, "  "+l)
+			}
+		case fieldChoice:
+			var parts []string
+			for j, c := range f.choices {
+				if j == f.choice {
+					parts = append(parts, st.Selected.Render("["+c+"]"))
+				} else {
+					parts = append(parts, " "+c+" ")
+				}
+			}
+			for _, l := range wrap(strings.Join(parts, " "), inner-2) {
+				body = append(body, "  "+l)
+			}
+			if f.notes != nil && f.choice < len(f.notes) {
+				body = append(body, "  "+st.Muted.Render(trunc(f.notes[f.choice], inner-2)))
+			}
+		}
+		if f.hint != "" {
+			body = append(body, "  "+st.Muted.Render(trunc(f.hint, inner-2)))
+		}
+	}
+	body = append(body, "")
+	switch {
+	case d.saving:
+		body = append(body, st.Notice.Render(trunc("saving to the journal…", inner)))
+	case d.err != "":
+		for _, l := range wrap("✗ "+d.err, inner) {
+			body = append(body, st.Error.Render(l))
+		}
+	}
+	body = append(body, st.Muted.Render(trunc(d.hints(), inner)))
+	return box(st, body, w)
+}
+
+func (d *dialog) hints() string {
+	f := d.fields[d.focus]
+	var parts []string
+	switch f.kind {
+	case fieldText:
+		parts = append(parts, "ctrl+s save", "enter new line")
+	case fieldChoice:
+		parts = append(parts, "←/→ choose", "enter next")
+	default:
+		if d.focus == len(d.fields)-1 {
+			parts = append(parts, "enter save")
+		} else {
+			parts = append(parts, "enter next")
+		}
+	}
+	if d.kind == dlgAttach {
+		parts = append(parts, "tab complete")
+	} else if len(d.fields) > 1 {
+		parts = append(parts, "tab field")
+	}
+	parts = append(parts, "esc cancel (text kept)")
+	return strings.Join(parts, " · ")
+}
+
+// box draws a frame of w cells around lines.
+func box(st Styles, lines []string, w int) []string {
+	inner := w - 4
+	out := make([]string, 0, len(lines)+2)
+	out = append(out, st.Rule.Render("┌"+strings.Repeat("─", w-2)+"┐"))
+	for _, l := range lines {
+		out = append(out, st.Rule.Render("│")+" "+fitStyled(l, inner)+" "+st.Rule.Render("│"))
+	}
+	out = append(out, st.Rule.Render("└"+strings.Repeat("─", w-2)+"┘"))
+	return out
+}

@@ -1,0 +1,332 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+
+	"github.com/muster-ir/muster/runbook"
+)
+
+// homeScreen is where muster opens: the open incidents with their SLA state, the
+// runbook library, drills and the last backup check.
+type homeScreen struct {
+	loading   bool
+	req       int
+	err       string
+	incidents []homeIncident // open, not drills
+	drills    []homeIncident // open drills
+	closed    int
+	backup    BackupSummary
+	hasBackup bool
+
+	runbooks  []*runbook.Runbook
+	shown     []int // runbooks matching the filter
+	filter    textinput.Model
+	filtering bool
+
+	focus  int // 0 incidents, 1 runbooks
+	incSel int
+	rbSel  int
+	incTop int
+	rbTop  int
+
+	keys homeKeys
+}
+
+const (
+	focusIncidents = 0
+	focusRunbooks  = 1
+)
+
+func newHomeScreen(lib *runbook.Library, st Styles) homeScreen {
+	f := textinput.New()
+	f.Prompt = "/"
+	f.Placeholder = "filter runbooks"
+	f.SetStyles(st.Input)
+	h := homeScreen{filter: f, keys: newHomeKeys(), loading: true}
+	if lib != nil {
+		h.runbooks = lib.List()
+	}
+	h.applyFilter()
+	return h
+}
+
+// applyFilter keeps the runbooks whose id, title or tags hold every word typed.
+func (h *homeScreen) applyFilter() {
+	words := strings.Fields(strings.ToLower(h.filter.Value()))
+	h.shown = h.shown[:0]
+	for i, r := range h.runbooks {
+		hay := strings.ToLower(r.ID + " " + r.Title + " " + strings.Join(r.Tags, " ") + " " + strings.Join(r.Severities, " "))
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			h.shown = append(h.shown, i)
+		}
+	}
+	if h.rbSel >= len(h.shown) {
+		h.rbSel = max(len(h.shown)-1, 0)
+	}
+}
+
+func (h *homeScreen) selectedRunbook() (*runbook.Runbook, bool) {
+	if h.rbSel < 0 || h.rbSel >= len(h.shown) {
+		return nil, false
+	}
+	return h.runbooks[h.shown[h.rbSel]], true
+}
+
+func (h *homeScreen) selectedIncident() (homeIncident, bool) {
+	if h.incSel < 0 || h.incSel >= len(h.incidents) {
+		return homeIncident{}, false
+	}
+	return h.incidents[h.incSel], true
+}
+
+func (h *homeScreen) loaded(msg homeLoadedMsg) {
+	h.loading = false
+	h.err = ""
+	if msg.err != nil {
+		h.err = errText(msg.err)
+	}
+	h.incidents, h.drills = nil, nil
+	for _, hi := range msg.incidents {
+		if hi.Summary.Drill {
+			h.drills = append(h.drills, hi)
+		} else {
+			h.incidents = append(h.incidents, hi)
+		}
+	}
+	h.closed = msg.closed
+	h.backup, h.hasBackup = msg.backup, msg.hasBackup
+	if h.incSel >= len(h.incidents) {
+		h.incSel = max(len(h.incidents)-1, 0)
+	}
+	if len(h.incidents) == 0 && h.focus == focusIncidents && !h.loading {
+		h.focus = focusRunbooks
+	}
+}
+
+// homeLayout is how many lines each section gets.
+type homeLayout struct {
+	incRows, rbRows int
+}
+
+func (h *homeScreen) layout(height int) homeLayout {
+	// header 2, footer 2, section titles 2, blank lines 2, drills 1, backup 1
+	avail := max(height-10, 2)
+	incNeed := max(len(h.incidents)*2, 1)
+	incRows := min(incNeed, max(avail/2, 2))
+	rbRows := max(avail-incRows, 1)
+	if len(h.shown) < rbRows {
+		// Give the incidents what the runbooks do not need.
+		spare := rbRows - max(len(h.shown), 1)
+		incRows = min(incNeed, incRows+spare)
+		rbRows = max(avail-incRows, 1)
+	}
+	return homeLayout{incRows: incRows, rbRows: rbRows}
+}
+
+func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int) []string {
+	lay := h.layout(height)
+	var out []string
+	title := "muster · incident response"
+	when := now.Format("Mon 2 Jan 15:04 MST")
+	gap := w - cells(title) - cells(when)
+	if gap >= 1 {
+		out = append(out, st.Title.Render(title)+strings.Repeat(" ", gap)+st.Muted.Render(when))
+	} else {
+		out = append(out, st.Title.Render(fit(title, w)))
+	}
+	out = append(out, st.Rule.Render(rule(w)))
+
+	// Open incidents.
+	head := fmt.Sprintf("Open incidents (%d)", len(h.incidents))
+	if h.closed > 0 {
+		head += fmt.Sprintf(" · %d closed: muster incident list", h.closed)
+	}
+	out = append(out, h.sectionTitle(st, head, h.focus == focusIncidents, w))
+	var inc []string
+	switch {
+	case h.loading && len(h.incidents) == 0:
+		inc = []string{st.Muted.Render(fit("  loading…", w))}
+	case h.err != "":
+		inc = []string{st.Error.Render(fit("  ✗ "+h.err, w))}
+	case len(h.incidents) == 0:
+		inc = []string{st.Muted.Render(fit("  none open — n starts one", w))}
+	default:
+		inc = h.incidentLines(st, w, lay.incRows, now)
+	}
+	out = append(out, window(inc, 0, lay.incRows, w)...)
+	out = append(out, "")
+
+	// Runbooks.
+	head = fmt.Sprintf("Runbooks (%d)", len(h.runbooks))
+	if len(h.shown) != len(h.runbooks) {
+		head = fmt.Sprintf("Runbooks (%d of %d)", len(h.shown), len(h.runbooks))
+	}
+	if problems > 0 {
+		head += fmt.Sprintf(" · %s did not load: muster runbook lint", plural(problems, "file", "files"))
+	}
+	switch {
+	case h.filtering:
+		h.filter.SetWidth(max(w-cells(head)-6, 8))
+		out = append(out, h.sectionTitle(st, head, h.focus == focusRunbooks, w-cells(h.filter.View())-1)+" "+h.filter.View())
+	case h.filter.Value() != "":
+		out = append(out, h.sectionTitle(st, head+" · filter: "+h.filter.Value()+" (esc clears)", h.focus == focusRunbooks, w))
+	default:
+		out = append(out, h.sectionTitle(st, head+" · / filter", h.focus == focusRunbooks, w))
+	}
+	out = append(out, window(h.runbookLines(st, w, lay.rbRows), 0, lay.rbRows, w)...)
+	out = append(out, "")
+
+	// Drills and backups.
+	if len(h.drills) == 0 {
+		out = append(out, st.Muted.Render(fit("Drills: none running — muster drill SCENARIO starts one", w)))
+	} else {
+		ids := make([]string, len(h.drills))
+		for i, d := range h.drills {
+			ids[i] = d.Summary.ID
+		}
+		out = append(out, fit(fmt.Sprintf("Drills running (%d): %s", len(h.drills), strings.Join(ids, ", ")), w))
+	}
+	out = append(out, h.backupLine(st, w, now))
+	return out
+}
+
+func (h *homeScreen) sectionTitle(st Styles, text string, focused bool, w int) string {
+	marker := "  "
+	if focused {
+		marker = "▸ "
+	}
+	return st.Heading.Render(fit(marker+text, w))
+}
+
+// incidentLines renders the open incidents, two lines each, from the one that keeps
+// the selection visible.
+func (h *homeScreen) incidentLines(st Styles, w, rows int, now time.Time) []string {
+	per := 2
+	visible := max(rows/per, 1)
+	if h.incSel < h.incTop {
+		h.incTop = h.incSel
+	}
+	if h.incSel >= h.incTop+visible {
+		h.incTop = h.incSel - visible + 1
+	}
+	var out []string
+	for i := h.incTop; i < len(h.incidents) && i < h.incTop+visible; i++ {
+		hi := h.incidents[i]
+		s := hi.Summary
+		cursor := "  "
+		if i == h.incSel && h.focus == focusIncidents {
+			cursor = "▸ "
+		}
+		age := "opened " + ago(s.OpenedAt, now)
+		line := cursor + s.ID + "  " + strings.ToUpper(s.Severity) + "  "
+		titleW := w - cells(line) - cells(age) - 2
+		line += fit(s.Title, max(titleW, 0)) + "  " + age
+		if titleW < 6 {
+			line = cursor + s.ID + "  " + strings.ToUpper(s.Severity) + "  " + s.Title
+		}
+		if i == h.incSel && h.focus == focusIncidents {
+			out = append(out, st.Selected.Render(fit(line, w)))
+		} else {
+			out = append(out, fit(line, w))
+		}
+		if hi.Err != "" || hi.State == nil {
+			out = append(out, st.Error.Render(fit("    ✗ cannot read: "+hi.Err, w)))
+			continue
+		}
+		respond, resolve := hi.State.SLAs(hi.Policy, now)
+		parts := []styled{slaPart(st, "respond-by", respond, now), slaPart(st, "resolve-by", resolve, now)}
+		l := flow(parts, "   ", w-4)
+		out = append(out, "    "+l[0])
+	}
+	return out
+}
+
+func (h *homeScreen) runbookLines(st Styles, w, rows int) []string {
+	if len(h.runbooks) == 0 {
+		return []string{st.Muted.Render(fit("  no runbooks", w))}
+	}
+	if len(h.shown) == 0 {
+		return []string{st.Muted.Render(fit("  no runbook matches the filter", w))}
+	}
+	if h.rbSel < h.rbTop {
+		h.rbTop = h.rbSel
+	}
+	if h.rbSel >= h.rbTop+rows {
+		h.rbTop = h.rbSel - rows + 1
+	}
+	idW := 0
+	for _, i := range h.shown {
+		idW = max(idW, cells(h.runbooks[i].ID))
+	}
+	idW = min(idW, w/3)
+	var out []string
+	for k := h.rbTop; k < len(h.shown) && len(out) < rows; k++ {
+		r := h.runbooks[h.shown[k]]
+		cursor := "  "
+		sel := k == h.rbSel && h.focus == focusRunbooks
+		if sel {
+			cursor = "▸ "
+		}
+		sev := strings.Join(r.Severities, ", ")
+		line := cursor + fit(r.ID, idW) + "  " + r.Version.String() + "  "
+		rest := w - cells(line)
+		if rest > 20+cells(sev) {
+			line += fit(r.Title, rest-cells(sev)-2) + "  " + sev
+		} else {
+			line += r.Title
+		}
+		if sel {
+			out = append(out, st.Selected.Render(fit(line, w)))
+		} else {
+			out = append(out, fit(line, w))
+		}
+	}
+	return out
+}
+
+func (h *homeScreen) backupLine(st Styles, w int, now time.Time) string {
+	if !h.hasBackup {
+		return st.Muted.Render(fit("Last backup check: no backup check yet — run `muster backup check`", w))
+	}
+	b := h.backup
+	sym := checkSymbol(b.Status)
+	text := fmt.Sprintf("Last backup check: %s %s %s — %s", sym, strings.ToUpper(b.Status), ago(b.At, now), b.Summary)
+	style := st.SLAOk
+	switch b.Status {
+	case "warn":
+		style = st.SLAWarn
+	case "fail", "error":
+		style = st.SLAMissed
+	}
+	return style.Render(fit(clean(text), w))
+}
+
+// moveSel moves the selection of the focused list.
+func (h *homeScreen) moveSel(delta int) {
+	if h.focus == focusIncidents {
+		h.incSel = clampInt(h.incSel+delta, 0, max(len(h.incidents)-1, 0))
+	} else {
+		h.rbSel = clampInt(h.rbSel+delta, 0, max(len(h.shown)-1, 0))
+	}
+}
+
+func clampInt(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}

@@ -1,0 +1,253 @@
+package tui
+
+import (
+	"charm.land/bubbles/v2/key"
+)
+
+// Each view has its own key map; each implements help.KeyMap, so the footer and the
+// full help (?) are built from the same bindings that Update matches.
+
+func bind(keys []string, k, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+}
+
+// globalKeys work on every screen that is not taking text.
+type globalKeys struct {
+	Help key.Binding
+	Quit key.Binding
+	Back key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Help: bind([]string{"?"}, "?", "help"),
+		Quit: bind([]string{"q"}, "q", "quit"),
+		Back: bind([]string{"esc"}, "esc", "back"),
+	}
+}
+
+type homeKeys struct {
+	globalKeys
+	Up, Down  key.Binding
+	Switch    key.Binding
+	Open      key.Binding
+	New       key.Binding
+	Filter    key.Binding
+	Refresh   key.Binding
+	PageUp    key.Binding
+	PageDown  key.Binding
+	ClearFilt key.Binding
+}
+
+func newHomeKeys() homeKeys {
+	return homeKeys{
+		globalKeys: newGlobalKeys(),
+		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:     bind([]string{"pgup"}, "pgup", "page up"),
+		PageDown:   bind([]string{"pgdown"}, "pgdn", "page down"),
+		Switch:     bind([]string{"tab", "shift+tab"}, "tab", "incidents/runbooks"),
+		Open:       bind([]string{"enter"}, "enter", "resume incident / read runbook"),
+		New:        bind([]string{"n"}, "n", "new incident"),
+		Filter:     bind([]string{"/"}, "/", "filter runbooks"),
+		ClearFilt:  bind([]string{"esc"}, "esc", "clear filter"),
+		Refresh:    bind([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+	}
+}
+
+func (k homeKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Open, k.New, k.Switch, k.Filter, k.Help, k.Quit}
+}
+
+func (k homeKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Switch},
+		{k.Open, k.New, k.Filter, k.ClearFilt, k.Refresh},
+		{k.Help, k.Quit},
+	}
+}
+
+type startKeys struct {
+	Next   key.Binding
+	Prev   key.Binding
+	Up     key.Binding
+	Down   key.Binding
+	Create key.Binding
+	Cancel key.Binding
+}
+
+func newStartKeys() startKeys {
+	return startKeys{
+		Next:   bind([]string{"tab", "enter"}, "enter", "next field"),
+		Prev:   bind([]string{"shift+tab"}, "shift+tab", "previous field"),
+		Up:     bind([]string{"up", "ctrl+p"}, "↑", "previous choice"),
+		Down:   bind([]string{"down", "ctrl+n"}, "↑/↓", "choose"),
+		Create: bind([]string{"ctrl+s"}, "ctrl+s", "start the incident"),
+		Cancel: bind([]string{"esc"}, "esc", "back to home"),
+	}
+}
+
+func (k startKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Create, k.Next, k.Down, k.Cancel, k.Prev}
+}
+
+func (k startKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down}, {k.Next, k.Prev}, {k.Create, k.Cancel}}
+}
+
+type incidentKeys struct {
+	globalKeys
+	Up, Down       key.Binding
+	First, Last    key.Binding
+	ScrollUp       key.Binding
+	ScrollDown     key.Binding
+	NextCmd        key.Binding
+	PrevCmd        key.Binding
+	Done           key.Binding
+	Skip           key.Binding
+	Undo           key.Binding
+	Note           key.Binding
+	Attach         key.Binding
+	Escalate       key.Binding
+	Notify         key.Binding
+	Severity       key.Binding
+	Timeline       key.Binding
+	Report         key.Binding
+	Copy           key.Binding
+	Check          key.Binding
+	StartFromBook  key.Binding // runbook read-only: start an incident with it
+	readOnlyLayout bool
+}
+
+func newIncidentKeys(readOnly bool) incidentKeys {
+	return incidentKeys{
+		globalKeys:     newGlobalKeys(),
+		Up:             bind([]string{"up", "k"}, "↑/k", "previous step"),
+		Down:           bind([]string{"down", "j"}, "↓/j", "next step"),
+		First:          bind([]string{"home", "g"}, "g", "first step"),
+		Last:           bind([]string{"end", "G"}, "G", "last step"),
+		ScrollUp:       bind([]string{"pgup", "ctrl+u"}, "pgup", "scroll step up"),
+		ScrollDown:     bind([]string{"pgdown", "ctrl+d"}, "pgdn", "scroll step down"),
+		NextCmd:        bind([]string{"]", "tab"}, "]", "next command"),
+		PrevCmd:        bind([]string{"[", "shift+tab"}, "[", "previous command"),
+		Done:           bind([]string{"space"}, "space", "done"),
+		Skip:           bind([]string{"s"}, "s", "skip (asks why)"),
+		Undo:           bind([]string{"u"}, "u", "undo done/skip"),
+		Note:           bind([]string{"n"}, "n", "note"),
+		Attach:         bind([]string{"a"}, "a", "attach a file"),
+		Escalate:       bind([]string{"e"}, "e", "escalate"),
+		Notify:         bind([]string{"c"}, "c", "record a notice sent"),
+		Severity:       bind([]string{"v"}, "v", "change severity"),
+		Timeline:       bind([]string{"t"}, "t", "timeline"),
+		Report:         bind([]string{"r"}, "r", "report preview"),
+		Copy:           bind([]string{"y"}, "y", "copy command"),
+		Check:          bind([]string{"x"}, "x", "run the step's check"),
+		StartFromBook:  bind([]string{"n"}, "n", "start an incident with it"),
+		readOnlyLayout: readOnly,
+	}
+}
+
+func (k incidentKeys) ShortHelp() []key.Binding {
+	if k.readOnlyLayout {
+		return []key.Binding{k.Down, k.Copy, k.StartFromBook, k.Back, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Done, k.Skip, k.Note, k.Escalate, k.Notify, k.Timeline, k.Help, k.Quit}
+}
+
+func (k incidentKeys) FullHelp() [][]key.Binding {
+	if k.readOnlyLayout {
+		return [][]key.Binding{
+			{k.Up, k.Down, k.First, k.Last, k.ScrollUp, k.ScrollDown},
+			{k.NextCmd, k.PrevCmd, k.Copy},
+			{k.StartFromBook, k.Back, k.Help, k.Quit},
+		}
+	}
+	return [][]key.Binding{
+		{k.Up, k.Down, k.First, k.Last, k.ScrollUp, k.ScrollDown, k.NextCmd, k.PrevCmd},
+		{k.Done, k.Skip, k.Undo, k.Note, k.Attach, k.Check, k.Copy},
+		{k.Escalate, k.Notify, k.Severity, k.Timeline, k.Report},
+		{k.Back, k.Help, k.Quit},
+	}
+}
+
+type timelineKeys struct {
+	Up, Down    key.Binding
+	PageUp      key.Binding
+	PageDown    key.Binding
+	First, Last key.Binding
+	Filter      key.Binding
+	FilterBack  key.Binding
+	Close       key.Binding
+}
+
+func newTimelineKeys() timelineKeys {
+	return timelineKeys{
+		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:     bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown:   bind([]string{"pgdown", "ctrl+d", "space"}, "pgdn", "page down"),
+		First:      bind([]string{"home", "g"}, "g", "oldest"),
+		Last:       bind([]string{"end", "G"}, "G", "newest"),
+		Filter:     bind([]string{"f"}, "f", "next type filter"),
+		FilterBack: bind([]string{"F"}, "F", "previous type filter"),
+		Close:      bind([]string{"esc", "t", "q"}, "esc", "close"),
+	}
+}
+
+func (k timelineKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Down, k.PageDown, k.Filter, k.Last, k.Close}
+}
+
+func (k timelineKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.First, k.Last, k.Filter, k.FilterBack, k.Close}}
+}
+
+type pagerKeys struct {
+	Up, Down    key.Binding
+	PageUp      key.Binding
+	PageDown    key.Binding
+	First, Last key.Binding
+	Close       key.Binding
+}
+
+func newPagerKeys(closeKeys ...string) pagerKeys {
+	return pagerKeys{
+		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
+		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown: bind([]string{"pgdown", "ctrl+d", "space"}, "pgdn", "page down"),
+		First:    bind([]string{"home", "g"}, "g", "top"),
+		Last:     bind([]string{"end", "G"}, "G", "bottom"),
+		Close:    bind(append([]string{"esc", "q"}, closeKeys...), "esc", "close"),
+	}
+}
+
+func (k pagerKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Down, k.PageDown, k.First, k.Last, k.Close}
+}
+
+func (k pagerKeys) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.First, k.Last, k.Close}}
+}
+
+type dialogKeys struct {
+	Save     key.Binding
+	NextFld  key.Binding
+	PrevFld  key.Binding
+	Cancel   key.Binding
+	Newline  key.Binding
+	Choose   key.Binding
+	Complete key.Binding
+}
+
+func newDialogKeys() dialogKeys {
+	return dialogKeys{
+		Save:     bind([]string{"ctrl+s"}, "ctrl+s", "save"),
+		NextFld:  bind([]string{"tab"}, "tab", "next field"),
+		PrevFld:  bind([]string{"shift+tab"}, "shift+tab", "previous field"),
+		Cancel:   bind([]string{"esc"}, "esc", "cancel (text kept)"),
+		Newline:  bind([]string{"enter"}, "enter", "new line"),
+		Choose:   bind([]string{"left", "right"}, "←/→", "choose"),
+		Complete: bind([]string{"tab"}, "tab", "complete path"),
+	}
+}

@@ -1,0 +1,564 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+)
+
+// screen is which screen the root model shows.
+type screen int
+
+const (
+	screenHome screen = iota
+	screenStart
+	screenIncident
+	screenRunbook
+)
+
+// overlay is a full-body view over the incident screen.
+type overlay int
+
+const (
+	overlayNone overlay = iota
+	overlayHelp
+	overlayTimeline
+	overlayReport
+)
+
+// flash is the one-line message under the screen: what was saved, or what failed.
+type flash struct {
+	text string
+	err  bool
+}
+
+// Model is the root tea.Model: it owns every screen and routes messages to them.
+type Model struct {
+	deps   Deps
+	ctx    context.Context
+	styles Styles
+	md     *mdCache
+
+	width, height int
+	now           time.Time
+
+	screen   screen
+	overlay  overlay
+	home     homeScreen
+	start    startScreen
+	inc      incidentScreen
+	timeline timelineView
+	pager    pager // report preview and help
+	spin     spinner.Model
+	help     help.Model
+
+	flash    flash
+	nextReq  int
+	firstReq tea.Cmd // the load Init starts
+
+	quitting   bool // quit once the write in flight has answered
+	confirmCtl bool // ctrl+c pressed once with unsaved text
+	fatal      error
+}
+
+// New builds the root model. Nothing is read until Init's commands run.
+func New(deps Deps, opts Options) Model {
+	st := NewStyles(true, deps.NoColor)
+	m := Model{
+		deps:   deps,
+		ctx:    context.Background(),
+		styles: st,
+		md:     newMDCache(),
+		now:    deps.now(),
+		width:  80,
+		height: 24,
+		spin:   spinner.New(spinner.WithSpinner(spinner.Line)),
+		help:   help.New(),
+	}
+	m.help.Styles = st.Help
+	m.home = newHomeScreen(deps.Library, st)
+	if opts.Resume != "" {
+		m.screen = screenIncident
+		m.inc = newIncidentScreen(opts.Resume, false)
+		m.inc.loadReq = m.req()
+		m.firstReq = loadIncident(m.inc.loadReq, deps.Store, opts.Resume, false)
+	} else {
+		m.home.req = m.req()
+		m.firstReq = loadHome(m.home.req, deps.Store, deps.LastBackup)
+	}
+	return m
+}
+
+// req hands out request ids; replies carrying an older id than the screen waits for
+// are dropped.
+func (m *Model) req() int {
+	m.nextReq++
+	return m.nextReq
+}
+
+// Init asks the terminal for its background (for the styles), starts the first load
+// and the clock.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.firstReq, tick())
+}
+
+// FirstLoad is the command Init starts to read home or the resumed incident; tests
+// run it without the clock.
+func (m Model) FirstLoad() tea.Cmd { return m.firstReq }
+
+// Update routes one message.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.sync()
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = max(msg.Width, 20), max(msg.Height, 8)
+		return nil
+	case tea.BackgroundColorMsg:
+		m.styles = NewStyles(msg.IsDark(), m.deps.NoColor)
+		m.help.Styles = m.styles.Help
+		m.home.filter.SetStyles(m.styles.Input)
+		m.start.filter.SetStyles(m.styles.Input)
+		m.start.title.SetStyles(m.styles.Input)
+		if m.inc.dialog != nil {
+			m.inc.dialog.setStyles(m.styles)
+		}
+		return nil
+	case tickMsg:
+		return m.onTick()
+	case spinner.TickMsg:
+		if !m.busy() {
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
+	case homeLoadedMsg:
+		if msg.req != m.home.req {
+			return nil
+		}
+		m.home.loaded(msg)
+		return nil
+	case incidentLoadedMsg:
+		return m.onIncidentLoaded(msg)
+	case journalPolledMsg:
+		if m.screen != screenIncident || msg.id != m.inc.id || m.inc.saving != "" || msg.size == m.inc.size || msg.size < 0 {
+			return nil
+		}
+		m.inc.loadReq = m.req()
+		return loadIncident(m.inc.loadReq, m.deps.Store, m.inc.id, true)
+	case startedMsg:
+		return m.onStarted(msg)
+	case appendedMsg:
+		return m.onAppended(msg)
+	case eventsLoadedMsg:
+		if msg.req != m.inc.eventsReq {
+			return nil
+		}
+		if msg.err != nil {
+			m.timeline.loading, m.timeline.err = false, errText(msg.err)
+			return nil
+		}
+		m.inc.events = msg.events
+		m.timeline.setEvents(msg.events, m.bodyHeight()-1)
+		return nil
+	case reportBuiltMsg:
+		if msg.req != m.pager.req {
+			return nil
+		}
+		m.pager.loading = false
+		if msg.err != nil {
+			m.pager.err = errText(msg.err)
+		}
+		m.pager.lines = msg.lines
+		return nil
+	case checkRanMsg:
+		return m.onCheckRan(msg)
+	case completedMsg:
+		return m.onCompleted(msg)
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	case tea.PasteMsg:
+		return m.forwardText(msg)
+	}
+	return nil
+}
+
+// busy is true while something runs that the spinner shows.
+func (m *Model) busy() bool {
+	return m.inc.saving != "" || m.inc.checkOn != "" || m.start.saving || m.pager.loading && m.overlay == overlayReport ||
+		m.timeline.loading && m.overlay == overlayTimeline
+}
+
+func (m *Model) startSpinner() tea.Cmd { return m.spin.Tick }
+
+func (m *Model) onTick() tea.Cmd {
+	m.now = m.deps.now()
+	cmds := []tea.Cmd{tick()}
+	switch m.screen {
+	case screenIncident:
+		m.inc.refreshOverdue(m.now)
+		// Another responder or the CLI may have written: a changed journal size
+		// means reload. The stat is cheap; the read happens only on a change.
+		if m.inc.state != nil && m.inc.saving == "" && m.now.Second()%2 == 0 {
+			cmds = append(cmds, pollJournal(m.inc.loadReq, m.inc.dir, m.inc.id))
+		}
+	case screenHome:
+		if m.now.Second()%15 == 0 && !m.home.loading {
+			m.home.req = m.req()
+			cmds = append(cmds, loadHome(m.home.req, m.deps.Store, m.deps.LastBackup))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
+	if msg.req != m.inc.loadReq || msg.id != m.inc.id {
+		return nil
+	}
+	if msg.err != nil {
+		if !msg.reload {
+			m.inc.loadErr = errText(msg.err)
+		}
+		return nil
+	}
+	v := msg.view
+	first := m.inc.state == nil
+	m.inc.loadErr = ""
+	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.size = v.Dir, v.Runbook, v.Policy, v.State, msg.size
+	m.inc.events = v.Events
+	m.inc.rebuild(m.now)
+	if first {
+		m.inc.selectFirstTodo()
+	}
+	if msg.reload {
+		m.flash = flash{text: "↻ the journal changed (another responder or the CLI): screen updated"}
+	}
+	return nil
+}
+
+func (m *Model) onStarted(msg startedMsg) tea.Cmd {
+	if msg.req != m.start.req {
+		return nil
+	}
+	m.start.saving = false
+	if msg.err != nil {
+		m.start.err = describeErr(msg.err)
+		return nil
+	}
+	m.inc = newIncidentScreen(msg.id, false)
+	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.size = msg.dir, msg.rb, msg.pol, msg.state, msg.size
+	m.inc.loadReq = m.req()
+	m.inc.rebuild(m.now)
+	m.inc.selectFirstTodo()
+	m.screen, m.overlay = screenIncident, overlayNone
+	m.flash = flash{text: fmt.Sprintf("✓ started %s (%s) — every action from here is a journal line", msg.id, msg.state.Severity)}
+	m.start = startScreen{}
+	return nil
+}
+
+func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
+	if msg.req != m.inc.actReq {
+		return nil
+	}
+	m.inc.saving = ""
+	if msg.state != nil {
+		// The state is what the journal holds now, whatever happened.
+		m.inc.state, m.inc.size = msg.state, msg.size
+		m.inc.rebuild(m.now)
+	}
+	d := m.inc.dialog
+	inFlight := m.inc.inFlight
+	m.inc.inFlight = queuedWrite{}
+	if msg.err != nil {
+		text := describeErr(msg.err)
+		if inFlight.check {
+			// A check's result is evidence: keep it for another try rather than run
+			// the check again.
+			m.inc.unlogged = &inFlight
+			text += " — x logs the kept result"
+		}
+		if d != nil && d.draft == msg.draft {
+			d.saving, d.err = false, text
+		} else {
+			m.flash = flash{text: "✗ " + text, err: true}
+		}
+		if m.quitting {
+			m.quitting = false
+			m.flash = flash{text: "✗ not quitting: the last action failed — " + text, err: true}
+		}
+		return nil
+	}
+	if d != nil && d.draft == msg.draft {
+		m.inc.dialog = nil
+		delete(m.inc.drafts, msg.draft)
+	}
+	if msg.nextTo != "" {
+		m.inc.selectNextTodo(msg.nextTo)
+	}
+	if len(m.inc.queued) > 0 {
+		q := m.inc.queued[0]
+		m.inc.queued = m.inc.queued[1:]
+		m.flash = flash{text: fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)}
+		return m.write(q)
+	}
+	m.flash = flash{text: fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)}
+	if m.quitting {
+		return tea.Quit
+	}
+	return nil
+}
+
+func (m *Model) onCheckRan(msg checkRanMsg) tea.Cmd {
+	if msg.req != m.inc.checkReq {
+		return nil
+	}
+	m.inc.checkOn = ""
+	run := msg.run
+	run.Step = msg.step
+	if msg.err != nil {
+		// A check that could not run is evidence too: it is logged as an error.
+		if run.Check == "" {
+			if st, ok := m.inc.rb.Step(msg.step); ok {
+				run.Check = st.Check
+			}
+		}
+		run.Status, run.Summary = "error", "could not run: "+errText(msg.err)
+	}
+	run.Summary = clean(run.Summary)
+	what := fmt.Sprintf("check %s: %s", run.Check, run.Status)
+	w := queuedWrite{what: what, check: true, do: func(inc *incidentWriter) error { return inc.RecordCheck(run) }}
+	if m.inc.saving != "" {
+		// One write at a time: the result is logged once the write in flight answers.
+		m.inc.queued = append(m.inc.queued, w)
+		return nil
+	}
+	return m.write(w)
+}
+
+func (m *Model) onCompleted(msg completedMsg) tea.Cmd {
+	d := m.inc.dialog
+	if d == nil || d.kind != dlgAttach || msg.req != d.completeReq {
+		return nil
+	}
+	f := &d.fields[0]
+	if f.input.Value() != msg.input {
+		return nil
+	}
+	f.input.SetSuggestions(msg.matches)
+	return nil
+}
+
+// forwardText sends pasted text to whatever takes text.
+func (m *Model) forwardText(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch {
+	case m.screen == screenIncident && m.inc.dialog != nil:
+		_, cmd = m.inc.dialog.update(msg)
+		return tea.Batch(cmd, m.afterDialogInput())
+	case m.screen == screenStart && m.start.focus == startTitle:
+		m.start.title, cmd = m.start.title.Update(msg)
+	case m.screen == screenStart && m.start.focus == startRunbook:
+		m.start.filter, cmd = m.start.filter.Update(msg)
+		m.start.applyFilter()
+	case m.screen == screenHome && m.home.filtering:
+		m.home.filter, cmd = m.home.filter.Update(msg)
+		m.home.applyFilter()
+	}
+	return cmd
+}
+
+// hasUnsavedText reports whether quitting now would throw typed text away.
+func (m *Model) hasUnsavedText() bool {
+	if m.inc.dialog != nil {
+		for _, f := range m.inc.dialog.fields {
+			if f.kind != fieldChoice && strings.TrimSpace(f.value()) != "" {
+				return true
+			}
+		}
+	}
+	for _, d := range m.inc.drafts {
+		for _, f := range d.fields {
+			if f.kind != fieldChoice && strings.TrimSpace(f.value()) != "" {
+				return true
+			}
+		}
+	}
+	return m.screen == screenStart && strings.TrimSpace(m.start.title.Value()) != ""
+}
+
+// quit leaves at once when nothing is being written, else as soon as the write has
+// answered, so what the screen is about to call saved is.
+func (m *Model) quit() tea.Cmd {
+	if m.inc.saving != "" || m.start.saving {
+		m.quitting = true
+		m.flash = flash{text: "finishing the write in progress, then quitting…"}
+		return nil
+	}
+	return tea.Quit
+}
+
+func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.String() == "ctrl+c" {
+		if m.hasUnsavedText() && !m.confirmCtl {
+			m.confirmCtl = true
+			m.flash = flash{text: "unsaved text in a dialog — ctrl+c again quits without it; esc keeps it as a draft", err: true}
+			return nil
+		}
+		return m.quit()
+	}
+	m.confirmCtl = false
+	switch m.screen {
+	case screenHome:
+		return m.homeKey(msg)
+	case screenStart:
+		return m.startKey(msg)
+	default:
+		return m.incidentKey(msg)
+	}
+}
+
+func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
+	h := &m.home
+	k := h.keys
+	if m.overlay == overlayHelp {
+		if m.pager.update(msg, m.bodyHeight()) {
+			m.overlay = overlayNone
+		}
+		return nil
+	}
+	if h.filtering {
+		switch msg.String() {
+		case "esc":
+			h.filtering = false
+			h.filter.Blur()
+			h.filter.SetValue("")
+			h.applyFilter()
+			return nil
+		case "enter", "down", "tab":
+			h.filtering = false
+			h.filter.Blur()
+			return nil
+		}
+		var cmd tea.Cmd
+		h.filter, cmd = h.filter.Update(msg)
+		h.applyFilter()
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m.quit()
+	case key.Matches(msg, k.Help):
+		m.openHelp(k)
+	case key.Matches(msg, k.Up):
+		h.moveSel(-1)
+	case key.Matches(msg, k.Down):
+		h.moveSel(1)
+	case key.Matches(msg, k.PageUp):
+		h.moveSel(-10)
+	case key.Matches(msg, k.PageDown):
+		h.moveSel(10)
+	case key.Matches(msg, k.Switch):
+		h.focus = 1 - h.focus
+	case key.Matches(msg, k.Filter):
+		h.focus = focusRunbooks
+		h.filtering = true
+		return h.filter.Focus()
+	case key.Matches(msg, k.ClearFilt):
+		h.filter.SetValue("")
+		h.applyFilter()
+	case key.Matches(msg, k.Refresh):
+		h.req = m.req()
+		h.loading = true
+		return loadHome(h.req, m.deps.Store, m.deps.LastBackup)
+	case key.Matches(msg, k.New):
+		pre := ""
+		if rb, ok := h.selectedRunbook(); ok && h.focus == focusRunbooks {
+			pre = rb.ID
+		}
+		return m.openStart(pre)
+	case key.Matches(msg, k.Open):
+		if h.focus == focusIncidents {
+			if hi, ok := h.selectedIncident(); ok {
+				return m.openIncident(hi.Summary.ID)
+			}
+			return nil
+		}
+		if rb, ok := h.selectedRunbook(); ok {
+			m.inc = newIncidentScreen(rb.ID, true)
+			m.inc.rb = rb
+			m.inc.rebuild(m.now)
+			m.screen, m.overlay = screenRunbook, overlayNone
+		}
+	}
+	return nil
+}
+
+func (m *Model) openIncident(id string) tea.Cmd {
+	m.inc = newIncidentScreen(id, false)
+	m.inc.loadReq = m.req()
+	m.screen, m.overlay, m.flash = screenIncident, overlayNone, flash{}
+	return loadIncident(m.inc.loadReq, m.deps.Store, id, false)
+}
+
+func (m *Model) openStart(preselect string) tea.Cmd {
+	m.start = newStartScreen(m.deps.Library, m.deps.Policy, preselect, m.styles)
+	m.screen, m.overlay, m.flash = screenStart, overlayNone, flash{}
+	return m.start.focusCmd()
+}
+
+func (m *Model) goHome() tea.Cmd {
+	m.screen, m.overlay = screenHome, overlayNone
+	m.inc = incidentScreen{}
+	m.home.req = m.req()
+	m.home.loading = true
+	return loadHome(m.home.req, m.deps.Store, m.deps.LastBackup)
+}
+
+func (m *Model) openHelp(km interface{ FullHelp() [][]key.Binding }) {
+	m.overlay = overlayHelp
+	m.pager = pager{title: "Help · esc closes", keys: newPagerKeys("?"), lines: helpLines(km, m.styles, m.width)}
+}
+
+func (m *Model) startKey(msg tea.KeyPressMsg) tea.Cmd {
+	cmd, create, cancel := m.start.update(msg)
+	switch {
+	case cancel:
+		return m.goHome()
+	case create:
+		return m.createIncident()
+	}
+	return cmd
+}
+
+func (m *Model) createIncident() tea.Cmd {
+	s := &m.start
+	rb, ok := s.runbook()
+	switch {
+	case !ok:
+		s.err = "pick a runbook first"
+		s.focus = startRunbook
+		return s.focusCmd()
+	case strings.TrimSpace(s.title.Value()) == "":
+		s.err = "a title is required: what is happening, in a few words"
+		s.focus = startTitle
+		return s.focusCmd()
+	case m.deps.Store == nil:
+		s.err = "no incident store configured"
+		return nil
+	}
+	s.err, s.saving = "", true
+	s.req = m.req()
+	o := incidentStartOptions(rb, m.deps.Policy, s.severity(), s.title.Value(), m.deps.Actor)
+	return tea.Batch(startIncident(s.req, m.deps.Store, o), m.startSpinner())
+}

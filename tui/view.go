@@ -1,0 +1,206 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Layout: the screen is a header (the status bar on the incident screen), a body and
+// a two-line footer (key help, then the last message). Below sideBySide columns the
+// incident screen stacks its panes.
+const (
+	footerLines = 2
+	sideBySide  = 72
+)
+
+// View renders the whole screen. It only reads the model: anything costly (Markdown,
+// the step list, the state's progress) was computed in Update.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = m.windowTitle()
+	return v
+}
+
+func (m Model) windowTitle() string {
+	if (m.screen == screenIncident) && m.inc.state != nil {
+		return clean("muster · " + m.inc.state.ID + " · " + m.inc.state.Title)
+	}
+	return "muster"
+}
+
+func (m Model) render() string {
+	w, h := m.width, m.height
+	var lines []string
+	switch m.screen {
+	case screenHome:
+		lines = m.home.view(m.styles, w, h-footerLines, m.now, len(m.deps.LibraryProblems))
+		if m.overlay == overlayHelp {
+			lines = append(lines[:2], m.pager.view(m.styles, w, h-footerLines-2)...)
+		}
+	case screenStart:
+		lines = m.start.view(m.styles, w, h-footerLines)
+	default:
+		lines = m.incidentView()
+	}
+	lines = window(lines, 0, h-footerLines, w)
+	lines = append(lines, m.footer()...)
+	return strings.Join(lines, "\n")
+}
+
+// headerLines is the incident status bar at the current width.
+func (m *Model) headerLines() []string {
+	return m.inc.statusBar(m.styles, m.width, m.now)
+}
+
+// bodyHeight is the height left for the incident screen's body.
+func (m *Model) bodyHeight() int {
+	return max(m.height-len(m.headerLines())-1-footerLines, 3)
+}
+
+// paneWidths splits the body: the step list and the step, or 0 for a stacked layout.
+func (m *Model) paneWidths() (left, right int) {
+	if m.width < sideBySide {
+		return 0, m.width
+	}
+	left = clampInt(m.width*38/100, 28, 56)
+	return left, m.width - left - 3
+}
+
+// stackedListHeight is the list's share of the body when the panes are stacked.
+func stackedListHeight(body int) int { return clampInt(body*2/5, 3, max(body-4, 3)) }
+
+func (m Model) incidentView() []string {
+	s := &m.inc
+	st := m.styles
+	w := m.width
+	out := m.headerLines()
+	out = append(out, st.Rule.Render(rule(w)))
+	bodyH := m.bodyHeight()
+
+	switch {
+	case s.loadErr != "":
+		body := []string{st.Error.Render("✗ cannot open " + clean(s.id) + ": " + s.loadErr), "", st.Muted.Render("esc: home · q: quit")}
+		return append(out, window(body, 0, bodyH, w)...)
+	case s.rb == nil:
+		return append(out, window([]string{st.Muted.Render("reading the journal…")}, 0, bodyH, w)...)
+	}
+
+	switch m.overlay {
+	case overlayHelp, overlayReport:
+		return append(out, m.pager.view(st, w, bodyH)...)
+	case overlayTimeline:
+		return append(out, m.timeline.view(st, w, bodyH, m.now)...)
+	}
+
+	left, right := m.paneWidths()
+	if left == 0 {
+		listH := stackedListHeight(bodyH)
+		detailH := bodyH - listH - 1
+		out = append(out, s.listLines(st, w, listH)...)
+		out = append(out, st.Rule.Render(rule(w)))
+		if s.dialog != nil {
+			return append(out, window(s.dialog.view(st, w, detailH), 0, detailH, w)...)
+		}
+		return append(out, window(s.detail, s.detailTop, detailH, w)...)
+	}
+	list := s.listLines(st, left, bodyH)
+	var detail []string
+	if s.dialog != nil {
+		detail = window(s.dialog.view(st, right, bodyH), 0, bodyH, right)
+	} else {
+		detail = window(s.detail, s.detailTop, bodyH, right)
+	}
+	sep := st.Rule.Render(" │ ")
+	for i := 0; i < bodyH; i++ {
+		out = append(out, list[i]+sep+detail[i])
+	}
+	return out
+}
+
+// footer is the key help of what has the keys, then the last message or what is
+// running.
+func (m Model) footer() []string {
+	st := m.styles
+	w := m.width
+	var keys help.KeyMap
+	switch {
+	case m.overlay == overlayTimeline:
+		keys = m.timeline.keys
+	case m.overlay != overlayNone:
+		keys = m.pager.keys
+	case m.screen == screenHome:
+		keys = m.home.keys
+	case m.screen == screenStart:
+		keys = m.start.keys
+	case m.inc.dialog != nil:
+		keys = nil
+	default:
+		keys = m.inc.keys
+	}
+	hm := m.help
+	hm.SetWidth(w)
+	line1 := ""
+	if keys != nil {
+		line1 = hm.ShortHelpView(keys.ShortHelp())
+	} else {
+		line1 = st.Muted.Render("nothing is in the journal until you save · esc keeps the text as a draft")
+	}
+	var line2 string
+	switch {
+	case m.inc.saving != "":
+		line2 = st.Notice.Render(m.spinFrame() + " saving " + m.inc.saving + "…")
+	case m.inc.checkOn != "":
+		line2 = st.Notice.Render(m.spinFrame() + " running the check for step " + m.inc.checkOn + "…")
+	case m.flash.err:
+		line2 = st.Error.Render(trunc(m.flash.text, w))
+	case m.flash.text != "":
+		line2 = st.Success.Render(trunc(clean(m.flash.text), w))
+	}
+	return []string{fitStyled(line1, w), fitStyled(line2, w)}
+}
+
+// spinFrame is the spinner's frame; in tests no tick is ever delivered, so it stays
+// the first frame.
+func (m Model) spinFrame() string { return m.spin.View() }
+
+// sync brings what the screens derive up to date after every Update: scroll
+// positions and the selected step's rendered text. Markdown is rendered here (once per
+// step and width, then cached), never in View.
+func (m *Model) sync() {
+	if m.screen != screenIncident && m.screen != screenRunbook || m.inc.rb == nil {
+		return
+	}
+	s := &m.inc
+	bodyH := m.bodyHeight()
+	left, right := m.paneWidths()
+	listH, detailH := bodyH, bodyH
+	if left == 0 {
+		listH = stackedListHeight(bodyH)
+		detailH = bodyH - listH - 1
+	}
+	s.scrollList(listH)
+	frame := ""
+	if s.checkOn != "" {
+		frame = m.spinFrame()
+	}
+	s.buildDetail(m.styles, m.md, right, m.now, frame, m.deps.RunCheck != nil)
+	s.detailTop = clampInt(s.detailTop, 0, max(len(s.detail)-detailH, 0))
+	if m.overlay == overlayHelp && m.pager.lines != nil {
+		m.pager.top = clampInt(m.pager.top, 0, max(len(m.pager.lines)-bodyH+1, 0))
+	}
+}
+
+// expandHome turns a leading ~/ into the home directory, as a shell would.
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(h, p[1:])
+		}
+	}
+	return p
+}

@@ -53,11 +53,11 @@ type defaultsFile struct {
 
 type serviceFile struct {
 	Name                string    `toml:"name,required"`
-	RPO                 *duration `toml:"rpo"`
-	RTO                 *duration `toml:"rto"`
+	RPO                 duration  `toml:"rpo"`
+	RTO                 duration  `toml:"rto"`
 	RetentionDays       *int      `toml:"retention_days"`
-	SnapshotMaxAge      *duration `toml:"snapshot_max_age"`
-	CopyMaxAge          *duration `toml:"copy_max_age"`
+	SnapshotMaxAge      duration  `toml:"snapshot_max_age"`
+	CopyMaxAge          duration  `toml:"copy_max_age"`
 	Regions             []string  `toml:"regions"`
 	CopyRegions         []string  `toml:"copy_regions"`
 	RequireCMK          *bool     `toml:"require_cmk"`
@@ -120,7 +120,7 @@ func LoadPolicy(file string) (Policy, error) {
 func ParsePolicy(file string, data []byte) (Policy, error) {
 	var pf policyFile
 	doc, problems := tomldoc.Decode(file, data, &pf)
-	if len(problems) > 0 && problems[0].Msg != "" && len(problems) == 1 && isSyntax(problems[0]) {
+	if len(problems) == 1 && isSyntax(problems[0]) {
 		return Policy{}, problems
 	}
 	v := validator{doc: doc, problems: problems}
@@ -142,8 +142,16 @@ type validator struct {
 	problems tomldoc.Problems
 }
 
+// add records a semantic problem at path, unless decoding already reported one there
+// (a value that did not decode has nothing left to judge).
 func (v *validator) add(msg string, path ...any) {
-	v.problems = append(v.problems, v.doc.Problem(msg, path...))
+	p := v.doc.Problem(msg, path...)
+	for _, q := range v.problems {
+		if q.Line == p.Line && q.Col == p.Col && q.Line > 0 {
+			return
+		}
+	}
+	v.problems = append(v.problems, p)
 }
 
 func (v *validator) policy(pf *policyFile) Policy {
@@ -280,20 +288,20 @@ func (v *validator) service(sf *serviceFile, i int, defaults Rules) Service {
 		v.add("a service name must be non-empty text on one line", at("name")...)
 	}
 	r := &s.Rules
-	if sf.RPO != nil {
-		r.RPO = v.positive(*sf.RPO, "rpo", at("rpo")...)
+	if v.doc.Has(at("rpo")...) {
+		r.RPO = v.positive(sf.RPO, "rpo", at("rpo")...)
 	}
-	if sf.RTO != nil {
-		r.RTO = v.positive(*sf.RTO, "rto", at("rto")...)
+	if v.doc.Has(at("rto")...) {
+		r.RTO = v.positive(sf.RTO, "rto", at("rto")...)
 	}
 	if sf.RetentionDays != nil {
 		r.RetentionDays = v.retention(*sf.RetentionDays, at("retention_days")...)
 	}
-	if sf.SnapshotMaxAge != nil {
-		r.SnapshotMaxAge = v.positive(*sf.SnapshotMaxAge, "snapshot_max_age", at("snapshot_max_age")...)
+	if v.doc.Has(at("snapshot_max_age")...) {
+		r.SnapshotMaxAge = v.positive(sf.SnapshotMaxAge, "snapshot_max_age", at("snapshot_max_age")...)
 	}
-	if sf.CopyMaxAge != nil {
-		r.CopyMaxAge = v.positive(*sf.CopyMaxAge, "copy_max_age", at("copy_max_age")...)
+	if v.doc.Has(at("copy_max_age")...) {
+		r.CopyMaxAge = v.positive(sf.CopyMaxAge, "copy_max_age", at("copy_max_age")...)
 	}
 	s.Regions = v.regions(sf.Regions, at("regions")...)
 	if v.doc.Has(at("copy_regions")...) {

@@ -1,0 +1,462 @@
+package backup
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+func TestExamplePolicy(t *testing.T) {
+	p, err := LoadPolicy("testdata/backup.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Source != "testdata/backup.toml" || !slices.Equal(p.Regions, []string{west}) || len(p.Services) != 2 {
+		t.Fatalf("%+v", p)
+	}
+	d := p.Defaults
+	if d.RPO != 24*time.Hour || d.RetentionDays != 30 || d.Grace != 15*time.Minute || d.Stopped != Warn || d.Unowned != Warn ||
+		!slices.Equal(d.AllowedAccounts, []string{"210987654321"}) || d.RTO != 4*time.Hour {
+		t.Errorf("defaults %+v", d)
+	}
+	s := p.Services[0]
+	if s.Name != "platform-database" || s.Rules.RPO != 6*time.Hour || s.Rules.RTO != 30*time.Minute ||
+		!slices.Equal(s.Rules.CopyRegions, []string{central}) || !s.Rules.RequireCMK || len(s.Rules.KMSKeys) != 2 ||
+		!s.Rules.RequireNotification || s.Rules.RetentionDays != 30 || s.Match.Tags["service"] != "platform" ||
+		!slices.Equal(s.Regions, []string{west}) {
+		t.Errorf("platform service %+v", s)
+	}
+	w := p.Services[1]
+	if w.Rules.RPO != 48*time.Hour || w.Rules.RequireCMK || len(w.Rules.CopyRegions) != 0 || len(w.Regions) != 0 {
+		t.Errorf("website inherits the defaults: %+v", w)
+	}
+	if !s.matches("platform-aurora-1", west, map[string]string{"service": "platform"}) ||
+		s.matches("platform-aurora-1", west, nil) || s.matches("platform-db", central, map[string]string{"service": "platform"}) ||
+		s.matches("billing", west, map[string]string{"service": "platform"}) {
+		t.Error("match semantics: identifier glob and every tag, in the service's regions")
+	}
+}
+
+func TestDefaultPolicyWithoutFile(t *testing.T) {
+	p := DefaultPolicy()
+	if p.Defaults.RPO != 24*time.Hour || p.Defaults.RetentionDays != 30 || len(p.Services) != 0 {
+		t.Fatalf("%+v", p)
+	}
+	dir := t.TempDir()
+	if DefaultPolicyFile(dir) != "" {
+		t.Fatal("no file, no default path")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "backup.toml"), []byte("schema = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := DefaultPolicyFile(dir); got != filepath.Join(dir, "backup.toml") {
+		t.Fatalf("DefaultPolicyFile = %q", got)
+	}
+	if p, err := LoadPolicy(filepath.Join(dir, "backup.toml")); err != nil || p.Defaults.RPO != 24*time.Hour {
+		t.Fatalf("minimal file: %v %+v", err, p)
+	}
+	if _, err := LoadPolicy(filepath.Join(dir, "missing.toml")); err == nil || !strings.Contains(err.Error(), "no such policy file") {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestPolicyProblemsAllAtOnce(t *testing.T) {
+	src := `schema = 2
+regions = ["eu-west-1", "us-west-2a", "eu-west-1"]
+colour = "blue"
+
+[defaults]
+rpo = "6 hours"
+retention_days = 0
+snapshot_types = ["automated", "shared"]
+stopped = "ignore"
+unowned = "skip"
+copy_regions = ["mars-1"]
+allowed_accounts = ["12345"]
+grace = 15
+
+[[service]]
+name = "platform"
+rpo = "0s"
+[service.match]
+
+[[service]]
+name = "platform"
+retension_days = 30
+[service.match]
+identifiers = ["[a-"]
+
+[[service]]
+rpo = "6h"
+`
+	_, err := ParsePolicy("bad.toml", []byte(src))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	want := []string{
+		"bad.toml:1:1: schema = 2 is not supported",
+		`bad.toml:2:25: "us-west-2a" is an availability zone, not a region (did you mean "us-west-2"?)`,
+		`bad.toml:2:39: region "eu-west-1" is listed twice`,
+		`bad.toml:3:1: unknown key "colour"`,
+		`bad.toml:6:1: defaults.rpo: "6 hours" is not a duration`,
+		"bad.toml:7:1: retention_days = 0: must be between 1 and 3650 days",
+		`bad.toml:8:32: "shared" is not one of ["automated" "manual" "awsbackup"]`,
+		`bad.toml:9:1: "ignore" is not one of ["warn" "fail" "skip"]`,
+		`bad.toml:10:1: "skip" is not one of ["pass" "warn" "fail"]`,
+		`bad.toml:11:17: "mars-1" is not an AWS region name`,
+		`bad.toml:12:21: "12345" is not a 12-digit AWS account id`,
+		"bad.toml:13:1: defaults.grace must be a string, not an integer",
+		"bad.toml:17:1: rpo must be longer than 0",
+		"bad.toml:18:1: match needs identifiers or tags",
+		`bad.toml:21:1: service "platform" is defined twice (also service[0])`,
+		`bad.toml:22:1: unknown key "service[1].retension_days" (did you mean "retention_days"?)`,
+		`bad.toml:24:16: identifier glob "[a-" is not valid`,
+		`missing required key "service[2].name"`,
+		`missing required key "service[2].match"`,
+	}
+	got := err.Error()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing problem %q", w)
+		}
+	}
+	if t.Failed() {
+		t.Logf("got:\n%s", got)
+	}
+}
+
+func TestPolicySyntaxError(t *testing.T) {
+	_, err := ParsePolicy("x.toml", []byte("schema = 1\n[defaults\nrpo = \"6h\"\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "x.toml:3:") || !strings.Contains(err.Error(), "TOML syntax") || strings.Count(err.Error(), "\n") != 0 {
+		t.Fatalf("%v", err)
+	}
+	_, err = ParsePolicy("x.toml", []byte("regions = []\n"))
+	if err == nil || !strings.Contains(err.Error(), `missing required key "schema"`) {
+		t.Fatalf("%v", err)
+	}
+}
+
+func FuzzParsePolicy(f *testing.F) {
+	example, err := os.ReadFile("testdata/backup.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(example)
+	f.Add([]byte("schema = 1\n"))
+	f.Add([]byte("schema = 1\n[defaults]\nrpo = \"1d12h\"\nretention_days = 35\n"))
+	f.Add([]byte("schema = 1\n[[service]]\nname = \"a\"\n[service.match]\ntags = { \"x\" = \"[\" }\n"))
+	f.Add([]byte("schema = 1\n[[service]]\nname = \"\\u001b]52;c;x\\u0007\"\nmatch = { identifiers = [\"*\"] }\n"))
+	f.Add([]byte("schema = 1\nregions = [\"eu-west-1\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePolicy("fuzz.toml", data)
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, "fuzz.toml") {
+					t.Fatalf("problem without its file: %q", line)
+				}
+			}
+			return
+		}
+		// An accepted policy is one Evaluate can use.
+		rules := []Rules{p.Defaults}
+		for _, s := range p.Services {
+			if s.Name == "" || strings.ContainsAny(s.Name, "\n\x1b") || (len(s.Match.Identifiers) == 0 && len(s.Match.Tags) == 0) {
+				t.Fatalf("accepted service %+v", s)
+			}
+			rules = append(rules, s.Rules)
+		}
+		for _, r := range rules {
+			if r.RPO <= 0 || r.RetentionDays < 1 || r.SnapshotMaxAge <= 0 || len(r.SnapshotTypes) == 0 || r.Grace < 0 {
+				t.Fatalf("accepted rules %+v", r)
+			}
+			for _, cr := range r.CopyRegions {
+				if !ValidRegion(cr) {
+					t.Fatalf("accepted copy region %q", cr)
+				}
+			}
+		}
+		Evaluate(Inventory{Regions: []string{west}, Instances: []Instance{dbInstance("a")}}, p, now)
+	})
+}
+
+// jsonSchema is the part of JSON Schema draft-07 the policy schema uses.
+type jsonSchema struct {
+	Ref                  string                 `json:"$ref"`
+	Type                 string                 `json:"type"`
+	Properties           map[string]*jsonSchema `json:"properties"`
+	Required             []string               `json:"required"`
+	AdditionalProperties json.RawMessage        `json:"additionalProperties"`
+	Items                *jsonSchema            `json:"items"`
+	Enum                 []any                  `json:"enum"`
+	Const                any                    `json:"const"`
+	Pattern              string                 `json:"pattern"`
+	Minimum              *float64               `json:"minimum"`
+	Maximum              *float64               `json:"maximum"`
+	MinItems             int                    `json:"minItems"`
+	MinLength            int                    `json:"minLength"`
+	MinProperties        int                    `json:"minProperties"`
+	UniqueItems          bool                   `json:"uniqueItems"`
+	Description          string                 `json:"description"`
+	Definitions          map[string]*jsonSchema `json:"definitions"`
+}
+
+func loadSchema(t *testing.T) *jsonSchema {
+	t.Helper()
+	data, err := os.ReadFile("backup-policy.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s jsonSchema
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("backup-policy.schema.json: %v", err)
+	}
+	return &s
+}
+
+func (root *jsonSchema) resolve(t *testing.T, s *jsonSchema) *jsonSchema {
+	t.Helper()
+	for s != nil && s.Ref != "" {
+		name, ok := strings.CutPrefix(s.Ref, "#/definitions/")
+		if !ok || root.Definitions[name] == nil {
+			t.Fatalf("unresolvable $ref %q", s.Ref)
+		}
+		s = root.Definitions[name]
+	}
+	return s
+}
+
+var durationType = reflect.TypeFor[duration]()
+
+// TestSchemaMatchesGoTypes walks the file's Go types and the JSON Schema together:
+// same keys, same required keys, no extra keys allowed, compatible types, same enums.
+func TestSchemaMatchesGoTypes(t *testing.T) {
+	root := loadSchema(t)
+	enums := map[string][]string{
+		"defaults.snapshot_types": snapshotTypeValues,
+		"defaults.stopped":        stoppedValues,
+		"defaults.unowned":        unownedValues,
+	}
+	var walk func(path string, typ reflect.Type, s *jsonSchema)
+	walk = func(path string, typ reflect.Type, s *jsonSchema) {
+		s = root.resolve(t, s)
+		if typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		if want, ok := enums[path]; ok {
+			e := s
+			if typ.Kind() == reflect.Slice {
+				e = root.resolve(t, s.Items)
+			}
+			var got []string
+			for _, v := range e.Enum {
+				got = append(got, fmt.Sprint(v))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: schema enum %v, Go accepts %v", path, got, want)
+			}
+			return
+		}
+		switch {
+		case typ == durationType:
+			if s != root.Definitions["duration"] {
+				t.Errorf("%s: a duration in Go, not the duration definition in the schema", path)
+			}
+		case typ.Kind() == reflect.String:
+			if s.Type != "string" && s.Const == nil {
+				t.Errorf("%s: string in Go, %q in the schema", path, s.Type)
+			}
+		case typ.Kind() == reflect.Int:
+			if s.Type != "integer" && s.Const == nil {
+				t.Errorf("%s: integer in Go, %q in the schema", path, s.Type)
+			}
+		case typ.Kind() == reflect.Bool:
+			if s.Type != "boolean" {
+				t.Errorf("%s: boolean in Go, %q in the schema", path, s.Type)
+			}
+		case typ.Kind() == reflect.Slice:
+			if s.Type != "array" || s.Items == nil {
+				t.Errorf("%s: slice in Go, %q in the schema", path, s.Type)
+				return
+			}
+			walk(path+"[]", typ.Elem(), s.Items)
+		case typ.Kind() == reflect.Map:
+			var ap jsonSchema
+			if s.Type != "object" || json.Unmarshal(s.AdditionalProperties, &ap) != nil || ap.Type != "string" {
+				t.Errorf("%s: map of strings in Go; the schema must allow any key with string values", path)
+			}
+		case typ.Kind() == reflect.Struct:
+			if s.Type != "object" || string(s.AdditionalProperties) != "false" {
+				t.Errorf("%s: must be an object with additionalProperties false", path)
+			}
+			var keys, required []string
+			for f := range typ.Fields() {
+				name, opts, _ := strings.Cut(f.Tag.Get("toml"), ",")
+				keys = append(keys, name)
+				if strings.Contains(opts, "required") {
+					required = append(required, name)
+				}
+				child := s.Properties[name]
+				if child == nil {
+					t.Errorf("%s.%s: in Go, missing from the schema", path, name)
+					continue
+				}
+				if child.Description == "" && root.resolve(t, child).Description == "" {
+					t.Errorf("%s.%s: no description in the schema", path, name)
+				}
+				walk(strings.TrimPrefix(path+"."+name, "."), f.Type, child)
+			}
+			for name := range s.Properties {
+				if !slices.Contains(keys, name) {
+					t.Errorf("%s.%s: in the schema, unknown to Go", path, name)
+				}
+			}
+			sort.Strings(required)
+			schemaReq := append([]string{}, s.Required...)
+			sort.Strings(schemaReq)
+			if !slices.Equal(required, schemaReq) {
+				t.Errorf("%s: required %v in Go, %v in the schema", path, required, schemaReq)
+			}
+		default:
+			t.Errorf("%s: Go type %s not handled", path, typ)
+		}
+	}
+	walk("", reflect.TypeFor[policyFile](), root)
+	if got := root.Definitions["regions"].Items.Pattern; got != regionPattern.String() {
+		t.Errorf("schema region pattern %q, Go %q", got, regionPattern.String())
+	}
+	dur := regexp.MustCompile(root.Definitions["duration"].Pattern)
+	for _, ok := range []string{"6h", "30m", "2d", "1d12h", "1h30m", "90s", "0s"} {
+		if !dur.MatchString(ok) {
+			t.Errorf("schema duration pattern refuses %q, which Go accepts", ok)
+		}
+		if _, err := ParseDuration(ok); err != nil {
+			t.Errorf("Go refuses %q", ok)
+		}
+	}
+	for _, bad := range []string{"6 hours", "h", "-1h"} {
+		if dur.MatchString(bad) {
+			t.Errorf("schema duration pattern accepts %q, which Go refuses", bad)
+		}
+	}
+}
+
+// TestExampleValidatesAgainstSchema checks the README's example with a small
+// draft-07 validator, so editors validating with the schema agree with muster.
+func TestExampleValidatesAgainstSchema(t *testing.T) {
+	root := loadSchema(t)
+	for _, file := range []string{"testdata/backup.toml", "testdata/moto-policy.toml"} {
+		var doc map[string]any
+		if _, err := toml.DecodeFile(file, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if errs := root.validate(t, "", doc, root); len(errs) > 0 {
+			t.Errorf("%s: %s", file, strings.Join(errs, "; "))
+		}
+	}
+	var bad map[string]any
+	if _, err := toml.Decode("schema = 2\ncolour = 1\n[defaults]\nrpo = \"6 hours\"\nstopped = \"x\"\n[[service]]\nname = \"a\"\n", &bad); err != nil {
+		t.Fatal(err)
+	}
+	errs := root.validate(t, "", bad, root)
+	if len(errs) != 5 {
+		t.Errorf("the validator must catch schema, colour, rpo, stopped and the missing match: %v", errs)
+	}
+}
+
+func (root *jsonSchema) validate(t *testing.T, path string, v any, s *jsonSchema) []string {
+	s = root.resolve(t, s)
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, a...)) }
+	if s.Const != nil && fmt.Sprint(s.Const) != fmt.Sprint(v) {
+		bad("want %v", s.Const)
+	}
+	if len(s.Enum) > 0 && !slices.ContainsFunc(s.Enum, func(e any) bool { return fmt.Sprint(e) == fmt.Sprint(v) }) {
+		bad("%v not in %v", v, s.Enum)
+	}
+	switch s.Type {
+	case "string":
+		str, ok := v.(string)
+		if !ok {
+			bad("not a string")
+			break
+		}
+		if s.Pattern != "" && !regexp.MustCompile(s.Pattern).MatchString(str) {
+			bad("%q does not match %s", str, s.Pattern)
+		}
+		if len([]rune(str)) < s.MinLength {
+			bad("too short")
+		}
+	case "integer":
+		n, ok := v.(int64)
+		if !ok {
+			bad("not an integer")
+			break
+		}
+		if s.Minimum != nil && float64(n) < *s.Minimum || s.Maximum != nil && float64(n) > *s.Maximum {
+			bad("%d out of range", n)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			bad("not a boolean")
+		}
+	case "array":
+		var items []any
+		switch a := v.(type) {
+		case []any:
+			items = a
+		case []map[string]any:
+			for _, m := range a {
+				items = append(items, m)
+			}
+		default:
+			bad("not an array")
+		}
+		if len(items) < s.MinItems {
+			bad("fewer than %d items", s.MinItems)
+		}
+		for i, it := range items {
+			errs = append(errs, root.validate(t, fmt.Sprintf("%s[%d]", path, i), it, s.Items)...)
+		}
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			bad("not a table")
+			break
+		}
+		if len(m) < s.MinProperties {
+			bad("empty")
+		}
+		for _, r := range s.Required {
+			if _, ok := m[r]; !ok {
+				bad("missing %s", r)
+			}
+		}
+		for k, val := range m {
+			if child := s.Properties[k]; child != nil {
+				errs = append(errs, root.validate(t, path+"."+k, val, child)...)
+				continue
+			}
+			switch string(s.AdditionalProperties) {
+			case "false":
+				bad("unknown key %s", k)
+			case "":
+			default:
+				var ap jsonSchema
+				if err := json.Unmarshal(s.AdditionalProperties, &ap); err == nil {
+					errs = append(errs, root.validate(t, path+"."+k, val, &ap)...)
+				}
+			}
+		}
+	}
+	return errs
+}

@@ -51,22 +51,22 @@ func (l *linter) run(f *fileRunbook) Problems {
 	if f.Schema != SchemaVersion && l.doc.Has("schema") {
 		l.add(p("schema"), "schema %d is not supported (this muster reads schema %d)", f.Schema, SchemaVersion)
 	}
-	l.slug(p("id"), f.ID, "id")
-	l.nonEmpty(p("title"), f.Title)
-	l.nonEmpty(p("summary"), f.Summary)
-	l.nonEmpty(p("owner"), f.Owner)
+	l.slug(nil, "id", f.ID)
+	l.nonEmpty(nil, "title", f.Title)
+	l.nonEmpty(nil, "summary", f.Summary)
+	l.nonEmpty(nil, "owner", f.Owner)
 	if f.Severities != nil && len(f.Severities) == 0 { // written as [] (nil: missing or not an array, reported by the decoder)
 		l.add(p("severities"), "severities is empty: name the levels this runbook is for (%s)", strings.Join(l.pol.LevelNames(), ", "))
 	}
-	l.severities(p("severities"), f.Severities)
-	l.stringList(p("tags"), f.Tags)
+	l.severities(nil, "severities", f.Severities)
+	l.stringList(nil, "tags", f.Tags)
 
 	l.phases(f)
 
 	for i, c := range f.Communication {
 		at := p("communication", i)
-		l.nonEmpty(with(at, "audience"), c.Audience)
-		l.nonEmpty(with(at, "channel"), c.Channel)
+		l.nonEmpty(at, "audience", c.Audience)
+		l.nonEmpty(at, "channel", c.Channel)
 		switch name := PhaseName(c.After); {
 		case name.Valid() && hasPhase(f, name):
 		case c.After == "" && !l.doc.Has(with(at, "after")...):
@@ -79,9 +79,19 @@ func (l *linter) run(f *fileRunbook) Problems {
 		if c.Severities != nil && len(c.Severities) == 0 {
 			l.add(with(at, "severities"), "%s is empty: leave it out to notify for every severity of the runbook", dotted(with(at, "severities")))
 		}
-		l.severities(with(at, "severities"), c.Severities)
+		l.severities(at, "severities", c.Severities)
 	}
 	return l.problems
+}
+
+// stepRef is where a step is written: phases.<phase>.steps[<index>].
+type stepRef struct {
+	phase string
+	index int
+}
+
+func (r stepRef) path(keys ...any) []any {
+	return append([]any{"phases", r.phase, "steps", r.index}, keys...)
 }
 
 // phases checks the phase names, that each phase has steps, and every step.
@@ -98,96 +108,139 @@ func (l *linter) phases(f *fileRunbook) {
 		names = append(names, name)
 	}
 	sort.Strings(names) // deterministic; problems are sorted by position at the end
-	idAt := map[string][][]any{}
+	idAt := map[string][]stepRef{}
 	for _, name := range names {
 		ph := f.Phases[name]
-		at := p("phases", name)
 		if !PhaseName(name).Valid() {
-			l.add(at, "unknown phase %q%s; phases are %s", name, didYouMean(name, phaseStrings()), phaseList())
+			l.add(p("phases", name), "unknown phase %q%s; phases are %s", name, didYouMean(name, phaseStrings()), phaseList())
 		}
 		if len(ph.Steps) == 0 {
-			l.add(at, "phase %s has no steps: add [[phases.%s.steps]] or remove the phase", name, name)
+			l.add(p("phases", name), "phase %s has no steps: add [[phases.%s.steps]] or remove the phase", name, name)
 		}
-		for i, s := range ph.Steps {
-			sp := with(at, "steps", i)
-			l.step(sp, s)
-			if s.ID != "" {
-				idAt[s.ID] = append(idAt[s.ID], with(sp, "id"))
+		for i := range ph.Steps {
+			ref := stepRef{name, i}
+			l.step(ref, &ph.Steps[i])
+			if id := ph.Steps[i].ID; id != "" {
+				idAt[id] = append(idAt[id], ref)
 			}
 		}
 	}
 	// Every use of an id after the first in the file is a duplicate.
 	for _, id := range sortedKeys(idAt) {
-		paths := idAt[id]
-		if len(paths) < 2 {
+		refs := idAt[id]
+		if len(refs) < 2 {
 			continue
 		}
-		sort.SliceStable(paths, func(i, j int) bool { return before(l.doc.At(paths[i]...), l.doc.At(paths[j]...)) })
-		first := l.doc.At(paths[0]...)
-		for _, dup := range paths[1:] {
-			l.add(dup, "%s: duplicate step id %q (first used at line %d)", dotted(dup), id, first.Line)
+		sort.SliceStable(refs, func(i, j int) bool { return before(l.doc.At(refs[i].path("id")...), l.doc.At(refs[j].path("id")...)) })
+		first := l.doc.At(refs[0].path("id")...)
+		for _, dup := range refs[1:] {
+			at := dup.path("id")
+			l.add(at, "%s: duplicate step id %q (first used at line %d)", dotted(at), id, first.Line)
 		}
 	}
 }
 
-func (l *linter) step(at []any, s fileStep) {
-	l.slug(with(at, "id"), s.ID, dotted(with(at, "id")))
-	l.nonEmpty(with(at, "title"), s.Title)
-	l.nonEmpty(with(at, "role"), s.Role)
-	l.nonEmpty(with(at, "body"), s.Body)
-	l.stringList(with(at, "evidence"), s.Evidence)
-	l.stringList(with(at, "commands"), s.Commands)
-	if s.When != nil && len(s.When) == 0 {
-		l.add(with(at, "when"), "%s is empty: leave it out to apply the step to every severity", dotted(with(at, "when")))
+func (l *linter) step(ref stepRef, s *fileStep) {
+	// Paths are built only for a step that has something to report.
+	if !isSlug(s.ID) {
+		l.slug(ref.path(), "id", s.ID)
 	}
-	l.severities(with(at, "when"), s.When)
+	for _, f := range [...]struct{ key, val string }{{"title", s.Title}, {"role", s.Role}, {"body", s.Body}} {
+		if isBlank(f.val) {
+			l.nonEmpty(ref.path(), f.key, f.val)
+		}
+	}
+	if hasBlank(s.Evidence) {
+		l.stringList(ref.path(), "evidence", s.Evidence)
+	}
+	if hasBlank(s.Commands) {
+		l.stringList(ref.path(), "commands", s.Commands)
+	}
+	if s.When != nil && len(s.When) == 0 {
+		at := ref.path("when")
+		l.add(at, "%s is empty: leave it out to apply the step to every severity", dotted(at))
+	}
+	if len(s.When) > 0 {
+		l.severities(ref.path(), "when", s.When)
+	}
 	if s.Check != "" && !slices.Contains(Checks, s.Check) {
-		l.add(with(at, "check"), "%s: unknown check %q%s; known checks: %s", dotted(with(at, "check")), s.Check, didYouMean(s.Check, Checks), strings.Join(Checks, ", "))
+		at := ref.path("check")
+		l.add(at, "%s: unknown check %q%s; known checks: %s", dotted(at), s.Check, didYouMean(s.Check, Checks), strings.Join(Checks, ", "))
 	}
 	switch {
 	case s.Check == "rds-backup":
-		l.nonEmpty(with(at, "service"), s.Service)
+		l.nonEmpty(ref.path(), "service", s.Service)
 	case s.Service != "":
-		l.add(with(at, "service"), `%s is only used with check = "rds-backup"`, dotted(with(at, "service")))
+		at := ref.path("service")
+		l.add(at, `%s is only used with check = "rds-backup"`, dotted(at))
 	}
 }
 
-// severities checks that every name in a list is a level of the policy, once.
-func (l *linter) severities(at []any, names []string) {
+// severities checks that every name in the list at base.key is a level of the policy,
+// once.
+func (l *linter) severities(base []any, key string, names []string) {
 	for i, name := range names {
 		if _, ok := l.pol.Level(name); !ok {
-			ep := with(at, i)
+			ep := with(base, key, i)
 			l.add(ep, "%s: unknown severity %q%s; policy %s has %s", dotted(ep), name, didYouMean(name, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
 		} else if slices.Contains(names[:i], name) {
-			ep := with(at, i)
+			ep := with(base, key, i)
 			l.add(ep, "%s: severity %q is listed twice", dotted(ep), name)
 		}
 	}
 }
 
-// stringList reports empty entries of a list of prompts, commands or tags.
-func (l *linter) stringList(at []any, items []string) {
+// stringList reports empty entries of the list of prompts, commands or tags at base.key.
+func (l *linter) stringList(base []any, key string, items []string) {
 	for i, s := range items {
-		if strings.TrimSpace(s) == "" {
-			l.add(with(at, i), "%s is empty", dotted(with(at, i)))
+		if isBlank(s) {
+			at := with(base, key, i)
+			l.add(at, "%s is empty", dotted(at))
 		}
 	}
 }
 
 // nonEmpty reports a text key that is present but blank (a missing one is the
 // decoder's "missing required key").
-func (l *linter) nonEmpty(at []any, s string) {
-	if strings.TrimSpace(s) == "" && l.doc.Has(at...) {
+func (l *linter) nonEmpty(base []any, key, s string) {
+	if !isBlank(s) {
+		return
+	}
+	if at := with(base, key); l.doc.Has(at...) {
 		l.add(at, "%s is empty", dotted(at))
 	}
 }
 
-// slug reports an id that is present and not a slug.
-func (l *linter) slug(at []any, id, name string) {
-	if !slugRE.MatchString(id) && (id != "" || l.doc.Has(at...)) {
-		l.add(at, "%s %q must be a slug: lower-case letters and digits, words joined by single dashes (like confirm-alert)", name, id)
+// slug reports an id at base.key that is present and not a slug.
+func (l *linter) slug(base []any, key, id string) {
+	if isSlug(id) {
+		return
+	}
+	if at := with(base, key); id != "" || l.doc.Has(at...) {
+		l.add(at, "%s %q must be a slug: lower-case letters and digits, words joined by single dashes (like confirm-alert)", dotted(at), id)
 	}
 }
+
+// isSlug reports whether s matches ^[a-z0-9]+(-[a-z0-9]+)*$ (slugRE, without its cost).
+func isSlug(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
+
+func hasBlank(items []string) bool { return slices.ContainsFunc(items, isBlank) }
 
 func before(a, b tomldoc.Pos) bool {
 	if a.Line != b.Line {

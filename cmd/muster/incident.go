@@ -39,6 +39,7 @@ func newIncidentCmd(g *globals) *cobra.Command {
 		newIncidentFollowupDoneCmd(g),
 		newIncidentCloseCmd(g),
 		newIncidentReportCmd(g),
+		newIncidentCheckCmd(g),
 	)
 	return cmd
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/backup"
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+)
+
+// stepCheckOptions tune the built-in check of a runbook step.
+type stepCheckOptions struct {
+	Service string // overrides the step's service
+	Profile string
+	Regions []string
+	AsOf    time.Time
+}
+
+// runStepCheck runs the built-in check a runbook step names and returns its result as
+// the journal records it. A check that could not run is status error, never pass.
+func (g *globals) runStepCheck(ctx context.Context, step runbook.Step, o stepCheckOptions) (incident.CheckRun, error) {
+	if step.Check != "rds-backup" {
+		return incident.CheckRun{}, fmt.Errorf("step %s has no built-in check", step.ID)
+	}
+	service := o.Service
+	if service == "" {
+		service = step.Service
+	}
+	rep, err := backup.Run(ctx, backup.Options{
+		PolicyFile: backup.DefaultPolicyFile(g.DataDir),
+		Profile:    o.Profile,
+		Regions:    o.Regions,
+		AsOf:       o.AsOf,
+		Service:    service,
+	})
+	run := incident.CheckRun{Step: step.ID, Check: step.Check}
+	if err != nil {
+		// The check could not run at all: recorded as error with the cause.
+		run.Status, run.Summary = string(backup.Error), "backup check could not run: "+err.Error()
+		return run, nil
+	}
+	g.saveLastBackup(&rep)
+	run.Status, run.Summary = string(rep.Totals.Status), rep.Summary()
+	if service != "" {
+		run.Summary = "service " + service + ": " + run.Summary
+	}
+	if js, err := rep.JSON(); err == nil {
+		run.Report = js
+	}
+	return run, nil
+}
+
+// saveLastBackup keeps the latest backup report for the TUI home; failing to save it
+// never fails the check.
+func (g *globals) saveLastBackup(rep *backup.Report) {
+	_ = backup.SaveLast(g.DataDir, rep)
+}
+
+func newIncidentCheckCmd(g *globals) *cobra.Command {
+	var o stepCheckOptions
+	var asOf string
+	cmd := &cobra.Command{
+		Use:   "check ID STEP [--service NAME]",
+		Short: "Run a step's built-in check (rds-backup) and log the result as evidence",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asOf != "" {
+				t, err := time.Parse(time.RFC3339, asOf)
+				if err != nil {
+					return usageError("--as-of %q: want an RFC 3339 time", asOf)
+				}
+				o.AsOf = t
+			}
+			return withIncident(g, args[0], func(inc *incident.Incident) error {
+				step, ok := inc.Runbook.Step(args[1])
+				if !ok {
+					return checkFailed(fmt.Errorf("runbook %s has no step %q", inc.Runbook.ID, args[1]))
+				}
+				if step.Check == "" {
+					return checkFailed(fmt.Errorf("step %s has no built-in check", step.ID))
+				}
+				run, err := g.runStepCheck(cmd.Context(), step, o)
+				if err != nil {
+					return err
+				}
+				if err := inc.RecordCheck(run); err != nil {
+					return err
+				}
+				saved(g, inc, "check "+run.Check+" "+run.Status+": "+run.Summary)
+				switch run.Status {
+				case string(backup.Fail):
+					return problemsFound()
+				case string(backup.Error):
+					return &exitError{code: 2}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&o.Service, "service", "", "backup policy service to check (default: the step's)")
+	cmd.Flags().StringVar(&o.Profile, "profile", "", "AWS profile")
+	cmd.Flags().StringSliceVar(&o.Regions, "region", nil, "AWS region (repeatable)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "judge at this RFC 3339 instant instead of now")
+	return cmd
+}

@@ -497,3 +497,14 @@ func TestParseAgainstAnotherPolicy(t *testing.T) {
 		t.Errorf("critical must be unknown to %s: %v", pol.Name, ps)
 	}
 }
+
+func TestEveryCheckIsDescribed(t *testing.T) {
+	for _, c := range Checks {
+		if CheckDescriptions[c] == "" {
+			t.Errorf("check %q has no description", c)
+		}
+	}
+	if len(CheckDescriptions) != len(Checks) {
+		t.Errorf("CheckDescriptions describes %d checks, Checks lists %d", len(CheckDescriptions), len(Checks))
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
@@ -200,6 +201,9 @@ func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %s", untrusted.Line(err.Error()))
 	}
+	// Failures are reported as inventory errors; the SDK's own log lines would only
+	// repeat them on stderr.
+	cfg.Logger = logging.Nop{}
 	attempts := o.MaxAttempts
 	if cfg.RetryMaxAttempts > 0 {
 		attempts = cfg.RetryMaxAttempts // AWS_MAX_ATTEMPTS or the profile's max_attempts

@@ -22,8 +22,8 @@ type fakeRDS struct {
 
 	mu      sync.Mutex
 	regions map[string]*fakeRegion
-	calls   map[string]int        // region \x00 action -> requests
-	bodies  map[string][]string   // region \x00 action -> request bodies
+	calls   map[string]int      // region \x00 action -> requests
+	bodies  map[string][]string // region \x00 action -> request bodies
 	fault   func(region, action string, n int, form map[string]string) fault
 	// gone names snapshots whose attribute look-up answers NotFound.
 	gone map[string]bool

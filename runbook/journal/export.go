@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"unicode"
 )
 
@@ -24,7 +25,9 @@ const SumsName = "SHA256SUMS"
 // runbook), then the extra files (name relative to outDir, e.g. "report.md"), then
 // SHA256SUMS listing every file written so that `sha256sum -c SHA256SUMS` run in
 // outDir accepts it. It takes no lock. It copies bytes as they are, damaged or not;
-// run Verify first to know whether the journal is intact. Everything is fsync'd.
+// run Verify first to know whether the journal is intact. The export is built in a
+// temporary directory beside outDir, fsync'd and renamed into place, so outDir holds
+// a complete export or nothing.
 func Export(dir, outDir string, extra map[string][]byte) error {
 	names := make([]string, 0, len(extra))
 	for name := range extra {
@@ -38,7 +41,12 @@ func Export(dir, outDir string, extra map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	x := exporter{out: out, sums: map[string]string{}, dirs: map[string]bool{out: true}}
+	tmp, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".partial-*")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer os.RemoveAll(tmp) // nothing left once renamed
+	x := exporter{out: tmp, sums: map[string]string{}, dirs: map[string]bool{tmp: true}}
 	if err := x.incident(dir); err != nil {
 		return fmt.Errorf("export %s: %w", dir, err)
 	}
@@ -58,11 +66,18 @@ func Export(dir, outDir string, extra map[string][]byte) error {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
+	// rename(2) replaces an empty directory (os.Rename refuses to).
+	if err := syscall.Rename(tmp, out); err != nil {
+		return fmt.Errorf("export: rename %s to %s: %w", tmp, out, err)
+	}
+	if err := syncDir(filepath.Dir(out)); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	return nil
 }
 
-// exportDir creates outDir, or accepts an empty one; it must not be inside dir. It
-// returns outDir's absolute path.
+// exportDir checks that outDir is not inside dir and does not exist or is an empty
+// directory, and creates its parents. It returns outDir's absolute path.
 func exportDir(dir, outDir string) (string, error) {
 	absDir, err1 := filepath.Abs(dir)
 	absOut, err2 := filepath.Abs(outDir)
@@ -78,19 +93,21 @@ func exportDir(dir, outDir string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(absOut), dirPerm); err != nil {
 		return "", fmt.Errorf("export: %w", err)
 	}
-	if err := os.Mkdir(absOut, dirPerm); err != nil {
-		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("export: %w", err)
-		}
-		ents, rerr := os.ReadDir(absOut)
-		if rerr != nil {
-			return "", fmt.Errorf("export: %w", rerr)
-		}
-		if len(ents) > 0 {
-			return "", fmt.Errorf("export: %s is not empty", outDir)
-		}
+	st, err := os.Lstat(absOut)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return absOut, nil
+	case err != nil:
+		return "", fmt.Errorf("export: %w", err)
+	case !st.IsDir():
+		return "", fmt.Errorf("export: %s exists and is not a directory", outDir)
 	}
-	return absOut, syncDir(filepath.Dir(absOut))
+	if ents, err := os.ReadDir(absOut); err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	} else if len(ents) > 0 {
+		return "", fmt.Errorf("export: %s is not empty", outDir)
+	}
+	return absOut, nil
 }
 
 func checkExtraName(name string) error {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -104,7 +103,7 @@ type Journal struct {
 	hash       string // of the last good line, Genesis when empty
 	fault      error  // a failed write that could not be undone yet
 	closed     bool
-	h          hash.Hash
+	h          *lineHasher
 	buf        []byte
 	recoveries []Recovery
 }
@@ -191,7 +190,7 @@ func create(dir string, o options) (*Journal, error) {
 }
 
 func newJournal(dir string, o options, f, head, lk *os.File) *Journal {
-	j := &Journal{dir: dir, f: f, w: f, head: head, lock: lk, now: o.now, hash: Genesis, h: sha256.New()}
+	j := &Journal{dir: dir, f: f, w: f, head: head, lock: lk, now: o.now, hash: Genesis, h: newLineHasher()}
 	if o.wrap != nil {
 		j.w = o.wrap(f)
 	}

@@ -108,11 +108,12 @@ func tornJournal(t *testing.T, n int) (dir string, torn []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, err := ReadAll(dir)
+	lines := strings.SplitAfter(string(good), "\n")
+	last, err := DecodeLine([]byte(lines[n-1]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeHead(h, evs[n-1].Seq, evs[n-1].Hash)
+	writeHead(h, last.Seq, last.Hash)
 	h.Close()
 	return dir, torn
 }

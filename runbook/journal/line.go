@@ -227,11 +227,26 @@ func hasAt(line []byte, i int, s string) bool {
 	return i >= 0 && i+len(s) <= len(line) && string(line[i:i+len(s)]) == s
 }
 
+// isHex marks the lowercase hex digits.
+var isHex = func() (t [256]byte) {
+	for _, c := range []byte("0123456789abcdef") {
+		t[c] = 1
+	}
+	return t
+}()
+
 // badHex returns the index of the first byte of b that is not a lowercase hex digit,
-// or -1.
+// or -1. The common all-valid case runs without branches on the data.
 func badHex(b []byte) int {
+	ok := byte(1)
+	for _, c := range b {
+		ok &= isHex[c]
+	}
+	if ok == 1 {
+		return -1
+	}
 	for i, c := range b {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+		if isHex[c] == 0 {
 			return i
 		}
 	}
@@ -335,9 +350,29 @@ func unescape(s []byte) string {
 	return string(out)
 }
 
+// validTime checks the fixed layout 2006-01-02T15:04:05.000000000Z, the calendar
+// included, without building a time.Time.
 func validTime(b []byte) bool {
-	_, ok := parseTime(b)
-	return ok
+	if len(b) != timeLen || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
+		b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
+		return false
+	}
+	for _, k := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28} {
+		if b[k]-'0' > 9 { // wraps for anything below '0'
+			return false
+		}
+	}
+	two := func(k int) int { return int(b[k]-'0')*10 + int(b[k+1]-'0') }
+	year := two(0)*100 + two(2)
+	month, day := two(5), two(8)
+	if month < 1 || month > 12 || day < 1 || two(11) > 23 || two(14) > 59 || two(17) > 59 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days
 }
 
 // parseTime reads the fixed layout 2006-01-02T15:04:05.000000000Z.
@@ -415,14 +450,20 @@ func formatTZ(dst []byte, off int) []byte {
 	return append(dst, sign, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10))
 }
 
-// lineHash computes the hash of a line: SHA-256 over the line with bytes 83..147 (its
-// own hash) left out, newline included, as lowercase hex.
-func lineHash(h hash.Hash, line []byte, out *[hexLen]byte) {
-	var sum [sha256.Size]byte
-	h.Reset()
-	h.Write(line[:hashOff])
-	h.Write(line[hashOff+hexLen:])
-	hex.Encode(out[:], h.Sum(sum[:0]))
+// lineHasher computes the hash of a line: SHA-256 over the line with bytes 83..147
+// (its own hash) left out, newline included, as lowercase hex.
+type lineHasher struct {
+	h   hash.Hash
+	sum [sha256.Size]byte // scratch, so Sum does not allocate
+}
+
+func newLineHasher() *lineHasher { return &lineHasher{h: sha256.New()} }
+
+func (lh *lineHasher) hash(line []byte, out *[hexLen]byte) {
+	lh.h.Reset()
+	lh.h.Write(line[:hashOff])
+	lh.h.Write(line[hashOff+hexLen:])
+	hex.Encode(out[:], lh.h.Sum(lh.sum[:0]))
 }
 
 // checkActor reports why actor cannot be written, or nil.
@@ -458,7 +499,7 @@ func checkType(typ string) error {
 
 // appendLine writes a complete line to dst and fills in its hash. actor and typ must
 // have passed checkActor and checkType; data must be a compact JSON object.
-func appendLine(dst []byte, h hash.Hash, prev string, seq uint64, t time.Time, actor, typ string, data []byte) []byte {
+func appendLine(dst []byte, h *lineHasher, prev string, seq uint64, t time.Time, actor, typ string, data []byte) []byte {
 	start := len(dst)
 	dst = append(dst, linePrefix...)
 	dst = append(dst, prev...)
@@ -482,7 +523,7 @@ func appendLine(dst []byte, h hash.Hash, prev string, seq uint64, t time.Time, a
 	dst = append(dst, '}', '\n')
 	line := dst[start:]
 	var sum [hexLen]byte
-	lineHash(h, line, &sum)
+	h.hash(line, &sum)
 	copy(line[hashOff:], sum[:])
 	return dst
 }
@@ -517,7 +558,7 @@ func DecodeLine(line []byte) (Event, error) {
 		return Event{}, err
 	}
 	var sum [hexLen]byte
-	lineHash(sha256.New(), line, &sum)
+	newLineHasher().hash(line, &sum)
 	if !bytes.Equal(sum[:], f.hash) {
 		return Event{}, errHashMismatch
 	}

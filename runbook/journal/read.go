@@ -2,7 +2,6 @@ package journal
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -47,18 +46,20 @@ func (e *CorruptError) Error() string {
 // ReadAll reads every event of the journal in dir, in order. It takes no lock and
 // never blocks a writer. It checks each line's syntax and hash, that seq counts from 1
 // and that each prev is the hash of the line before, and returns a *CorruptError for
-// the first line that fails. An unterminated last line (a write in progress, or a torn
+// the first line that fails, or when journal.head records more lines than there are.
+// An unterminated last line (a write in progress, or a torn
 // write the next Open recovers) is left out; Verify reports it. Event.Data shares one
 // buffer holding the file.
 func ReadAll(dir string) ([]Event, error) {
 	path := filepath.Join(dir, FileName)
+	hd, herr := readHeadRetry(dir) // before the journal, as Verify does
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read incident journal: %w", err)
 	}
 	b = b[:bytes.LastIndexByte(b, '\n')+1]
 	events := make([]Event, 0, bytes.Count(b, []byte{'\n'}))
-	h := sha256.New()
+	h := newLineHasher()
 	intern := make(map[string]string)
 	prev := Genesis
 	var sum [hexLen]byte
@@ -79,7 +80,7 @@ func ReadAll(dir string) ([]Event, error) {
 		if string(f.prev) != prev {
 			return nil, corrupt(n, f.seq, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", n-1))
 		}
-		lineHash(h, line, &sum)
+		h.hash(line, &sum)
 		if !bytes.Equal(sum[:], f.hash) {
 			return nil, corrupt(n, f.seq, errHashMismatch.Error())
 		}
@@ -90,6 +91,10 @@ func ReadAll(dir string) ([]Event, error) {
 		e.Line = n
 		prev = e.Hash
 		events = append(events, e)
+	}
+	if last := uint64(len(events)); herr == nil && hd.Seq > last {
+		return nil, corrupt(len(events)+1, last+1, fmt.Sprintf(
+			"the journal ends at seq %d but %s records seq %d: lines were removed from its end", last, HeadName, hd.Seq))
 	}
 	return events, nil
 }

@@ -2,11 +2,9 @@ package journal
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,7 +104,7 @@ type recRef struct {
 // sees are slices of a reused read buffer.
 type verifier struct {
 	r        *Report
-	h        hash.Hash
+	h        *lineHasher
 	line     int
 	expected uint64 // the seq the next line should have
 	running  [hexLen]byte
@@ -133,10 +131,14 @@ func Verify(dir string) (Report, error) {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
 	defer f.Close()
-	v := &verifier{r: &r, h: sha256.New(), expected: 1, headSeq: hd.Seq}
+	v := &verifier{r: &r, h: newLineHasher(), expected: 1, headSeq: hd.Seq}
 	copy(v.running[:], Genesis)
 	v.haveRun = true
-	if err := v.scan(f); err != nil {
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	if err := v.scan(f, size); err != nil {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
 	r.Events = v.line
@@ -170,9 +172,13 @@ func readHeadRetry(dir string) (head, error) {
 	return h, err
 }
 
-// scan reads the journal in large chunks and checks each complete line.
-func (v *verifier) scan(f io.Reader) error {
-	buf := make([]byte, 4<<20) // larger than MaxLineSize, so a full buffer with no newline is an overlong line
+// scan reads the journal in large chunks and checks each complete line. size is the
+// journal's size when opened (it may grow while it is read).
+func (v *verifier) scan(f io.Reader, size int64) error {
+	// The buffer grows to maxBuf, more than MaxLineSize: a full one with no newline
+	// holds an overlong line.
+	const maxBuf = 4 << 20
+	buf := make([]byte, min(maxBuf, max(64<<10, size+4096)))
 	filled, skipping := 0, int64(0)
 	for {
 		n, err := f.Read(buf[filled:])
@@ -195,9 +201,13 @@ func (v *verifier) scan(f io.Reader) error {
 		}
 		rest := copy(buf, data[start:])
 		filled = rest
-		if filled == len(buf) { // no newline in 4 MiB: skip to the next one
-			skipping += int64(filled)
-			filled = 0
+		if filled == len(buf) {
+			if len(buf) < maxBuf {
+				buf = append(buf, make([]byte, len(buf))...)[:min(maxBuf, 2*len(buf))]
+			} else { // no newline in 4 MiB: skip to the next one
+				skipping += int64(filled)
+				filled = 0
+			}
 		}
 		if err == io.EOF {
 			v.r.Tail = skipping + int64(filled)
@@ -234,10 +244,18 @@ func (v *verifier) check(line []byte) {
 		v.damaged(line, err)
 		return
 	}
+	var sum [hexLen]byte
+	v.h.hash(line, &sum)
+	intact := bytes.Equal(sum[:], f.hash)
 	var whats []string
-	if f.seq == v.expected {
+	switch {
+	case f.seq == v.expected:
 		v.expected++
-	} else {
+	case !intact:
+		// An edited line's seq is not to be trusted: it holds the expected slot.
+		whats = append(whats, fmt.Sprintf("seq %d where %d was expected", f.seq, v.expected))
+		v.expected++
+	default:
 		whats = append(whats, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", f.seq, v.expected))
 		if f.seq > v.expected {
 			v.expected = f.seq + 1
@@ -246,9 +264,7 @@ func (v *verifier) check(line []byte) {
 	if v.haveRun && !bytes.Equal(f.prev, v.running[:]) {
 		whats = append(whats, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", v.line-1))
 	}
-	var sum [hexLen]byte
-	lineHash(v.h, line, &sum)
-	if !bytes.Equal(sum[:], f.hash) {
+	if !intact {
 		whats = append(whats, errHashMismatch.Error())
 	}
 	if len(whats) > 0 {

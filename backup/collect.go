@@ -372,9 +372,6 @@ func inventoryError(region, op, target string, err error) InventoryError {
 		ie.Code, ie.Message = "canceled", "the run was canceled"
 	case errors.As(err, &ae) && ae.ErrorCode() != "":
 		ie.Code, ie.Message = ae.ErrorCode(), ae.ErrorMessage()
-		if isAccessDenied(ie.Code) {
-			ie.Message = strings.TrimSpace(ie.Message + " (grant " + ie.Action + ")")
-		}
 	case errors.As(err, &de):
 		ie.Code, ie.Message = "unreadable-response", "RDS's answer could not be read: "+de.Err.Error()
 	case errors.As(err, &re):

@@ -69,6 +69,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		newIncidentCmd(g),
 		newFollowupsCmd(g),
 		newEvidenceCmd(g),
+		newBackupCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,387 @@
+package scenarios
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/tomldoc"
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// MaxFileSize bounds a scenario file; a larger file is a mistake, not a scenario.
+const MaxFileSize = 8 << 20
+
+// Problem and Problems are tomldoc's: file:line:col: message.
+type (
+	Problem  = tomldoc.Problem
+	Problems = tomldoc.Problems
+)
+
+// Runbooks finds the runbook a scenario is played with; *runbook.Library is one.
+type Runbooks interface {
+	Get(id string) (*runbook.Runbook, bool)
+}
+
+// Env is what a scenario is checked against: the runbooks (step ids, phases,
+// severities) and the severity policy (levels).
+type Env struct {
+	Runbooks Runbooks
+	Policy   *runbook.Policy // nil means runbook.DefaultPolicy()
+}
+
+func (e Env) policy() *runbook.Policy {
+	if e.Policy == nil {
+		return runbook.DefaultPolicy()
+	}
+	return e.Policy
+}
+
+// OneRunbook is a Runbooks holding a single runbook: the one frozen into a drill.
+type OneRunbook struct{ R *runbook.Runbook }
+
+// Get returns the runbook when the id is its id.
+func (o OneRunbook) Get(id string) (*runbook.Runbook, bool) {
+	if o.R != nil && o.R.ID == id {
+		return o.R, true
+	}
+	return nil, false
+}
+
+// fileScenario is the TOML shape of a scenario (schema 1). The JSON Schema in
+// schema/scenario.schema.json mirrors these tags; a test keeps them in sync.
+type fileScenario struct {
+	Schema          int              `toml:"schema,required"`
+	ID              string           `toml:"id,required"`
+	Version         runbook.Version  `toml:"version,required"`
+	Title           string           `toml:"title,required"`
+	Summary         string           `toml:"summary,required"`
+	ExerciseType    string           `toml:"exercise_type"`
+	Threat          string           `toml:"threat"`
+	MissionAreas    []string         `toml:"mission_areas"`
+	Tags            []string         `toml:"tags"`
+	Authors         []string         `toml:"authors"`
+	Severity        string           `toml:"severity,required"`
+	PlannedDuration runbook.Duration `toml:"planned_duration,required"`
+	StoryStart      time.Time        `toml:"story_start,required"`
+	ContainWithin   runbook.Duration `toml:"contain_within"`
+	Runbook         fileRunbookRef   `toml:"runbook,required"`
+	Source          *fileSource      `toml:"source"`
+	Roles           []fileRole       `toml:"roles"`
+	Objectives      []fileObjective  `toml:"objectives,required"`
+	Modules         []fileModule     `toml:"modules"`
+	Injects         []fileInject     `toml:"injects,required"`
+	Pools           []filePool       `toml:"pools"`
+}
+
+type fileRunbookRef struct {
+	ID      string       `toml:"id,required"`
+	Version VersionRange `toml:"version,required"`
+}
+
+type fileSource struct {
+	Kind     string            `toml:"kind,required"`
+	Incident string            `toml:"incident"`
+	Redacted bool              `toml:"redacted"`
+	Timeline []fileOriginEntry `toml:"timeline"`
+}
+
+type fileOriginEntry struct {
+	At   Offset `toml:"at,required"`
+	What string `toml:"what,required"`
+}
+
+type fileRole struct {
+	ID   string `toml:"id,required"`
+	Name string `toml:"name,required"`
+	Kind string `toml:"kind"`
+}
+
+type fileObjective struct {
+	ID         string   `toml:"id,required"`
+	Text       string   `toml:"text,required"`
+	Capability string   `toml:"capability,required"`
+	Targets    []string `toml:"targets"`
+}
+
+type fileModule struct {
+	ID        string   `toml:"id,required"`
+	Title     string   `toml:"title,required"`
+	Phase     string   `toml:"phase"`
+	Questions []string `toml:"questions"`
+}
+
+type fileInject struct {
+	ID           string            `toml:"id,required"`
+	Module       string            `toml:"module"`
+	At           Offset            `toml:"at"`
+	After        *fileAfter        `toml:"after"`
+	From         string            `toml:"from,required"`
+	To           []string          `toml:"to"`
+	Channel      string            `toml:"channel,required"`
+	Title        string            `toml:"title,required"`
+	Body         string            `toml:"body"`
+	Notes        string            `toml:"facilitator_notes"`
+	Decision     *fileDecision     `toml:"decision"`
+	Expectations []fileExpectation `toml:"expectations"`
+}
+
+type fileAfter struct {
+	Inject string `toml:"inject"`
+	Step   string `toml:"step"`
+	Phase  string `toml:"phase"`
+	Delay  Offset `toml:"delay"`
+}
+
+type fileDecision struct {
+	Prompt  string           `toml:"prompt,required"`
+	Role    string           `toml:"role"`
+	Timeout runbook.Duration `toml:"timeout"`
+	Default string           `toml:"default"`
+	Options []fileOption     `toml:"options,required"`
+}
+
+type fileOption struct {
+	ID        string `toml:"id,required"`
+	Label     string `toml:"label,required"`
+	Goto      string `toml:"goto"`
+	Delay     Offset `toml:"delay"`
+	Points    int    `toml:"points"`
+	Rationale string `toml:"rationale"`
+}
+
+type fileExpectation struct {
+	ID        string           `toml:"id,required"`
+	Kind      string           `toml:"kind,required"`
+	Text      string           `toml:"text"`
+	Objective string           `toml:"objective"`
+	Step      string           `toml:"step"`
+	To        string           `toml:"to"`
+	Audience  string           `toml:"audience"`
+	Level     string           `toml:"level"`
+	Check     string           `toml:"check"`
+	Match     string           `toml:"match"`
+	Within    runbook.Duration `toml:"within"`
+	Points    int              `toml:"points"`
+	Remedy    string           `toml:"remedy"`
+	Owner     string           `toml:"owner"`
+	Element   string           `toml:"element"`
+}
+
+type filePool struct {
+	ID      string   `toml:"id,required"`
+	Members []string `toml:"members,required"`
+	Weights []int    `toml:"weights"`
+}
+
+// Parse decodes, lints and cleans one scenario file against env. It returns the
+// scenario, or nil and every problem found, each with file:line:col. Parse never panics.
+func Parse(file string, data []byte, env Env) (*Scenario, Problems) {
+	var f fileScenario
+	doc, problems := tomldoc.Decode(file, data, &f)
+	if isSyntaxOnly(problems) || isDecodePanic(problems) {
+		return nil, problems
+	}
+	problems = append(problems, lint(doc, &f, env, problems)...)
+	if len(problems) > 0 {
+		problems.Sort()
+		return nil, problems
+	}
+	s := build(&f)
+	s.Raw = bytes.Clone(data)
+	s.Digest = digest(data)
+	s.Source = file
+	return s, nil
+}
+
+// Lint reports every problem of a scenario file; it is Parse without the result.
+func Lint(file string, data []byte, env Env) Problems {
+	_, ps := Parse(file, data, env)
+	return ps
+}
+
+// LoadFile reads and parses a scenario file. A file that cannot be read is reported
+// as a problem of that file.
+func LoadFile(path string, env Env) (*Scenario, Problems) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, Problems{{File: path, Msg: err.Error()}}
+	}
+	return Parse(path, data, env)
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %s", readError(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %s", readError(err))
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("is a directory, not a scenario file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %s", readError(err))
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than %d MiB: not a scenario", MaxFileSize>>20)
+	}
+	return data, nil
+}
+
+func readError(err error) string {
+	switch {
+	case os.IsNotExist(err):
+		return "no such file"
+	case os.IsPermission(err):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+func isSyntaxOnly(ps Problems) bool {
+	return len(ps) == 1 && strings.HasPrefix(ps[0].Msg, "TOML syntax")
+}
+
+func isDecodePanic(ps Problems) bool {
+	return len(ps) > 0 && strings.HasPrefix(ps[len(ps)-1].Msg, "cannot decode:")
+}
+
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// build turns a linted file into the model, cleaning every text where it enters:
+// single-line fields with untrusted.Line, Markdown with untrusted.Clean.
+func build(f *fileScenario) *Scenario {
+	s := &Scenario{
+		Schema:          f.Schema,
+		ID:              untrusted.Line(f.ID),
+		Version:         f.Version,
+		Title:           line(f.Title),
+		Summary:         text(f.Summary),
+		ExerciseType:    orDefault(line(f.ExerciseType), "tabletop"),
+		Threat:          line(f.Threat),
+		MissionAreas:    lines(f.MissionAreas),
+		Tags:            lines(f.Tags),
+		Authors:         lines(f.Authors),
+		Severity:        line(f.Severity),
+		PlannedDuration: time.Duration(f.PlannedDuration),
+		StoryStart:      f.StoryStart,
+		ContainWithin:   time.Duration(f.ContainWithin),
+		Runbook:         RunbookRef{ID: line(f.Runbook.ID), Version: f.Runbook.Version},
+		injectIndex:     make(map[string]int, len(f.Injects)),
+	}
+	s.Version.Pre, s.Version.Build = untrusted.Line(s.Version.Pre), untrusted.Line(s.Version.Build)
+	s.Runbook.Version.text = untrusted.Line(s.Runbook.Version.text)
+	if f.Source != nil {
+		o := &Origin{Kind: line(f.Source.Kind), Incident: line(f.Source.Incident), Redacted: f.Source.Redacted}
+		for _, e := range f.Source.Timeline {
+			o.Timeline = append(o.Timeline, OriginEntry{At: e.At.D, What: line(e.What)})
+		}
+		s.Origin = o
+	}
+	for _, r := range f.Roles {
+		s.Roles = append(s.Roles, Role{ID: line(r.ID), Name: line(r.Name), Kind: orDefault(line(r.Kind), "player")})
+	}
+	for _, o := range f.Objectives {
+		s.Objectives = append(s.Objectives, Objective{ID: line(o.ID), Text: line(o.Text), Capability: line(o.Capability), Targets: lines(o.Targets)})
+	}
+	for _, m := range f.Modules {
+		s.Modules = append(s.Modules, Module{ID: line(m.ID), Title: line(m.Title), Phase: runbook.PhaseName(line(m.Phase)), Questions: lines(m.Questions)})
+	}
+	pools := map[string]string{}
+	for _, p := range f.Pools {
+		pool := Pool{ID: line(p.ID), Members: lines(p.Members)}
+		if len(p.Weights) > 0 {
+			pool.Weights = append([]int(nil), p.Weights...)
+		}
+		for _, m := range pool.Members {
+			pools[m] = pool.ID
+		}
+		s.Pools = append(s.Pools, pool)
+	}
+	s.Injects = make([]Inject, 0, len(f.Injects))
+	for _, fi := range f.Injects {
+		in := Inject{
+			ID: line(fi.ID), Module: line(fi.Module), From: line(fi.From), To: lines(fi.To), Channel: line(fi.Channel),
+			Title: line(fi.Title), Body: text(fi.Body), Notes: text(fi.Notes),
+			Timed: fi.At.Set, At: fi.At.D,
+		}
+		in.Pool = pools[in.ID]
+		if fi.After != nil {
+			in.After = &After{Inject: line(fi.After.Inject), Step: line(fi.After.Step), Phase: runbook.PhaseName(line(fi.After.Phase)), Delay: fi.After.Delay.D}
+		}
+		if fd := fi.Decision; fd != nil {
+			d := &Decision{Prompt: line(fd.Prompt), Role: line(fd.Role), Timeout: time.Duration(fd.Timeout), Default: line(fd.Default)}
+			for _, o := range fd.Options {
+				d.Options = append(d.Options, Option{ID: line(o.ID), Label: line(o.Label), Goto: line(o.Goto), Delay: o.Delay.D, Points: o.Points, Rationale: line(o.Rationale)})
+			}
+			in.Decision = d
+		}
+		for _, fe := range fi.Expectations {
+			e := Expectation{
+				ID: line(fe.ID), Kind: line(fe.Kind), Text: line(fe.Text), Objective: line(fe.Objective),
+				Step: line(fe.Step), To: line(fe.To), Audience: line(fe.Audience), Level: line(fe.Level),
+				Check: line(fe.Check), Match: line(fe.Match), Within: time.Duration(fe.Within), Points: fe.Points,
+				Remedy: line(fe.Remedy), Owner: line(fe.Owner), Element: orDefault(line(fe.Element), "training"),
+			}
+			if e.Kind == ExpectBackupCheck && e.Check == "" {
+				e.Check = "rds-backup"
+			}
+			if e.Points == 0 {
+				e.Points = DefaultPoints
+			}
+			if e.Text == "" {
+				e.Text = e.DefaultText()
+			}
+			in.Expects = append(in.Expects, e)
+		}
+		s.injectIndex[in.ID] = len(s.Injects)
+		s.Injects = append(s.Injects, in)
+	}
+	return s
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func line(s string) string { return strings.TrimSpace(untrusted.Line(s)) }
+
+// text cleans a Markdown field and drops blank lines around it.
+func text(s string) string {
+	s = strings.TrimRight(untrusted.Clean(s), " \t\n")
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 || strings.TrimSpace(s[:i]) != "" {
+			return s
+		}
+		s = s[i+1:]
+	}
+}
+
+func lines(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = line(s)
+	}
+	return out
+}

@@ -539,7 +539,9 @@ func matches(x *Expectation, a action) bool {
 	return false
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
 
 // verdict judges expectation j of inject i at drill time d: met or late once done,
 // missed when the drill ended without it, overdue or pending until then.

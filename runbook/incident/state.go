@@ -638,6 +638,71 @@ func Describe(e journal.Event) string {
 		} else {
 			s = "recovered a torn write"
 		}
+	// A drill's records (package scenarios writes them; its event types document the
+	// payloads). Decoded here field by field: incident cannot import scenarios.
+	case "drill.started":
+		var p struct {
+			Scenario, Version string
+			Seed              uint64
+			Speed             float64
+		}
+		decode(e, &p)
+		s = fmt.Sprintf("drill of scenario %s %s started at %gx, seed %d", p.Scenario, p.Version, p.Speed, p.Seed)
+	case "drill.inject", "drill.adhoc":
+		var p struct{ Inject, ID, From, Channel, Title, Reason string }
+		decode(e, &p)
+		if e.Type == "drill.adhoc" {
+			s = fmt.Sprintf("ad-hoc inject %s: %s from %s: %s", p.ID, strings.ToUpper(p.Channel), p.From, p.Title)
+		} else {
+			s = fmt.Sprintf("inject %s: %s from %s: %s", p.Inject, strings.ToUpper(p.Channel), p.From, p.Title)
+			if p.Reason == "trigger" {
+				s += " (triggered by the facilitator)"
+			}
+		}
+	case "drill.decision":
+		var p struct{ Inject, Label, By string }
+		decode(e, &p)
+		s = fmt.Sprintf("decision on %s: %s (%s)", p.Inject, p.Label, p.By)
+	case "drill.expectation":
+		var p struct{ Inject, Expectation, Verdict, Text string }
+		decode(e, &p)
+		s = fmt.Sprintf("expectation %s/%s %s: %s", p.Inject, p.Expectation, strings.ToUpper(p.Verdict), p.Text)
+	case "drill.paused", "drill.resumed", "drill.speed", "drill.skip", "drill.stop":
+		var p struct {
+			Drill  int64 `json:"drill_ns"`
+			To     int64 `json:"to_ns"`
+			Speed  float64
+			From   float64
+			Inject string
+		}
+		decode(e, &p)
+		at := "T+" + runbook.FormatDuration(time.Duration(p.Drill))
+		switch e.Type {
+		case "drill.paused":
+			s = "drill paused at " + at
+		case "drill.resumed":
+			s = "drill resumed at " + at
+		case "drill.speed":
+			s = fmt.Sprintf("drill speed %gx → %gx at %s", p.From, p.Speed, at)
+		case "drill.skip":
+			s = fmt.Sprintf("drill clock skipped from %s to T+%s (inject %s)", at, runbook.FormatDuration(time.Duration(p.To)), p.Inject)
+		default:
+			s = "drill stopped by the facilitator at " + at
+		}
+	case "drill.ended":
+		var p struct {
+			Reason string
+			Drill  int64 `json:"drill_ns"`
+			Score  struct{ Points, Max int }
+		}
+		decode(e, &p)
+		s = fmt.Sprintf("drill ended at T+%s (%s): %d of %d points", runbook.FormatDuration(time.Duration(p.Drill)), p.Reason, p.Score.Points, p.Score.Max)
+	case "drill.finalised":
+		var p struct {
+			Items []struct{ Item, FollowUp string }
+		}
+		decode(e, &p)
+		s = fmt.Sprintf("drill improvement plan finalised: %d follow-up(s)", len(p.Items))
 	default:
 		s = e.Type + " " + string(e.Data)
 	}

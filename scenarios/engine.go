@@ -301,6 +301,9 @@ func (e *Engine) Apply(ev journal.Event) {
 		var p EndedPayload
 		if decode(ev, &p) && !e.ended {
 			e.ended, e.end, e.endSeq = true, p, ev.Seq
+			if e.started {
+				e.addSegment(p.Real, time.Duration(p.Drill), e.speed, true) // the drill clock stops at the end
+			}
 		}
 	case EvFinalised:
 		var p FinalisedPayload

@@ -218,7 +218,7 @@ func (e *evaluator) checkPITRWindow(u *unit, f *facts) CheckResult {
 // resource id, else by identifier, preferring the active one.
 func (e *evaluator) automatedBackupOf(u *unit) *AutomatedBackup {
 	var cands []*AutomatedBackup
-	if u.resource != "" {
+	if u.resource != "" && !e.ambiguous[key(u.region, "i", u.resource)] {
 		cands = e.autoByRes[key(u.region, u.resource)]
 	}
 	if len(cands) == 0 {

@@ -128,9 +128,13 @@ type evaluator struct {
 	autoByID  map[string][]*AutomatedBackup
 	autoByARN map[string]*AutomatedBackup
 
-	live     map[string]string // region \x00 kind \x00 identifier -> resource id, for live databases
-	clusters map[string]*Cluster
-	subs     map[string][]*Subscription
+	live map[string]string // region \x00 kind \x00 identifier -> resource id, for live databases
+	// ambiguous resource ids (region \x00 kind \x00 id) are reported by more than one
+	// live database: RDS promises uniqueness per region, moto does not keep it. Such
+	// an id only counts together with the identifier.
+	ambiguous map[string]bool
+	clusters  map[string]*Cluster
+	subs      map[string][]*Subscription
 }
 
 func key(parts ...string) string { return strings.Join(parts, "\x00") }
@@ -158,6 +162,7 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 		autoByARN:      map[string]*AutomatedBackup{},
 		live:           make(map[string]string, len(inv.Instances)+len(inv.Clusters)),
 		clusters:       map[string]*Cluster{},
+		ambiguous:      map[string]bool{},
 		subs:           map[string][]*Subscription{},
 	}
 	for _, r := range inv.Regions {
@@ -201,14 +206,26 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 			e.autoByARN[a.ARN] = a
 		}
 	}
+	owners := map[string]int{}
 	for i := range inv.Instances {
 		in := &inv.Instances[i]
 		e.live[key(in.Region, "i", in.ID)] = in.ResourceID
+		if in.ResourceID != "" {
+			owners[key(in.Region, "i", in.ResourceID)]++
+		}
 	}
 	for i := range inv.Clusters {
 		c := &inv.Clusters[i]
 		e.live[key(c.Region, "c", c.ID)] = c.ResourceID
 		e.clusters[key(c.Region, c.ID)] = c
+		if c.ResourceID != "" {
+			owners[key(c.Region, "c", c.ResourceID)]++
+		}
+	}
+	for k, n := range owners {
+		if n > 1 {
+			e.ambiguous[k] = true
+		}
 	}
 	for i := range inv.Subscriptions {
 		s := &inv.Subscriptions[i]
@@ -358,7 +375,12 @@ func (e *evaluator) facts(u *unit) facts {
 	k := kindKey(u.cluster)
 	var pool []*Snapshot
 	if u.resource != "" {
-		pool = append(pool, e.snapsByRes[key(u.region, k, u.resource)]...)
+		shared := e.ambiguous[key(u.region, k, u.resource)]
+		for _, s := range e.snapsByRes[key(u.region, k, u.resource)] {
+			if !shared || s.SourceID == u.id {
+				pool = append(pool, s)
+			}
+		}
 	}
 	for _, s := range e.snapsByID[key(u.region, k, u.id)] {
 		if sameIncarnation(s.SourceCreated, u.created) {
@@ -424,15 +446,19 @@ func (e *evaluator) copiesIn(u *unit, r string, own []*Snapshot) []*Snapshot {
 			out = append(out, s)
 		}
 	}
-	if u.resource != "" {
-		for _, s := range e.copiesByRes[key(k, u.resource)] {
-			add(s)
-		}
-	}
 	ownARN := make(map[string]bool, len(own))
 	for _, s := range own {
 		if s.ARN != "" {
 			ownARN[s.ARN] = true
+		}
+	}
+	if u.resource != "" {
+		// Resource ids are unique only within a region: a copy must also name the
+		// database, its region or one of its snapshots.
+		for _, s := range e.copiesByRes[key(k, u.resource)] {
+			if s.SourceID == u.id || s.SourceRegion == u.region || ownARN[s.SourceSnapshot] {
+				add(s)
+			}
 		}
 	}
 	for arn := range ownARN {

@@ -498,6 +498,26 @@ func TestEvaluateEdgeCases(t *testing.T) {
 			exit:     1,
 		},
 		{
+			name: "two live databases report one resource id (moto does): each keeps only its own snapshots",
+			mod: func(f *fixture) {
+				other := dbInstance("other-db")
+				other.ResourceID, other.Retention = "db-PLATFORM-DB", ptr(7)
+				f.inv.Instances = append(f.inv.Instances, other)
+				old := now.Add(-5 * day)
+				f.inv.Snapshots = append(f.inv.Snapshots, Snapshot{Region: west, ID: "other-old", SourceID: "other-db", ResourceID: "db-PLATFORM-DB",
+					Engine: "postgres", Type: "automated", Status: "available", Created: old, Encrypted: ptr(true)})
+				f.inv.AutomatedBackups[0].ResourceID = ""
+				f.p.Defaults.CopyRegions = []string{central}
+				f.inv.CopyRegions = []string{central}
+				f.inv.Snapshots = append(f.inv.Snapshots, Snapshot{Region: central, ID: "copy-of-other", SourceID: "other-db", ResourceID: "db-PLATFORM-DB",
+					Engine: "postgres", Type: "manual", Status: "available", Created: now.Add(-time.Hour), Encrypted: ptr(true), Attributes: AttributesRead})
+			},
+			want: expect{"other-db/snapshot-freshness": Fail, "platform-db/snapshot-freshness": Pass, "platform-db/pitr-window": Pass,
+				"platform-db/cross-region-copy": Fail, "other-db/cross-region-copy": Pass},
+			contains: map[string]string{"other-db/snapshot-freshness": "other-old", "platform-db/snapshot-encrypted": "all 31 snapshots"},
+			exit:     1,
+		},
+		{
 			name: "DocumentDB and Neptune are dropped",
 			mod: func(f *fixture) {
 				d := dbInstance("docs")

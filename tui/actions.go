@@ -65,7 +65,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		res, cmd := s.dialog.update(msg)
 		switch res {
 		case dialogCancel:
-			s.drafts[s.dialog.draft] = s.dialog
+			m.drafts[s.id+"/"+s.dialog.draft] = s.dialog
 			s.dialog = nil
 			m.flash = flash{text: "cancelled — the text is kept as a draft for next time"}
 			return nil
@@ -77,7 +77,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 
 	switch {
 	case key.Matches(msg, k.Quit):
-		return m.quit()
+		return m.confirmQuit("q")
 	case key.Matches(msg, k.Help):
 		m.openHelp(k)
 		return nil
@@ -112,7 +112,9 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if s.readOnly {
 		if key.Matches(msg, k.StartFromBook) && s.rb != nil {
-			return m.openStart(s.rb.ID)
+			cmd := m.openStart(s.rb.ID)
+			m.start.focus = startSeverity
+			return tea.Batch(cmd, m.start.focusCmd())
 		}
 		return nil
 	}
@@ -190,9 +192,9 @@ func (m *Model) copyCommand() tea.Cmd {
 
 // openDialog shows a dialog, or the draft left from the last time it was open.
 func (m *Model) openDialog(d *dialog) tea.Cmd {
-	if old, ok := m.inc.drafts[d.draft]; ok {
+	if old, ok := m.drafts[m.inc.id+"/"+d.draft]; ok {
 		d = old
-		delete(m.inc.drafts, d.draft)
+		delete(m.drafts, m.inc.id+"/"+d.draft)
 	}
 	d.keys = newDialogKeys()
 	d.setStyles(m.styles)

@@ -82,15 +82,9 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if deps.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	final, err := tea.NewProgram(m, popts...).Run()
+	_, err := tea.NewProgram(m, popts...).Run()
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if fm, ok := final.(Model); ok && fm.fatal != nil {
-		return fm.fatal
-	}
-	return nil
+	return err
 }

@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
 // A dialog asks for the text of one action: a note, a skip reason, an escalation. Its
@@ -189,10 +191,22 @@ func (d *dialog) update(msg tea.Msg) (dialogResult, tea.Cmd) {
 	switch f.kind {
 	case fieldLine:
 		f.input, cmd = f.input.Update(msg)
+		cleanInput(&f.input)
 	case fieldText:
 		f.area, cmd = f.area.Update(msg)
+		if v := f.area.Value(); untrusted.Clean(v) != v {
+			f.area.SetValue(untrusted.Clean(v))
+		}
 	}
 	return dialogStay, cmd
+}
+
+// cleanInput removes what untrusted.Line would from typed or pasted text (bidi
+// overrides, controls) so the input never shows it; the input keeps ESC out itself.
+func cleanInput(in *textinput.Model) {
+	if v := in.Value(); untrusted.Line(v) != v {
+		in.SetValue(untrusted.Line(v))
+	}
 }
 
 func (d *dialog) move(delta int) tea.Cmd {

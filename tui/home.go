@@ -209,6 +209,23 @@ func (h *homeScreen) sectionTitle(st Styles, text string, focused bool, w int) s
 	return st.Heading.Render(fit(marker+text, w))
 }
 
+// scroll keeps the selections visible; it runs in Update so positions persist.
+func (h *homeScreen) scroll(lay homeLayout) {
+	visible := max(lay.incRows/2, 1)
+	if h.incSel < h.incTop {
+		h.incTop = h.incSel
+	}
+	if h.incSel >= h.incTop+visible {
+		h.incTop = h.incSel - visible + 1
+	}
+	if h.rbSel < h.rbTop {
+		h.rbTop = h.rbSel
+	}
+	if h.rbSel >= h.rbTop+lay.rbRows {
+		h.rbTop = h.rbSel - lay.rbRows + 1
+	}
+}
+
 // incidentLines renders the open incidents, two lines each, from the one that keeps
 // the selection visible.
 func (h *homeScreen) incidentLines(st Styles, w, rows int, now time.Time) []string {

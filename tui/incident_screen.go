@@ -42,7 +42,6 @@ type incidentScreen struct {
 	saving   string // what is being written, "" when idle
 	actReq   int
 	dialog   *dialog
-	drafts   map[string]*dialog
 	checkOn  string // step whose check is running
 	checkReq int
 	queued   []queuedWrite // check results waiting for the write in flight
@@ -69,7 +68,7 @@ type stepRow struct {
 }
 
 func newIncidentScreen(id string, readOnly bool) incidentScreen {
-	return incidentScreen{id: id, readOnly: readOnly, drafts: map[string]*dialog{}, keys: newIncidentKeys(readOnly)}
+	return incidentScreen{id: id, readOnly: readOnly, keys: newIncidentKeys(readOnly)}
 }
 
 func (s *incidentScreen) stepAt(row int) (runbook.Step, bool) {
@@ -129,27 +128,31 @@ func (s *incidentScreen) rebuild(now time.Time) {
 			s.checks[c.Step] = append(s.checks[c.Step], c)
 		}
 	}
-	s.refreshOverdue(now)
 	if selID == "" || !s.selectStep(selID) {
 		s.selectFirstTodo()
 	}
 }
 
-// refreshOverdue marks the steps past their timebox at now; it runs each tick.
-func (s *incidentScreen) refreshOverdue(now time.Time) {
-	s.overdue = map[string]bool{}
+// refreshOverdue marks which of the rows on screen (and the selected step) are past
+// their timebox at now. State.TimeboxOverdue walks the runbook on each call, so only
+// the visible rows are asked: a 2,000-step runbook costs what a screenful does.
+func (s *incidentScreen) refreshOverdue(now time.Time, visible int) {
+	clear(s.overdue)
+	if s.overdue == nil {
+		s.overdue = map[string]bool{}
+	}
 	if s.state == nil {
 		return
 	}
-	for _, r := range s.rows {
-		if r.step < 0 {
-			continue
-		}
-		st := s.rb.Phases[r.phase].Steps[r.step]
-		if s.state.TimeboxOverdue(st, now) {
+	check := func(i int) {
+		if st, ok := s.stepAt(i); ok && st.Timebox > 0 && s.state.TimeboxOverdue(st, now) {
 			s.overdue[st.ID] = true
 		}
 	}
+	for i := s.top; i < len(s.rows) && i < s.top+visible; i++ {
+		check(i)
+	}
+	check(s.sel)
 }
 
 // selectStep selects the step with this id if it is listed.
@@ -399,7 +402,7 @@ func (s *incidentScreen) buildDetail(st Styles, md *mdCache, w int, now time.Tim
 			if i == s.cmdSel {
 				prefix = "  ▸ "
 			}
-			for _, l := range indentWrap(prefix, "$ "+c, w) {
+			for _, l := range indentWrap(prefix+"$ ", c, w) {
 				if i == s.cmdSel {
 					add(st.Code.Render(l))
 				} else {
@@ -464,8 +467,8 @@ func (s *incidentScreen) statusLines(st Styles, step runbook.Step, w int, now ti
 	default:
 		text = mark + " " + word
 		if s.overdue[step.ID] {
-			if entered, ok := s.state.PhaseEntered[step.Phase]; ok {
-				text += fmt.Sprintf(": timebox %s ran out %s", runbook.FormatDuration(step.Timebox), ago(entered.Add(step.Timebox), now))
+			if start, ok := s.state.PhaseStart(step.Phase); ok {
+				text += fmt.Sprintf(": timebox %s ran out %s", runbook.FormatDuration(step.Timebox), ago(start.Add(step.Timebox), now))
 			}
 		}
 	}

@@ -59,12 +59,12 @@ type Model struct {
 	help     help.Model
 
 	flash    flash
+	drafts   map[string]*dialog // cancelled dialogs by incident and kind: their text is kept
 	nextReq  int
 	firstReq tea.Cmd // the load Init starts
 
-	quitting   bool // quit once the write in flight has answered
-	confirmCtl bool // ctrl+c pressed once with unsaved text
-	fatal      error
+	quitting   bool   // quit once the write in flight has answered
+	confirmKey string // ctrl+c or q pressed once with unsaved text
 }
 
 // New builds the root model. Nothing is read until Init's commands run.
@@ -75,6 +75,7 @@ func New(deps Deps, opts Options) Model {
 		ctx:    context.Background(),
 		styles: st,
 		md:     newMDCache(),
+		drafts: map[string]*dialog{},
 		now:    deps.now(),
 		width:  80,
 		height: 24,
@@ -207,7 +208,6 @@ func (m *Model) onTick() tea.Cmd {
 	cmds := []tea.Cmd{tick()}
 	switch m.screen {
 	case screenIncident:
-		m.inc.refreshOverdue(m.now)
 		// Another responder or the CLI may have written: a changed journal size
 		// means reload. The stat is cheap; the read happens only on a change.
 		if m.inc.state != nil && m.inc.saving == "" && m.now.Second()%2 == 0 {
@@ -233,6 +233,11 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 		return nil
 	}
 	v := msg.view
+	if msg.reload && m.inc.state != nil && v.State.LastSeq <= m.inc.state.LastSeq {
+		// Our own write got there first; this read is not newer.
+		m.inc.size = max(m.inc.size, msg.size)
+		return nil
+	}
 	first := m.inc.state == nil
 	m.inc.loadErr = ""
 	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.size = v.Dir, v.Runbook, v.Policy, v.State, msg.size
@@ -301,7 +306,7 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	}
 	if d != nil && d.draft == msg.draft {
 		m.inc.dialog = nil
-		delete(m.inc.drafts, msg.draft)
+		delete(m.drafts, m.inc.id+"/"+msg.draft)
 	}
 	if msg.nextTo != "" {
 		m.inc.selectNextTodo(msg.nextTo)
@@ -368,11 +373,14 @@ func (m *Model) forwardText(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmd, m.afterDialogInput())
 	case m.screen == screenStart && m.start.focus == startTitle:
 		m.start.title, cmd = m.start.title.Update(msg)
+		cleanInput(&m.start.title)
 	case m.screen == screenStart && m.start.focus == startRunbook:
 		m.start.filter, cmd = m.start.filter.Update(msg)
+		cleanInput(&m.start.filter)
 		m.start.applyFilter()
 	case m.screen == screenHome && m.home.filtering:
 		m.home.filter, cmd = m.home.filter.Update(msg)
+		cleanInput(&m.home.filter)
 		m.home.applyFilter()
 	}
 	return cmd
@@ -387,7 +395,7 @@ func (m *Model) hasUnsavedText() bool {
 			}
 		}
 	}
-	for _, d := range m.inc.drafts {
+	for _, d := range m.drafts {
 		for _, f := range d.fields {
 			if f.kind != fieldChoice && strings.TrimSpace(f.value()) != "" {
 				return true
@@ -408,16 +416,23 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
+// confirmQuit quits, but asks once more when typed text would be lost.
+func (m *Model) confirmQuit(k string) tea.Cmd {
+	if m.hasUnsavedText() && m.confirmKey != k {
+		m.confirmKey = k
+		m.flash = flash{text: "unsaved text in a dialog or draft — " + k + " again quits without it", err: true}
+		return nil
+	}
+	return m.quit()
+}
+
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
-		if m.hasUnsavedText() && !m.confirmCtl {
-			m.confirmCtl = true
-			m.flash = flash{text: "unsaved text in a dialog — ctrl+c again quits without it; esc keeps it as a draft", err: true}
-			return nil
-		}
-		return m.quit()
+		return m.confirmQuit("ctrl+c")
 	}
-	m.confirmCtl = false
+	if m.confirmKey != "" && msg.String() != "q" {
+		m.confirmKey = ""
+	}
 	switch m.screen {
 	case screenHome:
 		return m.homeKey(msg)
@@ -452,12 +467,13 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		var cmd tea.Cmd
 		h.filter, cmd = h.filter.Update(msg)
+		cleanInput(&h.filter)
 		h.applyFilter()
 		return cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
-		return m.quit()
+		return m.confirmQuit("q")
 	case key.Matches(msg, k.Help):
 		m.openHelp(k)
 	case key.Matches(msg, k.Up):

@@ -175,6 +175,7 @@ func (s *startScreen) update(msg tea.KeyPressMsg) (cmd tea.Cmd, create, cancel b
 		}
 		before := s.filter.Value()
 		s.filter, cmd = s.filter.Update(msg)
+		cleanInput(&s.filter)
 		if s.filter.Value() != before {
 			s.applyFilter()
 			s.level = s.keepLevel()
@@ -190,6 +191,7 @@ func (s *startScreen) update(msg tea.KeyPressMsg) (cmd tea.Cmd, create, cancel b
 		return nil, false, false
 	}
 	s.title, cmd = s.title.Update(msg)
+	cleanInput(&s.title)
 	return cmd, false, false
 }
 
@@ -204,11 +206,11 @@ func (s *startScreen) keepLevel() int {
 // one under the other when narrow.
 func (s *startScreen) view(st Styles, w, h int) []string {
 	out := []string{st.Title.Render(fit("Start an incident", w)), st.Rule.Render(rule(w))}
-	body := h - len(out) - 2
-	if w >= 90 {
-		lw := w * 9 / 20
+	body := h - len(out)
+	if w >= 76 {
+		lw := clampInt(w*9/20, 34, 60)
 		rw := w - lw - 3
-		left := s.form(st, lw, body)
+		left := s.form(st, lw, body, false)
 		right := s.scheme(st, rw)
 		for i := 0; i < body; i++ {
 			l, r := strings.Repeat(" ", lw), strings.Repeat(" ", rw)
@@ -222,14 +224,15 @@ func (s *startScreen) view(st Styles, w, h int) []string {
 		}
 		return out
 	}
-	lines := s.form(st, w, max(body/2, 8))
+	lines := s.form(st, w, body, true)
 	lines = append(lines, st.Rule.Render(rule(w)))
 	lines = append(lines, s.scheme(st, w)...)
 	return append(out, window(lines, 0, body, w)...)
 }
 
-// form is the runbook list, the severity chooser and the title.
-func (s *startScreen) form(st Styles, w, h int) []string {
+// form is the runbook list, the severity chooser and the title; compact (stacked
+// under the scheme) it leaves out the runbook's summary and keeps the list short.
+func (s *startScreen) form(st Styles, w, h int, compact bool) []string {
 	var out []string
 	marker := func(f int) string {
 		if s.focus == f {
@@ -243,6 +246,9 @@ func (s *startScreen) form(st Styles, w, h int) []string {
 	// The list gets what the other lines leave.
 	summaryLines := 3
 	listH := max(h-len(out)-summaryLines-8, 3)
+	if compact {
+		summaryLines, listH = 0, 3
+	}
 	if s.rbSel < s.rbTop {
 		s.rbTop = s.rbSel
 	}
@@ -271,7 +277,7 @@ func (s *startScreen) form(st Styles, w, h int) []string {
 		list = append(list, line)
 	}
 	out = append(out, window(list, 0, listH, w)...)
-	if rb, ok := s.runbook(); ok {
+	if rb, ok := s.runbook(); ok && summaryLines > 0 {
 		sum := wrap(strings.Join(strings.Fields(rb.Summary), " "), w-2)
 		for i := 0; i < summaryLines; i++ {
 			l := ""
@@ -284,7 +290,9 @@ func (s *startScreen) form(st Styles, w, h int) []string {
 			out = append(out, "  "+st.Muted.Render(l))
 		}
 	}
-	out = append(out, "")
+	if !compact {
+		out = append(out, "")
+	}
 	sev := s.severity()
 	sevLine := marker(startSeverity) + st.Label.Render("Severity  ")
 	if sev == "" {
@@ -296,11 +304,15 @@ func (s *startScreen) form(st Styles, w, h int) []string {
 		}
 	}
 	out = append(out, sevLine)
-	out = append(out, "")
+	if !compact {
+		out = append(out, "")
+	}
 	out = append(out, marker(startTitle)+st.Label.Render("Title"))
 	s.title.SetWidth(max(w-6, 6))
 	out = append(out, "  "+s.title.View())
-	out = append(out, "")
+	if !compact {
+		out = append(out, "")
+	}
 	switch {
 	case s.saving:
 		out = append(out, st.Notice.Render(trunc("starting the incident…", w)))
@@ -325,8 +337,13 @@ func (s *startScreen) scheme(st Styles, w int) []string {
 		respW = max(respW, cells(l.RespondWithin.String()))
 		resW = max(resW, cells(l.ResolveWithin.String()))
 	}
+	withClock := 2+nameW+2+respW+2+resW+2+8 <= w
 	row := func(cursor, name, respond, resolve, clk, note string) string {
-		return cursor + pad(name, nameW) + "  " + pad(respond, respW) + "  " + pad(resolve, resW) + "  " + pad(clk, 8) + note
+		r := cursor + pad(name, nameW) + "  " + pad(respond, respW) + "  " + pad(resolve, resW)
+		if withClock {
+			r += "  " + pad(clk, 8)
+		}
+		return r + note
 	}
 	out = append(out, st.Muted.Render(fit(row("  ", "level", "respond", "resolve", "clock", ""), w)))
 	someNA := false
@@ -365,6 +382,13 @@ func (s *startScreen) scheme(st Styles, w int) []string {
 			for _, e := range l.Examples {
 				out = append(out, indentWrap("  • ", e, w)...)
 			}
+		}
+		if !withClock {
+			clk := "round the clock (24x7)"
+			if l.Clock == runbook.Business {
+				clk = "business hours of " + s.pol.Calendar.TimeZone
+			}
+			out = append(out, wrap("clock: "+clk, w)...)
 		}
 		if len(l.EscalateTo) > 0 {
 			out = append(out, wrap("escalate to: "+strings.Join(l.EscalateTo, " → "), w)...)

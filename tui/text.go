@@ -124,6 +124,9 @@ func indentWrap(prefix, s string, w int) []string {
 // window returns the visible part of lines: at most h lines from top, padded to h
 // lines of w cells.
 func window(lines []string, top, h, w int) []string {
+	if h <= 0 {
+		return nil
+	}
 	out := make([]string, 0, h)
 	for i := top; i < len(lines) && len(out) < h; i++ {
 		if i >= 0 {

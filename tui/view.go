@@ -99,13 +99,14 @@ func (m Model) incidentView() []string {
 
 	left, right := m.paneWidths()
 	if left == 0 {
+		if s.dialog != nil {
+			// Narrow: the dialog takes the body, so its text has room.
+			return append(out, window(s.dialog.view(st, w, bodyH), 0, bodyH, w)...)
+		}
 		listH := stackedListHeight(bodyH)
 		detailH := bodyH - listH - 1
 		out = append(out, s.listLines(st, w, listH)...)
 		out = append(out, st.Rule.Render(rule(w)))
-		if s.dialog != nil {
-			return append(out, window(s.dialog.view(st, w, detailH), 0, detailH, w)...)
-		}
 		return append(out, window(s.detail, s.detailTop, detailH, w)...)
 	}
 	list := s.listLines(st, left, bodyH)
@@ -172,6 +173,10 @@ func (m Model) spinFrame() string { return m.spin.View() }
 // positions and the selected step's rendered text. Markdown is rendered here (once per
 // step and width, then cached), never in View.
 func (m *Model) sync() {
+	if m.screen == screenHome {
+		m.home.scroll(m.home.layout(m.height - footerLines))
+		return
+	}
 	if m.screen != screenIncident && m.screen != screenRunbook || m.inc.rb == nil {
 		return
 	}
@@ -184,6 +189,7 @@ func (m *Model) sync() {
 		detailH = bodyH - listH - 1
 	}
 	s.scrollList(listH)
+	s.refreshOverdue(m.now, listH)
 	frame := ""
 	if s.checkOn != "" {
 		frame = m.spinFrame()

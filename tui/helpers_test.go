@@ -95,8 +95,10 @@ func runCmd(t testing.TB, m Model, cmd tea.Cmd) Model {
 	return m
 }
 
-// execCmd runs a command and returns the messages it produced. A command still
-// running after a moment is a timer (tea.Tick) and is dropped.
+// execCmd runs a command and returns the messages it produced. The screens never hand
+// out a timer from Update (the clock ticks from Init, the spinner's first tick is
+// immediate and dropped), so every command here returns at once; the deadline only
+// keeps a bug from hanging the test run.
 func execCmd(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -106,8 +108,8 @@ func execCmd(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-ch:
-	case <-time.After(300 * time.Millisecond):
-		return nil
+	case <-time.After(20 * time.Second):
+		panic("a command did not return within 20s")
 	}
 	switch msg := msg.(type) {
 	case nil, tickMsg, spinner.TickMsg:

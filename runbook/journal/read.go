@@ -57,6 +57,12 @@ func ReadAll(dir string) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read incident journal: %w", err)
 	}
+	return decodeAll(path, b, hd, herr)
+}
+
+// decodeAll is ReadAll on the bytes of journal.jsonl at path and the journal.head
+// read before them.
+func decodeAll(path string, b []byte, hd head, herr error) ([]Event, error) {
 	b = b[:bytes.LastIndexByte(b, '\n')+1]
 	events := make([]Event, 0, bytes.Count(b, []byte{'\n'}))
 	h := newLineHasher()

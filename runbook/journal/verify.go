@@ -131,9 +131,7 @@ func Verify(dir string) (Report, error) {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
 	defer f.Close()
-	v := &verifier{r: &r, h: newLineHasher(), expected: 1, headSeq: hd.Seq}
-	copy(v.running[:], Genesis)
-	v.haveRun = true
+	v := newVerifier(&r, hd.Seq)
 	var size int64
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
@@ -141,6 +139,14 @@ func Verify(dir string) (Report, error) {
 	if err := v.scan(f, size); err != nil {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
+	v.finish(dir, hd, herr)
+	return r, nil
+}
+
+// finish checks what the scan collected against journal.head and the files in dir,
+// and sorts the problems.
+func (v *verifier) finish(dir string, hd head, herr error) {
+	r := v.r
 	r.Events = v.line
 	if v.line > 0 {
 		r.LastHash = string(v.lastHash[:])
@@ -155,7 +161,12 @@ func Verify(dir string) (Report, error) {
 		}
 		return la < lb
 	})
-	return r, nil
+}
+
+func newVerifier(r *Report, headSeq uint64) *verifier {
+	v := &verifier{r: r, h: newLineHasher(), expected: 1, headSeq: headSeq, haveRun: true}
+	copy(v.running[:], Genesis)
+	return v
 }
 
 func readHeadRetry(dir string) (head, error) {
@@ -178,7 +189,7 @@ func (v *verifier) scan(f io.Reader, size int64) error {
 	// The buffer grows to maxBuf, more than MaxLineSize: a full one with no newline
 	// holds an overlong line.
 	const maxBuf = 4 << 20
-	buf := make([]byte, min(maxBuf, max(64<<10, size+4096)))
+	buf := make([]byte, min(maxBuf, max(4<<10, size+4096)))
 	filled, skipping := 0, int64(0)
 	for {
 		n, err := f.Read(buf[filled:])

@@ -1,0 +1,310 @@
+// Package flow_test drives the whole TUI through a real tea.Program with teatest: keys
+// in, journal writes on disk, the screen read back. It lives apart from the golden
+// tests because goldie and teatest both define -update.
+package flow_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/tui"
+)
+
+// probe reads the screen from inside the program: on each ping the filter renders the
+// model on the event loop (so the test never touches the model from another
+// goroutine) and keeps the text.
+type probe struct {
+	mu   sync.Mutex
+	text string
+}
+
+type ping struct{}
+
+func (p *probe) filter(m tea.Model, msg tea.Msg) tea.Msg {
+	if _, ok := msg.(ping); ok {
+		s := ansi.Strip(m.View().Content)
+		p.mu.Lock()
+		p.text = s
+		p.mu.Unlock()
+	}
+	return msg
+}
+
+func (p *probe) screen() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.text
+}
+
+type session struct {
+	t  *testing.T
+	tm *teatest.TestModel
+	p  *probe
+}
+
+func start(t *testing.T, d tui.Deps, o tui.Options) *session {
+	t.Helper()
+	p := &probe{}
+	tm := teatest.NewTestModel(t, tui.New(d, o), teatest.WithInitialTermSize(100, 30),
+		teatest.WithProgramOptions(tea.WithFilter(p.filter)))
+	return &session{t: t, tm: tm, p: p}
+}
+
+// waitFor pings until the screen shows every want, or fails with the last screen.
+func (s *session) waitFor(want ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s.tm.Send(ping{})
+		time.Sleep(20 * time.Millisecond)
+		scr := s.p.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(scr, w)
+		}
+		if ok {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q:\n%s", want, scr)
+		}
+	}
+}
+
+func (s *session) keys(keys ...string) {
+	for _, k := range keys {
+		s.tm.Send(keyMsg(k))
+	}
+}
+
+func (s *session) typ(text string) { s.tm.Type(text) }
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+}
+
+// quit presses q and waits for the program to end.
+func (s *session) quit() {
+	s.t.Helper()
+	s.keys("q")
+	s.tm.WaitFinished(s.t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+func deps(t *testing.T) tui.Deps {
+	t.Helper()
+	lib, problems := runbook.LoadLibrary("", nil)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+	return tui.Deps{Store: &incident.Store{DataDir: t.TempDir(), Now: now}, Library: lib,
+		Policy: runbook.DefaultPolicy(), Actor: "alice@laptop", Now: now, NoColor: true}
+}
+
+func onlyIncident(t *testing.T, st *incident.Store) *incident.View {
+	t.Helper()
+	list, err := st.List()
+	if err != nil || len(list) != 1 {
+		t.Fatalf("want one incident, got %v (%v)", list, err)
+	}
+	v, err := st.Load(list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// A responder starts an incident from home, completes two steps, writes a note, skips
+// a step with a reason and quits; resume shows exactly that, with the next step to do
+// selected, and the journal on disk holds every action.
+func TestStartWorkQuitResume(t *testing.T) {
+	d := deps(t)
+	s := start(t, d, tui.Options{})
+	s.waitFor("Runbooks (7)")
+	s.keys("n")
+	s.waitFor("Start an incident")
+	s.typ("outage")
+	s.waitFor("▸ service-outage")
+	s.keys("enter", "enter") // runbook chosen, critical kept
+	s.typ("Checkout API down for all users")
+	s.keys("enter")
+	s.waitFor("✓ started INC-", "▸ · Open the incident")
+
+	s.keys("space")
+	s.waitFor("✓ saved: step open-incident done", "✓ Open the incident", "▸ · Confirm the outage")
+	s.keys("space")
+	s.waitFor("✓ saved: step confirm-outage done", "2/2 ✓")
+	s.keys("n")
+	s.waitFor("About step assign-owner-and-severity")
+	s.typ("Maria is incident commander")
+	s.keys("enter")
+	s.typ("DB on-call paged")
+	s.keys("ctrl+s")
+	s.waitFor("✓ saved: note")
+	s.keys("s")
+	s.waitFor("Skip step assign-owner-and-severity")
+	s.typ("severity set by the pager policy")
+	s.keys("enter")
+	before := s.waitFor("✓ saved: step assign-owner-and-severity skipped", "↷ Assign an owner")
+	s.quit()
+
+	v := onlyIncident(t, d.Store)
+	st := v.State
+	if st.Step("open-incident").Status != incident.StepDone || st.Step("confirm-outage").Status != incident.StepDone {
+		t.Errorf("steps not done in the journal: %+v", st.Steps)
+	}
+	if sk := st.Step("assign-owner-and-severity"); sk.Status != incident.StepSkipped || sk.Reason != "severity set by the pager policy" {
+		t.Errorf("skip not in the journal: %+v", sk)
+	}
+	if len(st.Notes) != 1 || st.Notes[0].Text != "Maria is incident commander\nDB on-call paged" || st.Notes[0].Step != "assign-owner-and-severity" {
+		t.Errorf("note not in the journal: %+v", st.Notes)
+	}
+	if st.Title != "Checkout API down for all users" || st.Severity != "critical" || st.Runbook.ID != "service-outage" {
+		t.Errorf("started with %q %s %s", st.Title, st.Severity, st.Runbook.ID)
+	}
+
+	// Resume: the same screen, rebuilt from the journal.
+	r := start(t, d, tui.Options{Resume: st.ID})
+	after := r.waitFor("▸ · Escalate to the incident lead")
+	r.quit()
+	if body(before) != body(after) {
+		t.Errorf("resume does not rebuild the screen.\nbefore quit:\n%s\nafter resume:\n%s", before, after)
+	}
+}
+
+// body is the screen without its last line (the message of the last action, which a
+// resumed screen has not had).
+func body(screen string) string {
+	lines := strings.Split(screen, "\n")
+	return strings.Join(lines[:len(lines)-1], "\n")
+}
+
+// While another process holds the journal's lock, every action fails with the holder
+// named, and what was typed stays in the dialog; once the lock is free the same text
+// saves.
+func TestFailingJournalKeepsTypedText(t *testing.T) {
+	d := deps(t)
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+
+	other, err := d.Store.Open(id, "bob@desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := "being written by bob@desk"
+
+	s.keys("space")
+	s.waitFor("✗ "+id+" is "+locked, "▸ · Open the incident")
+
+	s.keys("n")
+	s.typ("Failover started at 10:14")
+	s.keys("ctrl+s")
+	s.waitFor(locked, "your text is kept", "Failover started at 10:14")
+
+	s.keys("esc") // cancelled: the text is kept as a draft
+	s.waitFor("kept as a draft")
+	s.keys("n")
+	s.waitFor("Failover started at 10:14")
+	s.keys("ctrl+c")
+	s.waitFor("ctrl+c again quits without it")
+	s.keys("ctrl+s")
+	s.waitFor(locked, "Failover started at 10:14")
+
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.keys("ctrl+s")
+	s.waitFor("✓ saved: note")
+
+	s.keys("s")
+	s.typ("not needed: paged by the monitor")
+	other, err = d.Store.Open(id, "bob@desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys("enter")
+	s.waitFor(locked, "not needed: paged by the monitor")
+	other.Close()
+	s.keys("enter")
+	s.waitFor("✓ saved: step open-incident skipped")
+	s.quit()
+
+	v, err := d.Store.Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.State.Notes) != 1 || v.State.Notes[0].Text != "Failover started at 10:14" {
+		t.Errorf("the kept note was not saved once: %+v", v.State.Notes)
+	}
+	if sk := v.State.Step("open-incident"); sk.Status != incident.StepSkipped || sk.Reason != "not needed: paged by the monitor" {
+		t.Errorf("the kept reason was not saved: %+v", sk)
+	}
+	if n := v.State.Events; n != 3 {
+		t.Errorf("%d events, want 3 (started, note, skipped): failed attempts must write nothing", n)
+	}
+}
+
+// Another responder's write (here through the same code the CLI uses) shows up on the
+// screen without a key press.
+func TestOtherWritersShowUp(t *testing.T) {
+	d := deps(t)
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+
+	other, err := d.Store.Open(id, "bob@desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.CompleteStep("open-incident", "from the CLI"); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	s.waitFor("✓ Open the incident", "the journal changed")
+	s.quit()
+}
+
+// Ctrl+C with nothing typed quits at once; the program ends cleanly.
+func TestCtrlCQuits(t *testing.T) {
+	d := deps(t)
+	s := start(t, d, tui.Options{})
+	s.waitFor("Runbooks (7)")
+	s.keys("ctrl+c")
+	s.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}

@@ -1,0 +1,117 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// FuzzParse: no input makes Parse panic; it returns either problems that each name the
+// file and a message, or a scenario whose text is clean and whose references hold. A
+// scenario that parses is then played to its end on an in-memory journal: the planner
+// must always settle and end the drill.
+func FuzzParse(f *testing.F) {
+	entries, _ := libraryFS.ReadDir("library")
+	for _, e := range entries {
+		data, _ := libraryFS.ReadFile("library/" + e.Name())
+		f.Add(data)
+	}
+	for _, body := range []string{okInjects, timedInjects, decisionScenario, poolScenario, expectScenario} {
+		f.Add([]byte(head + body))
+	}
+	f.Add([]byte(head + okInjects + "\n[[injects]]\nid = \"a\"\nfrom = \"x\"\nchannel = \"chat\"\ntitle = \"\\u001b]52;c;eA==\\u0007\\u202e\"\nafter = { inject = \"a\" }\n"))
+	f.Add([]byte(head + "[[injects]]\nid = 5\nat = -1\n"))
+	f.Add([]byte("schema = 1\nid = \"x\"\n[runbook\n"))
+	env := Env{Runbooks: OneRunbook{testRunbook(f)}, Policy: runbook.DefaultPolicy()}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc, ps := Parse("f.toml", data, env)
+		if len(ps) > 0 {
+			if sc != nil {
+				t.Fatal("a scenario returned with problems")
+			}
+			for _, p := range ps {
+				if p.File != "f.toml" || p.Msg == "" || p.Line < 0 || p.Col < 0 {
+					t.Fatalf("malformed problem %#v", p)
+				}
+			}
+			return
+		}
+		if sc == nil {
+			t.Fatal("neither a scenario nor a problem")
+		}
+		if sc.Digest != digest(data) {
+			t.Fatal("digest does not match the input")
+		}
+		for _, s := range []string{sc.ID, sc.Title, sc.Summary, sc.Threat} {
+			if untrusted.Clean(s) != s {
+				t.Fatalf("text not cleaned: %q", s)
+			}
+		}
+		seen := map[string]bool{}
+		for _, in := range sc.Injects {
+			if seen[in.ID] {
+				t.Fatalf("duplicate inject %q accepted", in.ID)
+			}
+			seen[in.ID] = true
+			for _, s := range []string{in.Title, in.Body, in.From, in.Notes} {
+				if untrusted.Clean(s) != s {
+					t.Fatalf("inject text not cleaned: %q", s)
+				}
+			}
+			for _, x := range in.Expects {
+				if x.Within <= 0 || x.Points < 0 {
+					t.Fatalf("expectation %s/%s without a deadline accepted", in.ID, x.ID)
+				}
+			}
+			if in.Timed && in.At >= sc.PlannedDuration {
+				t.Fatalf("inject %s at %v after the end %v accepted", in.ID, in.At, sc.PlannedDuration)
+			}
+		}
+		playInMemory(t, sc, env)
+	})
+}
+
+// playInMemory plays a scenario with no team on an in-memory journal, stepping the
+// clock in a few jumps, and checks that the drill ends.
+func playInMemory(t *testing.T, sc *Scenario, env Env) {
+	rb, _ := env.Runbooks.Get(sc.Runbook.ID)
+	e := NewEngine(sc, rb, env.Policy)
+	var seq uint64
+	apply := func(typ string, payload any, at time.Time) {
+		data, err := json.Marshal(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq++
+		e.Apply(journal.Event{Seq: seq, Time: at, Actor: "fuzz", Type: typ, Data: data})
+	}
+	start := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	apply(incident.EvStarted, incident.Started{Severity: sc.Severity}, start)
+	r, err := e.StartRecord(start, 1, 60, ScenarioFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(r.Type, r.Payload, start)
+	limit := 20 * (len(sc.Injects)*(2+len(sc.Injects)) + sc.ExpectationCount()*3 + 10)
+	for _, frac := range []float64{0, 0.1, 0.5, 1.01} {
+		now := start.Add(time.Duration(float64(sc.PlannedDuration) * frac / 60))
+		for n := 0; ; n++ {
+			r, ok := e.Next(now)
+			if !ok {
+				break
+			}
+			if n > limit {
+				t.Fatalf("the planner did not settle: %d records at %v", n, now)
+			}
+			apply(r.Type, r.Payload, now)
+		}
+	}
+	if !e.Ended() {
+		t.Fatalf("the drill did not end at its planned duration: %+v", e.Status(start.Add(sc.PlannedDuration)))
+	}
+}

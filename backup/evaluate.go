@@ -111,33 +111,49 @@ type evaluator struct {
 	now    time.Time
 
 	checked map[string]bool // regions whose databases are judged
-	errs    map[string]*InventoryError
-	attrErr map[string]*InventoryError // region \x00 snapshot id
+	errs    map[ikey]*InventoryError
+	attrErr map[ikey]*InventoryError // region \x00 snapshot id
 
 	// Snapshots by region+kind+resource id, and those without a resource id by
 	// region+kind+identifier.
-	snapsByRes map[string][]*Snapshot
-	snapsByID  map[string][]*Snapshot
+	snapsByRes map[ikey][]*Snapshot
+	snapsByID  map[ikey][]*Snapshot
 	// Across regions, for copies: by kind+resource id, kind+identifier, and ARN.
-	copiesByRes map[string][]*Snapshot
-	copiesByID  map[string][]*Snapshot
+	copiesByRes map[ikey][]*Snapshot
+	copiesByID  map[ikey][]*Snapshot
 	// copiesBySource: snapshots by the ARN they were copied from.
 	copiesBySource map[string][]*Snapshot
 
-	autoByRes map[string][]*AutomatedBackup
-	autoByID  map[string][]*AutomatedBackup
+	autoByRes map[ikey][]*AutomatedBackup
+	autoByID  map[ikey][]*AutomatedBackup
 	autoByARN map[string]*AutomatedBackup
 
-	live map[string]string // region \x00 kind \x00 identifier -> resource id, for live databases
+	live map[ikey]string // region \x00 kind \x00 identifier -> resource id, for live databases
 	// ambiguous resource ids (region \x00 kind \x00 id) are reported by more than one
 	// live database: RDS promises uniqueness per region, moto does not keep it. Such
 	// an id only counts together with the identifier.
-	ambiguous map[string]bool
-	clusters  map[string]*Cluster
+	ambiguous map[ikey]bool
+	clusters  map[ikey]*Cluster
 	subs      map[string][]*Subscription
 }
 
-func key(parts ...string) string { return strings.Join(parts, "\x00") }
+// ikey is a map key of up to three parts; a struct, so building one allocates nothing.
+type ikey struct{ a, b, c string }
+
+func key(parts ...string) ikey {
+	var k ikey
+	switch len(parts) {
+	case 3:
+		k.c = parts[2]
+		fallthrough
+	case 2:
+		k.b = parts[1]
+		fallthrough
+	case 1:
+		k.a = parts[0]
+	}
+	return k
+}
 
 func kindKey(cluster bool) string {
 	if cluster {
@@ -150,19 +166,19 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 	e := &evaluator{
 		inv: inv, policy: p, now: now,
 		checked:        map[string]bool{},
-		errs:           map[string]*InventoryError{},
-		attrErr:        map[string]*InventoryError{},
-		snapsByRes:     make(map[string][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
-		snapsByID:      map[string][]*Snapshot{},
-		copiesByRes:    make(map[string][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
-		copiesByID:     map[string][]*Snapshot{},
+		errs:           map[ikey]*InventoryError{},
+		attrErr:        map[ikey]*InventoryError{},
+		snapsByRes:     make(map[ikey][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
+		snapsByID:      map[ikey][]*Snapshot{},
+		copiesByRes:    make(map[ikey][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
+		copiesByID:     map[ikey][]*Snapshot{},
 		copiesBySource: map[string][]*Snapshot{},
-		autoByRes:      map[string][]*AutomatedBackup{},
-		autoByID:       map[string][]*AutomatedBackup{},
+		autoByRes:      map[ikey][]*AutomatedBackup{},
+		autoByID:       map[ikey][]*AutomatedBackup{},
 		autoByARN:      map[string]*AutomatedBackup{},
-		live:           make(map[string]string, len(inv.Instances)+len(inv.Clusters)),
-		clusters:       map[string]*Cluster{},
-		ambiguous:      map[string]bool{},
+		live:           make(map[ikey]string, len(inv.Instances)+len(inv.Clusters)),
+		clusters:       map[ikey]*Cluster{},
+		ambiguous:      map[ikey]bool{},
 		subs:           map[string][]*Subscription{},
 	}
 	for _, r := range inv.Regions {
@@ -206,7 +222,7 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 			e.autoByARN[a.ARN] = a
 		}
 	}
-	owners := map[string]int{}
+	owners := map[ikey]int{}
 	for i := range inv.Instances {
 		in := &inv.Instances[i]
 		e.live[key(in.Region, "i", in.ID)] = in.ResourceID
@@ -405,7 +421,9 @@ func (e *evaluator) facts(u *unit) facts {
 		f.hasPITR = true
 		f.pitrAge = max(e.now.Sub(u.latest), 0)
 	}
-	f.copies = map[string][]*Snapshot{}
+	if len(u.rules.CopyRegions) > 0 {
+		f.copies = make(map[string][]*Snapshot, len(u.rules.CopyRegions))
+	}
 	for _, r := range u.rules.CopyRegions {
 		if r != u.region {
 			f.copies[r] = e.copiesIn(u, r, pool)
@@ -438,18 +456,19 @@ func countsType(types []string, t string) bool {
 // unit's region as source and no live database of that name in r.
 func (e *evaluator) copiesIn(u *unit, r string, own []*Snapshot) []*Snapshot {
 	k := kindKey(u.cluster)
-	seen := map[*Snapshot]bool{}
 	var out []*Snapshot
 	add := func(s *Snapshot) {
-		if s.Region == r && !seen[s] {
-			seen[s] = true
+		if s.Region == r && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
-	ownARN := make(map[string]bool, len(own))
-	for _, s := range own {
-		if s.ARN != "" {
-			ownARN[s.ARN] = true
+	var ownARN map[string]bool
+	if len(e.copiesBySource) > 0 {
+		ownARN = make(map[string]bool, len(own))
+		for _, s := range own {
+			if s.ARN != "" {
+				ownARN[s.ARN] = true
+			}
 		}
 	}
 	if u.resource != "" {

@@ -309,8 +309,8 @@ func TestFaultHangingEndpointTimesOut(t *testing.T) {
 }
 
 func TestFaultMalformedXML(t *testing.T) {
-	for _, fl := range []fault{faultMalformed, faultEmptyTime} {
-		t.Run(fmt.Sprint(fl), func(t *testing.T) {
+	for name, fl := range map[string]fault{"cut-off XML": faultMalformed, "empty time element": faultEmptyTime} {
+		t.Run(name, func(t *testing.T) {
 			f := twoRegions(t)
 			f.fault = func(region, action string, n int, _ map[string]string) fault {
 				if region == west && action == "DescribeDBSnapshots" {

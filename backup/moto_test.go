@@ -327,6 +327,60 @@ func TestMoto(t *testing.T) {
 		}
 	})
 
+	t.Run("shell baseline agrees, and is at least 10x slower", func(t *testing.T) {
+		for _, tool := range []string{"aws", "jq"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				t.Skipf("the shell baseline (testdata/baseline.sh) needs %s on PATH", tool)
+			}
+		}
+		asOf := time.Now().Add(26 * time.Hour)
+		r := runCLI(t, env, "backup", "check", "--config", policy, "--format", "json", "--as-of", asOf.UTC().Format(time.RFC3339))
+		rep := r.report(t)
+		// One run of the baseline over both regions with the default RPO (24h).
+		cmd := exec.Command("testdata/baseline.sh", "--as-of", fmt.Sprint(asOf.Unix()), west, central)
+		cmd.Env = env
+		start := time.Now()
+		out, err := cmd.Output()
+		shell := time.Since(start)
+		if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
+			t.Fatalf("baseline.sh: %v\n%s", err, out)
+		}
+		verdicts := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if f := strings.Fields(line); len(f) >= 3 {
+				verdicts[f[1]] = strings.Join(f[2:], " ")
+			}
+		}
+		want := map[string]string{
+			"platform-db": "fail pitr,snapshot", "platform-aurora": "fail pitr,snapshot",
+			"legacy-db": "fail retention,pitr,snapshot", "stopped-db": "fail pitr,snapshot",
+		}
+		if len(verdicts) != len(want) {
+			t.Errorf("baseline judged %v, want %d databases", verdicts, len(want))
+		}
+		for id, w := range want {
+			if verdicts[id] != w {
+				t.Errorf("baseline %s: %q, want %q", id, verdicts[id], w)
+			}
+			var bad []string
+			u := unitOf(t, rep, id)
+			for _, m := range []struct{ check, name string }{{CheckRetention, "retention"}, {CheckPITRFreshness, "pitr"}, {CheckSnapshotFreshness, "snapshot"}} {
+				c, _ := u.Check(m.check)
+				// muster softens a stopped database's stale backups to warn; the baseline cannot tell.
+				if c.Status == Fail || (c.Status == Warn && u.State == "stopped" && strings.Contains(c.Detail, "stopped")) {
+					bad = append(bad, m.name)
+				}
+			}
+			if got := "fail " + strings.Join(bad, ","); got != w {
+				t.Errorf("muster %s: %q, the baseline says %q", id, got, w)
+			}
+		}
+		t.Logf("muster %v, shell baseline %v: %.0fx", r.took, shell, shell.Seconds()/r.took.Seconds())
+		if shell < 10*r.took {
+			t.Errorf("muster took %v, the shell baseline %v: less than 10x faster", r.took, shell)
+		}
+	})
+
 	t.Run("unreachable endpoint is exit 2, within the timeout", func(t *testing.T) {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		dead := "http://" + l.Addr().String()

@@ -3,7 +3,6 @@ package journal
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,6 +115,27 @@ func badf(at int, format string, args ...any) error {
 // its parts. It accepts exactly the canonical form appendLine writes, except that the
 // data object is only checked by its braces; it does not check the line's hash.
 func parseLine(line []byte) (lineFields, error) {
+	f, err := parseFields(line)
+	if err == nil {
+		err = checkHex(line)
+	}
+	return f, err
+}
+
+// checkHex checks that prev and hash are lowercase hex. The readers skip it while prev
+// and hash compare equal to hashes they computed, which are hex.
+func checkHex(line []byte) error {
+	if i := badHex(line[prevOff : prevOff+hexLen]); i >= 0 {
+		return badf(prevOff+i, "prev is not 64 lowercase hex digits")
+	}
+	if i := badHex(line[hashOff : hashOff+hexLen]); i >= 0 {
+		return badf(hashOff+i, "hash is not 64 lowercase hex digits")
+	}
+	return nil
+}
+
+// parseFields is parseLine without checkHex.
+func parseFields(line []byte) (lineFields, error) {
 	var f lineFields
 	n := len(line)
 	if n == 0 || line[n-1] != '\n' {
@@ -130,15 +150,9 @@ func parseLine(line []byte) (lineFields, error) {
 	if string(line[:prevOff]) != linePrefix {
 		return f, badf(0, `line does not start with {"prev":"`)
 	}
-	if i := badHex(line[prevOff : prevOff+hexLen]); i >= 0 {
-		return f, badf(prevOff+i, "prev is not 64 lowercase hex digits")
-	}
 	f.prev = line[prevOff : prevOff+hexLen]
 	if string(line[prevOff+hexLen:hashOff]) != hashSep {
 		return f, badf(prevOff+hexLen, `expected ","hash":" after prev`)
-	}
-	if i := badHex(line[hashOff : hashOff+hexLen]); i >= 0 {
-		return f, badf(hashOff+i, "hash is not 64 lowercase hex digits")
 	}
 	f.hash = line[hashOff : hashOff+hexLen]
 	if string(line[hashOff+hexLen:seqOff]) != seqSep {
@@ -463,8 +477,19 @@ func (lh *lineHasher) hash(line []byte, out *[hexLen]byte) {
 	lh.h.Reset()
 	lh.h.Write(line[:hashOff])
 	lh.h.Write(line[hashOff+hexLen:])
-	hex.Encode(out[:], lh.h.Sum(lh.sum[:0]))
+	sum := lh.h.Sum(lh.sum[:0])
+	for i, b := range sum {
+		out[2*i], out[2*i+1] = hexPairs[b][0], hexPairs[b][1]
+	}
 }
+
+// hexPairs holds the two lowercase hex digits of every byte.
+var hexPairs = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{"0123456789abcdef"[i>>4], "0123456789abcdef"[i&15]}
+	}
+	return t
+}()
 
 // checkActor reports why actor cannot be written, or nil.
 func checkActor(actor string) error {

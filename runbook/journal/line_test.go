@@ -205,7 +205,7 @@ func TestDecodeLineRejectsNonCanonicalLines(t *testing.T) {
 		{"data array", `"data":{`, `"data":[{`, "data is not a JSON object"},
 		{"keys reordered", `"schema":1,"time"`, `"time"`, `expected ,"schema":`},
 		{"extra key", `,"data":`, `,"x":1,"data":`, `expected ,"data":`},
-		{"hash not hex", `"hash":"`, `"hash":"X`, "hash is not 64 lowercase hex"},
+		{"hash not hex", `"hash":"40f`, `"hash":"X0f`, "hash is not 64 lowercase hex"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := strings.Replace(good, tc.old, tc.new, 1)

@@ -250,7 +250,7 @@ func (v *verifier) overlong(size int64) {
 func (v *verifier) check(line []byte) {
 	v.line++
 	v.r.Bytes += int64(len(line))
-	f, err := parseLine(line)
+	f, err := parseFields(line)
 	if err != nil {
 		v.damaged(line, err)
 		return
@@ -258,6 +258,13 @@ func (v *verifier) check(line []byte) {
 	var sum [hexLen]byte
 	v.h.hash(line, &sum)
 	intact := bytes.Equal(sum[:], f.hash)
+	linked := !v.haveRun || bytes.Equal(f.prev, v.running[:])
+	if !intact || !linked {
+		if err := checkHex(line); err != nil {
+			v.damaged(line, err)
+			return
+		}
+	}
 	var whats []string
 	switch {
 	case f.seq == v.expected:
@@ -272,7 +279,7 @@ func (v *verifier) check(line []byte) {
 			v.expected = f.seq + 1
 		}
 	}
-	if v.haveRun && !bytes.Equal(f.prev, v.running[:]) {
+	if !linked {
 		whats = append(whats, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", v.line-1))
 	}
 	if !intact {

@@ -204,3 +204,31 @@ func TestReopeningAfterAnUndoneFailureRecoversThePartialLine(t *testing.T) {
 		t.Fatalf("report %+v", r)
 	}
 }
+
+// opLog records the order of the writer's file operations.
+type opLog struct {
+	*os.File
+	ops *[]string
+}
+
+func (o opLog) WriteAt(p []byte, off int64) (int, error) {
+	*o.ops = append(*o.ops, "write")
+	return o.File.WriteAt(p, off)
+}
+
+func (o opLog) Sync() error {
+	*o.ops = append(*o.ops, "fsync")
+	return o.File.Sync()
+}
+
+func TestAppendReturnsOnlyAfterFsync(t *testing.T) {
+	var ops []string
+	j, _ := newIncident(t, WithFile(func(f *os.File) File { return opLog{f, &ops} }))
+	for i := 0; i < 3; i++ {
+		ops = ops[:0]
+		appendN(t, j, 1)
+		if strings.Join(ops, ",") != "write,fsync" {
+			t.Fatalf("append %d did %v before returning, want write then fsync", i+1, ops)
+		}
+	}
+}

@@ -172,3 +172,28 @@ func TestVerifyChecksJournalHead(t *testing.T) {
 		t.Errorf("head naming another hash: %v", r.Problems)
 	}
 }
+
+func TestALineRemovedAndRenumberedBreaksTheChain(t *testing.T) {
+	dir, lines := journalLines(t, 5)
+	// The forger drops line 3, renumbers the rest and recomputes each line's own hash,
+	// but cannot make line 3's prev name a line that is gone.
+	h := newLineHasher()
+	var out [][]byte
+	for i, l := range append(append([][]byte{}, lines[:2]...), lines[3:]...) {
+		l = bytes.Replace(bytes.Clone(l), []byte(fmt.Sprintf(`"seq":%d,`, i+2)), []byte(fmt.Sprintf(`"seq":%d,`, i+1)), 1)
+		var sum [hexLen]byte
+		h.hash(l, &sum)
+		copy(l[hashOff:], sum[:])
+		out = append(out, l)
+	}
+	writeJournal(t, dir, bytes.Join(out, nil))
+	os.WriteFile(filepath.Join(dir, HeadName), nil, 0o600) // and hides the head
+	r, _ := Verify(dir)
+	if p, _ := r.First(); p.Line != 3 || p.Seq != 3 || !strings.Contains(p.What, "prev does not match the hash of line 2") {
+		t.Errorf("verify: %v", r.Problems)
+	}
+	_, err := ReadAll(dir)
+	if err == nil || !strings.Contains(err.Error(), ":3: seq 3: prev does not match the hash of line 2") {
+		t.Errorf("ReadAll: %v", err)
+	}
+}

@@ -112,15 +112,12 @@ type evaluator struct {
 
 	checked map[string]bool // regions whose databases are judged
 	errs    map[ikey]*InventoryError
-	attrErr map[ikey]*InventoryError // region \x00 snapshot id
+	attrErr map[ikey]*InventoryError // region, kind, snapshot id
 
 	// Snapshots by region+kind+resource id, and those without a resource id by
-	// region+kind+identifier.
+	// region+kind+identifier; copies are found in these under the copy's region.
 	snapsByRes map[ikey][]*Snapshot
 	snapsByID  map[ikey][]*Snapshot
-	// Across regions, for copies: by kind+resource id, kind+identifier, and ARN.
-	copiesByRes map[ikey][]*Snapshot
-	copiesByID  map[ikey][]*Snapshot
 	// copiesBySource: snapshots by the ARN they were copied from.
 	copiesBySource map[string][]*Snapshot
 
@@ -170,11 +167,9 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 		attrErr:        map[ikey]*InventoryError{},
 		snapsByRes:     make(map[ikey][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
 		snapsByID:      map[ikey][]*Snapshot{},
-		copiesByRes:    make(map[ikey][]*Snapshot, len(inv.Instances)+len(inv.Clusters)),
-		copiesByID:     map[ikey][]*Snapshot{},
 		copiesBySource: map[string][]*Snapshot{},
-		autoByRes:      map[ikey][]*AutomatedBackup{},
-		autoByID:       map[ikey][]*AutomatedBackup{},
+		autoByRes:      make(map[ikey][]*AutomatedBackup, len(inv.AutomatedBackups)),
+		autoByID:       make(map[ikey][]*AutomatedBackup, len(inv.AutomatedBackups)),
 		autoByARN:      map[string]*AutomatedBackup{},
 		live:           make(map[ikey]string, len(inv.Instances)+len(inv.Clusters)),
 		clusters:       map[ikey]*Cluster{},
@@ -203,10 +198,8 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 		k := kindKey(s.Cluster)
 		if s.ResourceID != "" {
 			e.snapsByRes[key(s.Region, k, s.ResourceID)] = append(e.snapsByRes[key(s.Region, k, s.ResourceID)], s)
-			e.copiesByRes[key(k, s.ResourceID)] = append(e.copiesByRes[key(k, s.ResourceID)], s)
 		} else {
 			e.snapsByID[key(s.Region, k, s.SourceID)] = append(e.snapsByID[key(s.Region, k, s.SourceID)], s)
-			e.copiesByID[key(k, s.SourceID)] = append(e.copiesByID[key(k, s.SourceID)], s)
 		}
 		if s.SourceSnapshot != "" {
 			e.copiesBySource[s.SourceSnapshot] = append(e.copiesBySource[s.SourceSnapshot], s)
@@ -222,7 +215,7 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 			e.autoByARN[a.ARN] = a
 		}
 	}
-	owners := map[ikey]int{}
+	owners := make(map[ikey]int, len(inv.Instances)+len(inv.Clusters))
 	for i := range inv.Instances {
 		in := &inv.Instances[i]
 		e.live[key(in.Region, "i", in.ID)] = in.ResourceID
@@ -259,6 +252,9 @@ func (e *evaluator) failed(region, op string) *InventoryError {
 // dropped, cluster members are judged with their cluster, and each unit gets its
 // service and rules.
 func (e *evaluator) classify() []*unit {
+	// One backing array for every unit: the classification of a large account is
+	// a few allocations, not one per database.
+	store := make([]unit, 0, len(e.inv.Clusters)+len(e.inv.Instances))
 	var units []*unit
 	for i := range e.inv.Clusters {
 		c := &e.inv.Clusters[i]
@@ -269,7 +265,7 @@ func (e *evaluator) classify() []*unit {
 		if strings.HasPrefix(strings.ToLower(c.Engine), "aurora") {
 			kind = KindAuroraCluster
 		}
-		units = append(units, &unit{
+		store = append(store, unit{
 			kind: kind, cluster: true, region: c.Region, id: c.ID, arn: c.ARN, resource: c.ResourceID,
 			engine: c.Engine, status: c.Status, retention: c.Retention,
 			latest: c.LatestRestorable, earliest: c.EarliestRestorable, created: c.Created,
@@ -287,13 +283,17 @@ func (e *evaluator) classify() []*unit {
 			// covered by the region's inventory error.
 			continue
 		}
-		units = append(units, &unit{
+		store = append(store, unit{
 			kind: KindInstance, region: in.Region, id: in.ID, arn: in.ARN, resource: in.ResourceID,
 			engine: in.Engine, status: in.Status, retention: in.Retention,
 			latest: in.LatestRestorable, created: in.Created,
 			storageEncrypted: in.StorageEncrypted, encType: in.EncryptionType, kmsKey: in.KMSKeyID,
 			replications: in.Replications, replicaOf: in.ReplicaOf, tags: in.Tags,
 		})
+	}
+	units = make([]*unit, len(store))
+	for i := range store {
+		units[i] = &store[i]
 	}
 	for _, u := range units {
 		u.rules = e.policy.Defaults
@@ -353,6 +353,7 @@ func (e *evaluator) judge(u *unit) UnitResult {
 		res.EffectiveRPOSeconds = &secs
 	}
 
+	res.Checks = make([]CheckResult, 0, len(UnitChecks)+1)
 	if len(e.policy.Services) > 0 {
 		res.Checks = append(res.Checks, e.checkOwner(u))
 	}
@@ -390,19 +391,27 @@ func (e *evaluator) facts(u *unit) facts {
 	f := facts{stopped: strings.EqualFold(u.status, "stopped")}
 	k := kindKey(u.cluster)
 	var pool []*Snapshot
+	byID := e.snapsByID[key(u.region, k, u.id)]
 	if u.resource != "" {
-		shared := e.ambiguous[key(u.region, k, u.resource)]
-		for _, s := range e.snapsByRes[key(u.region, k, u.resource)] {
-			if !shared || s.SourceID == u.id {
-				pool = append(pool, s)
+		byRes := e.snapsByRes[key(u.region, k, u.resource)]
+		if e.ambiguous[key(u.region, k, u.resource)] {
+			for _, s := range byRes {
+				if s.SourceID == u.id {
+					pool = append(pool, s)
+				}
 			}
+		} else if len(byID) == 0 {
+			pool = byRes // the index's own slice: read only
+		} else {
+			pool = append(make([]*Snapshot, 0, len(byRes)+len(byID)), byRes...)
 		}
 	}
-	for _, s := range e.snapsByID[key(u.region, k, u.id)] {
+	for _, s := range byID {
 		if sameIncarnation(s.SourceCreated, u.created) {
 			pool = append(pool, s)
 		}
 	}
+	f.candidates = make([]*Snapshot, 0, len(pool))
 	f.own = pool
 	for _, s := range pool {
 		if !strings.EqualFold(s.Status, "available") || !countsType(u.rules.SnapshotTypes, s.Type) {
@@ -474,7 +483,7 @@ func (e *evaluator) copiesIn(u *unit, r string, own []*Snapshot) []*Snapshot {
 	if u.resource != "" {
 		// Resource ids are unique only within a region: a copy must also name the
 		// database, its region or one of its snapshots.
-		for _, s := range e.copiesByRes[key(k, u.resource)] {
+		for _, s := range e.snapsByRes[key(r, k, u.resource)] {
 			if s.SourceID == u.id || s.SourceRegion == u.region || ownARN[s.SourceSnapshot] {
 				add(s)
 			}
@@ -485,8 +494,8 @@ func (e *evaluator) copiesIn(u *unit, r string, own []*Snapshot) []*Snapshot {
 			add(s)
 		}
 	}
-	for _, s := range e.copiesByID[key(k, u.id)] {
-		if s.Region != r || !sameIncarnation(s.SourceCreated, u.created) {
+	for _, s := range e.snapsByID[key(r, k, u.id)] {
+		if !sameIncarnation(s.SourceCreated, u.created) {
 			continue
 		}
 		if s.SourceSnapshot != "" {

@@ -78,7 +78,7 @@ func NewStyles(isDark, noColor bool) Styles {
 		Heading:       accent.Bold(true),
 		Muted:         muted,
 		Label:         muted,
-		Selected:      lipgloss.NewStyle().Reverse(true),
+		Selected:      lipgloss.NewStyle().Background(ld(lipgloss.Color("#DDF4FF"), lipgloss.Color("#1F3A5F"))).Bold(true),
 		Focused:       accent.Bold(true),
 		Rule:          c("#D0D7DE", "#30363D"),
 		Code:          c("#953800", "#FFA657"),

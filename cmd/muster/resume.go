@@ -2,10 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,12 +25,8 @@ everything the screen showed as saved is in the journal.`,
 }
 
 func runIncidentResume(ctx context.Context, g *globals, id string) error {
-	store := g.store()
-	if id == "" || strings.ContainsAny(id, `/\`) || strings.HasPrefix(id, ".") {
-		return usageError("%q is not an incident id", id)
-	}
-	if _, err := os.Stat(store.Dir(id)); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("no incident %s in %s", id, filepath.Join(g.DataDir, "incidents"))}
+	if _, err := g.store().Locate(id); err != nil {
+		return commandError(err)
 	}
 	if !isTerminal(g.Stdin) || !isTerminal(g.Stdout) {
 		return usageError("incident resume opens the terminal UI and needs a terminal; muster incident show %s prints the incident", id)

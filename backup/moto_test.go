@@ -230,6 +230,7 @@ func TestMoto(t *testing.T) {
 	policy := "testdata/moto-policy.toml"
 
 	t.Run("binary end to end, time moving forward", func(t *testing.T) {
+		t.Parallel()
 		// Now: everything in eu-west-1 is within policy.
 		r := runCLI(t, env, "backup", "check", "--config", policy, "--region", west, "--format", "json")
 		rep := r.report(t)
@@ -285,6 +286,7 @@ func TestMoto(t *testing.T) {
 	})
 
 	t.Run("both regions from the policy", func(t *testing.T) {
+		t.Parallel()
 		r := runCLI(t, env, "backup", "check", "--config", policy, "--format", "json")
 		rep := r.report(t)
 		if r.code != 1 {
@@ -306,6 +308,7 @@ func TestMoto(t *testing.T) {
 	})
 
 	t.Run("table, prometheus, replicas, strict", func(t *testing.T) {
+		t.Parallel()
 		r := runCLI(t, env, "backup", "check", "--config", policy, "--region", west, "--format", "table")
 		if r.code != 0 || !strings.Contains(r.stdout, "platform-database  platform-aurora [aurora]") || !strings.Contains(r.stdout, "✔ pass") {
 			t.Errorf("table: exit %d\n%s", r.code, r.stdout)
@@ -328,6 +331,7 @@ func TestMoto(t *testing.T) {
 	})
 
 	t.Run("shell baseline agrees, and is at least 10x slower", func(t *testing.T) {
+		t.Parallel()
 		for _, tool := range []string{"aws", "jq"} {
 			if _, err := exec.LookPath(tool); err != nil {
 				t.Skipf("the shell baseline (testdata/baseline.sh) needs %s on PATH", tool)
@@ -382,6 +386,7 @@ func TestMoto(t *testing.T) {
 	})
 
 	t.Run("unreachable endpoint is exit 2, within the timeout", func(t *testing.T) {
+		t.Parallel()
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		dead := "http://" + l.Addr().String()
 		l.Close()
@@ -396,6 +401,7 @@ func TestMoto(t *testing.T) {
 	})
 
 	t.Run("one page per 100 records per API per region", func(t *testing.T) {
+		t.Parallel()
 		ctx := context.Background()
 		const region, n = "us-east-2", 120
 		c := motoClient(endpoint, region)
@@ -421,22 +427,13 @@ func TestMoto(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
+		// The clients of Run, built without the environment (parallel subtests share it).
 		counter := &countingClient{next: http.DefaultClient, counts: map[string]int{}}
-		for _, kv := range env {
-			k, v, _ := strings.Cut(kv, "=")
-			if strings.HasPrefix(k, "AWS_") {
-				t.Setenv(k, v)
-			}
+		client := func(r string) API {
+			c := motoClient(endpoint, r)
+			return rds.New(c.Options(), func(o *rds.Options) { o.HTTPClient = counter })
 		}
-		// A CA bundle would make the SDK wrap its own client, not ours.
-		t.Setenv("AWS_CA_BUNDLE", "")
-		os.Unsetenv("AWS_CA_BUNDLE")
-		cfg, err := LoadAWSConfig(ctx, Options{HTTPClient: counter})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inv := Collect(ctx, func(r string) API { return rds.NewFromConfig(cfg, func(o *rds.Options) { o.Region = r }) },
-			[]string{region, west}, []string{central}, CollectOptions{})
+		inv := Collect(ctx, client, []string{region, west}, []string{central}, CollectOptions{})
 		if len(inv.Errors) != 0 {
 			t.Fatalf("errors %v", inv.Errors)
 		}

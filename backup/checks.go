@@ -534,8 +534,16 @@ func (e *evaluator) checkCrossRegionCopy(u *unit, f *facts) CheckResult {
 			oks = append(oks, dest+": "+why)
 			continue
 		}
+		// Only the calls that could have shown a copy there make the answer unknown.
+		ops := []string{snapshotOp(u)}
+		if slices.ContainsFunc(u.replications, func(arn string) bool { return arnRegion(arn) == dest }) {
+			ops = append(ops, OpDescribeDBInstanceAutomatedBackups)
+		}
+		if u.cluster && u.globalCluster != "" {
+			ops = append(ops, OpDescribeDBClusters)
+		}
 		var er *InventoryError
-		for _, op := range []string{snapshotOp(u), OpDescribeDBInstanceAutomatedBackups, OpDescribeDBClusters} {
+		for _, op := range ops {
 			if er = e.failed(dest, op); er != nil {
 				break
 			}

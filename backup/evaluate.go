@@ -45,11 +45,10 @@ type unit struct {
 	tags                      map[string]string
 
 	service     *Service // nil: no service owns it
+	serviceIdx  int      // its index in the policy
 	alsoMatched []string
 	rules       Rules
 }
-
-func (u *unit) label() string { return u.id + " (" + u.region + ")" }
 
 // Evaluate judges every backup unit of inv against p at the instant now. It is pure:
 // it reads nothing but its arguments, so any instant can be audited again.
@@ -72,7 +71,7 @@ func Evaluate(inv Inventory, p Policy, now time.Time) Report {
 	matched := make([]int, len(p.Services))
 	for _, u := range units {
 		if u.service != nil {
-			matched[slices.IndexFunc(p.Services, func(s Service) bool { return s.Name == u.service.Name })]++
+			matched[u.serviceIdx]++
 		}
 		rep.Units = append(rep.Units, e.judge(u))
 	}
@@ -303,7 +302,7 @@ func (e *evaluator) classify() []*unit {
 				continue
 			}
 			if u.service == nil {
-				u.service = s
+				u.service, u.serviceIdx = s, i
 				u.rules = s.Rules
 			} else {
 				u.alsoMatched = append(u.alsoMatched, s.Name)

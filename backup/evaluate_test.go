@@ -777,6 +777,23 @@ func TestEvaluateEdgeCases(t *testing.T) {
 			exit:     1,
 		},
 		{
+			name: "Multi-AZ DB cluster without a copy: the detail says replication cannot help",
+			mod: func(f *fixture) {
+				f.cluster("aurora-cluster").Engine = "mysql"
+				f.p.Defaults.CopyRegions = []string{central}
+				f.inv.CopyRegions = []string{central}
+				f.inv.Snapshots = append(f.inv.Snapshots, Snapshot{Region: central, ID: "platform-db-copy", SourceID: "platform-db",
+					ResourceID: "db-PLATFORM-DB", SourceRegion: west, Engine: "postgres", Type: "manual", Status: "available",
+					Created: now.Add(-time.Hour), OriginalCreated: now.Add(-10 * time.Hour), Encrypted: ptr(true), Attributes: AttributesRead})
+				// Only calls that could show a copy matter: an unreadable cluster list there does not.
+				f.inv.Errors = []InventoryError{{Region: central, Operation: OpDescribeDBClusters, Code: "AccessDenied"}}
+			},
+			want: expect{"aurora-cluster/cross-region-copy": Fail, "platform-db/cross-region-copy": Pass},
+			contains: map[string]string{"aurora-cluster/cross-region-copy": "not supported for Multi-AZ DB clusters",
+				"platform-db/cross-region-copy": "copy platform-db-copy of 2026-09-01 02:00 UTC (10h old)"},
+			exit: 1,
+		},
+		{
 			name: "snapshot list denied: snapshot checks are error, never pass or fail",
 			mod: func(f *fixture) {
 				f.inv.Errors = []InventoryError{{Region: west, Operation: OpDescribeDBSnapshots, Code: "AccessDenied",

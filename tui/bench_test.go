@@ -162,8 +162,8 @@ func BenchmarkResume(b *testing.B) {
 // TestLargeIncidentStaysFast keeps the benchmarks' promise in the test run: a frame of
 // the 2,000-step, 100,000-event incident renders in well under the 5 ms budget.
 func TestLargeIncidentStaysFast(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a 100,000-event journal")
+	if testing.Short() || raceEnabled {
+		t.Skip("builds a 100,000-event journal and times it: not in -short, not under -race")
 	}
 	d, id := bigIncident(t, 100_000)
 	start := time.Now()

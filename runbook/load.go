@@ -203,6 +203,14 @@ func build(f *fileRunbook) *Runbook {
 		}
 		r.Communication = append(r.Communication, c)
 	}
+	r.stepIndex = map[string][2]int{}
+	for pi, p := range r.Phases {
+		for si, st := range p.Steps {
+			if _, dup := r.stepIndex[st.ID]; !dup { // the first, as the scan finds it
+				r.stepIndex[st.ID] = [2]int{pi, si}
+			}
+		}
+	}
 	return r
 }
 

@@ -61,6 +61,8 @@ type Runbook struct {
 	Digest        string // hex SHA-256 of Raw
 	Source        string // "embedded" or the file path
 	Raw           []byte // the file bytes, to freeze a copy into an incident
+
+	stepIndex map[string][2]int // step id → phase and step index; filled by Parse
 }
 
 // SourceEmbedded is the Source of a runbook from muster's built-in library.
@@ -112,6 +114,12 @@ func (c CommRule) AppliesTo(severity string) bool {
 
 // Step returns the step with this id.
 func (r *Runbook) Step(id string) (Step, bool) {
+	// Folding a long journal asks for a step per event: the index keeps that O(1).
+	if at, ok := r.stepIndex[id]; ok && at[0] < len(r.Phases) && at[1] < len(r.Phases[at[0]].Steps) {
+		if st := r.Phases[at[0]].Steps[at[1]]; st.ID == id {
+			return st, true
+		}
+	}
 	for _, p := range r.Phases {
 		for _, s := range p.Steps {
 			if s.ID == id {

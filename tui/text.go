@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -14,8 +15,47 @@ import (
 // Width arithmetic is done in terminal cells with x/ansi, on plain text before it is
 // styled, so a line is always exactly as wide as its pane.
 
-// cells is the display width of s in terminal cells, escape sequences excluded.
-func cells(s string) int { return ansi.StringWidth(s) }
+// cells is the display width of s in terminal cells, escape sequences excluded. Lines
+// made only of printable ASCII and the one-cell symbols the screens use are counted
+// directly; anything else (escape sequences, wide or combining characters) goes to
+// ansi.StringWidth. A frame measures every line a few times, so this is most of what
+// View costs.
+func cells(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return ansi.StringWidth(s)
+			}
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !oneCell(r) {
+			return ansi.StringWidth(s)
+		}
+		n++
+		i += size
+	}
+	return n
+}
+
+// oneCell reports whether r is one of the runes cells counts as one cell without
+// asking ansi: Latin letters and the symbols of the screens (a test checks each
+// against ansi.StringWidth).
+func oneCell(r rune) bool {
+	switch {
+	case r >= 0xC0 && r <= 0x24F: // Latin-1 letters and Latin Extended-A/B
+		return true
+	case r >= 0x2500 && r <= 0x257F: // box drawing
+		return true
+	}
+	return strings.ContainsRune(oneCellSymbols, r)
+}
+
+const oneCellSymbols = "·…•▸◂✓✗↷⚠→←↑↓↻–—“”‘’€£°±×÷§¶©®"
 
 // trunc cuts s to at most w cells, ending in … when it had to cut.
 func trunc(s string, w int) string {

@@ -414,6 +414,10 @@ func Start(st *incident.Store, o StartOptions) (*incident.Incident, *Drill, erro
 	if _, err := d.record(inc, r); err != nil {
 		return fail(err)
 	}
+	// Injects due at the start are delivered with it.
+	if _, err := d.Step(o.Now); err != nil {
+		return fail(err)
+	}
 	return inc, d, nil
 }
 
@@ -473,14 +477,15 @@ func Rebuild(v *incident.View) (*Engine, error) {
 }
 
 // Resume reopens a drill from its journal, for instance after quitting: the engine is
-// rebuilt by folding every event, and the drill goes on writing through j (the open
-// incident, or a StoreJournal).
+// rebuilt by folding v's events, and the drill goes on writing through j (the open
+// incident, or a StoreJournal). Events written after v was read come in the first
+// Step's Update.
 func Resume(v *incident.View, j Journal) (*Drill, error) {
 	eng, err := Rebuild(v)
 	if err != nil {
 		return nil, err
 	}
-	return NewDrill(v.State.ID, eng, j)
+	return &Drill{ID: v.State.ID, eng: eng, j: j, changed: make(chan struct{}, 1)}, nil
 }
 
 // StoreJournal is a drill's journal that takes the incident's writer lock only while
@@ -554,4 +559,14 @@ func (s *StoreJournal) Batch(f func(j Journal) error) error {
 		}
 		return cerr
 	}
+}
+
+// DrillAt is the drill time at the real instant t (a journal event's time, say).
+func (d *Drill) DrillAt(t time.Time) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.eng.started {
+		return 0
+	}
+	return d.eng.drillAt(t)
 }

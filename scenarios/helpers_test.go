@@ -90,6 +90,9 @@ func startDrill(t *testing.T, body string, seed uint64, speed float64) *harness 
 	}
 	t.Cleanup(func() { inc.Close() })
 	h := &harness{t: t, c: c, st: st, inc: inc, d: d}
+	for _, f := range d.Feed() { // delivered with the start
+		h.fired = append(h.fired, f.Inject)
+	}
 	h.step()
 	return h
 }

@@ -24,3 +24,9 @@ func TestEmbeddedLibraryLintsClean(t *testing.T) {
 		t.Fatalf("%d embedded scenarios, want at least 5", n)
 	}
 }
+
+func TestShortDrillFixtureFitsTheLibraryRunbook(t *testing.T) {
+	if _, ps := LoadFile("testdata/short-drill.toml", Env{Runbooks: runbookLibrary(t)}); len(ps) > 0 {
+		t.Fatal(ps)
+	}
+}

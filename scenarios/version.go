@@ -183,3 +183,6 @@ func clockText(d time.Duration) string {
 	}
 	return out
 }
+
+// FormatOffset prints a drill time as T+5m, T+1h05m or T+5m30s.
+func FormatOffset(d time.Duration) string { return formatOffset(d) }

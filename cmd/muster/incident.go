@@ -15,6 +15,7 @@ import (
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/untrusted"
+	"github.com/muster-ir/muster/scenarios"
 )
 
 func newIncidentCmd(g *globals) *cobra.Command {
@@ -610,7 +611,16 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 }
 
 func renderReport(v *incident.View, format string, now time.Time) ([]byte, error) {
-	r := incident.BuildReport(v, now)
+	var extra []incident.Section
+	if v.State.Drill {
+		// A drill's report adds the after-action review of its scenario.
+		sections, err := scenarios.ReportSections(v, now)
+		if err != nil {
+			return nil, err
+		}
+		extra = sections
+	}
+	r := incident.BuildReport(v, now, extra...)
 	if format == "json" {
 		return r.JSON()
 	}

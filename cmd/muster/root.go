@@ -70,6 +70,8 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		newFollowupsCmd(g),
 		newEvidenceCmd(g),
 		newBackupCmd(g),
+		newScenarioCmd(g),
+		newDrillCmd(g),
 	)
 	return root
 }

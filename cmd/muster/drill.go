@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/untrusted"
+	"github.com/muster-ir/muster/scenarios"
+)
+
+// AfterActionFile is where a headless drill writes its report, in the drill
+// incident's directory.
+const AfterActionFile = "after-action.md"
+
+type drillOptions struct {
+	Scenario string
+	Speed    float64
+	SpeedSet bool
+	Seed     uint64
+	SeedSet  bool
+	Headless bool
+	Resume   string
+	Poll     time.Duration
+}
+
+func newDrillCmd(g *globals) *cobra.Command {
+	var o drillOptions
+	cmd := &cobra.Command{
+		Use:   "drill SCENARIO [--speed N] [--seed N] [--headless]",
+		Short: "Run a tabletop drill: a scenario's injects on a compressed clock while the team works the runbook",
+		Long: `Run a tabletop drill. SCENARIO is an id from muster scenario list or a scenario file.
+A drill is an incident marked DRILL: the team works its runbook with the usual incident
+commands while the scenario delivers injects on the drill clock (--speed 1 to 120 drill
+seconds per real second), and muster judges what the scenario expects of the team.
+
+--headless plays the drill without the screen: it prints the drill incident's id first,
+then every inject as it fires; responders act from other terminals with
+muster incident ... ID. At the end it prints the score and writes the after-action
+report into the incident directory. Ctrl-C pauses the drill; --resume ID --headless
+continues it.`,
+		GroupID: "prepare",
+		Args:    cobra.RangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Scenario = args[0]
+			}
+			o.SeedSet = cmd.Flags().Changed("seed")
+			o.SpeedSet = cmd.Flags().Changed("speed")
+			return runDrill(cmd.Context(), g, o)
+		},
+	}
+	cmd.Flags().Float64Var(&o.Speed, "speed", 1, "drill seconds per real second, 1 to 120")
+	cmd.Flags().Uint64Var(&o.Seed, "seed", 0, "seed of the random pools (default: a random one, printed and recorded)")
+	cmd.Flags().BoolVar(&o.Headless, "headless", false, "no screen: print injects as they fire, read the team's actions from the journal")
+	cmd.Flags().StringVar(&o.Resume, "resume", "", "continue the drill incident ID instead of starting one")
+	cmd.Flags().DurationVar(&o.Poll, "poll", 250*time.Millisecond, "how often a headless drill looks for the team's actions")
+	_ = cmd.Flags().MarkHidden("poll")
+	return cmd
+}
+
+// drillScreen opens the drill in the terminal UI. Until the drill screen exists it
+// says so: a headless drill is the way to run one.
+var drillScreen = func(ctx context.Context, g *globals, o drillOptions) error {
+	return usageError("the drill screen is not available yet; run the drill with --headless")
+}
+
+func runDrill(ctx context.Context, g *globals, o drillOptions) error {
+	switch {
+	case o.Scenario == "" && o.Resume == "":
+		return usageError("name a scenario (muster scenario list) or --resume a drill incident")
+	case o.Scenario != "" && o.Resume != "":
+		return usageError("give a scenario or --resume ID, not both")
+	case o.Speed < scenarios.MinSpeed || o.Speed > scenarios.MaxSpeed:
+		return usageError("--speed %g is out of range: %g to %g", o.Speed, scenarios.MinSpeed, scenarios.MaxSpeed)
+	}
+	if !o.Headless {
+		return drillScreen(ctx, g, o)
+	}
+	st := g.store()
+	var id string
+	if o.Resume != "" {
+		id = o.Resume
+	} else {
+		var err error
+		if id, err = startDrill(g, st, o); err != nil {
+			return err
+		}
+	}
+	v, err := st.Load(id)
+	if err != nil {
+		return commandError(err)
+	}
+	if !v.State.Drill {
+		return usageError("%s is not a drill", id)
+	}
+	d, err := scenarios.Resume(v, &scenarios.StoreJournal{Store: st, ID: id, Actor: g.Actor})
+	if err != nil {
+		return commandError(err)
+	}
+	return playHeadless(ctx, g, st, d, o, v)
+}
+
+// startDrill opens the drill incident, prints its id first (responders need it) and
+// releases the incident's lock so they can act on it.
+func startDrill(g *globals, st *incident.Store, o drillOptions) (string, error) {
+	env, lib, err := g.scenarioEnv()
+	if err != nil {
+		return "", err
+	}
+	sc, err := g.resolveScenario(o.Scenario, env)
+	if err != nil {
+		return "", err
+	}
+	rb, ok := lib.Get(sc.Runbook.ID)
+	if !ok {
+		return "", usageError("scenario %s is played with runbook %s, which is not in the library", sc.ID, sc.Runbook.ID)
+	}
+	// The scenario must hold against the runbook actually played (a user's override).
+	if _, problems := scenarios.Parse(sc.Source, sc.Raw, scenarios.Env{Runbooks: scenarios.OneRunbook{R: rb}, Policy: env.Policy}); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(g.Stderr, p.String())
+		}
+		return "", &exitError{code: 2, err: fmt.Errorf("scenario %s does not fit runbook %s %s (%s)", sc.ID, rb.ID, rb.Version, untrusted.Line(rb.Source))}
+	}
+	seed := o.Seed
+	if !o.SeedSet {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		seed = binary.LittleEndian.Uint64(b[:]) % 1_000_000_000 // short enough to read out and type again
+	}
+	inc, _, err := scenarios.Start(st, scenarios.StartOptions{Scenario: sc, Runbook: rb, Policy: env.Policy, Actor: g.Actor,
+		Seed: seed, Speed: o.Speed, Now: time.Now()})
+	if err != nil {
+		return "", commandError(err)
+	}
+	id := inc.ID
+	if err := inc.Close(); err != nil {
+		return "", err
+	}
+	fmt.Fprintln(g.Stdout, id)
+	fmt.Fprintf(g.Stdout, "DRILL %s %s · runbook %s %s · severity %s · seed %d · %gx · planned %s of drill time (%s real)\n",
+		sc.ID, sc.Version, rb.ID, rb.Version, sc.Severity, seed, o.Speed, runbook.FormatDuration(sc.PlannedDuration),
+		runbook.FormatDuration(time.Duration(float64(sc.PlannedDuration)/o.Speed)))
+	fmt.Fprintf(g.Stdout, "responders: muster incident show %s · muster incident step %s STEP --done · ...\n", id, id)
+	return id, nil
+}
+
+func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenarios.Drill, o drillOptions, v *incident.View) error {
+	w := g.Stdout
+	sc := d.Scenario()
+	if o.Resume != "" {
+		status := d.Status(time.Now())
+		fmt.Fprintf(w, "%s\nDRILL %s %s resumed at %s · %gx\n", d.ID, sc.ID, sc.Version, scenarios.FormatOffset(status.Drill), status.Speed)
+		for _, f := range d.Feed() {
+			fmt.Fprintf(w, "(delivered) %s %s: %s\n", scenarios.FormatOffset(f.Drill), f.Inject, f.Title)
+		}
+		pr0 := &drillPrinter{w: w, d: d, module: "-"}
+		if status.Paused && !status.Ended {
+			u, err := d.Resume(time.Now())
+			if err != nil {
+				return commandError(err)
+			}
+			pr0.update(u)
+		}
+		if o.SpeedSet && o.Speed != status.Speed && !status.Ended {
+			u, err := d.SetSpeed(time.Now(), o.Speed)
+			if err != nil {
+				return commandError(err)
+			}
+			pr0.update(u)
+		}
+	}
+	pr := &drillPrinter{w: w, d: d}
+	printUpdate := pr.update
+	if o.Resume == "" {
+		// What happened between the start and now: the injects delivered with the
+		// start, and any responder quicker than this process.
+		printUpdate(scenarios.Update{Fired: d.Feed(), Events: v.Events})
+	}
+	err := scenarios.Run(ctx, d, scenarios.RealClock, scenarios.RunOptions{Poll: o.Poll, OnUpdate: printUpdate})
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		now := time.Now()
+		if u, perr := d.Pause(now); perr == nil {
+			printUpdate(u)
+		}
+		return &exitError{code: 2, err: fmt.Errorf("drill %s interrupted at %s and paused; continue it with: muster drill --resume %s --headless",
+			d.ID, scenarios.FormatOffset(d.Status(now).Drill), d.ID)}
+	}
+	if err != nil {
+		return commandError(err)
+	}
+	return finishDrill(g, st, d)
+}
+
+// finishDrill finalises the improvement plan, writes the after-action report and
+// prints the score.
+func finishDrill(g *globals, st *incident.Store, d *scenarios.Drill) error {
+	w := g.Stdout
+	now := time.Now()
+	items, err := d.Finalise(now)
+	if err != nil && !incident.IsRefused(err) {
+		return commandError(err)
+	}
+	v, err := st.Load(d.ID)
+	if err != nil {
+		return commandError(err)
+	}
+	a, err := scenarios.BuildAAR(v, now)
+	if err != nil {
+		return err
+	}
+	data, err := renderReport(v, "md", now)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(v.Dir, AfterActionFile)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	s := a.Score
+	fmt.Fprintf(w, "\nSCORE %d/%d (%d%%): %d met, %d late, %d missed\n", s.Points, s.Max, s.Percent(), s.Met, s.Late, s.Missed)
+	for _, o := range a.Objectives {
+		fmt.Fprintf(w, "  %s  %s — %s\n", o.Rating, o.Text, o.Meaning)
+	}
+	follow := map[string]string{}
+	for _, it := range items {
+		follow[it.Item] = it.FollowUp
+	}
+	if len(a.Plan) > 0 {
+		fmt.Fprintln(w, "IMPROVEMENT PLAN")
+	}
+	for _, p := range a.Plan {
+		fu := ""
+		if f := follow[p.ID]; f != "" {
+			fu = " → follow-up " + f
+		}
+		fmt.Fprintf(w, "  %s %s (%s, due %s)%s\n", p.ID, p.Action, p.Owner, p.Due.Format("2006-01-02"), fu)
+	}
+	fmt.Fprintf(w, "report: %s\n", path)
+	return nil
+}
+
+// drillPrinter prints a headless drill as it goes.
+type drillPrinter struct {
+	w      io.Writer
+	d      *scenarios.Drill
+	module string // the module whose questions were printed last
+}
+
+// update prints what a step of the drill added: injects in full, verdicts, decisions,
+// facilitator actions and the team's actions in one line each.
+func (p *drillPrinter) update(u scenarios.Update) {
+	w, d := p.w, p.d
+	fired := map[uint64]scenarios.FeedItem{}
+	for _, f := range u.Fired {
+		fired[f.Seq] = f
+	}
+	sc := d.Scenario()
+	for _, e := range u.Events {
+		if f, ok := fired[e.Seq]; ok {
+			p.inject(sc, f)
+			continue
+		}
+		switch e.Type {
+		case incident.EvStarted, scenarios.EvDrillStarted, journal.TypeRecovered:
+			continue
+		}
+		at := d.DrillAt(e.Time)
+		if dp, ok := drillTimeOf(e); ok {
+			at = dp
+		}
+		who := ""
+		if !strings.HasPrefix(e.Type, "drill.") {
+			who = untrusted.Line(e.Actor) + ": "
+		}
+		fmt.Fprintf(w, "   %s  %s%s\n", scenarios.FormatOffset(at), who, scenarios.DescribeEvent(e))
+	}
+}
+
+func drillTimeOf(e journal.Event) (time.Duration, bool) {
+	if !strings.HasPrefix(e.Type, "drill.") {
+		return 0, false
+	}
+	var p struct {
+		Drill *int64 `json:"drill_ns"`
+	}
+	if err := json.Unmarshal(e.Data, &p); err != nil || p.Drill == nil {
+		return 0, false
+	}
+	return time.Duration(*p.Drill), true
+}
+
+func (p *drillPrinter) inject(sc *scenarios.Scenario, f scenarios.FeedItem) {
+	w := p.w
+	to := ""
+	if len(f.To) > 0 {
+		to = " → " + strings.Join(f.To, ", ")
+	}
+	kind := "INJECT"
+	if f.AdHoc {
+		kind = "AD-HOC INJECT"
+	}
+	fmt.Fprintf(w, "\n\a== %s %s · story %s · %s %s from %s%s\n", kind, scenarios.FormatOffset(f.Drill), f.Story.Format("Mon 15:04"),
+		strings.ToUpper(f.Channel), f.Inject, f.From, to)
+	fmt.Fprintf(w, "   %s\n", f.Title)
+	if f.Body != "" {
+		writeIndented(w, f.Body, "   | ")
+	}
+	if f.Notes != "" {
+		writeIndented(w, "facilitator: "+f.Notes, "   ")
+	}
+	if in, ok := sc.Inject(f.Inject); ok && in.Decision != nil {
+		dd := in.Decision
+		fmt.Fprintf(w, "   DECISION: %s (default %s at %s)\n", dd.Prompt, dd.Default, scenarios.FormatOffset(f.Drill+dd.Timeout))
+		for _, o := range dd.Options {
+			fmt.Fprintf(w, "     %s: %s\n", o.ID, o.Label)
+		}
+	}
+	if m, ok := sc.Module(f.Module); ok && m.ID != p.module {
+		p.module = m.ID
+		fmt.Fprintf(w, "   MODULE %s", m.Title)
+		if len(m.Questions) > 0 {
+			fmt.Fprintf(w, " · ask: %s", strings.Join(m.Questions, " / "))
+		}
+		fmt.Fprintln(w)
+	}
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/scenarios"
+)
+
+const shortDrill = "../../scenarios/testdata/short-drill.toml"
+
+// OneLibrary is the runbook library as a scenario's runbooks.
+func OneLibrary(t *testing.T) *runbook.Library {
+	t.Helper()
+	lib, ps := runbook.LoadLibrary("", nil)
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	return lib
+}
+
+func TestDrillWithoutHeadlessSaysTheScreenIsNotThereYet(t *testing.T) {
+	c := newCLI(t)
+	code, out, errs := c.run("", "drill", "paste-site-leak")
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "drill screen is not available yet") {
+		t.Fatalf("exit %d stdout %q stderr %q", code, out, errs)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(c.home, "incidents")); len(entries) != 0 {
+		t.Error("an incident was started")
+	}
+	c.exits(2, "drill", "paste-site-leak", "--headless", "--speed", "500")
+	c.exits(2, "drill", "--headless")
+	c.exits(2, "drill", "no-such-scenario", "--headless")
+}
+
+// syncBuffer collects a command's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestHeadlessDrillWithRespondersInOtherTerminals plays the short drill at 120x: the
+// drill prints its incident id first, a responder acts on it with incident commands
+// while it runs, and at the end it prints the score and the report path.
+func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
+	c := newCLI(t)
+	pr, pw := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		code := run([]string{"--data-dir", c.home, "--actor", "fran@facilitator", "drill", shortDrill, "--headless", "--speed", "60", "--seed", "9", "--poll", "20ms"},
+			strings.NewReader(""), pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	lines := bufio.NewReader(pr)
+	id, err := lines.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no incident id: %v (stderr %s)", err, stderr.String())
+	}
+	id = strings.TrimSpace(id)
+	var rest syncBuffer
+	copied := make(chan struct{})
+	go func() { io.Copy(&rest, lines); close(copied) }()
+	// A responder in another terminal opens the incident within the first minute of
+	// drill time (one real second at 60x).
+	c.ok("--actor", "alice@ops", "incident", "step", id, "open-incident", "--done")
+	if code := <-done; code != 0 {
+		t.Fatalf("drill exit %d\n%s\n%s", code, rest.String(), stderr.String())
+	}
+	<-copied
+	out := rest.String()
+	for _, want := range []string{"DRILL short-drill 1.0.0 · runbook service-outage", "seed 9 · 60x",
+		"INJECT T+0s · story Tue 09:30 · ALERT probes-red", "DECISION: Fail over now? (default wait at T+50s)",
+		"alice@ops: done: open-incident", "expectation probes-red/open MET", "decision on failover-call: time ran out, default Keep debugging",
+		"INJECT T+1m ·", "expectation still-down/fail-over MISSED", "drill ended at T+2m (planned duration reached)",
+		"SCORE 10/30 (33%): 1 met, 0 late, 1 missed", "IP1 Rehearse runbook step fail-over", "→ follow-up F1", "report: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	dir := filepath.Join(c.home, "incidents", id)
+	report, err := os.ReadFile(filepath.Join(dir, AfterActionFile))
+	if err != nil || !bytes.Contains(report, []byte("# DRILL")) || !bytes.Contains(report, []byte("## "+scenarios.SectionTitle)) {
+		t.Fatalf("report file: %v\n%.300s", err, report)
+	}
+	if r, err := journal.Verify(dir); err != nil || !r.OK() {
+		t.Fatalf("journal does not verify: %v %+v", err, r)
+	}
+	// incident report of a drill carries the after-action section (md and json).
+	if md := c.ok("incident", "report", id); !strings.Contains(md, "### Analysis of core capabilities") || !strings.Contains(md, "| respond — Open the incident and fail over | Operational Coordination | **M**") {
+		t.Errorf("incident report:\n%s", md)
+	}
+	if js := c.ok("incident", "report", id, "--format", "json"); !strings.Contains(js, `"title": "After-action report (HSEEP)"`) || !strings.Contains(js, `"improvement_plan": [`) {
+		t.Errorf("json report lacks the after-action data")
+	}
+	if list := c.ok("incident", "list", "--drills"); !strings.Contains(list, id) {
+		t.Errorf("drill not listed with --drills:\n%s", list)
+	}
+	if list := c.ok("incident", "list"); strings.Contains(list, id) {
+		t.Errorf("drill mixed into the real incidents:\n%s", list)
+	}
+}
+
+// TestHeadlessDrillResumesAfterQuitting: a drill paused when its runner was
+// interrupted continues with --resume, rebuilt from its journal.
+func TestHeadlessDrillResumesAfterQuitting(t *testing.T) {
+	c := newCLI(t)
+	lib := OneLibrary(t)
+	sc, ps := scenarios.LoadFile(shortDrill, scenarios.Env{Runbooks: lib})
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	rb, _ := lib.Get("service-outage")
+	st := &incident.Store{DataDir: c.home}
+	start := time.Now().Add(-2 * time.Minute) // it ran for a while at 1x before it was interrupted
+	inc, d, err := scenarios.Start(st, scenarios.StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "fran@facilitator", Seed: 1, Speed: 1, Now: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Step(start.Add(40 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Pause(start.Add(40 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	out := c.ok("drill", "--resume", id, "--headless", "--speed", "60", "--poll", "20ms")
+	for _, want := range []string{id + "\nDRILL short-drill 1.0.0 resumed at T+40s · 1x", "(delivered) T+30s failover-call", "facilitator resumed the drill at T+40s",
+		"facilitator changed the speed from 1x to 60x", "INJECT T+1m ·", "drill ended at T+2m", "SCORE"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, _ := c.run("", "drill", "--resume", id, "--headless"); code != 0 {
+		t.Errorf("resuming an ended drill: exit %d", code)
+	}
+}

@@ -69,9 +69,9 @@ func newIncidentCheckCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asOf != "" {
-				t, err := time.Parse(time.RFC3339, asOf)
+				t, err := parseAsOf(asOf, time.Now())
 				if err != nil {
-					return usageError("--as-of %q: want an RFC 3339 time", asOf)
+					return usageError("--as-of %q: %v", asOf, err)
 				}
 				o.AsOf = t
 			}
@@ -104,6 +104,6 @@ func newIncidentCheckCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&o.Service, "service", "", "backup policy service to check (default: the step's)")
 	cmd.Flags().StringVar(&o.Profile, "profile", "", "AWS profile")
 	cmd.Flags().StringSliceVar(&o.Regions, "region", nil, "AWS region (repeatable)")
-	cmd.Flags().StringVar(&asOf, "as-of", "", "judge at this RFC 3339 instant instead of now")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "judge at this instant instead of now (RFC 3339, a date, or +26h / -3d)")
 	return cmd
 }

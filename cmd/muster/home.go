@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/backup"
 	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/untrusted"
 	"github.com/muster-ir/muster/tui"
 )
 
@@ -36,9 +41,24 @@ func (g *globals) tuiDeps() (tui.Deps, error) {
 		Policy:          pol,
 		Actor:           g.Actor,
 		NoColor:         g.NoColor,
-		// RunCheck and LastBackup are nil until the backup package is wired in: the
-		// screens then say the check is not available here.
+		RunCheck: func(ctx context.Context, step runbook.Step, _ string) (incident.CheckRun, error) {
+			return g.runStepCheck(ctx, step, stepCheckOptions{})
+		},
+		LastBackup: g.lastBackup,
 	}, nil
+}
+
+// lastBackup reads the last saved backup check for the home screen.
+func (g *globals) lastBackup() (tui.BackupSummary, bool) {
+	rep, ok, err := backup.LoadLast(g.DataDir)
+	if err != nil {
+		return tui.BackupSummary{Status: "error", Summary: "the last backup report cannot be read: " + untrusted.Line(err.Error())}, true
+	}
+	if !ok {
+		return tui.BackupSummary{}, false
+	}
+	return tui.BackupSummary{At: rep.AsOf, Status: string(rep.Totals.Status), Summary: rep.Summary(),
+		Problems: rep.Totals.Fail + rep.Totals.Error}, true
 }
 
 // isTerminal reports whether r or w is a terminal.

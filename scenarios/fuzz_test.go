@@ -78,7 +78,7 @@ func FuzzParse(f *testing.F) {
 
 // playInMemory plays a scenario with no team on an in-memory journal, stepping the
 // clock in a few jumps, and checks that the drill ends.
-func playInMemory(t *testing.T, sc *Scenario, env Env) {
+func playInMemory(t testing.TB, sc *Scenario, env Env) {
 	rb, _ := env.Runbooks.Get(sc.Runbook.ID)
 	e := NewEngine(sc, rb, env.Policy)
 	var seq uint64

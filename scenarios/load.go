@@ -351,6 +351,7 @@ func build(f *fileScenario) *Scenario {
 		s.injectIndex[in.ID] = len(s.Injects)
 		s.Injects = append(s.Injects, in)
 	}
+	s.indexGotos()
 	return s
 }
 

@@ -74,6 +74,7 @@ type Scenario struct {
 	Raw    []byte
 
 	injectIndex map[string]int
+	gotoFrom    map[string][]gotoSource
 }
 
 // RunbookRef is the runbook a scenario is played with: an id and a version range.
@@ -265,20 +266,22 @@ func (s *Scenario) ExpectationCount() int {
 
 // gotoSources lists, for an inject that is a branch target, the (inject, option)
 // pairs that lead to it.
-func (s *Scenario) gotoSources(target string) []gotoSource {
-	var out []gotoSource
+func (s *Scenario) gotoSources(target string) []gotoSource { return s.gotoFrom[target] }
+
+// indexGotos builds the branch index gotoSources reads.
+func (s *Scenario) indexGotos() {
+	s.gotoFrom = map[string][]gotoSource{}
 	for i := range s.Injects {
 		d := s.Injects[i].Decision
 		if d == nil {
 			continue
 		}
 		for _, o := range d.Options {
-			if o.Goto == target {
-				out = append(out, gotoSource{inject: s.Injects[i].ID, option: o.ID, delay: o.Delay})
+			if o.Goto != "" {
+				s.gotoFrom[o.Goto] = append(s.gotoFrom[o.Goto], gotoSource{inject: s.Injects[i].ID, option: o.ID, delay: o.Delay})
 			}
 		}
 	}
-	return out
 }
 
 type gotoSource struct {

@@ -30,6 +30,8 @@ type incidentScreen struct {
 	next     incident.UpdateDue
 	hasNext  bool
 	overdue  map[string]bool
+	starts   map[runbook.PhaseName]phaseStart // PhaseStart of each phase for startsOf
+	startsOf *incident.State
 	notes    map[string][]incident.NoteEntry // notes about each step
 	checks   map[string][]incident.CheckEntry
 
@@ -52,6 +54,11 @@ type incidentScreen struct {
 	eventsReq int
 
 	keys incidentKeys
+}
+
+type phaseStart struct {
+	at time.Time
+	ok bool
 }
 
 // queuedWrite is a write that waits for the one in flight.
@@ -134,8 +141,10 @@ func (s *incidentScreen) rebuild(now time.Time) {
 }
 
 // refreshOverdue marks which of the rows on screen (and the selected step) are past
-// their timebox at now. State.TimeboxOverdue walks the runbook on each call, so only
-// the visible rows are asked: a 2,000-step runbook costs what a screenful does.
+// their timebox at now: a 2,000-step runbook costs what a screenful does. It is
+// State.TimeboxOverdue with the phase starts looked up once per state (PhaseStart
+// walks the runbook, and TimeboxOverdue asks it for every step); a test holds the
+// two equal.
 func (s *incidentScreen) refreshOverdue(now time.Time, visible int) {
 	clear(s.overdue)
 	if s.overdue == nil {
@@ -144,8 +153,19 @@ func (s *incidentScreen) refreshOverdue(now time.Time, visible int) {
 	if s.state == nil {
 		return
 	}
+	if s.startsOf != s.state {
+		s.startsOf, s.starts = s.state, map[runbook.PhaseName]phaseStart{}
+		for _, ph := range s.rb.Phases {
+			at, ok := s.state.PhaseStart(ph.Name)
+			s.starts[ph.Name] = phaseStart{at, ok}
+		}
+	}
 	check := func(i int) {
-		if st, ok := s.stepAt(i); ok && st.Timebox > 0 && s.state.TimeboxOverdue(st, now) {
+		st, ok := s.stepAt(i)
+		if !ok || st.Timebox <= 0 || s.state.Closed || s.state.Step(st.ID).Status != incident.StepTodo {
+			return
+		}
+		if ps := s.starts[st.Phase]; ps.ok && now.Sub(ps.at) > st.Timebox {
 			s.overdue[st.ID] = true
 		}
 	}
@@ -467,8 +487,8 @@ func (s *incidentScreen) statusLines(st Styles, step runbook.Step, w int, now ti
 	default:
 		text = mark + " " + word
 		if s.overdue[step.ID] {
-			if start, ok := s.state.PhaseStart(step.Phase); ok {
-				text += fmt.Sprintf(": timebox %s ran out %s", runbook.FormatDuration(step.Timebox), ago(start.Add(step.Timebox), now))
+			if ps := s.starts[step.Phase]; ps.ok {
+				text += fmt.Sprintf(": timebox %s ran out %s", runbook.FormatDuration(step.Timebox), ago(ps.at.Add(step.Timebox), now))
 			}
 		}
 	}

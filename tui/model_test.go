@@ -248,3 +248,24 @@ func TestStylesFollowTheBackground(t *testing.T) {
 type lightBackground struct{}
 
 func (lightBackground) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+// The overdue marks (phase starts looked up once per state) are exactly
+// State.TimeboxOverdue, step by step, as time passes and steps get done.
+func TestOverdueMatchesTheIncidentPackage(t *testing.T) {
+	d, clk, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 120, 200) // every row visible
+	for _, adv := range []time.Duration{0, 4 * time.Minute, 10 * time.Minute, time.Hour, 3 * time.Hour} {
+		clk.Advance(adv)
+		next, _ := m.Update(tickMsg(clk.Now())) // not the next tick it asks for
+		m = next.(Model)
+		for _, st := range m.inc.rb.Steps() {
+			if !st.AppliesTo(m.inc.state.Severity) {
+				continue
+			}
+			if got, want := m.inc.overdue[st.ID], m.inc.state.TimeboxOverdue(st, clk.Now()); got != want {
+				t.Errorf("+%v: step %s overdue %v, incident package says %v", adv, st.ID, got, want)
+			}
+		}
+		m = press(t, m, "space") // the selected step done: the next phase may start
+	}
+}

@@ -119,9 +119,9 @@ type homeLayout struct {
 	incRows, rbRows int
 }
 
-func (h *homeScreen) layout(height int) homeLayout {
-	// header 2, footer 2, section titles 2, blank lines 2, drills 1, backup 1
-	avail := max(height-10, 2)
+func (h *homeScreen) layout(height, width int, now time.Time) homeLayout {
+	// header 2, section titles 2, blank lines 2, drills 1, the backup lines
+	avail := max(height-7-len(h.backupLines(Styles{}, width, now)), 2)
 	incNeed := max(len(h.incidents)*2, 1)
 	incRows := min(incNeed, max(avail/2, 2))
 	rbRows := max(avail-incRows, 1)
@@ -135,7 +135,7 @@ func (h *homeScreen) layout(height int) homeLayout {
 }
 
 func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int) []string {
-	lay := h.layout(height)
+	lay := h.layout(height, w, now)
 	var out []string
 	title := "muster · incident response"
 	when := now.Format("Mon 2 Jan 15:04 MST")
@@ -197,7 +197,7 @@ func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int)
 		}
 		out = append(out, fit(fmt.Sprintf("Drills running (%d): %s", len(h.drills), strings.Join(ids, ", ")), w))
 	}
-	out = append(out, h.backupLine(st, w, now))
+	out = append(out, h.backupLines(st, w, now)...)
 	return out
 }
 
@@ -312,21 +312,39 @@ func (h *homeScreen) runbookLines(st Styles, w, rows int) []string {
 	return out
 }
 
-func (h *homeScreen) backupLine(st Styles, w int, now time.Time) string {
+// backupLines is the last backup check in one line, or two when it does not fit.
+func (h *homeScreen) backupLines(st Styles, w int, now time.Time) []string {
 	if !h.hasBackup {
-		return st.Muted.Render(fit("Last backup check: no backup check yet — run `muster backup check`", w))
+		return []string{st.Muted.Render(fit("Last backup check: no backup check yet — run `muster backup check`", w))}
 	}
 	b := h.backup
-	sym := checkSymbol(b.Status)
-	text := fmt.Sprintf("Last backup check: %s %s %s — %s", sym, strings.ToUpper(b.Status), ago(b.At, now), b.Summary)
+	when := ""
+	if !b.At.IsZero() {
+		when = " " + ago(b.At, now)
+	}
+	text := fmt.Sprintf("Last backup check: %s %s%s — %s", checkSymbol(b.Status), strings.ToUpper(b.Status), when, b.Summary)
+	if b.Problems > 0 {
+		text = fmt.Sprintf("Last backup check: %s %s%s — %s to fix (muster backup check) — %s", checkSymbol(b.Status),
+			strings.ToUpper(b.Status), when, plural(b.Problems, "database", "databases"), b.Summary)
+	}
 	style := st.SLAOk
 	switch b.Status {
 	case "warn":
 		style = st.SLAWarn
 	case "fail", "error":
 		style = st.SLAMissed
+	case "skip":
+		style = st.Muted
 	}
-	return style.Render(fit(clean(text), w))
+	lines := wrap(clean(text), w)
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = trunc(lines[1]+" …", w)
+	}
+	for i := range lines {
+		lines[i] = style.Render(fit(lines[i], w))
+	}
+	return lines
 }
 
 // moveSel moves the selection of the focused list.

@@ -460,12 +460,15 @@ func (s *incidentScreen) buildDetail(st Styles, md *mdCache, w int, now time.Tim
 	s.detail = out
 }
 
+// checkSymbol is the mark of a check's status: pass, warn, skip, fail or error.
 func checkSymbol(status string) string {
 	switch status {
 	case "pass":
 		return "✓"
 	case "warn":
 		return "⚠"
+	case "skip":
+		return "–"
 	}
 	return "✗"
 }

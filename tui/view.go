@@ -174,7 +174,7 @@ func (m Model) spinFrame() string { return m.spin.View() }
 // step and width, then cached), never in View.
 func (m *Model) sync() {
 	if m.screen == screenHome {
-		m.home.scroll(m.home.layout(m.height - footerLines))
+		m.home.scroll(m.home.layout(m.height-footerLines, m.width, m.now))
 		return
 	}
 	if m.screen != screenIncident && m.screen != screenRunbook || m.inc.rb == nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"strconv"
 	"time"
 	"unicode"
@@ -115,7 +114,8 @@ func badf(at int, format string, args ...any) error {
 // its parts. It accepts exactly the canonical form appendLine writes, except that the
 // data object is only checked by its braces; it does not check the line's hash.
 func parseLine(line []byte) (lineFields, error) {
-	f, err := parseFields(line)
+	var f lineFields
+	err := parseFields(line, &f)
 	if err == nil {
 		err = checkHex(line)
 	}
@@ -134,106 +134,122 @@ func checkHex(line []byte) error {
 	return nil
 }
 
-// parseFields is parseLine without checkHex.
-func parseFields(line []byte) (lineFields, error) {
-	var f lineFields
+// parseFields is parseLine without checkHex, filling f (which is large, so it is not
+// returned by value on this hot path).
+func parseFields(line []byte, f *lineFields) error {
+	*f = lineFields{}
 	n := len(line)
 	if n == 0 || line[n-1] != '\n' {
-		return f, badf(n, "line does not end with a newline")
+		return badf(n, "line does not end with a newline")
 	}
 	if n > MaxLineSize {
-		return f, badf(MaxLineSize, "line is longer than %d bytes", MaxLineSize)
+		return badf(MaxLineSize, "line is longer than %d bytes", MaxLineSize)
 	}
 	if n < minLineLen {
-		return f, badf(0, "line is too short (%d bytes) to be a journal line", n)
+		return badf(0, "line is too short (%d bytes) to be a journal line", n)
 	}
 	if string(line[:prevOff]) != linePrefix {
-		return f, badf(0, `line does not start with {"prev":"`)
+		return badf(0, `line does not start with {"prev":"`)
 	}
 	f.prev = line[prevOff : prevOff+hexLen]
 	if string(line[prevOff+hexLen:hashOff]) != hashSep {
-		return f, badf(prevOff+hexLen, `expected ","hash":" after prev`)
+		return badf(prevOff+hexLen, `expected ","hash":" after prev`)
 	}
 	f.hash = line[hashOff : hashOff+hexLen]
 	if string(line[hashOff+hexLen:seqOff]) != seqSep {
-		return f, badf(hashOff+hexLen, `expected ","seq": after hash`)
+		return badf(hashOff+hexLen, `expected ","seq": after hash`)
 	}
 	seq, i, ok := parseUint(line, seqOff)
+	var err error
 	if !ok || seq == 0 {
-		return f, badf(seqOff, "seq is not a number from 1 without leading zeros")
+		return badf(seqOff, "seq is not a number from 1 without leading zeros")
 	}
 	f.seq = seq
-	if !hasAt(line, i, schemaSep) {
-		return f, badf(i, `expected ,"schema": after seq`)
-	}
-	i += len(schemaSep)
-	schema, j, ok := parseUint(line, i)
-	if !ok {
-		return f, badf(i, "schema is not a number")
-	}
-	if schema != Schema {
-		return f, badf(i, "schema %d is not supported (this muster reads schema %d)", schema, Schema)
-	}
-	i = j
-	if !hasAt(line, i, timeSep) {
-		return f, badf(i, `expected ,"time":" after schema`)
-	}
-	i += len(timeSep)
-	q := bytes.IndexByte(line[i:min(n, i+64)], '"')
-	if q < 0 {
-		return f, badf(i, "time is not a quoted string")
-	}
-	if ts := line[i : i+q]; q != timeLen || !validTime(ts) {
-		if q == 0 || ts[q-1] != 'Z' {
-			return f, badf(i, "time %q is not UTC (of the form %s)", ts, timeLayout)
-		}
-		return f, badf(i, "time %q is not a valid time of the form %s", ts, timeLayout)
+	// The common case in one compare: schema 1 and the time's opening quote.
+	if hasAt(line, i, schemaTimeSep) && i+len(schemaTimeSep)+timeLen < n &&
+		line[i+len(schemaTimeSep)+timeLen] == '"' && validTime(line[i+len(schemaTimeSep):i+len(schemaTimeSep)+timeLen]) {
+		i += len(schemaTimeSep)
+	} else if i, err = schemaTime(line, i); err != nil {
+		return err
 	}
 	f.time = line[i : i+timeLen]
 	i += timeLen
 	if !hasAt(line, i, tzSep) {
-		return f, badf(i, `expected ","tz":" after time`)
+		return badf(i, `expected ","tz":" after time`)
 	}
 	i += len(tzSep)
 	if i+tzLen > n {
-		return f, badf(i, "line ends inside tz")
+		return badf(i, "line ends inside tz")
 	}
 	f.tz = line[i : i+tzLen]
 	if _, ok := parseTZ(f.tz); !ok {
-		return f, badf(i, `tz %q is not a zone offset of the form "+01:00"`, f.tz)
+		return badf(i, `tz %q is not a zone offset of the form "+01:00"`, f.tz)
 	}
 	i += tzLen
 	if !hasAt(line, i, actorSep) {
-		return f, badf(i, `expected ","actor": after tz`)
+		return badf(i, `expected ","actor": after tz`)
 	}
 	i += len(actorSep)
 	actor, esc, j, err := parseString(line, i, MaxActorLen)
 	if err != nil {
-		return f, badf(i, "actor: %v", err)
+		return badf(i, "actor: %v", err)
 	}
 	f.actor, f.actorEsc, i = actor, esc, j
 	if !hasAt(line, i, typeSep) {
-		return f, badf(i, `expected ,"type": after actor`)
+		return badf(i, `expected ,"type": after actor`)
 	}
 	i += len(typeSep)
-	typ, _, j, err := parseString(line, i, MaxTypeLen)
+	typ, j, err := parseType(line, i)
 	if err != nil {
-		return f, badf(i, "type: %v", err)
-	}
-	if k := badType(typ); k >= 0 {
-		return f, badf(i+1+k, "type %q may hold only letters, digits and . _ : -", typ)
+		return badf(i, "type: %v", err)
 	}
 	f.typ, i = typ, j
 	if !hasAt(line, i, dataSep) {
-		return f, badf(i, `expected ,"data": after type`)
+		return badf(i, `expected ,"data": after type`)
 	}
 	i += len(dataSep)
 	// data is the rest of the line up to the closing "}\n" of the line object.
 	if n-2-i < 2 || line[i] != '{' || line[n-3] != '}' || line[n-2] != '}' {
-		return f, badf(i, "data is not a JSON object closing the line with }}")
+		return badf(i, "data is not a JSON object closing the line with }}")
 	}
 	f.data = line[i : n-2]
-	return f, nil
+	return nil
+}
+
+// schemaTimeSep is what follows seq up to the time's first digit in schema 1.
+const schemaTimeSep = schemaSep + "1" + timeSep
+
+// schemaTime is parseFields's slow path for the schema and the time after seq (at
+// line[i:]): it says what is wrong with them, or returns where the time starts.
+func schemaTime(line []byte, i int) (int, error) {
+	n := len(line)
+	if !hasAt(line, i, schemaSep) {
+		return 0, badf(i, `expected ,"schema": after seq`)
+	}
+	i += len(schemaSep)
+	schema, j, ok := parseUint(line, i)
+	if !ok {
+		return 0, badf(i, "schema is not a number")
+	}
+	if schema != Schema {
+		return 0, badf(i, "schema %d is not supported (this muster reads schema %d)", schema, Schema)
+	}
+	i = j
+	if !hasAt(line, i, timeSep) {
+		return 0, badf(i, `expected ,"time":" after schema`)
+	}
+	i += len(timeSep)
+	q := bytes.IndexByte(line[i:min(n, i+64)], '"')
+	if q < 0 {
+		return 0, badf(i, "time is not a quoted string")
+	}
+	if ts := line[i : i+q]; q != timeLen || !validTime(ts) {
+		if q == 0 || ts[q-1] != 'Z' {
+			return 0, badf(i, "time %q is not UTC (of the form %s)", ts, timeLayout)
+		}
+		return 0, badf(i, "time %q is not a valid time of the form %s", ts, timeLayout)
+	}
+	return i, nil
 }
 
 // hasAt reports whether line holds s at offset i.
@@ -284,6 +300,31 @@ func parseUint(b []byte, i int) (v uint64, next int, ok bool) {
 	return v, j, true
 }
 
+// Byte classes for parseString.
+const (
+	clsPlain   = 0
+	clsQuote   = 1
+	clsEscape  = 2
+	clsControl = 3
+	clsHigh    = 4
+)
+
+var strClass = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c == '"':
+			t[c] = clsQuote
+		case c == '\\':
+			t[c] = clsEscape
+		case c < 0x20 || c == 0x7f:
+			t[c] = clsControl
+		case c >= 0x80:
+			t[c] = clsHigh
+		}
+	}
+	return t
+}()
+
 // parseString reads a JSON string in canonical form at b[i:]: only \" and \\ escapes,
 // no control characters, valid UTF-8, 1..max bytes once unescaped. It returns the
 // content between the quotes.
@@ -293,11 +334,10 @@ func parseString(b []byte, i, max int) (s []byte, esc bool, next int, err error)
 	}
 	high := false
 	size := 0
-	j := i + 1
-	for ; j < len(b); j++ {
-		c := b[j]
-		switch {
-		case c == '"':
+	for j := i + 1; j < len(b); j++ {
+		switch strClass[b[j]] {
+		case clsPlain:
+		case clsQuote:
 			s = b[i+1 : j]
 			if size == 0 {
 				return nil, false, j, errors.New("empty string")
@@ -312,20 +352,49 @@ func parseString(b []byte, i, max int) (s []byte, esc bool, next int, err error)
 				return nil, false, j, errors.New("holds a control character")
 			}
 			return s, esc, j + 1, nil
-		case c == '\\':
+		case clsEscape:
 			if j+1 >= len(b) || (b[j+1] != '"' && b[j+1] != '\\') {
 				return nil, false, j, errors.New(`only \" and \\ escapes are allowed`)
 			}
 			esc = true
 			j++
-		case c < 0x20 || c == 0x7f:
+		case clsControl:
 			return nil, false, j, errors.New("holds a control character")
-		case c >= 0x80:
+		case clsHigh:
 			high = true
 		}
 		size++
 	}
-	return nil, false, j, errors.New("unterminated string")
+	return nil, false, len(b), errors.New("unterminated string")
+}
+
+// isTypeByte marks the bytes an event type may hold.
+var isTypeByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '.' || c == '_' || c == ':' || c == '-'
+	}
+	return t
+}()
+
+// parseType reads the quoted event type at b[i:].
+func parseType(b []byte, i int) (typ []byte, next int, err error) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, errors.New("expected a string")
+	}
+	j := i + 1
+	for j < len(b) && isTypeByte[b[j]] {
+		j++
+	}
+	switch typ = b[i+1 : j]; {
+	case j >= len(b) || b[j] != '"':
+		return nil, j, fmt.Errorf("may hold only letters, digits and . _ : - (a %q at byte %d)", b[min(j, len(b)-1)], j+1)
+	case len(typ) == 0:
+		return nil, j, errors.New("empty string")
+	case len(typ) > MaxTypeLen:
+		return nil, j, fmt.Errorf("longer than %d bytes", MaxTypeLen)
+	}
+	return typ, j + 1, nil
 }
 
 // hasControl reports whether s holds a Unicode control character (C1 here; C0 and DEL
@@ -344,8 +413,7 @@ func hasControl(s []byte) bool {
 // badType returns the index of the first byte not allowed in an event type, or -1.
 func badType(b []byte) int {
 	for i, c := range b {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '.' || c == '_' || c == ':' || c == '-') {
+		if !isTypeByte[c] {
 			return i
 		}
 	}
@@ -367,27 +435,37 @@ func unescape(s []byte) string {
 // validTime checks the fixed layout 2006-01-02T15:04:05.000000000Z, the calendar
 // included, without building a time.Time.
 func validTime(b []byte) bool {
-	if len(b) != timeLen || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
-		b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
+	if len(b) != timeLen {
 		return false
 	}
-	for _, k := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25, 26, 27, 28} {
-		if b[k]-'0' > 9 { // wraps for anything below '0'
-			return false
-		}
-	}
-	two := func(k int) int { return int(b[k]-'0')*10 + int(b[k+1]-'0') }
-	year := two(0)*100 + two(2)
-	month, day := two(5), two(8)
-	if month < 1 || month > 12 || day < 1 || two(11) > 23 || two(14) > 59 || two(17) > 59 {
+	b = b[:timeLen:timeLen]
+	if b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
 		return false
 	}
-	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	// A byte minus '0' wraps above 9 for anything that is not a digit.
+	if b[0]-'0' > 9 || b[1]-'0' > 9 || b[2]-'0' > 9 || b[3]-'0' > 9 || b[5]-'0' > 9 || b[6]-'0' > 9 ||
+		b[8]-'0' > 9 || b[9]-'0' > 9 || b[11]-'0' > 9 || b[12]-'0' > 9 || b[14]-'0' > 9 || b[15]-'0' > 9 ||
+		b[17]-'0' > 9 || b[18]-'0' > 9 || b[20]-'0' > 9 || b[21]-'0' > 9 || b[22]-'0' > 9 || b[23]-'0' > 9 ||
+		b[24]-'0' > 9 || b[25]-'0' > 9 || b[26]-'0' > 9 || b[27]-'0' > 9 || b[28]-'0' > 9 {
+		return false
+	}
+	year := int(b[0]-'0')*1000 + int(b[1]-'0')*100 + int(b[2]-'0')*10 + int(b[3]-'0')
+	month := int(b[5]-'0')*10 + int(b[6]-'0')
+	day := int(b[8]-'0')*10 + int(b[9]-'0')
+	hour := int(b[11]-'0')*10 + int(b[12]-'0')
+	minute := int(b[14]-'0')*10 + int(b[15]-'0')
+	sec := int(b[17]-'0')*10 + int(b[18]-'0')
+	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return false
+	}
+	days := monthDays[month-1]
 	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
 		days = 29
 	}
 	return day <= days
 }
+
+var monthDays = [12]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 // parseTime reads the fixed layout 2006-01-02T15:04:05.000000000Z.
 func parseTime(b []byte) (time.Time, bool) {
@@ -425,13 +503,12 @@ func parseTime(b []byte) (time.Time, bool) {
 
 // parseTZ reads "+hh:mm" or "-hh:mm" (not "-00:00") and returns the offset in seconds.
 func parseTZ(b []byte) (int, bool) {
-	if len(b) != tzLen || (b[0] != '+' && b[0] != '-') || b[3] != ':' {
+	if len(b) != tzLen {
 		return 0, false
 	}
-	for _, k := range []int{1, 2, 4, 5} {
-		if b[k] < '0' || b[k] > '9' {
-			return 0, false
-		}
+	b = b[:tzLen:tzLen]
+	if (b[0] != '+' && b[0] != '-') || b[3] != ':' || b[1]-'0' > 9 || b[2]-'0' > 9 || b[4]-'0' > 9 || b[5]-'0' > 9 {
+		return 0, false
 	}
 	h := int(b[1]-'0')*10 + int(b[2]-'0')
 	m := int(b[4]-'0')*10 + int(b[5]-'0')
@@ -465,21 +542,21 @@ func formatTZ(dst []byte, off int) []byte {
 }
 
 // lineHasher computes the hash of a line: SHA-256 over the line with bytes 83..147
-// (its own hash) left out, newline included, as lowercase hex.
+// (its own hash) left out, newline included, as lowercase hex. It copies the two
+// parts together and hashes them in one call, which is faster than two writes to a
+// streaming hash for lines this short.
 type lineHasher struct {
-	h   hash.Hash
-	sum [sha256.Size]byte // scratch, so Sum does not allocate
+	scratch []byte
 }
 
-func newLineHasher() *lineHasher { return &lineHasher{h: sha256.New()} }
+func newLineHasher() *lineHasher { return &lineHasher{} }
 
 func (lh *lineHasher) hash(line []byte, out *[hexLen]byte) {
-	lh.h.Reset()
-	lh.h.Write(line[:hashOff])
-	lh.h.Write(line[hashOff+hexLen:])
-	sum := lh.h.Sum(lh.sum[:0])
-	for i, b := range sum {
-		out[2*i], out[2*i+1] = hexPairs[b][0], hexPairs[b][1]
+	b := append(append(lh.scratch[:0], line[:hashOff]...), line[hashOff+hexLen:]...)
+	lh.scratch = b
+	sum := sha256.Sum256(b)
+	for i, c := range sum {
+		out[2*i], out[2*i+1] = hexPairs[c][0], hexPairs[c][1]
 	}
 }
 

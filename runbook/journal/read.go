@@ -76,8 +76,8 @@ func decodeAll(path string, b []byte, hd head, herr error) ([]Event, error) {
 		i := bytes.IndexByte(b[off:], '\n')
 		line := b[off : off+i+1]
 		off += i + 1
-		f, err := parseFields(line)
-		if err != nil {
+		var f lineFields
+		if err := parseFields(line, &f); err != nil {
 			return nil, corrupt(n, uint64(n), "not a valid journal line: "+err.Error())
 		}
 		h.hash(line, &sum)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -104,7 +106,6 @@ type recRef struct {
 // sees are slices of a reused read buffer.
 type verifier struct {
 	r        *Report
-	h        *lineHasher
 	line     int
 	expected uint64 // the seq the next line should have
 	running  [hexLen]byte
@@ -164,7 +165,7 @@ func (v *verifier) finish(dir string, hd head, herr error) {
 }
 
 func newVerifier(r *Report, headSeq uint64) *verifier {
-	v := &verifier{r: r, h: newLineHasher(), expected: 1, headSeq: headSeq, haveRun: true}
+	v := &verifier{r: r, expected: 1, headSeq: headSeq, haveRun: true}
 	copy(v.running[:], Genesis)
 	return v
 }
@@ -183,49 +184,207 @@ func readHeadRetry(dir string) (head, error) {
 	return h, err
 }
 
-// scan reads the journal in large chunks and checks each complete line. size is the
-// journal's size when opened (it may grow while it is read).
-func (v *verifier) scan(f io.Reader, size int64) error {
-	// The buffer grows to maxBuf, more than MaxLineSize: a full one with no newline
-	// holds an overlong line.
-	const maxBuf = 4 << 20
-	buf := make([]byte, min(maxBuf, max(4<<10, size+4096)))
+// lineCheck is what a worker found on one line by itself; merge adds what depends on
+// the lines before it (seq order, prev links). It is small so the merge, which runs
+// on another CPU than the worker did, reads little.
+type lineCheck struct {
+	start, end int32 // the line is chunk.data[start:end]
+	seq        uint64
+	err        error // syntax
+	flags      uint8
+	kind       uint8 // kindAttached, kindRecovered or 0
+}
+
+const (
+	flagIntact = 1 << iota // the line's own hash matches
+	flagLinked             // prev matches the line before in the same chunk
+)
+
+const (
+	kindAttached = 1 + iota
+	kindRecovered
+)
+
+// chunk is a run of complete lines read together, or a line skipped as overlong.
+type chunk struct {
+	buf      []byte // owns data
+	data     []byte
+	checks   []lineCheck
+	lastRun  []byte // the hash the line after the chunk must name as prev; nil if none
+	overlong int64  // size of the skipped line; data is empty
+	done     chan struct{}
+}
+
+// runHash returns the hash field a line leaves for the next line's prev to match, or
+// nil when it has none usable (then the next line's prev is not checked).
+func runHash(line []byte, parsed, intact bool) []byte {
+	if !parsed && (len(line) <= hashOff+hexLen || !hasAt(line, 0, linePrefix) || !hasAt(line, prevOff+hexLen, hashSep)) {
+		return nil
+	}
+	h := line[hashOff : hashOff+hexLen]
+	if intact || badHex(h) < 0 {
+		return h
+	}
+	return nil
+}
+
+// check parses and hashes every line of the chunk and checks the prev links inside
+// it.
+func (c *chunk) check(lh *lineHasher) {
+	c.checks = c.checks[:0]
+	var (
+		f   lineFields
+		run []byte
+		sum [hexLen]byte
+	)
+	for pos := 0; pos < len(c.data); {
+		i := bytes.IndexByte(c.data[pos:], '\n')
+		line := c.data[pos : pos+i+1]
+		lc := lineCheck{start: int32(pos), end: int32(pos + i + 1)}
+		pos += i + 1
+		if lc.err = parseFields(line, &f); lc.err != nil {
+			run = runHash(line, false, false)
+			c.checks = append(c.checks, lc)
+			continue
+		}
+		lc.seq = f.seq
+		lh.hash(line, &sum)
+		intact := bytes.Equal(sum[:], f.hash)
+		if intact {
+			lc.flags |= flagIntact
+		}
+		if len(c.checks) > 0 && (run == nil || bytes.Equal(f.prev, run)) {
+			lc.flags |= flagLinked
+		}
+		switch string(f.typ) {
+		case TypeAttached:
+			lc.kind = kindAttached
+		case TypeRecovered:
+			lc.kind = kindRecovered
+		}
+		run = runHash(line, true, intact)
+		c.checks = append(c.checks, lc)
+	}
+	c.lastRun = run
+}
+
+// chunkBuf is the largest read buffer, more than MaxLineSize: a full one with no
+// newline holds an overlong line.
+const chunkBuf = 2 << 20
+
+// scan checks every complete line of the journal read from r (size bytes when
+// opened; it may grow meanwhile). Reading, parsing and hashing run on all CPUs, a
+// chunk of lines each; the checks that need the lines before (seq, prev) run here,
+// in order, so the report is the same as a line-by-line pass.
+func (v *verifier) scan(r io.Reader, size int64) error {
+	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
+	work := make(chan *chunk, workers)
+	ordered := make(chan *chunk, 2*workers)
+	free := make(chan *chunk, 3*workers+2)
+	var (
+		tail    int64
+		readErr error
+	)
+	go func() {
+		tail, readErr = readChunks(r, size, free, work, ordered)
+		close(work)
+		close(ordered)
+	}()
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lh := newLineHasher()
+			for c := range work {
+				c.check(lh)
+				close(c.done)
+			}
+		}()
+	}
+	for c := range ordered {
+		<-c.done
+		if c.overlong > 0 {
+			v.overlong(c.overlong)
+		}
+		v.mergeChunk(c)
+		select {
+		case free <- c:
+		default:
+		}
+	}
+	wg.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	v.r.Tail = tail
+	return nil
+}
+
+// readChunks reads r into chunks of complete lines and hands each to the workers and,
+// in order, to the merge. It returns the size of an unterminated last line.
+func readChunks(r io.Reader, size int64, free chan *chunk, work, ordered chan<- *chunk) (int64, error) {
+	get := func(n int) *chunk {
+		var c *chunk
+		select {
+		case c = <-free:
+		default:
+			c = &chunk{}
+		}
+		if cap(c.buf) < n {
+			c.buf = make([]byte, n)
+		}
+		c.buf, c.data, c.checks, c.lastRun, c.overlong, c.done = c.buf[:n], nil, c.checks[:0], nil, 0, make(chan struct{})
+		return c
+	}
+	send := func(c *chunk) {
+		ordered <- c
+		if c.overlong > 0 {
+			close(c.done)
+			return
+		}
+		work <- c
+	}
+	cur := get(int(min(chunkBuf, max(4<<10, size+4096))))
 	filled, skipping := 0, int64(0)
 	for {
-		n, err := f.Read(buf[filled:])
+		n, err := r.Read(cur.buf[filled:])
 		filled += n
-		data := buf[:filled]
-		start := 0
-		for {
-			i := bytes.IndexByte(data[start:], '\n')
-			if i < 0 {
-				break
-			}
-			line := data[start : start+i+1]
-			start += i + 1
-			if skipping > 0 {
-				v.overlong(skipping + int64(len(line)))
+		data := cur.buf[:filled]
+		if skipping > 0 {
+			if i := bytes.IndexByte(data, '\n'); i >= 0 {
+				o := get(0)
+				o.overlong = skipping + int64(i) + 1
+				send(o)
 				skipping = 0
-				continue
+				filled = copy(cur.buf, data[i+1:])
+			} else {
+				skipping += int64(filled)
+				filled = 0
 			}
-			v.check(line)
+			data = cur.buf[:filled]
 		}
-		rest := copy(buf, data[start:])
-		filled = rest
-		if filled == len(buf) {
-			if len(buf) < maxBuf {
-				buf = append(buf, make([]byte, len(buf))...)[:min(maxBuf, 2*len(buf))]
-			} else { // no newline in 4 MiB: skip to the next one
+		if last := bytes.LastIndexByte(data, '\n'); last >= 0 {
+			next := get(len(cur.buf))
+			filled = copy(next.buf, data[last+1:])
+			cur.data = data[:last+1]
+			send(cur)
+			cur = next
+		} else if filled == len(cur.buf) {
+			if len(cur.buf) < chunkBuf {
+				grown := make([]byte, min(chunkBuf, 2*len(cur.buf)))
+				copy(grown, cur.buf[:filled])
+				cur.buf = grown
+			} else { // no newline in 2 MiB: skip to the next one
 				skipping += int64(filled)
 				filled = 0
 			}
 		}
 		if err == io.EOF {
-			v.r.Tail = skipping + int64(filled)
-			return nil
+			return skipping + int64(filled), nil
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 }
@@ -246,70 +405,95 @@ func (v *verifier) overlong(size int64) {
 	v.haveRun = false
 }
 
-// check verifies one complete line: syntax, place in the chain, seq, own hash.
-func (v *verifier) check(line []byte) {
-	v.line++
-	v.r.Bytes += int64(len(line))
-	f, err := parseFields(line)
-	if err != nil {
-		v.damaged(line, err)
-		return
-	}
-	var sum [hexLen]byte
-	v.h.hash(line, &sum)
-	intact := bytes.Equal(sum[:], f.hash)
-	linked := !v.haveRun || bytes.Equal(f.prev, v.running[:])
-	if !intact || !linked {
-		if err := checkHex(line); err != nil {
-			v.damaged(line, err)
-			return
+// mergeChunk takes the checked lines of a chunk in order: their place in the chain and
+// their seq. It reads a line's bytes only when something is wrong with it or it
+// names a file to check.
+func (v *verifier) mergeChunk(c *chunk) {
+	last := -1 // the last line that parsed
+	for i := range c.checks {
+		lc := &c.checks[i]
+		line := c.data[lc.start:lc.end]
+		v.line++
+		v.r.Bytes += int64(len(line))
+		if lc.err != nil {
+			v.damaged(line, lc.err)
+			continue
+		}
+		intact := lc.flags&flagIntact != 0
+		linked := lc.flags&flagLinked != 0
+		if i == 0 {
+			linked = !v.haveRun || bytes.Equal(line[prevOff:prevOff+hexLen], v.running[:])
+		}
+		if !intact || !linked {
+			if err := checkHex(line); err != nil {
+				v.damaged(line, err)
+				continue
+			}
+		}
+		var whats []string
+		switch {
+		case lc.seq == v.expected:
+			v.expected++
+		case !intact:
+			// An edited line's seq is not to be trusted: it holds the expected slot.
+			whats = append(whats, fmt.Sprintf("seq %d where %d was expected", lc.seq, v.expected))
+			v.expected++
+		default:
+			whats = append(whats, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", lc.seq, v.expected))
+			if lc.seq > v.expected {
+				v.expected = lc.seq + 1
+			}
+		}
+		if !linked {
+			whats = append(whats, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", v.line-1))
+		}
+		if !intact {
+			whats = append(whats, errHashMismatch.Error())
+		}
+		if len(whats) > 0 {
+			v.problem(Problem{Line: v.line, Seq: lc.seq, What: strings.Join(whats, "; ")})
+		}
+		last = i
+		v.r.LastSeq = lc.seq
+		if lc.seq == v.headSeq {
+			copy(v.headHash[:], line[hashOff:hashOff+hexLen])
+			v.headLine = v.line
+		}
+		if lc.kind != 0 {
+			v.record(line, lc)
 		}
 	}
-	var whats []string
-	switch {
-	case f.seq == v.expected:
-		v.expected++
-	case !intact:
-		// An edited line's seq is not to be trusted: it holds the expected slot.
-		whats = append(whats, fmt.Sprintf("seq %d where %d was expected", f.seq, v.expected))
-		v.expected++
-	default:
-		whats = append(whats, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", f.seq, v.expected))
-		if f.seq > v.expected {
-			v.expected = f.seq + 1
-		}
+	if len(c.checks) > 0 {
+		v.haveRun = c.lastRun != nil
+		copy(v.running[:], c.lastRun)
 	}
-	if !linked {
-		whats = append(whats, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", v.line-1))
+	if last >= 0 {
+		lc := c.checks[last]
+		copy(v.lastHash[:], c.data[lc.start+hashOff:lc.start+hashOff+hexLen])
 	}
-	if !intact {
-		whats = append(whats, errHashMismatch.Error())
+}
+
+// record notes the attachment or torn-write side file an event names, for checking
+// once the scan is done.
+func (v *verifier) record(line []byte, lc *lineCheck) {
+	var f lineFields
+	if parseFields(line, &f) != nil {
+		return // cannot happen: the worker parsed it
 	}
-	if len(whats) > 0 {
-		v.problem(Problem{Line: v.line, Seq: f.seq, What: strings.Join(whats, "; ")})
-	}
-	copy(v.running[:], f.hash)
-	v.haveRun = true
-	copy(v.lastHash[:], f.hash)
-	v.r.LastSeq = f.seq
-	if f.seq == v.headSeq {
-		copy(v.headHash[:], f.hash)
-		v.headLine = v.line
-	}
-	switch string(f.typ) {
-	case TypeAttached:
+	switch lc.kind {
+	case kindAttached:
 		var a Attachment
 		if err := json.Unmarshal(f.data, &a); err != nil {
-			v.problem(Problem{Line: v.line, Seq: f.seq, What: "attachment record is unreadable: " + err.Error()})
+			v.problem(Problem{Line: v.line, Seq: lc.seq, What: "attachment record is unreadable: " + err.Error()})
 		} else if a.Kind != KindSymlink {
-			v.blobs = append(v.blobs, blobRef{v.line, f.seq, a})
+			v.blobs = append(v.blobs, blobRef{v.line, lc.seq, a})
 		}
-	case TypeRecovered:
+	case kindRecovered:
 		var rec Recovery
 		if err := json.Unmarshal(f.data, &rec); err != nil {
-			v.problem(Problem{Line: v.line, Seq: f.seq, What: "recovery record is unreadable: " + err.Error()})
+			v.problem(Problem{Line: v.line, Seq: lc.seq, What: "recovery record is unreadable: " + err.Error()})
 		} else {
-			v.recs = append(v.recs, recRef{v.line, f.seq, rec})
+			v.recs = append(v.recs, recRef{v.line, lc.seq, rec})
 		}
 	}
 }

@@ -92,11 +92,13 @@ func (d *Drill) apply(events []journal.Event) Update {
 }
 
 // sync folds every event of the journal the engine has not seen.
-func (d *Drill) sync() (Update, error) {
-	if inc, ok := d.j.(*incident.Incident); ok && inc.State.LastSeq == d.eng.LastSeq() {
-		return Update{}, nil // nothing new: the open incident is the only writer
+func (d *Drill) sync() (Update, error) { return d.syncFrom(d.j) }
+
+func (d *Drill) syncFrom(j Journal) (Update, error) {
+	if inc, ok := j.(*incident.Incident); ok && inc.State.LastSeq == d.eng.LastSeq() {
+		return Update{}, nil // nothing new: the open incident holds the lock and saw every event
 	}
-	events, err := d.j.Events()
+	events, err := j.Events()
 	if err != nil {
 		return Update{}, err
 	}
@@ -156,6 +158,12 @@ func (d *Drill) Step(now time.Time) (Update, error) {
 		return u, nil
 	}
 	err = d.batch(func(j Journal) error {
+		// With the lock held, nobody else writes: fold what came in since.
+		su, err := d.syncFrom(j)
+		if err != nil {
+			return err
+		}
+		u.merge(su)
 		for n := 0; ; n++ {
 			r, ok := d.eng.Next(now)
 			if !ok {
@@ -184,11 +192,20 @@ func (d *Drill) action(now time.Time, make func() (Record, error)) (Update, erro
 	if err != nil {
 		return u, err
 	}
-	r, err := make()
-	if err != nil {
-		return u, err
+	if _, err := make(); err != nil {
+		return u, err // refused before taking the lock
 	}
 	err = d.batch(func(j Journal) error {
+		// Validate again with the lock held, against everything written so far.
+		su, err := d.syncFrom(j)
+		if err != nil {
+			return err
+		}
+		u.merge(su)
+		r, err := make()
+		if err != nil {
+			return err
+		}
 		ru, err := d.record(j, r)
 		if err != nil {
 			return err

@@ -69,6 +69,7 @@ continues it.`,
 	cmd.Flags().StringVar(&o.Resume, "resume", "", "continue the drill incident ID instead of starting one")
 	cmd.Flags().DurationVar(&o.Poll, "poll", 250*time.Millisecond, "how often a headless drill looks for the team's actions")
 	_ = cmd.Flags().MarkHidden("poll")
+	cmd.AddCommand(newDrillStatusCmd(g), newDrillActCmd(g))
 	return cmd
 }
 
@@ -340,4 +341,172 @@ func (p *drillPrinter) inject(sc *scenarios.Scenario, f scenarios.FeedItem) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+func newDrillStatusCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "status ID [--format text|json]",
+		Short: "Show a drill where it stands: clocks, module and its questions, open decisions, score",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDrillStatus(g, args[0], format, time.Now())
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	return cmd
+}
+
+// drillStatusJSON is `muster drill status --format json`.
+type drillStatusJSON struct {
+	scenarios.Status
+	Feed         []scenarios.FeedItem          `json:"feed"`
+	Expectations []scenarios.ExpectationStatus `json:"expectations"`
+}
+
+func runDrillStatus(g *globals, id, format string, now time.Time) error {
+	if format != "text" && format != "json" {
+		return usageError("--format must be text or json, not %q", format)
+	}
+	v, err := g.store().Load(id)
+	if err != nil {
+		return commandError(err)
+	}
+	if !v.State.Drill {
+		return usageError("%s is not a drill", id)
+	}
+	e, err := scenarios.Rebuild(v)
+	if err != nil {
+		return commandError(err)
+	}
+	st := e.Status(now)
+	if format == "json" {
+		return writeJSON(g.Stdout, drillStatusJSON{Status: st, Feed: e.Feed(), Expectations: e.Expectations(now)})
+	}
+	w := g.Stdout
+	state := "running"
+	switch {
+	case st.Ended:
+		state = "ended: " + st.EndReason
+	case st.Stopping:
+		state = "ending"
+	case st.Paused:
+		state = "PAUSED"
+	}
+	fmt.Fprintf(w, "DRILL %s · %s · %s of %s · story %s · %gx · seed %d\n", st.Scenario, state, scenarios.FormatOffset(st.Drill),
+		runbook.FormatDuration(st.Planned), st.Story.Format("Mon 15:04"), st.Speed, st.Seed)
+	fmt.Fprintf(w, "score %d/%d: %d met, %d late, %d missed, %d overdue, %d pending\n", st.Score.Points, st.Score.Max, st.Score.Met, st.Score.Late,
+		st.Score.Missed, st.Score.Overdue, st.Score.Pending)
+	if st.Module != nil {
+		fmt.Fprintf(w, "module %s\n", st.Module.Title)
+		for _, q := range st.Module.Questions {
+			fmt.Fprintf(w, "  ? %s\n", q)
+		}
+	}
+	for _, d := range st.OpenDecisions {
+		var opts []string
+		for _, o := range d.Options {
+			opts = append(opts, o.ID)
+		}
+		fmt.Fprintf(w, "decision open on %s: %s [%s] (default %s at %s)\n", d.Inject, d.Prompt, strings.Join(opts, ", "), d.Default, scenarios.FormatOffset(d.Deadline))
+	}
+	if st.NextInject != "" {
+		fmt.Fprintf(w, "next inject %s at %s\n", st.NextInject, scenarios.FormatOffset(st.NextDue))
+	}
+	if len(st.Waiting) > 0 {
+		fmt.Fprintf(w, "waiting for the team: %s\n", strings.Join(st.Waiting, ", "))
+	}
+	fmt.Fprintf(w, "%d injects delivered\n", st.Injects)
+	return nil
+}
+
+type drillActOptions struct {
+	From, Channel, Body string
+}
+
+func newDrillActCmd(g *globals) *cobra.Command {
+	var o drillActOptions
+	cmd := &cobra.Command{
+		Use:   "act ID ACTION [ARG...]",
+		Short: "Facilitate a running drill from another terminal: pause, resume, speed, skip, trigger, decide, adhoc, stop, finalise",
+		Long: `Facilitator actions on a drill, each recorded in its journal (a headless drill picks
+them up within a moment):
+
+  pause | resume            stop or restart the drill clock
+  speed N                   drill seconds per real second, 1 to 120
+  skip                      jump the clock to the next scheduled inject
+  trigger INJECT            deliver an inject now
+  decide INJECT OPTION      answer the open decision of an inject
+  adhoc TITLE [--from WHO] [--channel C] [--body TEXT]   write a new inject
+  stop                      end the drill now; open expectations are missed
+  finalise                  after the end: the improvement plan becomes follow-ups`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDrillAct(g, args[0], args[1], args[2:], o)
+		},
+	}
+	cmd.Flags().StringVar(&o.From, "from", "", "adhoc: who the inject comes from (default facilitator)")
+	cmd.Flags().StringVar(&o.Channel, "channel", "", "adhoc: alert, email, phone, chat, ticket or news (default chat)")
+	cmd.Flags().StringVar(&o.Body, "body", "", "adhoc: the inject's text (Markdown)")
+	return cmd
+}
+
+func runDrillAct(g *globals, id, action string, args []string, o drillActOptions) error {
+	want := map[string]int{"pause": 0, "resume": 0, "speed": 1, "skip": 0, "trigger": 1, "decide": 2, "adhoc": 1, "stop": 0, "finalise": 0}
+	n, ok := want[action]
+	if !ok {
+		return usageError("unknown drill action %q: pause, resume, speed, skip, trigger, decide, adhoc, stop or finalise", action)
+	}
+	if len(args) != n {
+		return usageError("drill act %s takes %d argument(s), not %d", action, n, len(args))
+	}
+	st := g.store()
+	v, err := st.Load(id)
+	if err != nil {
+		return commandError(err)
+	}
+	if !v.State.Drill {
+		return usageError("%s is not a drill", id)
+	}
+	d, err := scenarios.Resume(v, &scenarios.StoreJournal{Store: st, ID: id, Actor: g.Actor})
+	if err != nil {
+		return commandError(err)
+	}
+	now := time.Now()
+	var u scenarios.Update
+	switch action {
+	case "pause":
+		u, err = d.Pause(now)
+	case "resume":
+		u, err = d.Resume(now)
+	case "speed":
+		var x float64
+		if _, perr := fmt.Sscanf(args[0], "%g", &x); perr != nil {
+			return usageError("speed %q is not a number", args[0])
+		}
+		u, err = d.SetSpeed(now, x)
+	case "skip":
+		u, err = d.Skip(now)
+	case "trigger":
+		u, err = d.Trigger(now, args[0])
+	case "decide":
+		u, err = d.Decide(now, args[0], args[1])
+	case "adhoc":
+		u, err = d.AddAdHoc(now, scenarios.AdHoc{From: o.From, Channel: o.Channel, Title: args[0], Body: o.Body})
+	case "stop":
+		u, err = d.Stop(now)
+	case "finalise":
+		var items []scenarios.FinalisedItem
+		if items, err = d.Finalise(now); err == nil {
+			for _, it := range items {
+				fmt.Fprintf(g.Stdout, "%s: %s → follow-up %s\n", id, it.Item, it.FollowUp)
+			}
+			return nil
+		}
+	}
+	if err != nil {
+		return commandError(err)
+	}
+	(&drillPrinter{w: g.Stdout, d: d, module: "-"}).update(u)
+	return nil
 }

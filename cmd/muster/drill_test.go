@@ -159,3 +159,58 @@ func TestHeadlessDrillResumesAfterQuitting(t *testing.T) {
 		t.Errorf("resuming an ended drill: exit %d", code)
 	}
 }
+
+// TestDrillActAndStatus: a facilitator steers a drill from another terminal; every
+// action is a journal event the drill (and its report) sees.
+func TestDrillActAndStatus(t *testing.T) {
+	c := newCLI(t)
+	lib := OneLibrary(t)
+	sc, _ := scenarios.LoadFile(shortDrill, scenarios.Env{Runbooks: lib})
+	rb, _ := lib.Get("service-outage")
+	st := &incident.Store{DataDir: c.home}
+	inc, _, err := scenarios.Start(st, scenarios.StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "fran@facilitator",
+		Seed: 1, Speed: 1, Now: time.Now().Add(-35 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	// 35 s into the drill: the failover call is due; acting delivers it first.
+	out := c.ok("drill", "act", id, "pause")
+	if !strings.Contains(out, "INJECT T+30s") || !strings.Contains(out, "facilitator paused the drill") {
+		t.Errorf("pause:\n%s", out)
+	}
+	status := c.ok("drill", "status", id)
+	for _, want := range []string{"DRILL short-drill · PAUSED", "decision open on failover-call: Fail over now? [now, wait] (default wait at T+50s)", "2 injects delivered"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	if out := c.ok("drill", "act", id, "decide", "failover-call", "now"); !strings.Contains(out, "decision on failover-call: Fail over now (facilitator)") {
+		t.Errorf("decide:\n%s", out)
+	}
+	if errs := c.exits(1, "drill", "act", id, "decide", "failover-call", "wait"); !strings.Contains(errs, "already taken") {
+		t.Errorf("second decision: %s", errs)
+	}
+	c.ok("drill", "act", id, "adhoc", "The CFO asks about invoices", "--from", "CFO", "--channel", "phone")
+	c.ok("drill", "act", id, "resume")
+	c.ok("drill", "act", id, "speed", "120")
+	if out := c.ok("drill", "act", id, "skip"); !strings.Contains(out, "INJECT T+") {
+		t.Errorf("skip:\n%s", out)
+	}
+	c.exits(1, "drill", "act", id, "finalise") // not ended yet
+	if out := c.ok("drill", "act", id, "stop"); !strings.Contains(out, "drill ended at") {
+		t.Errorf("stop:\n%s", out)
+	}
+	if out := c.ok("drill", "act", id, "finalise"); !strings.Contains(out, "IP1 → follow-up F1") {
+		t.Errorf("finalise:\n%s", out)
+	}
+	c.exits(2, "drill", "act", id, "dance")
+	c.exits(2, "drill", "act", id, "speed")
+	report := c.ok("incident", "report", id)
+	for _, want := range []string{"facilitator paused the drill", "ad-hoc inject adhoc-1: PHONE from CFO", "| failover-call | Fail over now? | Fail over now | facilitator |", "drill ended at"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

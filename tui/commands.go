@@ -281,15 +281,22 @@ func pathCompletions(input string) []string {
 	return out
 }
 
-// describeErr says what went wrong in one clean line, naming the lock holder when the
-// journal is locked and what a refusal refused.
-func describeErr(err error) string {
+// describeErr says what went wrong in one clean line: the lock holder when the journal
+// is locked, what a refusal refused, else that nothing was saved. kept adds that the
+// typed text is still there.
+func describeErr(err error, kept bool) string {
 	var locked *journal.LockedError
+	var s string
 	switch {
 	case errors.As(err, &locked):
-		return errText(err) + " — wait and retry (your text is kept)"
+		s = errText(err) + " — nothing was saved; retry when they are done"
 	case incident.IsRefused(err):
 		return errText(err)
+	default:
+		s = fmt.Sprintf("could not save: %s — nothing was saved; retry when fixed", errText(err))
 	}
-	return fmt.Sprintf("could not save: %s — retry when fixed (your text is kept)", errText(err))
+	if kept {
+		s += " (your text is kept)"
+	}
+	return s
 }

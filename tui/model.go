@@ -258,7 +258,7 @@ func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 	}
 	m.start.saving = false
 	if msg.err != nil {
-		m.start.err = describeErr(msg.err)
+		m.start.err = describeErr(msg.err, true)
 		return nil
 	}
 	m.inc = newIncidentScreen(msg.id, false)
@@ -286,14 +286,15 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	inFlight := m.inc.inFlight
 	m.inc.inFlight = queuedWrite{}
 	if msg.err != nil {
-		text := describeErr(msg.err)
+		kept := d != nil && d.draft == msg.draft && msg.draft != ""
+		text := describeErr(msg.err, kept)
 		if inFlight.check {
 			// A check's result is evidence: keep it for another try rather than run
 			// the check again.
 			m.inc.unlogged = &inFlight
 			text += " — x logs the kept result"
 		}
-		if d != nil && d.draft == msg.draft {
+		if kept {
 			d.saving, d.err = false, text
 		} else {
 			m.flash = flash{text: "✗ " + text, err: true}

@@ -52,5 +52,23 @@
 // checks everything and reports every problem with its line and seq: syntax, seq gaps
 // and reordering, broken prev links, changed lines, non-UTC times, lines cut from the
 // end, missing or changed attachments and side files; it notes recovered torn writes.
-// Export copies an incident for hand-over with a SHA256SUMS file for `sha256sum -c`.
+// It parses and hashes chunks of lines on all CPUs. Export copies an incident for
+// hand-over with a SHA256SUMS file for `sha256sum -c`.
+//
+// # API
+//
+//	j, err := journal.Create(dir, journal.WithActor("alice@laptop"))  // or Open(dir)
+//	defer j.Close()
+//	e, err := j.Append("alice@laptop", "note", map[string]string{"text": "..."})
+//	e, a, err := j.Attach("alice@laptop", "/var/log/auth.log", map[string]any{"description": "..."})
+//	events, err := journal.ReadAll(dir)          // or j.Events()
+//	report, err := journal.Verify(dir)           // report.OK(), report.First(), report.Summary()
+//	err = journal.Export(dir, outDir, map[string][]byte{"report.md": md})
+//
+// Options: WithActor (the lock holder's name), WithClock (stamps events; its zone is
+// the recorded tz), WithFile (wraps the file for fault injection). Errors: a
+// *LockedError from Create or Open names the holder; a *CorruptError from ReadAll
+// names the line; Append's errors say nothing was saved. The journal's own event
+// types are TypeAttached (data: Attachment, see Event.Attachment) and TypeRecovered
+// (data: Recovery, see Event.Recovery); every other type belongs to the caller.
 package journal

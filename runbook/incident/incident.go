@@ -86,6 +86,12 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 	if _, ok := o.Policy.Level(o.Severity); !ok {
 		return nil, refuse("unknown severity %q: the %s policy has %s", o.Severity, o.Policy.Name, strings.Join(o.Policy.LevelNames(), ", "))
 	}
+	// The incident is resumed by parsing its frozen runbook against its frozen policy,
+	// so the two must agree now, not only when the runbook was linted on its own.
+	if _, problems := runbook.Parse(o.Runbook.Source, o.Runbook.Raw, o.Policy); len(problems) > 0 {
+		return nil, refuse("runbook %s does not fit the %s policy (levels %s): %s; copy it with `muster runbook show --toml %s` and adapt its severities",
+			o.Runbook.ID, o.Policy.Name, strings.Join(o.Policy.LevelNames(), ", "), problems[0].Msg, o.Runbook.ID)
+	}
 	if len(o.Runbook.Severities) > 0 && !contains(o.Runbook.Severities, o.Severity) {
 		return nil, refuse("runbook %s is for %s incidents, not %s", o.Runbook.ID, strings.Join(o.Runbook.Severities, ", "), o.Severity)
 	}

@@ -286,3 +286,14 @@ func TestTimeboxRunsFromThePhaseStart(t *testing.T) {
 		t.Error("a done step is never overdue")
 	}
 }
+
+func TestStartRefusesARunbookThatDoesNotFitThePolicy(t *testing.T) {
+	c := newClock("2026-11-23T10:00:00Z")
+	st := &Store{DataDir: t.TempDir(), Now: c.now}
+	sd, _ := runbook.Preset("service-desk")
+	// "critical" exists in both schemes, but the runbook's other levels do not.
+	_, err := st.Start(StartOptions{Runbook: mustRunbook(t), Policy: sd, Severity: "critical", Title: "x", Actor: "a"})
+	if !IsRefused(err) || !strings.Contains(err.Error(), "does not fit the service-desk policy") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -344,6 +344,8 @@ func (d *Drill) Finalise(now time.Time) ([]FinalisedItem, error) {
 		return nil, refuse("the drill has not ended: finalise it after the end")
 	case d.eng.finalised != nil:
 		return nil, refuse("the drill was already finalised at %s", d.eng.finalised.Real.Format(time.RFC3339))
+	case d.eng.closed:
+		return nil, refuse("the drill's incident is closed: its improvement plan can no longer become follow-ups")
 	}
 	plan := d.eng.ImprovementPlan()
 	var items []FinalisedItem

@@ -317,6 +317,14 @@ func (e *Engine) Apply(ev journal.Event) {
 		}
 	case incident.EvClosed:
 		e.closed = true
+		if e.started && !e.ended {
+			// Nothing can be appended to a closed incident: the close ends the drill,
+			// and the fold alone says so (the same on every rebuild).
+			d := e.drillAt(ev.Time)
+			e.ended, e.endSeq = true, ev.Seq
+			e.end = EndedPayload{Reason: "the incident was closed", Drill: int64(d), Real: ev.Time.UTC(), Score: e.scoreAt(d, true)}
+			e.addSegment(ev.Time, d, e.speed, true)
+		}
 	default:
 		e.applyTeam(ev)
 	}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -667,5 +668,27 @@ func TestStoreJournalLetsOthersWriteBetweenAppends(t *testing.T) {
 		if e.ID == "open" && (e.Verdict != Met || e.Done != 5*time.Minute || e.By != "alice@laptop") {
 			t.Errorf("open-incident by another process: %+v", e)
 		}
+	}
+}
+
+func TestClosingTheIncidentEndsTheDrill(t *testing.T) {
+	h := startDrill(t, timedInjects, 1, 1)
+	h.team(4*time.Minute, func(inc *incident.Incident) error { return inc.CloseIncident("handled", true, "tabletop over") })
+	st := h.d.Status(h.c.now())
+	if !st.Ended || st.EndReason != "the incident was closed" || st.Drill != 4*time.Minute {
+		t.Fatalf("status %+v", st)
+	}
+	if v := h.verdicts()["first/open"]; v != Missed {
+		t.Errorf("open verdict %s", v)
+	}
+	if _, ok := h.d.NextWake(h.c.now()); ok {
+		t.Error("a closed drill still wants to wake")
+	}
+	if _, err := h.d.Finalise(h.c.now()); !incident.IsRefused(err) {
+		t.Errorf("finalise after close: %v", err)
+	}
+	// Run returns at once on a drill that is over.
+	if err := Run(context.Background(), h.d, RealClock, RunOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

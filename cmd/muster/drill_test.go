@@ -214,3 +214,24 @@ func TestDrillActAndStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestDrillReportWithAnAlteredScenarioSaysSo(t *testing.T) {
+	c := newCLI(t)
+	lib := OneLibrary(t)
+	sc, _ := scenarios.LoadFile(shortDrill, scenarios.Env{Runbooks: lib})
+	rb, _ := lib.Get("service-outage")
+	inc, _, err := scenarios.Start(&incident.Store{DataDir: c.home}, scenarios.StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "fran", Seed: 1, Speed: 1, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Close()
+	frozen := filepath.Join(inc.Dir, scenarios.ScenarioFile)
+	data, _ := os.ReadFile(frozen)
+	if err := os.WriteFile(frozen, bytes.Replace(data, []byte("Short outage drill"), []byte("Edited afterwards"), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	md := c.ok("incident", "report", inc.ID)
+	if !strings.Contains(md, "# DRILL") || !strings.Contains(md, "The after-action report could not be built: drill "+inc.ID+": ") || !strings.Contains(md, "but the drill started with") {
+		t.Errorf("report:\n%s", md)
+	}
+}

@@ -613,10 +613,12 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 func renderReport(v *incident.View, format string, now time.Time) ([]byte, error) {
 	var extra []incident.Section
 	if v.State.Drill {
-		// A drill's report adds the after-action review of its scenario.
+		// A drill's report adds the after-action review of its scenario; when that
+		// cannot be built (its frozen scenario is missing or altered) the report says
+		// why and still tells what the journal proves.
 		sections, err := scenarios.ReportSections(v, now)
 		if err != nil {
-			return nil, err
+			sections = []incident.Section{{Title: scenarios.SectionTitle, Markdown: "The after-action report could not be built: " + untrusted.Line(err.Error()) + "."}}
 		}
 		extra = sections
 	}

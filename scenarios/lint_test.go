@@ -226,3 +226,20 @@ func TestVersionRange(t *testing.T) {
 }
 
 func parseV(s string) (runbook.Version, error) { return runbook.ParseVersion(s) }
+
+// TestInjectTextIsCleaned: escape sequences and bidi overrides in a scenario never
+// reach a terminal; they are not problems, they are removed where the text enters.
+func TestInjectTextIsCleaned(t *testing.T) {
+	src := head + strings.NewReplacer(
+		`title = "Alert"`, `title = "Alert\u001b]52;c;ZWNobyBoaQ==\u0007 \u202eevil"`,
+		`from = "monitoring"`, "from = \"mon\\u009b31mitoring\"\nbody = \"line one\\r\\nline two\\u0000\"",
+	).Replace(okInjects)
+	sc, ps := Parse("s.toml", []byte(src), testEnv(t))
+	if len(ps) > 0 {
+		t.Fatal(ps)
+	}
+	in, _ := sc.Inject("alert")
+	if in.Title != "Alert evil" || in.From != "monitoring" || in.Body != "line one\nline two" {
+		t.Errorf("title %q from %q body %q", in.Title, in.From, in.Body)
+	}
+}

@@ -228,8 +228,34 @@ func (d *dialog) missing() string {
 
 func (d *dialog) value(i int) string { return d.fields[i].value() }
 
-// view renders the dialog in a box w cells wide and at most h lines high.
-func (d *dialog) view(st Styles, w, h int) []string {
+// resize fits the inputs to a box w cells wide and at most h lines high: a text area
+// takes what the other lines leave, from 3 to 10 lines. It runs in Update.
+func (d *dialog) resize(w, h int) {
+	inner := max(w, 20) - 4
+	fixed := 5 + len(wrap(d.intro, inner)) // title, blank, error, keys, the box's borders
+	for _, f := range d.fields {
+		fixed += 2
+		if f.hint != "" {
+			fixed++
+		}
+		if f.kind == fieldChoice && f.notes != nil {
+			fixed++
+		}
+	}
+	for i := range d.fields {
+		f := &d.fields[i]
+		switch f.kind {
+		case fieldLine:
+			f.input.SetWidth(max(inner-6, 4))
+		case fieldText:
+			f.area.SetWidth(max(inner-2, 4))
+			f.area.SetHeight(min(max(h-fixed, 3), 10))
+		}
+	}
+}
+
+// view renders the dialog in a box w cells wide, as resize laid it out.
+func (d *dialog) view(st Styles, w int) []string {
 	if w < 20 {
 		w = 20
 	}
@@ -241,18 +267,6 @@ func (d *dialog) view(st Styles, w, h int) []string {
 			body = append(body, st.Muted.Render(fit(l, inner)))
 		}
 	}
-	// A text area takes what the other lines leave, from 3 to 10 lines.
-	fixed := len(body) + 4 // blank, error, keys and the box's own borders
-	for _, f := range d.fields {
-		fixed += 2
-		if f.hint != "" {
-			fixed++
-		}
-		if f.kind == fieldChoice && f.notes != nil {
-			fixed++
-		}
-	}
-	areaH := min(max(h-fixed, 3), 10)
 	for i := range d.fields {
 		f := &d.fields[i]
 		marker := "  "
@@ -263,11 +277,8 @@ func (d *dialog) view(st Styles, w, h int) []string {
 		body = append(body, marker+st.Label.Render(trunc(f.label, inner-2)))
 		switch f.kind {
 		case fieldLine:
-			f.input.SetWidth(max(inner-6, 4))
 			body = append(body, "  "+f.input.View())
 		case fieldText:
-			f.area.SetWidth(max(inner-2, 4))
-			f.area.SetHeight(areaH)
 			for _, l := range strings.Split(f.area.View(), "\n") {
 				body = append(body, "  "+l)
 			}

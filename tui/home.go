@@ -177,8 +177,7 @@ func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int)
 	}
 	switch {
 	case h.filtering:
-		h.filter.SetWidth(max(w-cells(head)-6, 8))
-		out = append(out, h.sectionTitle(st, head, h.focus == focusRunbooks, w-cells(h.filter.View())-1)+" "+h.filter.View())
+		out = append(out, fitStyled(st.Heading.Render("▸ "+head)+"  "+h.filter.View(), w))
 	case h.filter.Value() != "":
 		out = append(out, h.sectionTitle(st, head+" · filter: "+h.filter.Value()+" (esc clears)", h.focus == focusRunbooks, w))
 	default:

@@ -202,13 +202,28 @@ func (s *startScreen) keepLevel() int {
 	return s.firstLevel()
 }
 
+// formWidth is the form's width on a screen w cells wide.
+func formWidth(w int) int {
+	if w >= 76 {
+		return clampInt(w*9/20, 34, 60)
+	}
+	return w
+}
+
+// resize fits the inputs to the form; it runs in Update.
+func (s *startScreen) resize(w int) {
+	fw := formWidth(w)
+	s.filter.SetWidth(max(fw-12, 6))
+	s.title.SetWidth(max(fw-6, 6))
+}
+
 // view renders the screen: the form on the left, the severity scheme on the right, or
 // one under the other when narrow.
 func (s *startScreen) view(st Styles, w, h int) []string {
 	out := []string{st.Title.Render(fit("Start an incident", w)), st.Rule.Render(rule(w))}
 	body := h - len(out)
 	if w >= 76 {
-		lw := clampInt(w*9/20, 34, 60)
+		lw := formWidth(w)
 		rw := w - lw - 3
 		left := s.form(st, lw, body, false)
 		right := s.scheme(st, rw)
@@ -241,7 +256,6 @@ func (s *startScreen) form(st Styles, w, h int, compact bool) []string {
 		return "  "
 	}
 	out = append(out, marker(startRunbook)+st.Label.Render("Runbook"))
-	s.filter.SetWidth(max(w-12, 6))
 	out = append(out, "  "+s.filter.View())
 	// The list gets what the other lines leave.
 	summaryLines := 3
@@ -308,7 +322,6 @@ func (s *startScreen) form(st Styles, w, h int, compact bool) []string {
 		out = append(out, "")
 	}
 	out = append(out, marker(startTitle)+st.Label.Render("Title"))
-	s.title.SetWidth(max(w-6, 6))
 	out = append(out, "  "+s.title.View())
 	if !compact {
 		out = append(out, "")

@@ -101,7 +101,7 @@ func (m Model) incidentView() []string {
 	if left == 0 {
 		if s.dialog != nil {
 			// Narrow: the dialog takes the body, so its text has room.
-			return append(out, window(s.dialog.view(st, w, bodyH), 0, bodyH, w)...)
+			return append(out, window(s.dialog.view(st, w), 0, bodyH, w)...)
 		}
 		listH := stackedListHeight(bodyH)
 		detailH := bodyH - listH - 1
@@ -112,7 +112,7 @@ func (m Model) incidentView() []string {
 	list := s.listLines(st, left, bodyH)
 	var detail []string
 	if s.dialog != nil {
-		detail = window(s.dialog.view(st, right, bodyH), 0, bodyH, right)
+		detail = window(s.dialog.view(st, right), 0, bodyH, right)
 	} else {
 		detail = window(s.detail, s.detailTop, bodyH, right)
 	}
@@ -173,8 +173,13 @@ func (m Model) spinFrame() string { return m.spin.View() }
 // positions and the selected step's rendered text. Markdown is rendered here (once per
 // step and width, then cached), never in View.
 func (m *Model) sync() {
-	if m.screen == screenHome {
+	switch m.screen {
+	case screenHome:
 		m.home.scroll(m.home.layout(m.height-footerLines, m.width, m.now))
+		m.home.filter.SetWidth(clampInt(m.width/3, 8, 40))
+		return
+	case screenStart:
+		m.start.resize(m.width)
 		return
 	}
 	if m.screen != screenIncident && m.screen != screenRunbook || m.inc.rb == nil {
@@ -190,6 +195,13 @@ func (m *Model) sync() {
 	}
 	s.scrollList(listH)
 	s.refreshOverdue(m.now, listH)
+	if s.dialog != nil {
+		if left == 0 {
+			s.dialog.resize(m.width, bodyH)
+		} else {
+			s.dialog.resize(right, bodyH)
+		}
+	}
 	frame := ""
 	if s.checkOn != "" {
 		frame = m.spinFrame()

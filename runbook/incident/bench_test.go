@@ -1,0 +1,86 @@
+package incident
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/journal"
+)
+
+// noSync is the journal file without fsync: only for generating benchmark journals
+// quickly, never for a real incident.
+type noSync struct{ *os.File }
+
+func (noSync) Sync() error { return nil }
+
+// bigIncident writes an incident of n events: a realistic mix of step actions, notes,
+// notices, escalations and severity changes.
+func bigIncident(b *testing.B, n int) (*Store, string) {
+	b.Helper()
+	c := newClock("2026-11-23T09:00:00Z")
+	st := &Store{DataDir: b.TempDir(), Now: c.now}
+	rb, problems := runbook.LoadFile("testdata/runbook.toml", nil)
+	if len(problems) > 0 {
+		b.Fatal(problems)
+	}
+	inc, err := st.Start(StartOptions{Runbook: rb, Policy: runbook.DefaultPolicy(), Severity: "high", Title: "Big incident", Actor: "alice@ops"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	j, err := journal.Open(st.Dir(id), journal.WithClock(c.now), journal.WithFile(func(f *os.File) journal.File { return noSync{f} }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	steps := rb.Steps()
+	for i := 1; i < n; i++ {
+		c.advance(time.Duration(1+i%7) * time.Second)
+		var err error
+		switch i % 10 {
+		case 0, 1, 2:
+			_, err = j.Append("bob@ops", EvStepDone, StepEvent{Step: steps[i%len(steps)].ID, Note: "done after checking the dashboard"})
+		case 3:
+			_, err = j.Append("bob@ops", EvStepUndone, StepEvent{Step: steps[i%len(steps)].ID})
+		case 4, 5, 6:
+			_, err = j.Append("carol@oncall", EvNote, Note{Text: fmt.Sprintf("observation %d: replica lag rose after failover, error rate down to 0.3%%", i)})
+		case 7:
+			_, err = j.Append("dave@comms", EvNotified, Notice{Audience: "affected customers", Channel: "status page", Message: "We are still working on it."})
+		case 8:
+			_, err = j.Append("alice@ops", EvEscalated, Escalation{To: "incident lead", Reason: "impact grew"})
+		default:
+			_, err = j.Append("alice@ops", EvRoleAssigned, RoleAssignment{Role: "scribe", To: fmt.Sprintf("user%d", i%13)})
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	j.Close()
+	return st, id
+}
+
+// BenchmarkOpenFold100k is `incident resume` and every CLI command on a 100k-event
+// incident: take the lock, read and check every line, fold them into the state.
+func BenchmarkOpenFold100k(b *testing.B) {
+	st, id := bigIncident(b, 100_000)
+	b.ReportAllocs()
+	var peak uint64
+	for b.Loop() {
+		inc, err := st.Open(id, "bench@host")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if inc.State.Events != 100_000 {
+			b.Fatalf("%d events", inc.State.Events)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapAlloc)
+		inc.Close()
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "MB-heap")
+}

@@ -121,11 +121,11 @@ func wrap(s string, w int) []string {
 		line, lineW := "", 0
 		for _, word := range strings.Fields(para) {
 			ww := cells(word)
-			if lineW > 0 && lineW+1+ww <= w {
+			if line != "" && lineW+1+ww <= w {
 				line, lineW = line+" "+word, lineW+1+ww
 				continue
 			}
-			if lineW > 0 {
+			if line != "" {
 				out = append(out, line)
 				line, lineW = "", 0
 			}
@@ -140,7 +140,7 @@ func wrap(s string, w int) []string {
 			}
 			line, lineW = word, ww
 		}
-		if lineW > 0 {
+		if line != "" {
 			out = append(out, line)
 		}
 	}

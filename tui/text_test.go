@@ -63,3 +63,32 @@ func TestWrap(t *testing.T) {
 		t.Errorf("fit: %q", got)
 	}
 }
+
+// cells agrees with ansi.StringWidth on any text; wrap never makes a line wider than
+// asked and keeps every word's characters in order.
+func FuzzCellsAndWrap(f *testing.F) {
+	for _, s := range []string{"", "plain", "▸ ✓ done — ok", "\x1b[31mred\x1b[0m", "日本語 テキスト", "e\u0301 👍",
+		"tab\tand\nnewline", "verylongwordwithoutanyspaceatall", "--severity critical", "\u202Ebidi"} {
+		f.Add(s, 10)
+	}
+	f.Fuzz(func(t *testing.T, s string, w int) {
+		if got, want := cells(s), ansi.StringWidth(s); got != want {
+			t.Fatalf("cells(%q) = %d, ansi %d", s, got, want)
+		}
+		w = w%80 + 2
+		if w < 2 {
+			w += 80
+		}
+		s = clean(s) // wrap takes cleaned text
+		var joined strings.Builder
+		for _, l := range wrap(s, w) {
+			if cells(l) > w && len([]rune(l)) > 1 {
+				t.Fatalf("wrap(%q, %d): %q is %d cells", s, w, l, cells(l))
+			}
+			joined.WriteString(l)
+		}
+		if got, want := strings.Join(strings.Fields(joined.String()), ""), strings.Join(strings.Fields(expandTabs(s)), ""); got != want {
+			t.Fatalf("wrap(%q, %d) lost text: %q vs %q", s, w, got, want)
+		}
+	})
+}

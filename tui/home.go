@@ -183,7 +183,9 @@ func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int)
 	default:
 		out = append(out, h.sectionTitle(st, head+" · / filter", h.focus == focusRunbooks, w))
 	}
-	out = append(out, window(h.runbookLines(st, w, lay.rbRows), 0, lay.rbRows, w)...)
+	// The sections follow one another; the room left over stays at the bottom.
+	rb := h.runbookLines(st, w, lay.rbRows)
+	out = append(out, window(rb, 0, min(len(rb), lay.rbRows), w)...)
 	out = append(out, "")
 
 	// Drills and backups.

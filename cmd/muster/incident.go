@@ -28,6 +28,7 @@ func newIncidentCmd(g *globals) *cobra.Command {
 		newIncidentStartCmd(g),
 		newIncidentListCmd(g),
 		newIncidentShowCmd(g),
+		newIncidentResumeCmd(g),
 		newIncidentAckCmd(g),
 		newIncidentStepCmd(g),
 		newIncidentNoteCmd(g),

@@ -1,0 +1,202 @@
+// Package e2e_test runs the built muster binary inside tmux at a fixed size: keys go in
+// with send-keys, the screen comes back with capture-pane, and the journal on disk is
+// then checked with muster's own evidence verify and incident show.
+package e2e_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// requireTmux skips without tmux, unless MUSTER_REQUIRE_TMUX=1 (CI) makes that a
+// failure.
+func requireTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("MUSTER_REQUIRE_TMUX") == "1" {
+			t.Fatal("tmux is not on PATH and MUSTER_REQUIRE_TMUX=1")
+		}
+		t.Skip("tmux is not on PATH (install tmux, or set MUSTER_REQUIRE_TMUX=1 to make this a failure)")
+	}
+}
+
+// buildMuster builds the binary under test into a temporary directory.
+func buildMuster(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "muster")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/muster-ir/muster/cmd/muster").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// term is one tmux server (its own socket, killed at cleanup) with one session.
+type term struct {
+	t       *testing.T
+	socket  string
+	session string
+}
+
+var sessions int
+
+func newTerm(t *testing.T, command string) *term {
+	t.Helper()
+	sessions++
+	x := &term{t: t, socket: fmt.Sprintf("muster-e2e-%d-%d", os.Getpid(), sessions), session: "muster"}
+	t.Cleanup(func() { _, _ = x.tmux("kill-server") })
+	// The shell line after muster reports its exit status and keeps the pane open, so
+	// the test sees how muster left the terminal.
+	shell := command + `; echo "muster exited with status $?"; sleep 600`
+	if out, err := x.tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", x.session, shell); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	return x
+}
+
+func (x *term) tmux(args ...string) (string, error) {
+	out, err := exec.Command("tmux", append([]string{"-L", x.socket}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+func (x *term) screen() string {
+	out, err := x.tmux("capture-pane", "-p", "-t", x.session)
+	if err != nil {
+		x.t.Fatalf("capture-pane: %v\n%s", err, out)
+	}
+	return out
+}
+
+// waitFor polls the pane until it shows every want.
+func (x *term) waitFor(want ...string) string {
+	x.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := x.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(s, w)
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("the terminal never showed %q:\n%s", want, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// keys sends key names (Enter, Space, Escape, C-s) as tmux knows them.
+func (x *term) keys(keys ...string) {
+	x.t.Helper()
+	for _, k := range keys {
+		if out, err := x.tmux("send-keys", "-t", x.session, k); err != nil {
+			x.t.Fatalf("send-keys %s: %v\n%s", k, err, out)
+		}
+	}
+}
+
+// typ sends text literally.
+func (x *term) typ(text string) {
+	x.t.Helper()
+	if out, err := x.tmux("send-keys", "-t", x.session, "-l", text); err != nil {
+		x.t.Fatalf("send-keys -l: %v\n%s", err, out)
+	}
+}
+
+func TestIncidentThroughTheKeyboard(t *testing.T) {
+	requireTmux(t)
+	bin := buildMuster(t)
+	home := t.TempDir()
+	run := fmt.Sprintf("env MUSTER_HOME=%s NO_COLOR=1 %s --actor e2e@tmux", home, bin)
+
+	x := newTerm(t, run)
+	x.waitFor("Runbooks (7)", "none open")
+	x.keys("n")
+	x.waitFor("Start an incident")
+	x.typ("outage")
+	x.waitFor("▸ service-outage")
+	x.keys("Enter", "Enter") // the runbook, then critical
+	x.typ("Checkout API down for all users")
+	x.keys("Enter")
+	x.waitFor("✓ started INC-", "▸ · Open the incident")
+
+	x.keys("Space")
+	x.waitFor("✓ saved: step open-incident done", "✓ Open the incident", "▸ · Confirm the outage")
+	x.keys("n")
+	x.waitFor("About step confirm-outage")
+	x.typ("status page shows 503 from three regions")
+	x.keys("C-s")
+	x.waitFor("✓ saved: note")
+	x.keys("q")
+	after := x.waitFor("muster exited with status 0")
+	if strings.Contains(after, "Open the incident") {
+		t.Errorf("the alternate screen was not left on quit:\n%s", after)
+	}
+
+	entries, err := os.ReadDir(filepath.Join(home, "incidents"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("want one incident directory, got %v (%v)", entries, err)
+	}
+	id := entries[0].Name()
+
+	out, err := exec.Command(bin, "--data-dir", home, "evidence", "verify", id).CombinedOutput()
+	if err != nil {
+		t.Fatalf("muster evidence verify %s: %v\n%s", id, err, out)
+	}
+
+	out, err = exec.Command(bin, "--data-dir", home, "incident", "show", id, "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("muster incident show %s --format json: %v\n%s", id, err, out)
+	}
+	var show struct {
+		ID       string `json:"id"`
+		Title    string `json:"title"`
+		Severity string `json:"severity"`
+		Steps    map[string]struct {
+			Status string `json:"status"`
+			By     string `json:"by"`
+		} `json:"steps"`
+		Notes []struct {
+			Text  string `json:"text"`
+			Step  string `json:"step"`
+			Actor string `json:"actor"`
+		} `json:"notes"`
+	}
+	if err := json.Unmarshal(out, &show); err != nil {
+		t.Fatalf("incident show json: %v\n%s", err, out)
+	}
+	if show.ID != id || show.Title != "Checkout API down for all users" || show.Severity != "critical" {
+		t.Errorf("incident show: %s %q %s", show.ID, show.Title, show.Severity)
+	}
+	if s := show.Steps["open-incident"]; s.Status != "done" || s.By != "e2e@tmux" {
+		t.Errorf("step open-incident in the journal: %+v", s)
+	}
+	if len(show.Notes) != 1 || show.Notes[0].Text != "status page shows 503 from three regions" || show.Notes[0].Step != "confirm-outage" || show.Notes[0].Actor != "e2e@tmux" {
+		t.Errorf("notes in the journal: %+v", show.Notes)
+	}
+
+	// Enter on home resumes the incident: the screen rebuilt from the journal, with the
+	// next step to do selected.
+	h := newTerm(t, run)
+	h.waitFor("Open incidents (1)", id)
+	h.keys("Enter")
+	h.waitFor("✓ Open the incident", "▸ · Confirm the outage")
+	h.keys("C-c") // Ctrl+C leaves as cleanly as q
+	if after := h.waitFor("muster exited with status 0"); strings.Contains(after, "Confirm the outage") {
+		t.Errorf("the alternate screen was not left on Ctrl+C:\n%s", after)
+	}
+
+	// So does muster incident resume ID.
+	r := newTerm(t, fmt.Sprintf("env MUSTER_HOME=%s NO_COLOR=1 %s incident resume %s", home, bin, id))
+	r.waitFor(id, "✓ Open the incident", "▸ · Confirm the outage", "Detect")
+	r.keys("q")
+	r.waitFor("muster exited with status 0")
+}

@@ -38,9 +38,7 @@ wait_for() {
 }
 
 tmux -L "$socket" new-session -d -x 120 -y 34 -s shot \
-  "env MUSTER_HOME='$MUSTER_HOME' TERM=xterm-256color COLORTERM=truecolor '$work/muster' --actor maria@ops; sleep 60"
-wait_for "Open incidents (1)"
-tmux -L "$socket" send-keys -t shot Enter
+  "env MUSTER_HOME='$MUSTER_HOME' TERM=xterm-256color COLORTERM=truecolor '$work/muster' --actor maria@ops incident resume $id; sleep 60"
 wait_for "Escalate to leadership"
 tmux -L "$socket" send-keys -t shot Down
 wait_for "Post the first status page notice"

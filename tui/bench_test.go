@@ -159,29 +159,22 @@ func BenchmarkResume(b *testing.B) {
 	}
 }
 
-// TestLargeIncidentStaysFast keeps the benchmarks' promise in the test run: a frame of
-// the 2,000-step, 100,000-event incident renders in well under the 5 ms budget.
-func TestLargeIncidentStaysFast(t *testing.T) {
+// TestLargeIncidentResumes plays the benchmarks' scenario once in the test run: a
+// 2,000-step, 100,000-event incident resumes and renders a full frame at the end of
+// its step list. Speed is the benchmarks' job (timed assertions do not belong in
+// tests on a shared machine); this keeps the scenario itself from rotting.
+func TestLargeIncidentResumes(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("builds a 100,000-event journal and times it: not in -short, not under -race")
+		t.Skip("builds a 100,000-event journal: not in -short, not under -race")
 	}
 	d, id := bigIncident(t, 100_000)
-	start := time.Now()
 	m := newModel(t, d, Options{Resume: id}, 120, 40)
-	resume := time.Since(start)
+	if m.inc.state == nil || m.inc.state.Events != 100_000 {
+		t.Fatalf("resumed state: %+v", m.inc.state)
+	}
 	m = press(t, m, "G")
-	const frames = 50
-	start = time.Now()
-	for i := 0; i < frames; i++ {
-		_ = m.View()
-	}
-	perFrame := time.Since(start) / frames
-	t.Logf("resume %v, frame %v", resume, perFrame)
-	// Generous bounds for a loaded, shared CI machine; the benchmarks give the figures.
-	if perFrame > 20*time.Millisecond {
-		t.Errorf("a frame takes %v", perFrame)
-	}
-	if resume > 3*time.Second {
-		t.Errorf("resume takes %v", resume)
+	view := m.View().Content
+	if !strings.Contains(view, "Benchmark incident") || strings.Count(view, "\n") > 40 {
+		t.Errorf("last frame of the large incident:\n%s", view)
 	}
 }

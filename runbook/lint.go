@@ -72,7 +72,7 @@ func (l *linter) run(f *fileRunbook) Problems {
 		case c.After == "" && !l.doc.Has(with(at, "after")...):
 			// missing: the decoder reported it
 		case !name.Valid():
-			l.add(with(at, "after"), "%s: unknown phase %q%s; phases are %s", dotted(with(at, "after")), c.After, didYouMean(c.After, phaseStrings()), phaseList())
+			l.add(with(at, "after"), "%s: unknown phase %q%s; phases are %s", dotted(with(at, "after")), c.After, tomldoc.DidYouMean(c.After, phaseStrings()), phaseList())
 		default:
 			l.add(with(at, "after"), "%s: the runbook has no %s phase, so this notice would never fall due", dotted(with(at, "after")), name)
 		}
@@ -112,7 +112,7 @@ func (l *linter) phases(f *fileRunbook) {
 	for _, name := range names {
 		ph := f.Phases[name]
 		if !PhaseName(name).Valid() {
-			l.add(p("phases", name), "unknown phase %q%s; phases are %s", name, didYouMean(name, phaseStrings()), phaseList())
+			l.add(p("phases", name), "unknown phase %q%s; phases are %s", name, tomldoc.DidYouMean(name, phaseStrings()), phaseList())
 		}
 		if len(ph.Steps) == 0 {
 			l.add(p("phases", name), "phase %s has no steps: add [[phases.%s.steps]] or remove the phase", name, name)
@@ -165,7 +165,7 @@ func (l *linter) step(ref stepRef, s *fileStep) {
 	}
 	if s.Check != "" && !slices.Contains(Checks, s.Check) {
 		at := ref.path("check")
-		l.add(at, "%s: unknown check %q%s; known checks: %s", dotted(at), s.Check, didYouMean(s.Check, Checks), strings.Join(Checks, ", "))
+		l.add(at, "%s: unknown check %q%s; known checks: %s", dotted(at), s.Check, tomldoc.DidYouMean(s.Check, Checks), strings.Join(Checks, ", "))
 	}
 	switch {
 	case s.Check == "rds-backup":
@@ -182,7 +182,7 @@ func (l *linter) severities(base []any, key string, names []string) {
 	for i, name := range names {
 		if _, ok := l.pol.Level(name); !ok {
 			ep := with(base, key, i)
-			l.add(ep, "%s: unknown severity %q%s; policy %s has %s", dotted(ep), name, didYouMean(name, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
+			l.add(ep, "%s: unknown severity %q%s; policy %s has %s", dotted(ep), name, tomldoc.DidYouMean(name, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
 		} else if slices.Contains(names[:i], name) {
 			ep := with(base, key, i)
 			l.add(ep, "%s: severity %q is listed twice", dotted(ep), name)
@@ -282,40 +282,3 @@ func phaseStrings() []string {
 
 func phaseList() string { return strings.Join(phaseStrings(), ", ") }
 
-// didYouMean suggests the closest known name for a misspelt one.
-func didYouMean(s string, known []string) string {
-	best, bestDist := "", 3
-	ls := strings.ToLower(s)
-	for _, k := range known {
-		if d := levenshtein(ls, strings.ToLower(k)); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" || best == s {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

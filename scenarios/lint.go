@@ -84,7 +84,7 @@ func (l *linter) run(f *fileScenario) {
 	l.runbook(f)
 	if f.Severity != "" {
 		if _, ok := l.pol.Level(f.Severity); !ok {
-			l.add(p("severity"), "severity: unknown level %q%s; policy %s has %s", f.Severity, didYouMean(f.Severity, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
+			l.add(p("severity"), "severity: unknown level %q%s; policy %s has %s", f.Severity, tomldoc.DidYouMean(f.Severity, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
 		} else if l.rb != nil && !l.rb.AppliesTo(f.Severity) {
 			l.add(p("severity"), "severity: runbook %s is for %s incidents, not %s", l.rb.ID, strings.Join(l.rb.Severities, ", "), f.Severity)
 		}
@@ -133,7 +133,7 @@ func (l *linter) runbook(f *fileScenario) {
 			for _, r := range lister.List() {
 				ids = append(ids, r.ID)
 			}
-			known = didYouMean(id, ids) + "; known runbooks: " + strings.Join(ids, ", ")
+			known = tomldoc.DidYouMean(id, ids) + "; known runbooks: " + strings.Join(ids, ", ")
 		}
 		l.add(p("runbook", "id"), "runbook.id: unknown runbook %q%s", id, known)
 		return
@@ -213,7 +213,7 @@ func (l *linter) poolsCheck(f *fileScenario) {
 			mp := with(at, "members", j)
 			switch {
 			case !ids[m]:
-				l.add(mp, "%s: unknown inject %q%s", dotted(mp), m, didYouMean(m, keys(ids)))
+				l.add(mp, "%s: unknown inject %q%s", dotted(mp), m, tomldoc.DidYouMean(m, keys(ids)))
 			case l.pooled[m] != "":
 				l.add(mp, "%s: inject %s is already in pool %s", dotted(mp), m, l.pooled[m])
 			default:
@@ -274,12 +274,12 @@ func (l *linter) inject(f *fileScenario, i int) {
 	l.enum(with(at, "channel"), in.Channel, Channels)
 	for j, r := range in.To {
 		if !l.roles[r] {
-			l.add(with(at, "to", j), "%s: unknown role %q%s", dotted(with(at, "to", j)), r, didYouMean(r, keys(l.roles)))
+			l.add(with(at, "to", j), "%s: unknown role %q%s", dotted(with(at, "to", j)), r, tomldoc.DidYouMean(r, keys(l.roles)))
 		}
 	}
 	switch {
 	case in.Module != "" && !l.modules[in.Module]:
-		l.add(with(at, "module"), "%s: unknown module %q%s", dotted(with(at, "module")), in.Module, didYouMean(in.Module, keys(l.modules)))
+		l.add(with(at, "module"), "%s: unknown module %q%s", dotted(with(at, "module")), in.Module, tomldoc.DidYouMean(in.Module, keys(l.modules)))
 	case in.Module == "" && len(f.Modules) > 0:
 		l.add(at, "inject %s has no module; the scenario's modules are %s", in.ID, strings.Join(keys(l.modules), ", "))
 	}
@@ -316,7 +316,7 @@ func (l *linter) inject(f *fileScenario, i int) {
 		}
 		if a.Inject != "" {
 			if _, ok := l.injects[a.Inject]; !ok {
-				l.add(with(ap, "inject"), "%s: unknown inject %q%s", dotted(with(ap, "inject")), a.Inject, didYouMean(a.Inject, keys(l.injects)))
+				l.add(with(ap, "inject"), "%s: unknown inject %q%s", dotted(with(ap, "inject")), a.Inject, tomldoc.DidYouMean(a.Inject, keys(l.injects)))
 				l.broken[i] = true
 			} else if a.Inject == in.ID {
 				l.add(with(ap, "inject"), "%s: an inject cannot fire after itself", dotted(with(ap, "inject")))
@@ -348,7 +348,7 @@ func (l *linter) inject(f *fileScenario, i int) {
 func (l *linter) decision(at []any, inject string, d *fileDecision) {
 	l.nonEmpty(with(at, "prompt"), d.Prompt)
 	if d.Role != "" && !l.roles[d.Role] {
-		l.add(with(at, "role"), "%s: unknown role %q%s", dotted(with(at, "role")), d.Role, didYouMean(d.Role, keys(l.roles)))
+		l.add(with(at, "role"), "%s: unknown role %q%s", dotted(with(at, "role")), d.Role, tomldoc.DidYouMean(d.Role, keys(l.roles)))
 	}
 	if d.Options != nil && len(d.Options) < 2 {
 		l.add(with(at, "options"), "%s: a decision needs at least two options", dotted(with(at, "options")))
@@ -367,7 +367,7 @@ func (l *linter) decision(at []any, inject string, d *fileDecision) {
 		l.nonEmpty(with(op, "label"), o.Label)
 		if o.Goto != "" {
 			if _, ok := l.injects[o.Goto]; !ok {
-				l.add(with(op, "goto"), "%s: unknown inject %q%s", dotted(with(op, "goto")), o.Goto, didYouMean(o.Goto, keys(l.injects)))
+				l.add(with(op, "goto"), "%s: unknown inject %q%s", dotted(with(op, "goto")), o.Goto, tomldoc.DidYouMean(o.Goto, keys(l.injects)))
 			} else if o.Goto == inject {
 				l.add(with(op, "goto"), "%s: an option cannot branch to its own inject", dotted(with(op, "goto")))
 			}
@@ -396,7 +396,7 @@ func firstOption(d *fileDecision) string {
 func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 	l.slug(with(at, "id"), e.ID)
 	if e.Kind != "" && !inList(ExpectKinds, e.Kind) {
-		l.add(with(at, "kind"), "%s: unknown kind %q%s; kinds are %s", dotted(with(at, "kind")), e.Kind, didYouMean(e.Kind, ExpectKinds), strings.Join(ExpectKinds, ", "))
+		l.add(with(at, "kind"), "%s: unknown kind %q%s; kinds are %s", dotted(with(at, "kind")), e.Kind, tomldoc.DidYouMean(e.Kind, ExpectKinds), strings.Join(ExpectKinds, ", "))
 	}
 	if e.Within == 0 {
 		l.add(at, "expectation %s has no deadline: add within = \"15m\" (drill time from the inject)", e.ID)
@@ -408,7 +408,7 @@ func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 	case e.Objective == "" && len(f.Objectives) > 0:
 		l.add(at, "expectation %s names no objective; it rates one of %s", e.ID, strings.Join(keys(l.objectives), ", "))
 	case e.Objective != "" && !l.objectives[e.Objective]:
-		l.add(with(at, "objective"), "%s: unknown objective %q%s", dotted(with(at, "objective")), e.Objective, didYouMean(e.Objective, keys(l.objectives)))
+		l.add(with(at, "objective"), "%s: unknown objective %q%s", dotted(with(at, "objective")), e.Objective, tomldoc.DidYouMean(e.Objective, keys(l.objectives)))
 	}
 	l.usedObj[e.Objective] = true
 	if e.Element != "" {
@@ -437,13 +437,13 @@ func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 		case e.Level == "":
 			l.add(at, "expectation %s of kind severity names no level (level = %q)", e.ID, firstLevel(l.pol))
 		case !levelKnown(l.pol, e.Level):
-			l.add(with(at, "level"), "%s: unknown level %q%s; policy %s has %s", dotted(with(at, "level")), e.Level, didYouMean(e.Level, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
+			l.add(with(at, "level"), "%s: unknown level %q%s; policy %s has %s", dotted(with(at, "level")), e.Level, tomldoc.DidYouMean(e.Level, l.pol.LevelNames()), l.pol.Name, strings.Join(l.pol.LevelNames(), ", "))
 		case e.Level == f.Severity:
 			l.add(with(at, "level"), "%s: %s is the drill's starting severity, so the expectation is met before anyone acts", dotted(with(at, "level")), e.Level)
 		}
 	case ExpectBackupCheck:
 		if e.Check != "" && !inList(runbook.Checks, e.Check) {
-			l.add(with(at, "check"), "%s: unknown check %q%s; known checks: %s", dotted(with(at, "check")), e.Check, didYouMean(e.Check, runbook.Checks), strings.Join(runbook.Checks, ", "))
+			l.add(with(at, "check"), "%s: unknown check %q%s; known checks: %s", dotted(with(at, "check")), e.Check, tomldoc.DidYouMean(e.Check, runbook.Checks), strings.Join(runbook.Checks, ", "))
 		}
 	}
 }
@@ -470,7 +470,7 @@ func (l *linter) step(at []any, id string) {
 		for _, s := range l.rb.Steps() {
 			ids = append(ids, s.ID)
 		}
-		l.add(at, "%s: runbook %s has no step %q%s", dotted(at), l.rb.ID, id, didYouMean(id, ids))
+		l.add(at, "%s: runbook %s has no step %q%s", dotted(at), l.rb.ID, id, tomldoc.DidYouMean(id, ids))
 	}
 }
 
@@ -481,7 +481,7 @@ func (l *linter) phase(at []any, name runbook.PhaseName) {
 		for _, ph := range runbook.PhaseOrder {
 			names = append(names, string(ph))
 		}
-		l.add(at, "%s: unknown phase %q%s; phases are %s", dotted(at), name, didYouMean(string(name), names), strings.Join(names, ", "))
+		l.add(at, "%s: unknown phase %q%s; phases are %s", dotted(at), name, tomldoc.DidYouMean(string(name), names), strings.Join(names, ", "))
 		return
 	}
 	if l.rb != nil {
@@ -576,7 +576,7 @@ func (l *linter) graph(f *fileScenario) {
 
 func (l *linter) enum(at []any, v string, allowed []string) {
 	if v != "" && !inList(allowed, v) {
-		l.add(at, "%s: %q is not one of %s%s", dotted(at), v, strings.Join(allowed, ", "), didYouMean(v, allowed))
+		l.add(at, "%s: %q is not one of %s%s", dotted(at), v, strings.Join(allowed, ", "), tomldoc.DidYouMean(v, allowed))
 	}
 }
 
@@ -611,40 +611,3 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-// didYouMean suggests the closest known name for a misspelt one.
-func didYouMean(s string, known []string) string {
-	best, bestDist := "", 3
-	ls := strings.ToLower(s)
-	for _, k := range known {
-		if d := levenshtein(ls, strings.ToLower(k)); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" || best == s {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

@@ -281,4 +281,3 @@ func phaseStrings() []string {
 }
 
 func phaseList() string { return strings.Join(phaseStrings(), ", ") }
-

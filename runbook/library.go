@@ -3,6 +3,7 @@ package runbook
 import (
 	"embed"
 	"errors"
+	"github.com/muster-ir/muster/runbook/tomldoc"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -120,7 +121,7 @@ func loadDir(dir string, pol *Policy) ([]*Runbook, Problems) {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, Problems{{File: dir, Msg: "cannot read runbook directory: " + readError(err)}}
+		return nil, Problems{{File: dir, Msg: "cannot read runbook directory: " + tomldoc.ReadError(err)}}
 	}
 	var out []*Runbook
 	var problems Problems

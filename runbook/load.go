@@ -3,8 +3,6 @@ package runbook
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -118,35 +116,11 @@ func isDecodePanic(ps Problems) bool {
 // LoadFile reads and parses a runbook file. A file that cannot be read is reported as
 // a problem of that file, like any other. Source is the path.
 func LoadFile(path string, pol *Policy) (*Runbook, Problems) {
-	data, err := readFile(path)
+	data, err := tomldoc.ReadFile(path, "runbook", MaxFileSize)
 	if err != nil {
 		return nil, Problems{{File: path, Msg: err.Error()}}
 	}
 	return Parse(path, data, pol)
-}
-
-// readFile reads at most MaxFileSize bytes and refuses directories and larger files.
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %s", readError(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %s", readError(err))
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("is a directory, not a runbook file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %s", readError(err))
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("larger than %d MiB: not a runbook", MaxFileSize>>20)
-	}
-	return data, nil
 }
 
 // build turns a linted file into the model, cleaning every text field where it enters

@@ -290,19 +290,9 @@ func LoadPolicy(arg string) (*Policy, Problems) {
 	}
 	data, err := os.ReadFile(arg)
 	if err != nil {
-		return nil, Problems{{File: arg, Msg: readError(err)}}
+		return nil, Problems{{File: arg, Msg: tomldoc.ReadError(err)}}
 	}
 	return ParsePolicy(arg, data)
-}
-
-func readError(err error) string {
-	switch {
-	case os.IsNotExist(err):
-		return "no such file"
-	case os.IsPermission(err):
-		return "permission denied"
-	}
-	return err.Error()
 }
 
 // Level returns the level called name.

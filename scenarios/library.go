@@ -3,6 +3,7 @@ package scenarios
 import (
 	"embed"
 	"errors"
+	"github.com/muster-ir/muster/runbook/tomldoc"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func loadDir(dir string, env Env) ([]*Scenario, Problems) {
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, Problems{{File: dir, Msg: "cannot read scenario directory: " + readError(err)}}
+		return nil, Problems{{File: dir, Msg: "cannot read scenario directory: " + tomldoc.ReadError(err)}}
 	}
 	var out []*Scenario
 	var problems Problems

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -209,44 +206,11 @@ func Lint(file string, data []byte, env Env) Problems {
 // LoadFile reads and parses a scenario file. A file that cannot be read is reported
 // as a problem of that file.
 func LoadFile(path string, env Env) (*Scenario, Problems) {
-	data, err := readFile(path)
+	data, err := tomldoc.ReadFile(path, "scenario", MaxFileSize)
 	if err != nil {
 		return nil, Problems{{File: path, Msg: err.Error()}}
 	}
 	return Parse(path, data, env)
-}
-
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %s", readError(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %s", readError(err))
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("is a directory, not a scenario file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read: %s", readError(err))
-	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("larger than %d MiB: not a scenario", MaxFileSize>>20)
-	}
-	return data, nil
-}
-
-func readError(err error) string {
-	switch {
-	case os.IsNotExist(err):
-		return "no such file"
-	case os.IsPermission(err):
-		return "permission denied"
-	}
-	return err.Error()
 }
 
 func isSyntaxOnly(ps Problems) bool {

@@ -4,26 +4,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
-// cell makes text safe for one Markdown table cell.
-func cell(s string) string {
-	s = strings.ReplaceAll(untrusted.Line(s), "|", `\|`)
-	if strings.TrimSpace(s) == "" {
-		return "—"
-	}
-	return s
-}
-
-func utc(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05Z")
-}
+// cell and utc format report cells exactly as the incident report does.
+var (
+	cell = incident.MarkdownCell
+	utc  = incident.FormatUTC
+)
 
 func speeds(xs []float64) string {
 	var out []string

@@ -215,17 +215,18 @@ func (r *Report) JSON() ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// mdCell makes text safe for one Markdown table cell.
-func mdCell(s string) string {
-	s = untrusted.Line(s)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	if s == "" {
+// MarkdownCell makes untrusted text safe for one Markdown table cell: one line, no
+// control sequences, pipes escaped, an em dash for nothing.
+func MarkdownCell(s string) string {
+	s = strings.ReplaceAll(untrusted.Line(s), "|", `\|`)
+	if strings.TrimSpace(s) == "" {
 		return "—"
 	}
 	return s
 }
 
-func utc(t time.Time) string {
+// FormatUTC is how reports print an instant: 2026-11-23 09:12:00Z, or an em dash.
+func FormatUTC(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
@@ -237,26 +238,26 @@ func (r *Report) Markdown() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	if r.Drill {
-		w("# DRILL — Post-incident report: %s\n\n", mdCell(r.Title))
+		w("# DRILL — Post-incident report: %s\n\n", MarkdownCell(r.Title))
 		w("> This is a tabletop drill, not a real incident.\n\n")
 	} else {
-		w("# Post-incident report: %s\n\n", mdCell(r.Title))
+		w("# Post-incident report: %s\n\n", MarkdownCell(r.Title))
 	}
 	w("## Summary\n\n")
 	w("| | |\n|---|---|\n")
 	w("| Incident | %s |\n", r.ID)
 	w("| Status | %s |\n", r.Status)
-	w("| Runbook | %s %s (sha256 %s) |\n", mdCell(r.Runbook.ID), r.Runbook.Version, short(r.Runbook.Digest))
-	w("| Policy | %s (sha256 %s), times in %s |\n", mdCell(r.Policy.Name), short(r.Policy.Digest), r.TimeZone)
-	w("| Severity | %s |\n", mdCell(r.Severity))
-	w("| Commander | %s |\n", mdCell(r.Commander))
-	w("| Opened | %s by %s |\n", utc(r.OpenedAt), mdCell(r.OpenedBy))
-	w("| Closed | %s |\n", utc(r.ClosedAt))
+	w("| Runbook | %s %s (sha256 %s) |\n", MarkdownCell(r.Runbook.ID), r.Runbook.Version, short(r.Runbook.Digest))
+	w("| Policy | %s (sha256 %s), times in %s |\n", MarkdownCell(r.Policy.Name), short(r.Policy.Digest), r.TimeZone)
+	w("| Severity | %s |\n", MarkdownCell(r.Severity))
+	w("| Commander | %s |\n", MarkdownCell(r.Commander))
+	w("| Opened | %s by %s |\n", FormatUTC(r.OpenedAt), MarkdownCell(r.OpenedBy))
+	w("| Closed | %s |\n", FormatUTC(r.ClosedAt))
 	w("| Duration | %s |\n\n", r.Duration)
 
 	w("### Severity history\n\n| since (UTC) | level | by | reason |\n|---|---|---|---|\n")
 	for _, s := range r.Severities {
-		w("| %s | %s | %s | %s |\n", utc(s.Since), mdCell(s.Level), mdCell(s.By), mdCell(s.Reason))
+		w("| %s | %s | %s | %s |\n", FormatUTC(s.Since), MarkdownCell(s.Level), MarkdownCell(s.By), MarkdownCell(s.Reason))
 	}
 	if len(r.Roles) > 0 {
 		w("\n### Roles\n\n| role | who |\n|---|---|\n")
@@ -266,7 +267,7 @@ func (r *Report) Markdown() string {
 		}
 		sort.Strings(roles)
 		for _, k := range roles {
-			w("| %s | %s |\n", mdCell(k), mdCell(r.Roles[k]))
+			w("| %s | %s |\n", MarkdownCell(k), MarkdownCell(r.Roles[k]))
 		}
 	}
 
@@ -283,7 +284,7 @@ func (r *Report) Markdown() string {
 		default:
 			verdict = "open, " + runbook.FormatDuration(l.Left) + " left"
 		}
-		w("| %s within %s | %s | %s | %s |\n", l.Name, l.Target, utc(l.Due), utc(l.MetAt), verdict)
+		w("| %s within %s | %s | %s | %s |\n", l.Name, l.Target, FormatUTC(l.Due), FormatUTC(l.MetAt), verdict)
 	}
 
 	w("\n## Steps\n")
@@ -297,7 +298,7 @@ func (r *Report) Markdown() string {
 			} else if s.Optional && s.Status == StepTodo {
 				status = "todo (optional)"
 			}
-			w("| %s — %s | %s | %s | %s | %s | %s |\n", s.ID, mdCell(s.Title), status, mdCell(s.By), utc(s.At), mdCell(s.Took), mdCell(s.Note+s.Reason))
+			w("| %s — %s | %s | %s | %s | %s | %s |\n", s.ID, MarkdownCell(s.Title), status, MarkdownCell(s.By), FormatUTC(s.At), MarkdownCell(s.Took), MarkdownCell(s.Note+s.Reason))
 		}
 	}
 	w("\n## Skipped steps\n\n")
@@ -305,7 +306,7 @@ func (r *Report) Markdown() string {
 		w("None.\n")
 	} else {
 		for _, s := range r.Skipped {
-			w("- **%s** (%s) skipped by %s at %s: %s\n", s.ID, s.Phase, mdCell(s.By), utc(s.At), mdCell(s.Reason))
+			w("- **%s** (%s) skipped by %s at %s: %s\n", s.ID, s.Phase, MarkdownCell(s.By), FormatUTC(s.At), MarkdownCell(s.Reason))
 		}
 	}
 	w("\n## Evidence\n\n")
@@ -320,7 +321,7 @@ func (r *Report) Markdown() string {
 			} else if e.Kind == "symlink" {
 				detail = e.Detail
 			}
-			w("| %d | %s | %s | %s | %s | %s |\n", e.Seq, utc(e.At), mdCell(e.By), e.Kind, mdCell(e.Name), mdCell(detail))
+			w("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatUTC(e.At), MarkdownCell(e.By), e.Kind, MarkdownCell(e.Name), MarkdownCell(detail))
 		}
 	}
 	w("\n## Escalations\n\n")
@@ -329,7 +330,7 @@ func (r *Report) Markdown() string {
 	} else {
 		w("| at (UTC) | by | to | reason |\n|---|---|---|---|\n")
 		for _, e := range r.Escalations {
-			w("| %s | %s | %s | %s |\n", utc(e.At), mdCell(e.Actor), mdCell(e.To), mdCell(e.Reason))
+			w("| %s | %s | %s | %s |\n", FormatUTC(e.At), MarkdownCell(e.Actor), MarkdownCell(e.To), MarkdownCell(e.Reason))
 		}
 	}
 	w("\n## Communications\n\n")
@@ -338,7 +339,7 @@ func (r *Report) Markdown() string {
 	} else {
 		w("| at (UTC) | by | audience | channel | message |\n|---|---|---|---|---|\n")
 		for _, n := range r.Notices {
-			w("| %s | %s | %s | %s | %s |\n", utc(n.At), mdCell(n.Actor), mdCell(n.Audience), mdCell(n.Channel), mdCell(n.Message))
+			w("| %s | %s | %s | %s | %s |\n", FormatUTC(n.At), MarkdownCell(n.Actor), MarkdownCell(n.Audience), MarkdownCell(n.Channel), MarkdownCell(n.Message))
 		}
 	}
 	w("\n## Follow-up actions\n\n")
@@ -349,23 +350,23 @@ func (r *Report) Markdown() string {
 		for _, f := range r.FollowUps {
 			status := "open"
 			if f.Done {
-				status = "done " + utc(f.DoneAt)
+				status = "done " + FormatUTC(f.DoneAt)
 			}
-			w("| %s | %s | %s | %s | %s |\n", f.ID, mdCell(f.Owner), f.Due.Format("2006-01-02"), mdCell(f.Text), status)
+			w("| %s | %s | %s | %s | %s |\n", f.ID, MarkdownCell(f.Owner), f.Due.Format("2006-01-02"), MarkdownCell(f.Text), status)
 		}
 	}
 	if r.Close.Forced {
-		w("\n**Closed with open work** (%s): %s\n", mdCell(strings.Join(r.Close.Open, ", ")), mdCell(r.Close.Reason))
+		w("\n**Closed with open work** (%s): %s\n", MarkdownCell(strings.Join(r.Close.Open, ", ")), MarkdownCell(r.Close.Reason))
 	}
 	if r.Close.Summary != "" {
 		w("\n## Resolution\n\n%s\n", untrusted.Clean(r.Close.Summary))
 	}
 	for _, s := range r.Sections {
-		w("\n## %s\n\n%s\n", mdCell(s.Title), strings.TrimRight(s.Markdown, "\n"))
+		w("\n## %s\n\n%s\n", MarkdownCell(s.Title), strings.TrimRight(s.Markdown, "\n"))
 	}
 	w("\n## Timeline\n\n| seq | UTC | local | actor | what |\n|---|---|---|---|---|\n")
 	for _, t := range r.Timeline {
-		w("| %d | %s | %s | %s | %s |\n", t.Seq, utc(t.UTC), t.Local, mdCell(t.Actor), mdCell(t.What))
+		w("| %d | %s | %s | %s | %s |\n", t.Seq, FormatUTC(t.UTC), t.Local, MarkdownCell(t.Actor), MarkdownCell(t.What))
 	}
 	w("\n## Journal\n\n%d events, last sequence %d. Final line hash (SHA-256):\n\n    %s\n\n", r.Journal.Events, r.Journal.LastSeq, r.Journal.FinalHash)
 	w("Check it with `muster evidence verify %s`: the report matches the journal when that hash is the hash of the journal's last line.\n", r.ID)

@@ -3,10 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -325,59 +322,13 @@ func runRunbookLint(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	var problems runbook.Problems
-	files := 0
-	bad := map[string]bool{}
-	firstID := map[string]string{} // runbook id -> first file that used it
-	for _, arg := range args {
-		paths, p := lintPaths(arg)
-		problems = append(problems, p...)
-		for _, path := range paths {
-			files++
-			r, ps := runbook.LoadFile(path, pol)
-			problems = append(problems, ps...)
-			if r == nil {
-				continue
-			}
-			if prev, dup := firstID[r.ID]; dup && prev != path {
-				problems = append(problems, runbook.Problem{File: path, Msg: fmt.Sprintf("runbook id %s is also used by %s; in one directory only the first would load", r.ID, prev)})
-				continue
-			}
-			firstID[r.ID] = path
+	return lintFiles(g, args, "runbook", func(path string) (string, runbook.Problems) {
+		r, ps := runbook.LoadFile(path, pol)
+		if r == nil {
+			return "", ps
 		}
-	}
-	for _, p := range problems {
-		fmt.Fprintln(g.Stdout, p.String())
-		bad[p.File] = true
-	}
-	if len(problems) > 0 {
-		return checkFailed(fmt.Errorf("%s in %s", plural(len(problems), "problem"), plural(len(bad), "file")))
-	}
-	fmt.Fprintf(g.Stdout, "%s OK\n", plural(files, "runbook"))
-	return nil
-}
-
-// lintPaths expands a lint argument: a file is itself, a directory its *.toml files.
-func lintPaths(arg string) ([]string, runbook.Problems) {
-	st, err := os.Stat(arg)
-	if err != nil || !st.IsDir() {
-		return []string{arg}, nil // LoadFile reports an unreadable file as a problem
-	}
-	entries, err := os.ReadDir(arg)
-	if err != nil {
-		return nil, runbook.Problems{{File: arg, Msg: "cannot read directory: " + err.Error()}}
-	}
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".toml") && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, filepath.Join(arg, e.Name()))
-		}
-	}
-	if len(out) == 0 {
-		return nil, runbook.Problems{{File: arg, Msg: "no *.toml runbook files in this directory"}}
-	}
-	sort.Strings(out)
-	return out, nil
+		return r.ID, ps
+	})
 }
 
 type runbookDiffOptions struct {

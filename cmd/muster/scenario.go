@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -270,59 +268,13 @@ func runScenarioLint(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	var problems scenarios.Problems
-	files := 0
-	firstID := map[string]string{}
-	for _, arg := range args {
-		paths, ps := scenarioPaths(arg)
-		problems = append(problems, ps...)
-		for _, path := range paths {
-			files++
-			sc, ps := scenarios.LoadFile(path, env)
-			problems = append(problems, ps...)
-			if sc == nil {
-				continue
-			}
-			if prev, dup := firstID[sc.ID]; dup && prev != path {
-				problems = append(problems, scenarios.Problem{File: path, Msg: fmt.Sprintf("scenario id %s is also used by %s; in one directory only the first would load", sc.ID, prev)})
-				continue
-			}
-			firstID[sc.ID] = path
+	return lintFiles(g, args, "scenario", func(path string) (string, scenarios.Problems) {
+		sc, ps := scenarios.LoadFile(path, env)
+		if sc == nil {
+			return "", ps
 		}
-	}
-	bad := map[string]bool{}
-	for _, p := range problems {
-		fmt.Fprintln(g.Stdout, p.String())
-		bad[p.File] = true
-	}
-	if len(problems) > 0 {
-		return checkFailed(fmt.Errorf("%s in %s", plural(len(problems), "problem"), plural(len(bad), "file")))
-	}
-	fmt.Fprintf(g.Stdout, "%s OK\n", plural(files, "scenario"))
-	return nil
-}
-
-// scenarioPaths expands a lint argument: a file is itself, a directory its *.toml files.
-func scenarioPaths(arg string) ([]string, scenarios.Problems) {
-	st, err := os.Stat(arg)
-	if err != nil || !st.IsDir() {
-		return []string{arg}, nil // LoadFile reports an unreadable file as a problem
-	}
-	entries, err := os.ReadDir(arg)
-	if err != nil {
-		return nil, scenarios.Problems{{File: arg, Msg: "cannot read directory: " + err.Error()}}
-	}
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".toml") && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, filepath.Join(arg, e.Name()))
-		}
-	}
-	if len(out) == 0 {
-		return nil, scenarios.Problems{{File: arg, Msg: "no *.toml scenario files in this directory"}}
-	}
-	sort.Strings(out)
-	return out, nil
+		return sc.ID, ps
+	})
 }
 
 type fromIncidentOptions struct {

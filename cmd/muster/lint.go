@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/muster-ir/muster/runbook/tomldoc"
+)
+
+// lintFiles is `muster runbook lint` and `muster scenario lint`: every argument is a
+// file or a directory of *.toml files; load parses one file and returns its id (empty
+// when it did not load) and its problems. Every problem of every file is printed, one
+// line each, then exit 1; or one summary line and exit 0. kind names the files
+// ("runbook", "scenario").
+func lintFiles(g *globals, args []string, kind string, load func(path string) (id string, problems tomldoc.Problems)) error {
+	var problems tomldoc.Problems
+	files := 0
+	firstID := map[string]string{} // id -> first file that used it
+	for _, arg := range args {
+		paths, ps := lintPaths(arg, kind)
+		problems = append(problems, ps...)
+		for _, path := range paths {
+			files++
+			id, ps := load(path)
+			problems = append(problems, ps...)
+			if id == "" {
+				continue
+			}
+			if prev, dup := firstID[id]; dup && prev != path {
+				problems = append(problems, tomldoc.Problem{File: path, Msg: fmt.Sprintf("%s id %s is also used by %s; in one directory only the first would load", kind, id, prev)})
+				continue
+			}
+			firstID[id] = path
+		}
+	}
+	bad := map[string]bool{}
+	for _, p := range problems {
+		fmt.Fprintln(g.Stdout, p.String())
+		bad[p.File] = true
+	}
+	if len(problems) > 0 {
+		return checkFailed(fmt.Errorf("%s in %s", plural(len(problems), "problem"), plural(len(bad), "file")))
+	}
+	fmt.Fprintf(g.Stdout, "%s OK\n", plural(files, kind))
+	return nil
+}
+
+// lintPaths expands a lint argument: a file is itself, a directory its *.toml files.
+func lintPaths(arg, kind string) ([]string, tomldoc.Problems) {
+	st, err := os.Stat(arg)
+	if err != nil || !st.IsDir() {
+		return []string{arg}, nil // the loader reports an unreadable file as a problem
+	}
+	entries, err := os.ReadDir(arg)
+	if err != nil {
+		return nil, tomldoc.Problems{{File: arg, Msg: "cannot read directory: " + tomldoc.ReadError(err)}}
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".toml") && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, filepath.Join(arg, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		return nil, tomldoc.Problems{{File: arg, Msg: "no *.toml " + kind + " files in this directory"}}
+	}
+	sort.Strings(out)
+	return out, nil
+}

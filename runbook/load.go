@@ -130,12 +130,12 @@ func build(f *fileRunbook) *Runbook {
 	r := &Runbook{
 		Schema:     f.Schema,
 		ID:         untrusted.Line(f.ID),
-		Title:      line(f.Title),
-		Summary:    text(f.Summary),
-		Owner:      line(f.Owner),
+		Title:      untrusted.Field(f.Title),
+		Summary:    untrusted.Block(f.Summary),
+		Owner:      untrusted.Field(f.Owner),
 		Version:    f.Version,
-		Severities: lines(f.Severities),
-		Tags:       lines(f.Tags),
+		Severities: untrusted.Fields(f.Severities),
+		Tags:       untrusted.Fields(f.Tags),
 	}
 	r.Version.Pre = untrusted.Line(r.Version.Pre) // already restricted by the parser; keeps the invariant obvious
 	r.Version.Build = untrusted.Line(r.Version.Build)
@@ -144,20 +144,20 @@ func build(f *fileRunbook) *Runbook {
 		if !ok {
 			continue
 		}
-		p := Phase{Name: name, Goal: line(fp.Goal), Steps: make([]Step, 0, len(fp.Steps))}
+		p := Phase{Name: name, Goal: untrusted.Field(fp.Goal), Steps: make([]Step, 0, len(fp.Steps))}
 		for _, fs := range fp.Steps {
 			p.Steps = append(p.Steps, Step{
 				ID:       untrusted.Line(fs.ID),
-				Title:    line(fs.Title),
-				Body:     text(fs.Body),
-				Role:     line(fs.Role),
-				Evidence: lines(fs.Evidence),
-				Commands: texts(fs.Commands),
+				Title:    untrusted.Field(fs.Title),
+				Body:     untrusted.Block(fs.Body),
+				Role:     untrusted.Field(fs.Role),
+				Evidence: untrusted.Fields(fs.Evidence),
+				Commands: untrusted.Blocks(fs.Commands),
 				Timebox:  time.Duration(fs.Timebox),
 				Optional: fs.Optional,
-				When:     lines(fs.When),
+				When:     untrusted.Fields(fs.When),
 				Check:    untrusted.Line(fs.Check),
-				Service:  line(fs.Service),
+				Service:  untrusted.Field(fs.Service),
 				Phase:    name,
 			})
 		}
@@ -165,12 +165,12 @@ func build(f *fileRunbook) *Runbook {
 	}
 	for _, fc := range f.Communication {
 		c := CommRule{
-			Audience:    line(fc.Audience),
+			Audience:    untrusted.Field(fc.Audience),
 			After:       PhaseName(untrusted.Line(fc.After)),
-			Severities:  lines(fc.Severities),
-			Channel:     line(fc.Channel),
+			Severities:  untrusted.Fields(fc.Severities),
+			Channel:     untrusted.Field(fc.Channel),
 			UpdateEvery: time.Duration(fc.UpdateEvery),
-			Template:    text(fc.Template),
+			Template:    untrusted.Block(fc.Template),
 		}
 		if c.Severities == nil {
 			c.Severities = slices.Clone(r.Severities)
@@ -186,42 +186,4 @@ func build(f *fileRunbook) *Runbook {
 		}
 	}
 	return r
-}
-
-// line cleans a single-line field and trims it.
-func line(s string) string { return strings.TrimSpace(untrusted.Line(s)) }
-
-// text cleans a Markdown field, drops blank lines around it and trailing spaces.
-func text(s string) string {
-	s = untrusted.Clean(s)
-	s = strings.TrimRight(s, " \t\n")
-	for {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 || strings.TrimSpace(s[:i]) != "" {
-			return s
-		}
-		s = s[i+1:]
-	}
-}
-
-func lines(ss []string) []string {
-	if ss == nil {
-		return nil
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = line(s)
-	}
-	return out
-}
-
-func texts(ss []string) []string {
-	if ss == nil {
-		return nil
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = text(s)
-	}
-	return out
 }

@@ -943,7 +943,7 @@ func (e *Engine) AddAdHoc(now time.Time, a AdHoc) (Record, error) {
 	if err := e.running(); err != nil {
 		return Record{}, err
 	}
-	a.From, a.Channel, a.Title, a.Body = line(a.From), line(a.Channel), line(a.Title), text(a.Body)
+	a.From, a.Channel, a.Title, a.Body = untrusted.Field(a.From), untrusted.Field(a.Channel), untrusted.Field(a.Title), untrusted.Block(a.Body)
 	if a.Title == "" {
 		return Record{}, refuse("an ad-hoc inject needs a title")
 	}

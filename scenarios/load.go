@@ -233,41 +233,41 @@ func build(f *fileScenario) *Scenario {
 		Schema:          f.Schema,
 		ID:              untrusted.Line(f.ID),
 		Version:         f.Version,
-		Title:           line(f.Title),
-		Summary:         text(f.Summary),
-		ExerciseType:    orDefault(line(f.ExerciseType), "tabletop"),
-		Threat:          line(f.Threat),
-		MissionAreas:    lines(f.MissionAreas),
-		Tags:            lines(f.Tags),
-		Authors:         lines(f.Authors),
-		Severity:        line(f.Severity),
+		Title:           untrusted.Field(f.Title),
+		Summary:         untrusted.Block(f.Summary),
+		ExerciseType:    orDefault(untrusted.Field(f.ExerciseType), "tabletop"),
+		Threat:          untrusted.Field(f.Threat),
+		MissionAreas:    untrusted.Fields(f.MissionAreas),
+		Tags:            untrusted.Fields(f.Tags),
+		Authors:         untrusted.Fields(f.Authors),
+		Severity:        untrusted.Field(f.Severity),
 		PlannedDuration: time.Duration(f.PlannedDuration),
 		StoryStart:      f.StoryStart,
 		ContainWithin:   time.Duration(f.ContainWithin),
-		Runbook:         RunbookRef{ID: line(f.Runbook.ID), Version: f.Runbook.Version},
+		Runbook:         RunbookRef{ID: untrusted.Field(f.Runbook.ID), Version: f.Runbook.Version},
 		injectIndex:     make(map[string]int, len(f.Injects)),
 	}
 	s.Version.Pre, s.Version.Build = untrusted.Line(s.Version.Pre), untrusted.Line(s.Version.Build)
 	s.Runbook.Version.text = untrusted.Line(s.Runbook.Version.text)
 	if f.Source != nil {
-		o := &Origin{Kind: line(f.Source.Kind), Incident: line(f.Source.Incident), Redacted: f.Source.Redacted}
+		o := &Origin{Kind: untrusted.Field(f.Source.Kind), Incident: untrusted.Field(f.Source.Incident), Redacted: f.Source.Redacted}
 		for _, e := range f.Source.Timeline {
-			o.Timeline = append(o.Timeline, OriginEntry{At: e.At.D, What: line(e.What)})
+			o.Timeline = append(o.Timeline, OriginEntry{At: e.At.D, What: untrusted.Field(e.What)})
 		}
 		s.Origin = o
 	}
 	for _, r := range f.Roles {
-		s.Roles = append(s.Roles, Role{ID: line(r.ID), Name: line(r.Name), Kind: orDefault(line(r.Kind), "player")})
+		s.Roles = append(s.Roles, Role{ID: untrusted.Field(r.ID), Name: untrusted.Field(r.Name), Kind: orDefault(untrusted.Field(r.Kind), "player")})
 	}
 	for _, o := range f.Objectives {
-		s.Objectives = append(s.Objectives, Objective{ID: line(o.ID), Text: line(o.Text), Capability: line(o.Capability), Targets: lines(o.Targets)})
+		s.Objectives = append(s.Objectives, Objective{ID: untrusted.Field(o.ID), Text: untrusted.Field(o.Text), Capability: untrusted.Field(o.Capability), Targets: untrusted.Fields(o.Targets)})
 	}
 	for _, m := range f.Modules {
-		s.Modules = append(s.Modules, Module{ID: line(m.ID), Title: line(m.Title), Phase: runbook.PhaseName(line(m.Phase)), Questions: lines(m.Questions)})
+		s.Modules = append(s.Modules, Module{ID: untrusted.Field(m.ID), Title: untrusted.Field(m.Title), Phase: runbook.PhaseName(untrusted.Field(m.Phase)), Questions: untrusted.Fields(m.Questions)})
 	}
 	pools := map[string]string{}
 	for _, p := range f.Pools {
-		pool := Pool{ID: line(p.ID), Members: lines(p.Members)}
+		pool := Pool{ID: untrusted.Field(p.ID), Members: untrusted.Fields(p.Members)}
 		if len(p.Weights) > 0 {
 			pool.Weights = append([]int(nil), p.Weights...)
 		}
@@ -279,27 +279,27 @@ func build(f *fileScenario) *Scenario {
 	s.Injects = make([]Inject, 0, len(f.Injects))
 	for _, fi := range f.Injects {
 		in := Inject{
-			ID: line(fi.ID), Module: line(fi.Module), From: line(fi.From), To: lines(fi.To), Channel: line(fi.Channel),
-			Title: line(fi.Title), Body: text(fi.Body), Notes: text(fi.Notes),
+			ID: untrusted.Field(fi.ID), Module: untrusted.Field(fi.Module), From: untrusted.Field(fi.From), To: untrusted.Fields(fi.To), Channel: untrusted.Field(fi.Channel),
+			Title: untrusted.Field(fi.Title), Body: untrusted.Block(fi.Body), Notes: untrusted.Block(fi.Notes),
 			Timed: fi.At.Set, At: fi.At.D,
 		}
 		in.Pool = pools[in.ID]
 		if fi.After != nil {
-			in.After = &After{Inject: line(fi.After.Inject), Step: line(fi.After.Step), Phase: runbook.PhaseName(line(fi.After.Phase)), Delay: fi.After.Delay.D}
+			in.After = &After{Inject: untrusted.Field(fi.After.Inject), Step: untrusted.Field(fi.After.Step), Phase: runbook.PhaseName(untrusted.Field(fi.After.Phase)), Delay: fi.After.Delay.D}
 		}
 		if fd := fi.Decision; fd != nil {
-			d := &Decision{Prompt: line(fd.Prompt), Role: line(fd.Role), Timeout: time.Duration(fd.Timeout), Default: line(fd.Default)}
+			d := &Decision{Prompt: untrusted.Field(fd.Prompt), Role: untrusted.Field(fd.Role), Timeout: time.Duration(fd.Timeout), Default: untrusted.Field(fd.Default)}
 			for _, o := range fd.Options {
-				d.Options = append(d.Options, Option{ID: line(o.ID), Label: line(o.Label), Goto: line(o.Goto), Delay: o.Delay.D, Points: o.Points, Rationale: line(o.Rationale)})
+				d.Options = append(d.Options, Option{ID: untrusted.Field(o.ID), Label: untrusted.Field(o.Label), Goto: untrusted.Field(o.Goto), Delay: o.Delay.D, Points: o.Points, Rationale: untrusted.Field(o.Rationale)})
 			}
 			in.Decision = d
 		}
 		for _, fe := range fi.Expectations {
 			e := Expectation{
-				ID: line(fe.ID), Kind: line(fe.Kind), Text: line(fe.Text), Objective: line(fe.Objective),
-				Step: line(fe.Step), To: line(fe.To), Audience: line(fe.Audience), Level: line(fe.Level),
-				Check: line(fe.Check), Match: line(fe.Match), Within: time.Duration(fe.Within), Points: fe.Points,
-				Remedy: line(fe.Remedy), Owner: line(fe.Owner), Element: orDefault(line(fe.Element), "training"),
+				ID: untrusted.Field(fe.ID), Kind: untrusted.Field(fe.Kind), Text: untrusted.Field(fe.Text), Objective: untrusted.Field(fe.Objective),
+				Step: untrusted.Field(fe.Step), To: untrusted.Field(fe.To), Audience: untrusted.Field(fe.Audience), Level: untrusted.Field(fe.Level),
+				Check: untrusted.Field(fe.Check), Match: untrusted.Field(fe.Match), Within: time.Duration(fe.Within), Points: fe.Points,
+				Remedy: untrusted.Field(fe.Remedy), Owner: untrusted.Field(fe.Owner), Element: orDefault(untrusted.Field(fe.Element), "training"),
 			}
 			if e.Kind == ExpectBackupCheck && e.Check == "" {
 				e.Check = "rds-backup"
@@ -324,29 +324,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func line(s string) string { return strings.TrimSpace(untrusted.Line(s)) }
-
-// text cleans a Markdown field and drops blank lines around it.
-func text(s string) string {
-	s = strings.TrimRight(untrusted.Clean(s), " \t\n")
-	for {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 || strings.TrimSpace(s[:i]) != "" {
-			return s
-		}
-		s = s[i+1:]
-	}
-}
-
-func lines(ss []string) []string {
-	if ss == nil {
-		return nil
-	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = line(s)
-	}
-	return out
 }

@@ -63,3 +63,18 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestFieldsAndBlocks(t *testing.T) {
+	if got := Field("  Rotate\tkeys \x1b[1m "); got != "Rotate keys" {
+		t.Errorf("Field = %q", got)
+	}
+	if got := Block("\n  \nFirst line\n\n- item\x07\n\n  "); got != "First line\n\n- item" {
+		t.Errorf("Block = %q", got)
+	}
+	if Fields(nil) != nil || Blocks(nil) != nil {
+		t.Error("nil lists must stay nil")
+	}
+	if got := Fields([]string{" a ", "b\nc"}); len(got) != 2 || got[0] != "a" || got[1] != "b c" {
+		t.Errorf("Fields = %q", got)
+	}
+}

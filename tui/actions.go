@@ -33,6 +33,18 @@ func (m *Model) act(what, draft, nextTo string, do func(inc *incidentWriter) err
 		msg.nextTo = nextTo
 		return msg
 	}
+	if d := m.drill.d; d != nil {
+		// A drill: the team's action goes through the drill so it never overlaps a
+		// drill record, and the drill sees it at once (met expectations, injects
+		// waiting for this step).
+		plain, now := wrapped, m.deps.now
+		wrapped = func() tea.Msg {
+			var msg appendedMsg
+			u, _ := d.WithJournal(func() error { msg = plain().(appendedMsg); return msg.err })
+			up := drillUpdatedMsg{id: d.ID, snap: snapshot(d, now()), fired: u.Fired}
+			return tea.BatchMsg{func() tea.Msg { return msg }, func() tea.Msg { return up }}
+		}
+	}
 	return tea.Batch(wrapped, m.startSpinner())
 }
 
@@ -75,10 +87,19 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, m.afterDialogInput())
 	}
 
+	if m.drill.on {
+		if cmd, ok := m.drillKey(msg); ok {
+			return cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.confirmQuit("q")
 	case key.Matches(msg, k.Help):
+		if m.drill.on {
+			m.openHelp(drillKeyMap{inc: k, drill: m.drill.keys})
+			return nil
+		}
 		m.openHelp(k)
 		return nil
 	case key.Matches(msg, k.Back):
@@ -321,6 +342,10 @@ func (m *Model) submitDialog() tea.Cmd {
 		d.err = "still saving “" + m.inc.saving + "” — try again in a moment"
 		return nil
 	}
+	switch d.kind {
+	case dlgTrigger, dlgAdHoc, dlgDecide:
+		return m.submitDrillDialog(d)
+	}
 	d.err, d.saving = "", true
 	step := d.step
 	switch d.kind {
@@ -366,6 +391,11 @@ func (m *Model) openReport() tea.Cmd {
 	m.overlay = overlayReport
 	m.pager = pager{title: "Report preview · muster incident report " + m.inc.id + " writes it", keys: newPagerKeys("r"), loading: true}
 	m.pager.req = m.req()
+	title := "Report preview · muster incident report " + m.inc.id + " writes it"
+	if m.drill.on {
+		title = "DRILL · " + title
+	}
+	m.pager.title = title
 	return tea.Batch(buildReport(m.pager.req, m.deps.Store, m.inc.id, m.now, max(m.width-2, 20), m.styles.Glamour), m.startSpinner())
 }
 

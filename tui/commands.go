@@ -15,6 +15,7 @@ import (
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/scenarios"
 )
 
 // Every side effect of the TUI is one of these commands. Each copies what it needs
@@ -35,6 +36,9 @@ type homeIncident struct {
 	State   *incident.State // nil when it could not be read
 	Policy  *runbook.Policy // its frozen policy
 	Err     string          // why it could not be read
+	// Drill is where a drill stands (nil for an incident, or a drill that could not
+	// be rebuilt: Err says why).
+	Drill *scenarios.Status
 }
 
 type homeLoadedMsg struct {
@@ -68,6 +72,14 @@ func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, 
 				// needs the incident's own policy and state.
 				if v, err := store.Load(s.ID); err == nil {
 					hi.State, hi.Policy = v.State, v.Policy
+					if v.State.Drill {
+						if e, err := scenarios.Rebuild(v); err == nil {
+							st := e.Status(storeNow(store))
+							hi.Drill = &st
+						} else {
+							hi.Err = errText(err)
+						}
+					}
 				} else {
 					hi.Err = errText(err)
 				}
@@ -97,6 +109,13 @@ func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cm
 		}
 		return msg
 	}
+}
+
+func storeNow(store *incident.Store) time.Time {
+	if store.Now != nil {
+		return store.Now()
+	}
+	return time.Now()
 }
 
 func journalSize(dir string) int64 {
@@ -202,7 +221,16 @@ func buildReport(req int, store *incident.Store, id string, now time.Time, width
 		if err != nil {
 			return reportBuiltMsg{req: req, err: err}
 		}
-		md := incident.BuildReport(v, now).Markdown()
+		var extra []incident.Section
+		if v.State.Drill {
+			// As muster incident report: a drill's report adds its after-action review.
+			sections, err := scenarios.ReportSections(v, now)
+			if err != nil {
+				sections = []incident.Section{{Title: scenarios.SectionTitle, Markdown: "The after-action report could not be built: " + errText(err) + "."}}
+			}
+			extra = sections
+		}
+		md := incident.BuildReport(v, now, extra...).Markdown()
 		if len(md) <= maxGlamourReport {
 			c := newMDCache()
 			return reportBuiltMsg{req: req, lines: c.renderNow(md, width, style)}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/scenarios"
 )
 
 // Deps is everything the TUI works with, filled by the command layer. A nil function
@@ -39,6 +40,8 @@ type Deps struct {
 	LastBackup func() (BackupSummary, bool)
 	// Clipboard copies text; nil uses OSC 52 (tea.SetClipboard).
 	Clipboard func(string) tea.Cmd
+	// DrillClock drives drills (scenarios.Run); nil is the real clock.
+	DrillClock scenarios.Clock
 }
 
 // BackupSummary is the last backup check as home shows it.
@@ -61,8 +64,12 @@ type Options struct {
 	// Resume is the incident to open first (muster incident resume ID); empty opens
 	// home.
 	Resume string
-	Input  io.Reader // os.Stdin when nil
-	Output io.Writer // os.Stdout when nil
+	// Drill is the drill incident to open first in the drill screen (muster drill);
+	// DrillSpeed, when above 0, sets its speed as it opens.
+	Drill      string
+	DrillSpeed float64
+	Input      io.Reader // os.Stdin when nil
+	Output     io.Writer // os.Stdout when nil
 }
 
 // Run runs the TUI until the user quits. Cancelling ctx (SIGTERM) quits too: a
@@ -70,6 +77,39 @@ type Options struct {
 // saved can be lost, because every save is an fsync'd journal line before the screen
 // says so.
 func Run(ctx context.Context, deps Deps, opts Options) error {
+	_, err := run(ctx, deps, opts)
+	return err
+}
+
+// DrillOptions open the drill screen: ID is the drill incident (muster drill starts
+// it first, or --resume names it); Speed, when above 0, is set as it opens.
+type DrillOptions struct {
+	ID     string
+	Speed  float64
+	Input  io.Reader
+	Output io.Writer
+}
+
+// RunDrill runs the TUI on the drill screen of a drill incident. The drill plays on
+// the real clock while the screen is open; quitting pauses it (the journal says so),
+// and opening it again, here or from home, resumes it where it stood.
+func RunDrill(ctx context.Context, deps Deps, o DrillOptions) error {
+	if o.ID == "" {
+		return errors.New("tui.RunDrill: no drill incident")
+	}
+	final, err := run(ctx, deps, Options{Drill: o.ID, DrillSpeed: o.Speed, Input: o.Input, Output: o.Output})
+	if fm, ok := final.(Model); ok && fm.drill.d != nil {
+		// Quit, Ctrl+C or SIGTERM: the driver stopped with the program; pause the drill
+		// so its clock does not run on unseen. An ended drill is left as it is.
+		if fm.drill.cancel != nil {
+			fm.drill.cancel()
+		}
+		pauseDrill(fm.drill.d, deps.now())()
+	}
+	return err
+}
+
+func run(ctx context.Context, deps Deps, opts Options) (tea.Model, error) {
 	m := New(deps, opts)
 	m.ctx = ctx
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
@@ -82,9 +122,9 @@ func Run(ctx context.Context, deps Deps, opts Options) error {
 	if deps.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	_, err := tea.NewProgram(m, popts...).Run()
+	final, err := tea.NewProgram(m, popts...).Run()
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil
+		return final, nil
 	}
-	return err
+	return final, err
 }

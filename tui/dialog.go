@@ -60,6 +60,9 @@ const (
 	dlgEscalate dialogKind = "escalate"
 	dlgNotify   dialogKind = "notify"
 	dlgSeverity dialogKind = "severity"
+	dlgTrigger  dialogKind = "drill-trigger" // the drill screen's facilitator dialogs
+	dlgAdHoc    dialogKind = "drill-adhoc"
+	dlgDecide   dialogKind = "drill-decide"
 )
 
 type dialog struct {
@@ -234,7 +237,10 @@ func (d *dialog) resize(w, h int) {
 	inner := max(w, 20) - 4
 	fixed := 5 + len(wrap(d.intro, inner)) // title, blank, error, keys, the box's borders
 	for _, f := range d.fields {
-		fixed += 2
+		fixed += 2 // the blank line and the label
+		if f.kind != fieldText {
+			fixed++ // the input or the choices
+		}
 		if f.hint != "" {
 			fixed++
 		}

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 
 	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/scenarios"
 )
 
 // homeScreen is where muster opens: the open incidents with their SLA state, the
@@ -27,11 +28,13 @@ type homeScreen struct {
 	filter    textinput.Model
 	filtering bool
 
-	focus  int // 0 incidents, 1 runbooks
-	incSel int
-	rbSel  int
-	incTop int
-	rbTop  int
+	focus    int // 0 incidents, 1 runbooks
+	incSel   int
+	rbSel    int
+	incTop   int
+	rbTop    int
+	drillSel int
+	drillTop int
 
 	keys homeKeys
 }
@@ -39,7 +42,34 @@ type homeScreen struct {
 const (
 	focusIncidents = 0
 	focusRunbooks  = 1
+	focusDrills    = 2
 )
+
+// maxDrillRows is how many drills home lists at once.
+const maxDrillRows = 4
+
+// switchFocus moves between incidents, runbooks and (when some run) drills.
+func (h *homeScreen) switchFocus(back bool) {
+	n := 2
+	if len(h.drills) > 0 {
+		n = 3
+	}
+	d := 1
+	if back {
+		d = n - 1
+	}
+	h.focus = (h.focus + d) % n
+}
+
+func (h *homeScreen) selectedDrill() (homeIncident, bool) {
+	if h.drillSel < 0 || h.drillSel >= len(h.drills) {
+		return homeIncident{}, false
+	}
+	return h.drills[h.drillSel], true
+}
+
+// drillRows is the lines the drills section takes below its title.
+func (h *homeScreen) drillRows() int { return min(len(h.drills), maxDrillRows) }
 
 func newHomeScreen(lib *runbook.Library, st Styles) homeScreen {
 	f := textinput.New()
@@ -109,6 +139,12 @@ func (h *homeScreen) loaded(msg homeLoadedMsg) {
 	if h.incSel >= len(h.incidents) {
 		h.incSel = max(len(h.incidents)-1, 0)
 	}
+	if h.drillSel >= len(h.drills) {
+		h.drillSel = max(len(h.drills)-1, 0)
+	}
+	if len(h.drills) == 0 && h.focus == focusDrills {
+		h.focus = focusRunbooks
+	}
 	if len(h.incidents) == 0 && h.focus == focusIncidents && !h.loading {
 		h.focus = focusRunbooks
 	}
@@ -121,7 +157,7 @@ type homeLayout struct {
 
 func (h *homeScreen) layout(height, width int, now time.Time) homeLayout {
 	// header 2, section titles 2, blank lines 2, drills 1, the backup lines
-	avail := max(height-7-len(h.backupLines(Styles{}, width, now)), 2)
+	avail := max(height-7-h.drillRows()-len(h.backupLines(Styles{}, width, now)), 2)
 	incNeed := max(len(h.incidents)*2, 1)
 	incRows := min(incNeed, max(avail/2, 2))
 	rbRows := max(avail-incRows, 1)
@@ -192,11 +228,8 @@ func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int)
 	if len(h.drills) == 0 {
 		out = append(out, st.Muted.Render(fit("Drills: none running — muster drill SCENARIO starts one", w)))
 	} else {
-		ids := make([]string, len(h.drills))
-		for i, d := range h.drills {
-			ids[i] = d.Summary.ID
-		}
-		out = append(out, fit(fmt.Sprintf("Drills running (%d): %s", len(h.drills), strings.Join(ids, ", ")), w))
+		out = append(out, h.sectionTitle(st, fmt.Sprintf("DRILLS in progress (%d) · tab here, enter resumes", len(h.drills)), h.focus == focusDrills, w))
+		out = append(out, h.drillLines(st, w)...)
 	}
 	out = append(out, h.backupLines(st, w, now)...)
 	return out
@@ -348,8 +381,60 @@ func (h *homeScreen) backupLines(st Styles, w int, now time.Time) []string {
 	return lines
 }
 
+// drillLines lists the drills in progress, one line each: id, scenario, state,
+// drill clock and score.
+func (h *homeScreen) drillLines(st Styles, w int) []string {
+	rows := h.drillRows()
+	if h.drillSel < h.drillTop {
+		h.drillTop = h.drillSel
+	}
+	if h.drillSel >= h.drillTop+rows {
+		h.drillTop = h.drillSel - rows + 1
+	}
+	var out []string
+	for i := h.drillTop; i < len(h.drills) && len(out) < rows; i++ {
+		hd := h.drills[i]
+		sel := i == h.drillSel && h.focus == focusDrills
+		cursor := "  "
+		if sel {
+			cursor = "▸ "
+		}
+		line := cursor + hd.Summary.ID + "  DRILL  "
+		switch {
+		case hd.Drill != nil:
+			s := hd.Drill
+			state := "running"
+			switch {
+			case s.Ended:
+				state = "ended"
+			case s.Stopping:
+				state = "ending"
+			case s.Paused:
+				state = "paused"
+			}
+			line += fmt.Sprintf("%s · %s · %s of %s · %gx · score %d/%d · %s", s.Scenario, state, scenarios.FormatOffset(s.Drill),
+				runbook.FormatDuration(s.Planned), s.Speed, s.Score.Points, s.Score.Max, hd.Summary.Title)
+		case hd.Err != "":
+			line += "✗ cannot read: " + hd.Err
+		default:
+			line += hd.Summary.Title
+		}
+		line = clean(line)
+		if sel {
+			out = append(out, st.Selected.Render(fit(line, w)))
+		} else {
+			out = append(out, fit(line, w))
+		}
+	}
+	return out
+}
+
 // moveSel moves the selection of the focused list.
 func (h *homeScreen) moveSel(delta int) {
+	if h.focus == focusDrills {
+		h.drillSel = clampInt(h.drillSel+delta, 0, max(len(h.drills)-1, 0))
+		return
+	}
 	if h.focus == focusIncidents {
 		h.incSel = clampInt(h.incSel+delta, 0, max(len(h.incidents)-1, 0))
 	} else {

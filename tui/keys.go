@@ -251,3 +251,51 @@ func newDialogKeys() dialogKeys {
 		Complete: bind([]string{"tab"}, "tab", "complete path"),
 	}
 }
+
+// drillKeys are the facilitator's keys on the drill screen, on top of the incident
+// screen's: the team works the runbook with the usual keys meanwhile.
+type drillKeys struct {
+	Pause    key.Binding
+	Faster   key.Binding
+	Slower   key.Binding
+	Next     key.Binding
+	Trigger  key.Binding
+	AdHoc    key.Binding
+	Decide   key.Binding
+	Feed     key.Binding
+	AfterRep key.Binding
+	Stop     key.Binding
+}
+
+func newDrillKeys() drillKeys {
+	return drillKeys{
+		Pause:    bind([]string{"p"}, "p", "pause/resume the drill"),
+		Faster:   bind([]string{"+", "="}, "+", "faster"),
+		Slower:   bind([]string{"-"}, "-", "slower"),
+		Next:     bind([]string{">"}, ">", "next inject now (skip)"),
+		Trigger:  bind([]string{"!"}, "!", "trigger an inject"),
+		AdHoc:    bind([]string{"i"}, "i", "ad-hoc inject"),
+		Decide:   bind([]string{"d"}, "d", "answer the open decision"),
+		Feed:     bind([]string{"f"}, "f", "inject feed in full"),
+		AfterRep: bind([]string{"A"}, "A", "after-action report"),
+		Stop:     bind([]string{"S"}, "S", "stop the drill (twice)"),
+	}
+}
+
+// drillKeyMap is the drill screen's help: the facilitator's keys, then the team's.
+type drillKeyMap struct {
+	inc   incidentKeys
+	drill drillKeys
+}
+
+func (k drillKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.inc.Done, k.inc.Note, k.drill.Pause, k.drill.Faster, k.drill.Slower, k.drill.Decide, k.drill.AdHoc, k.inc.Help, k.inc.Quit}
+}
+
+func (k drillKeyMap) FullHelp() [][]key.Binding {
+	d := k.drill
+	return append([][]key.Binding{
+		{d.Pause, d.Faster, d.Slower, d.Next, d.Trigger},
+		{d.AdHoc, d.Decide, d.Feed, d.AfterRep, d.Stop},
+	}, k.inc.FullHelp()...)
+}

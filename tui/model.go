@@ -53,6 +53,7 @@ type Model struct {
 	home     homeScreen
 	start    startScreen
 	inc      incidentScreen
+	drill    drillScreen // the drill on the incident screen, when it is one
 	timeline timelineView
 	pager    pager // report preview and help
 	spin     spinner.Model
@@ -63,8 +64,11 @@ type Model struct {
 	nextReq  int
 	firstReq tea.Cmd // the load Init starts
 
-	quitting   bool   // quit once the write in flight has answered
-	confirmKey string // ctrl+c or q pressed once with unsaved text
+	quitting bool // quit once the write in flight has answered
+	// manualDrill keeps the drill driver from starting: golden tests step the drill
+	// themselves at a fixed clock.
+	manualDrill bool
+	confirmKey  string // ctrl+c or q pressed once with unsaved text
 }
 
 // New builds the root model. Nothing is read until Init's commands run.
@@ -84,12 +88,19 @@ func New(deps Deps, opts Options) Model {
 	}
 	m.help.Styles = st.Help
 	m.home = newHomeScreen(deps.Library, st)
-	if opts.Resume != "" {
+	switch {
+	case opts.Drill != "":
+		m.screen = screenIncident
+		m.inc = newIncidentScreen(opts.Drill, false)
+		m.drill = newDrillScreen(opts.Drill)
+		m.drill.loadReq = m.req()
+		m.firstReq = loadDrill(m.drill.loadReq, deps.Store, opts.Drill, deps.Actor, opts.DrillSpeed, deps.now)
+	case opts.Resume != "":
 		m.screen = screenIncident
 		m.inc = newIncidentScreen(opts.Resume, false)
 		m.inc.loadReq = m.req()
 		m.firstReq = loadIncident(m.inc.loadReq, deps.Store, opts.Resume, false)
-	} else {
+	default:
 		m.home.req = m.req()
 		m.firstReq = loadHome(m.home.req, deps.Store, deps.LastBackup)
 	}
@@ -185,6 +196,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case checkRanMsg:
 		return m.onCheckRan(msg)
+	case drillLoadedMsg:
+		return m.onDrillLoaded(msg)
+	case drillUpdatedMsg:
+		return m.onDrillUpdated(msg)
+	case drillActedMsg:
+		return m.onDrillActed(msg)
+	case drillStoppedMsg:
+		return m.onDrillStopped(msg)
+	case drillReportMsg:
+		return m.onDrillReport(msg)
 	case completedMsg:
 		return m.onCompleted(msg)
 	case tea.KeyPressMsg:
@@ -197,7 +218,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 // busy is true while something runs that the spinner shows.
 func (m *Model) busy() bool {
-	return m.inc.saving != "" || m.inc.checkOn != "" || m.start.saving || m.pager.loading && m.overlay == overlayReport ||
+	return m.inc.saving != "" || m.inc.checkOn != "" || m.start.saving || m.drill.acting != "" || m.pager.loading && m.overlay == overlayReport ||
 		m.timeline.loading && m.overlay == overlayTimeline
 }
 
@@ -212,6 +233,10 @@ func (m *Model) onTick() tea.Cmd {
 		// means reload. The stat is cheap; the read happens only on a change.
 		if m.inc.state != nil && m.inc.saving == "" && m.now.Second()%2 == 0 {
 			cmds = append(cmds, pollJournal(m.inc.loadReq, m.inc.dir, m.inc.id))
+		}
+		if m.drill.d != nil {
+			// The drill and story clocks move between the driver's updates.
+			cmds = append(cmds, refreshDrill(m.drill.d, m.now))
 		}
 	case screenHome:
 		if m.now.Second()%15 == 0 && !m.home.loading {
@@ -246,7 +271,8 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 	if first {
 		m.inc.selectFirstTodo()
 	}
-	if msg.reload {
+	if msg.reload && !m.drill.on {
+		// On a drill the journal grows with every inject; the feed says what came.
 		m.flash = flash{text: "↻ the journal changed (another responder or the CLI): screen updated"}
 	}
 	return nil
@@ -486,7 +512,7 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		h.moveSel(10)
 	case key.Matches(msg, k.Switch):
-		h.focus = 1 - h.focus
+		h.switchFocus(msg.String() == "shift+tab")
 	case key.Matches(msg, k.Filter):
 		h.focus = focusRunbooks
 		h.filtering = true
@@ -505,6 +531,12 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.openStart(pre)
 	case key.Matches(msg, k.Open):
+		if h.focus == focusDrills {
+			if hd, ok := h.selectedDrill(); ok {
+				return m.openDrill(hd.Summary.ID)
+			}
+			return nil
+		}
 		if h.focus == focusIncidents {
 			if hi, ok := h.selectedIncident(); ok {
 				return m.openIncident(hi.Summary.ID)
@@ -535,11 +567,12 @@ func (m *Model) openStart(preselect string) tea.Cmd {
 }
 
 func (m *Model) goHome() tea.Cmd {
+	leave := m.leaveDrill()
 	m.screen, m.overlay = screenHome, overlayNone
 	m.inc = incidentScreen{}
 	m.home.req = m.req()
 	m.home.loading = true
-	return loadHome(m.home.req, m.deps.Store, m.deps.LastBackup)
+	return tea.Batch(leave, loadHome(m.home.req, m.deps.Store, m.deps.LastBackup))
 }
 
 func (m *Model) openHelp(km interface{ FullHelp() [][]key.Binding }) {

@@ -49,6 +49,9 @@ type Styles struct {
 
 	Status lipgloss.Style // the incident status bar
 
+	DrillMark lipgloss.Style // the DRILL marker and the drill's state
+	NewInject lipgloss.Style // an inject just delivered
+
 	// Glamour is the glamour style name for Markdown bodies.
 	Glamour string
 
@@ -100,6 +103,8 @@ func NewStyles(isDark, noColor bool) Styles {
 		Key:           accent,
 		Desc:          muted,
 		Status:        lipgloss.NewStyle().Bold(true),
+		DrillMark:     c("#8250DF", "#D2A8FF").Bold(true),
+		NewInject:     lipgloss.NewStyle().Background(ld(lipgloss.Color("#FFF8C5"), lipgloss.Color("#3B2E00"))).Bold(true),
 		Glamour:       "dark",
 	}
 	if !isDark {
@@ -125,7 +130,7 @@ func plainStyles(isDark bool) Styles {
 		Title: p, Heading: p, Muted: p, Label: p, Selected: p, Focused: p, Rule: p, Code: p,
 		Phase: p, PhaseComplete: p, Done: p, Skipped: p, Todo: p, Overdue: p,
 		SLAOk: p, SLAWarn: p, SLAMissed: p, SLAMet: p, SevHigh: p, SevLow: p,
-		Error: p, Success: p, Notice: p, Key: p, Desc: p, Status: p,
+		Error: p, Success: p, Notice: p, Key: p, Desc: p, Status: p, DrillMark: p, NewInject: p,
 		Glamour: "notty",
 	}
 	s.Help = help.Styles{Ellipsis: p, ShortKey: p, ShortDesc: p, ShortSeparator: p, FullKey: p, FullDesc: p, FullSeparator: p}

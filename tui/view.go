@@ -28,6 +28,9 @@ func (m Model) View() tea.View {
 
 func (m Model) windowTitle() string {
 	if (m.screen == screenIncident) && m.inc.state != nil {
+		if m.inc.state.Drill {
+			return clean("muster · DRILL · " + m.inc.state.ID + " · " + m.inc.state.Title)
+		}
 		return clean("muster · " + m.inc.state.ID + " · " + m.inc.state.Title)
 	}
 	return "muster"
@@ -54,7 +57,11 @@ func (m Model) render() string {
 
 // headerLines is the incident status bar at the current width.
 func (m *Model) headerLines() []string {
-	return m.inc.statusBar(m.styles, m.width, m.now)
+	lines := m.inc.statusBar(m.styles, m.width, m.now)
+	if m.drill.on {
+		lines = append(lines, m.drillPanel(m.width)...)
+	}
+	return lines
 }
 
 // bodyHeight is the height left for the incident screen's body.
@@ -140,6 +147,8 @@ func (m Model) footer() []string {
 		keys = m.start.keys
 	case m.inc.dialog != nil:
 		keys = nil
+	case m.drill.on:
+		keys = drillKeyMap{inc: m.inc.keys, drill: m.drill.keys}
 	default:
 		keys = m.inc.keys
 	}
@@ -155,6 +164,8 @@ func (m Model) footer() []string {
 	switch {
 	case m.inc.saving != "":
 		line2 = st.Notice.Render(m.spinFrame() + " saving " + m.inc.saving + "…")
+	case m.drill.acting != "":
+		line2 = st.Notice.Render(m.spinFrame() + " saving drill: " + m.drill.acting + "…")
 	case m.inc.checkOn != "":
 		line2 = st.Notice.Render(m.spinFrame() + " running the check for step " + m.inc.checkOn + "…")
 	case m.flash.err:

@@ -20,6 +20,7 @@ import (
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/untrusted"
 	"github.com/muster-ir/muster/scenarios"
+	"github.com/muster-ir/muster/tui"
 )
 
 // AfterActionFile is where a headless drill writes its report, in the drill
@@ -73,10 +74,34 @@ continues it.`,
 	return cmd
 }
 
-// drillScreen opens the drill in the terminal UI. Until the drill screen exists it
-// says so: a headless drill is the way to run one.
-var drillScreen = func(ctx context.Context, g *globals, o drillOptions) error {
-	return usageError("the drill screen is not available yet; run the drill with --headless")
+// drillScreen opens the drill in the terminal UI: a new drill is started first (its
+// id printed, as a headless one does), a --resume one is checked to be a drill.
+// Quitting the screen pauses the drill; --resume ID opens it again.
+func drillScreen(ctx context.Context, g *globals, o drillOptions) error {
+	if !isTerminal(g.Stdin) || !isTerminal(g.Stdout) {
+		return usageError("the drill screen needs a terminal; run the drill with --headless")
+	}
+	deps, err := g.tuiDeps()
+	if err != nil {
+		return err
+	}
+	st := g.store()
+	id, speed := o.Resume, 0.0
+	if id != "" {
+		v, err := st.Load(id)
+		if err != nil {
+			return commandError(err)
+		}
+		if !v.State.Drill {
+			return usageError("%s is not a drill", id)
+		}
+		if o.SpeedSet {
+			speed = o.Speed
+		}
+	} else if id, err = startDrill(g, st, o); err != nil {
+		return err
+	}
+	return tui.RunDrill(ctx, deps, tui.DrillOptions{ID: id, Speed: speed, Input: g.Stdin, Output: g.Stdout})
 }
 
 func runDrill(ctx context.Context, g *globals, o drillOptions) error {

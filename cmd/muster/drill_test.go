@@ -29,10 +29,10 @@ func OneLibrary(t *testing.T) *runbook.Library {
 	return lib
 }
 
-func TestDrillWithoutHeadlessSaysTheScreenIsNotThereYet(t *testing.T) {
+func TestDrillScreenWithoutATerminalPointsToHeadless(t *testing.T) {
 	c := newCLI(t)
 	code, out, errs := c.run("", "drill", "paste-site-leak")
-	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "drill screen is not available yet") {
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "the drill screen needs a terminal; run the drill with --headless") {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, errs)
 	}
 	if entries, _ := os.ReadDir(filepath.Join(c.home, "incidents")); len(entries) != 0 {

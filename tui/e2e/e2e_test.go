@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,14 @@ func (x *term) screen() string {
 // waitFor polls the pane until it shows every want.
 func (x *term) waitFor(want ...string) string {
 	x.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return x.waitWithin(20*time.Second, want...)
+}
+
+// waitWithin polls the pane until it shows every want, for at most d: a loaded
+// machine may take a while to build, start and draw.
+func (x *term) waitWithin(d time.Duration, want ...string) string {
+	x.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		s := x.screen()
 		ok := true
@@ -199,4 +207,56 @@ func TestIncidentThroughTheKeyboard(t *testing.T) {
 	r.waitFor(id, "✓ Open the incident", "▸ · Confirm the outage", "Detect")
 	r.keys("q")
 	r.waitFor("muster exited with status 0")
+}
+
+// A short drill at 120x (two minutes of drill in a second) on the drill screen: the
+// injects appear in the feed, the drill ends with the after-action report on screen,
+// q leaves, and the drill's journal verifies. --resume opens the ended drill again.
+func TestDrillOnTheScreen(t *testing.T) {
+	requireTmux(t)
+	bin := buildMuster(t)
+	home := t.TempDir()
+	file, err := filepath.Abs("../../scenarios/testdata/short-drill.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := fmt.Sprintf("env MUSTER_HOME=%s NO_COLOR=1 %s --actor e2e@tmux", home, bin)
+
+	x := newTerm(t, env+" drill "+file+" --speed 120 --seed 7")
+	x.waitWithin(60*time.Second, "DRILL ended · after-action report", "score")
+	x.keys("Escape")
+	// The panel shows the newest injects; f lists every one delivered.
+	x.waitWithin(30*time.Second, "DRILL ■ ENDED", "TICKET from Support desk: Customers ask what happened")
+	x.keys("f")
+	x.waitWithin(30*time.Second, "DRILL · inject feed", "API returns 503 everywhere", "PHONE from Ops lead: Fail over now?")
+	x.keys("Escape", "q")
+	after := x.waitWithin(30*time.Second, "muster exited with status 0")
+	id := regexp.MustCompile(`INC-\d{8}-[0-9A-Z]{5}`).FindString(after)
+	if id == "" {
+		t.Fatalf("muster drill did not print the drill's id before the screen:\n%s", after)
+	}
+	if strings.Contains(after, "Injects (") {
+		t.Errorf("the alternate screen was not left on quit:\n%s", after)
+	}
+
+	out, err := exec.Command(bin, "--data-dir", home, "evidence", "verify", id).CombinedOutput()
+	if err != nil {
+		t.Fatalf("muster evidence verify %s: %v\n%s", id, err, out)
+	}
+	out, err = exec.Command(bin, "--data-dir", home, "drill", "status", id, "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("muster drill status %s: %v\n%s", id, err, out)
+	}
+	var st struct {
+		Ended   bool `json:"ended"`
+		Injects int  `json:"injects"`
+	}
+	if err := json.Unmarshal(out, &st); err != nil || !st.Ended || st.Injects < 3 {
+		t.Errorf("drill status: %+v (%v)\n%s", st, err, out)
+	}
+
+	r := newTerm(t, env+" drill --resume "+id)
+	r.waitWithin(60*time.Second, "DRILL ended · after-action report")
+	r.keys("Escape", "q")
+	r.waitWithin(30*time.Second, "muster exited with status 0")
 }

@@ -224,12 +224,16 @@ func TestDrillOnTheScreen(t *testing.T) {
 
 	x := newTerm(t, env+" drill "+file+" --speed 120 --seed 7")
 	x.waitWithin(60*time.Second, "DRILL ended · after-action report", "score")
+	// Each key waits for the screen to answer the one before: an Escape followed at
+	// once by a letter reads as Alt+letter.
 	x.keys("Escape")
 	// The panel shows the newest injects; f lists every one delivered.
-	x.waitWithin(30*time.Second, "DRILL ■ ENDED", "TICKET from Support desk: Customers ask what happened")
+	x.waitWithin(30*time.Second, "DRILL ■ ENDED", "TICKET from Support desk: Customers ask what happened", "space done")
 	x.keys("f")
 	x.waitWithin(30*time.Second, "DRILL · inject feed", "API returns 503 everywhere", "PHONE from Ops lead: Fail over now?")
-	x.keys("Escape", "q")
+	x.keys("Escape")
+	x.waitWithin(30*time.Second, "space done")
+	x.keys("q")
 	after := x.waitWithin(30*time.Second, "muster exited with status 0")
 	id := regexp.MustCompile(`INC-\d{8}-[0-9A-Z]{5}`).FindString(after)
 	if id == "" {
@@ -257,6 +261,8 @@ func TestDrillOnTheScreen(t *testing.T) {
 
 	r := newTerm(t, env+" drill --resume "+id)
 	r.waitWithin(60*time.Second, "DRILL ended · after-action report")
-	r.keys("Escape", "q")
+	r.keys("Escape")
+	r.waitWithin(30*time.Second, "space done")
+	r.keys("q")
 	r.waitWithin(30*time.Second, "muster exited with status 0")
 }

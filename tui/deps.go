@@ -97,15 +97,7 @@ func RunDrill(ctx context.Context, deps Deps, o DrillOptions) error {
 	if o.ID == "" {
 		return errors.New("tui.RunDrill: no drill incident")
 	}
-	final, err := run(ctx, deps, Options{Drill: o.ID, DrillSpeed: o.Speed, Input: o.Input, Output: o.Output})
-	if fm, ok := final.(Model); ok && fm.drill.d != nil {
-		// Quit, Ctrl+C or SIGTERM: the driver stopped with the program; pause the drill
-		// so its clock does not run on unseen. An ended drill is left as it is.
-		if fm.drill.cancel != nil {
-			fm.drill.cancel()
-		}
-		pauseDrill(fm.drill.d, deps.now())()
-	}
+	_, err := run(ctx, deps, Options{Drill: o.ID, DrillSpeed: o.Speed, Input: o.Input, Output: o.Output})
 	return err
 }
 
@@ -123,6 +115,15 @@ func run(ctx context.Context, deps Deps, opts Options) (tea.Model, error) {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
 	final, err := tea.NewProgram(m, popts...).Run()
+	if fm, ok := final.(Model); ok && fm.drill.d != nil {
+		// Quit, Ctrl+C or SIGTERM on a drill (opened by muster drill or from home): stop
+		// its driver and pause it, so its clock does not run on unseen. An ended drill
+		// is left as it is.
+		if fm.drill.cancel != nil {
+			fm.drill.cancel()
+		}
+		pauseDrill(fm.drill.d, deps.now())()
+	}
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return final, nil
 	}

@@ -265,4 +265,31 @@ func TestDrillOnTheScreen(t *testing.T) {
 	r.waitWithin(30*time.Second, "space done")
 	r.keys("q")
 	r.waitWithin(30*time.Second, "muster exited with status 0")
+
+	// At 1x the drill runs on while the team works: the first inject is there, the
+	// team opens the incident, and quitting pauses the drill.
+	p := newTerm(t, env+" drill "+file+" --speed 1 --seed 7")
+	p.waitWithin(60*time.Second, "DRILL ▶ RUNNING 1x", "ALERT from Synthetic monitoring: API returns 503 everywhere", "▸ · Open the incident")
+	p.keys("Space")
+	p.waitWithin(30*time.Second, "✓ saved: step open-incident done")
+	p.keys("q")
+	after = p.waitWithin(30*time.Second, "muster exited with status 0")
+	id2 := regexp.MustCompile(`INC-\d{8}-[0-9A-Z]{5}`).FindString(after)
+	out, err = exec.Command(bin, "--data-dir", home, "drill", "status", id2, "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("muster drill status %s: %v\n%s", id2, err, out)
+	}
+	var st2 struct {
+		Paused bool `json:"paused"`
+		Score  struct {
+			Met int `json:"met"`
+		} `json:"score"`
+	}
+	if err := json.Unmarshal(out, &st2); err != nil || !st2.Paused || st2.Score.Met != 1 {
+		t.Errorf("after quitting a running drill: %+v (%v)\n%s", st2, err, out)
+	}
+	out, err = exec.Command(bin, "--data-dir", home, "evidence", "verify", id2).CombinedOutput()
+	if err != nil {
+		t.Fatalf("muster evidence verify %s: %v\n%s", id2, err, out)
+	}
 }

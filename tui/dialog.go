@@ -78,6 +78,7 @@ type dialog struct {
 	keys   dialogKeys
 
 	completeReq int // latest path completion asked for (attach)
+	compact     bool // short of room: no intro, no blank line between fields (resize sets it)
 }
 
 // dialogResult is what a key did to the dialog.
@@ -235,8 +236,15 @@ func (d *dialog) value(i int) string { return d.fields[i].value() }
 // takes what the other lines leave, from 3 to 10 lines. It runs in Update.
 func (d *dialog) resize(w, h int) {
 	inner := max(w, 20) - 4
-	fixed := 5 + len(wrap(d.intro, inner)) // title, blank, error, keys, the box's borders
+	introLines := len(wrap(d.intro, inner))
+	errLines := 0
+	if d.err != "" {
+		errLines = len(wrap("✗ "+d.err, inner))
+	}
+	fixed := 5 + errLines + introLines // title, blank, keys, the box's borders, the error
+	hasText := false
 	for _, f := range d.fields {
+		hasText = hasText || f.kind == fieldText
 		fixed += 2 // the blank line and the label
 		if f.kind != fieldText {
 			fixed++ // the input or the choices
@@ -248,6 +256,18 @@ func (d *dialog) resize(w, h int) {
 			fixed++
 		}
 	}
+	need := fixed
+	if hasText {
+		need += 3
+	}
+	// Where the whole dialog does not fit (a small terminal under the drill panel), the
+	// intro and the blank lines go first, so the error and the keys stay in view.
+	d.compact = need > h
+	minArea := 3
+	if d.compact {
+		fixed -= introLines + len(d.fields) + 1
+		minArea = 1 // the text is all there; the error and the keys must show
+	}
 	for i := range d.fields {
 		f := &d.fields[i]
 		switch f.kind {
@@ -255,7 +275,7 @@ func (d *dialog) resize(w, h int) {
 			f.input.SetWidth(max(inner-6, 4))
 		case fieldText:
 			f.area.SetWidth(max(inner-2, 4))
-			f.area.SetHeight(min(max(h-fixed, 3), 10))
+			f.area.SetHeight(min(max(h-fixed, minArea), 10))
 		}
 	}
 }
@@ -268,7 +288,7 @@ func (d *dialog) view(st Styles, w int) []string {
 	inner := w - 4
 	var body []string
 	body = append(body, st.Title.Render(fit(d.title, inner)))
-	if d.intro != "" {
+	if d.intro != "" && !d.compact {
 		for _, l := range wrap(d.intro, inner) {
 			body = append(body, st.Muted.Render(fit(l, inner)))
 		}
@@ -279,7 +299,9 @@ func (d *dialog) view(st Styles, w int) []string {
 		if i == d.focus {
 			marker = st.Focused.Render("▸ ")
 		}
-		body = append(body, "")
+		if !d.compact {
+			body = append(body, "")
+		}
 		body = append(body, marker+st.Label.Render(trunc(f.label, inner-2)))
 		switch f.kind {
 		case fieldLine:
@@ -308,7 +330,9 @@ func (d *dialog) view(st Styles, w int) []string {
 			body = append(body, "  "+st.Muted.Render(trunc(f.hint, inner-2)))
 		}
 	}
-	body = append(body, "")
+	if !d.compact {
+		body = append(body, "")
+	}
 	switch {
 	case d.saving:
 		body = append(body, st.Notice.Render(trunc("saving to the journal…", inner)))

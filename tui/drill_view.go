@@ -29,6 +29,9 @@ func (m *Model) drillPanel(w int) []string {
 
 	var out []string
 	out = append(out, m.drillClockLines(st, s, w)...)
+	if small && m.inc.dialog != nil {
+		return out // the dialog needs the room; the clocks stay
+	}
 
 	feed := m.drill.snap.feed
 	head := fmt.Sprintf("Injects (%d)", len(feed))

@@ -77,7 +77,7 @@ type dialog struct {
 	saving bool
 	keys   dialogKeys
 
-	completeReq int // latest path completion asked for (attach)
+	completeReq int  // latest path completion asked for (attach)
 	compact     bool // short of room: no intro, no blank line between fields (resize sets it)
 }
 

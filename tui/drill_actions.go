@@ -145,6 +145,10 @@ func (m *Model) onDrillActed(msg drillActedMsg) tea.Cmd {
 		} else {
 			m.flash = flash{text: "✗ " + text, err: true}
 		}
+		if m.quitting {
+			m.quitting = false
+			m.flash = flash{text: "✗ not quitting: the last drill action failed — " + text, err: true}
+		}
 		return tea.Batch(cmds...)
 	}
 	if d != nil && msg.draft != "" && d.draft == msg.draft {
@@ -152,6 +156,9 @@ func (m *Model) onDrillActed(msg drillActedMsg) tea.Cmd {
 		delete(m.drafts, m.inc.id+"/"+msg.draft)
 	}
 	m.flash = flash{text: "✓ drill: " + msg.what}
+	if m.quitting && m.inc.saving == "" {
+		return tea.Sequence(tea.Batch(cmds...), tea.Quit)
+	}
 	return tea.Batch(cmds...)
 }
 

@@ -345,7 +345,7 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		return m.write(q)
 	}
 	m.flash = flash{text: fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)}
-	if m.quitting {
+	if m.quitting && m.drill.acting == "" {
 		return tea.Quit
 	}
 	return nil
@@ -435,7 +435,7 @@ func (m *Model) hasUnsavedText() bool {
 // quit leaves at once when nothing is being written, else as soon as the write has
 // answered, so what the screen is about to call saved is.
 func (m *Model) quit() tea.Cmd {
-	if m.inc.saving != "" || m.start.saving {
+	if m.inc.saving != "" || m.start.saving || m.drill.acting != "" {
 		m.quitting = true
 		m.flash = flash{text: "finishing the write in progress, then quitting…"}
 		return nil

@@ -254,6 +254,21 @@ func runCheck(ctx context.Context, req int, f func(context.Context, runbook.Step
 	}
 }
 
+// backupRanMsg carries a backup check run from home.
+type backupRanMsg struct {
+	req     int
+	summary BackupSummary
+	err     error
+}
+
+// runBackup runs the backup check on ctx, the program's: quitting cancels it.
+func runBackup(ctx context.Context, req int, f func(context.Context) (BackupSummary, error)) tea.Cmd {
+	return func() tea.Msg {
+		s, err := f(ctx)
+		return backupRanMsg{req: req, summary: s, err: err}
+	}
+}
+
 // completedMsg carries path completions for the attach dialog.
 type completedMsg struct {
 	req     int

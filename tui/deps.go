@@ -38,6 +38,9 @@ type Deps struct {
 	RunCheck func(ctx context.Context, step runbook.Step, severity string) (incident.CheckRun, error)
 	// LastBackup returns the last backup check's summary for home, if there was one.
 	LastBackup func() (BackupSummary, bool)
+	// RunBackup runs a backup check now (b on home) and keeps it as the last one; nil
+	// means home cannot run one and says so.
+	RunBackup func(ctx context.Context) (BackupSummary, error)
 	// Clipboard copies text; nil uses OSC 52 (tea.SetClipboard).
 	Clipboard func(string) tea.Cmd
 	// DrillClock drives drills (scenarios.Run); nil is the real clock.
@@ -102,6 +105,11 @@ func RunDrill(ctx context.Context, deps Deps, o DrillOptions) error {
 }
 
 func run(ctx context.Context, deps Deps, opts Options) (tea.Model, error) {
+	parent := ctx
+	// Quitting cancels what commands still run on the model's context (a backup check's
+	// AWS calls) rather than leaving them to the end of the process.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	m := New(deps, opts)
 	m.ctx = ctx
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
@@ -124,7 +132,7 @@ func run(ctx context.Context, deps Deps, opts Options) (tea.Model, error) {
 		}
 		pauseDrill(fm.drill.d, deps.now())()
 	}
-	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) && parent.Err() != nil {
 		return final, nil
 	}
 	return final, err

@@ -23,6 +23,14 @@ type homeScreen struct {
 	backup    BackupSummary
 	hasBackup bool
 
+	// A backup check run from here (b): its request, whether it is still running, why
+	// it failed, and its result, kept over an older file when its save failed.
+	canRunBackup bool
+	backupReq    int
+	checking     bool
+	backupErr    string
+	ran          *BackupSummary
+
 	runbooks  []*runbook.Runbook
 	shown     []int // runbooks matching the filter
 	filter    textinput.Model
@@ -136,6 +144,9 @@ func (h *homeScreen) loaded(msg homeLoadedMsg) {
 	}
 	h.closed = msg.closed
 	h.backup, h.hasBackup = msg.backup, msg.hasBackup
+	if r := h.ran; r != nil && (!msg.hasBackup || msg.backup.At.Before(r.At)) {
+		h.backup, h.hasBackup = *r, true
+	}
 	if h.incSel >= len(h.incidents) {
 		h.incSel = max(len(h.incidents)-1, 0)
 	}
@@ -150,6 +161,20 @@ func (h *homeScreen) loaded(msg homeLoadedMsg) {
 	}
 }
 
+// backupRan takes the reply of a backup check run from here. An error is shown as
+// an error, never as the result: the last check stays what it was.
+func (h *homeScreen) backupRan(msg backupRanMsg) {
+	h.checking = false
+	if msg.err != nil {
+		h.backupErr = errText(msg.err)
+		return
+	}
+	s := msg.summary
+	h.backupErr = ""
+	h.ran = &s
+	h.backup, h.hasBackup = s, true
+}
+
 // homeLayout is how many lines each section gets.
 type homeLayout struct {
 	incRows, rbRows int
@@ -157,7 +182,7 @@ type homeLayout struct {
 
 func (h *homeScreen) layout(height, width int, now time.Time) homeLayout {
 	// header 2, section titles 2, blank lines 2, drills 1, the backup lines
-	avail := max(height-7-h.drillRows()-len(h.backupLines(Styles{}, width, now)), 2)
+	avail := max(height-7-h.drillRows()-len(h.backupLines(Styles{}, width, now, "")), 2)
 	incNeed := max(len(h.incidents)*2, 1)
 	incRows := min(incNeed, max(avail/2, 2))
 	rbRows := max(avail-incRows, 1)
@@ -170,7 +195,8 @@ func (h *homeScreen) layout(height, width int, now time.Time) homeLayout {
 	return homeLayout{incRows: incRows, rbRows: rbRows}
 }
 
-func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int) []string {
+// view renders home; frame is the spinner's, for a backup check running.
+func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int, frame string) []string {
 	lay := h.layout(height, w, now)
 	var out []string
 	title := "muster · incident response"
@@ -231,7 +257,7 @@ func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int)
 		out = append(out, h.sectionTitle(st, fmt.Sprintf("DRILLS in progress (%d) · tab here, enter resumes", len(h.drills)), h.focus == focusDrills, w))
 		out = append(out, h.drillLines(st, w)...)
 	}
-	out = append(out, h.backupLines(st, w, now)...)
+	out = append(out, h.backupLines(st, w, now, frame)...)
 	return out
 }
 
@@ -346,15 +372,32 @@ func (h *homeScreen) runbookLines(st Styles, w, rows int) []string {
 	return out
 }
 
-// backupLines is the last backup check in one line, or two when it does not fit.
-func (h *homeScreen) backupLines(st Styles, w int, now time.Time) []string {
-	if !h.hasBackup {
-		return []string{st.Muted.Render(fit("Last backup check: no backup check yet — run `muster backup check`", w))}
-	}
+// backupLines is the last backup check in one line, or two when it does not fit;
+// while a check runs from here, one line saying so; after a run that failed, its
+// error above the last check.
+func (h *homeScreen) backupLines(st Styles, w int, now time.Time, frame string) []string {
 	b := h.backup
 	when := ""
 	if !b.At.IsZero() {
 		when = " " + ago(b.At, now)
+	}
+	if h.checking {
+		text := "Backup check: " + frame + " checking backups…"
+		if h.hasBackup {
+			text += fmt.Sprintf(" — last: %s %s%s", checkSymbol(b.Status), strings.ToUpper(b.Status), when)
+		}
+		return []string{st.Notice.Render(fit(clean(text), w))}
+	}
+	var errLine []string
+	if h.backupErr != "" {
+		errLine = []string{st.Error.Render(fit("Backup check: ✗ ERROR, could not run: "+h.backupErr, w))}
+	}
+	if !h.hasBackup {
+		text := "Last backup check: no backup check yet — run `muster backup check`"
+		if h.canRunBackup {
+			text = "Last backup check: no backup check yet — b runs one"
+		}
+		return append(errLine, st.Muted.Render(fit(text, w)))
 	}
 	text := fmt.Sprintf("Last backup check: %s %s%s — %s", checkSymbol(b.Status), strings.ToUpper(b.Status), when, b.Summary)
 	if b.Problems > 0 {
@@ -378,7 +421,7 @@ func (h *homeScreen) backupLines(st Styles, w int, now time.Time) []string {
 	for i := range lines {
 		lines[i] = style.Render(fit(lines[i], w))
 	}
-	return lines
+	return append(errLine, lines...)
 }
 
 // drillLines lists the drills in progress, one line each: id, scenario, state,

@@ -37,6 +37,7 @@ type homeKeys struct {
 	PageUp    key.Binding
 	PageDown  key.Binding
 	ClearFilt key.Binding
+	Backup    key.Binding
 }
 
 func newHomeKeys() homeKeys {
@@ -52,17 +53,22 @@ func newHomeKeys() homeKeys {
 		Filter:     bind([]string{"/"}, "/", "filter runbooks"),
 		ClearFilt:  bind([]string{"esc"}, "esc", "clear filter"),
 		Refresh:    bind([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+		Backup:     bind([]string{"b"}, "b", "check backups"),
 	}
 }
 
 func (k homeKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.New, k.Switch, k.Filter, k.Help, k.Quit}
+	// The footer says "open" for Enter so b, ? and q still fit at 120 columns; the
+	// full help says what Enter opens.
+	open := k.Open
+	open.SetHelp("enter", "open")
+	return []key.Binding{open, k.New, k.Switch, k.Filter, k.Backup, k.Help, k.Quit}
 }
 
 func (k homeKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Switch},
-		{k.Open, k.New, k.Filter, k.ClearFilt, k.Refresh},
+		{k.Open, k.New, k.Filter, k.ClearFilt, k.Refresh, k.Backup},
 		{k.Help, k.Quit},
 	}
 }

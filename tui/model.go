@@ -88,6 +88,7 @@ func New(deps Deps, opts Options) Model {
 	}
 	m.help.Styles = st.Help
 	m.home = newHomeScreen(deps.Library, st)
+	m.home.canRunBackup = deps.RunBackup != nil
 	switch {
 	case opts.Drill != "":
 		m.screen = screenIncident
@@ -196,6 +197,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case checkRanMsg:
 		return m.onCheckRan(msg)
+	case backupRanMsg:
+		if msg.req != m.home.backupReq {
+			return nil // not the check home waits for
+		}
+		m.home.backupRan(msg)
+		return nil
 	case drillLoadedMsg:
 		return m.onDrillLoaded(msg)
 	case drillUpdatedMsg:
@@ -218,7 +225,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 // busy is true while something runs that the spinner shows.
 func (m *Model) busy() bool {
-	return m.inc.saving != "" || m.inc.checkOn != "" || m.start.saving || m.drill.acting != "" || m.pager.loading && m.overlay == overlayReport ||
+	return m.inc.saving != "" || m.inc.checkOn != "" || m.home.checking || m.start.saving || m.drill.acting != "" || m.pager.loading && m.overlay == overlayReport ||
 		m.timeline.loading && m.overlay == overlayTimeline
 }
 
@@ -524,6 +531,8 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		h.req = m.req()
 		h.loading = true
 		return loadHome(h.req, m.deps.Store, m.deps.LastBackup)
+	case key.Matches(msg, k.Backup):
+		return m.startBackupCheck()
 	case key.Matches(msg, k.New):
 		pre := ""
 		if rb, ok := h.selectedRunbook(); ok && h.focus == focusRunbooks {
@@ -551,6 +560,22 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// startBackupCheck runs a backup check from home with the spinner on its line.
+func (m *Model) startBackupCheck() tea.Cmd {
+	h := &m.home
+	switch {
+	case m.deps.RunBackup == nil:
+		m.flash = flash{text: "the backup check is not available here: run `muster backup check`", err: true}
+		return nil
+	case h.checking:
+		m.flash = flash{text: "a backup check is already running"}
+		return nil
+	}
+	h.checking, h.backupErr = true, ""
+	h.backupReq = m.req()
+	return tea.Batch(runBackup(m.ctx, h.backupReq, m.deps.RunBackup), m.startSpinner())
 }
 
 func (m *Model) openIncident(id string) tea.Cmd {

@@ -41,7 +41,7 @@ func (m Model) render() string {
 	var lines []string
 	switch m.screen {
 	case screenHome:
-		lines = m.home.view(m.styles, w, h-footerLines, m.now, len(m.deps.LibraryProblems))
+		lines = m.home.view(m.styles, w, h-footerLines, m.now, len(m.deps.LibraryProblems), m.spinFrame())
 		if m.overlay == overlayHelp {
 			lines = append(lines[:2], m.pager.view(m.styles, w, h-footerLines-2)...)
 		}

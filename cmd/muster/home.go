@@ -45,7 +45,24 @@ func (g *globals) tuiDeps() (tui.Deps, error) {
 			return g.runStepCheck(ctx, step, stepCheckOptions{})
 		},
 		LastBackup: g.lastBackup,
+		RunBackup:  g.runBackupCheck,
 	}, nil
+}
+
+// runBackupCheck runs a full backup check for home (b) and keeps it as the last one,
+// as `muster backup check` does; keeping it never fails the check.
+func (g *globals) runBackupCheck(ctx context.Context) (tui.BackupSummary, error) {
+	rep, err := backup.Run(ctx, backup.Options{PolicyFile: backup.DefaultPolicyFile(g.DataDir)})
+	if err != nil {
+		return tui.BackupSummary{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		// Cancelled by quitting: its calls failed for that, not for AWS; keep the last
+		// real check.
+		return tui.BackupSummary{}, err
+	}
+	_ = backup.SaveLast(g.DataDir, &rep)
+	return backupSummary(&rep), nil
 }
 
 // lastBackup reads the last saved backup check for the home screen.
@@ -57,8 +74,13 @@ func (g *globals) lastBackup() (tui.BackupSummary, bool) {
 	if !ok {
 		return tui.BackupSummary{}, false
 	}
+	return backupSummary(&rep), true
+}
+
+// backupSummary is a backup report as home shows it.
+func backupSummary(rep *backup.Report) tui.BackupSummary {
 	return tui.BackupSummary{At: rep.AsOf, Status: string(rep.Totals.Status), Summary: rep.Summary(),
-		Problems: rep.Totals.Fail + rep.Totals.Error}, true
+		Problems: rep.Totals.Fail + rep.Totals.Error}
 }
 
 // isTerminal reports whether r or w is a terminal.

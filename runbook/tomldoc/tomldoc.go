@@ -11,6 +11,13 @@
 // encoding.TextUnmarshaler (given the TOML string; its error becomes a problem at the
 // value's position). A field tagged `toml:"-"` is never decoded.
 //
+// The syntax is read by go-toml's AST parser (github.com/pelletier/go-toml/v2/unstable)
+// in one pass that builds the generic tree and notes where every key is written; what
+// TOML leaves to the reader (keys and tables defined twice, numbers, date-times) is
+// done as BurntSushi/toml, muster's parser before it, does it, so files load to the
+// same values and are refused alike (parse.go; a differential test and fuzz target
+// hold the two to agreement).
+//
 // Unknown keys are found by walking the decoded data against the struct, which gives
 // the same answer as BurntSushi/toml's MetaData.Undecoded but with a position for each
 // occurrence.
@@ -18,17 +25,15 @@ package tomldoc
 
 import (
 	"encoding"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Problem is one thing wrong in a file, at a position. Line and Col start at 1; 0
@@ -87,24 +92,12 @@ func (ps Problems) Err() error {
 // Pos is a position in the file.
 type Pos struct{ Line, Col int }
 
-// Doc is a decoded file with the positions of its keys. Positions are found on the
-// first call of At, Has or Problem: a clean file that nobody asks about never pays
-// for the scan.
+// Doc is a decoded file with the positions of its keys. The parse notes where each
+// key is written; the index of those notes is built on the first call of At, Has or
+// Problem, so a clean file that nobody asks about never pays for it.
 type Doc struct {
 	File string
-	src  string // the parsed text, until positions are scanned
-	once sync.Once
-	pos  map[string]Pos
-}
-
-func (d *Doc) positions() map[string]Pos {
-	d.once.Do(func() {
-		if d.src != "" {
-			d.pos = scanPositions(d.src)
-			d.src = ""
-		}
-	})
-	return d.pos
+	ps   *positions
 }
 
 // Decode parses data (named file in messages) and decodes it into v, which must be a
@@ -112,59 +105,29 @@ func (d *Doc) positions() map[string]Pos {
 // A syntax error stops decoding (TOML cannot be resynchronised), so it is the only
 // problem reported then. Decode never panics.
 func Decode(file string, data []byte, v any) (doc *Doc, problems Problems) {
-	doc = &Doc{File: file, pos: map[string]Pos{}}
+	doc = &Doc{File: file}
 	defer func() {
 		if r := recover(); r != nil {
 			problems = append(problems, Problem{File: file, Msg: fmt.Sprintf("cannot decode: %v", r)})
 		}
 	}()
-	var raw map[string]any
-	src := string(data)
-	if _, err := toml.Decode(src, &raw); err != nil {
-		return doc, Problems{syntaxProblem(file, err)}
+	src := stripBOM(string(data)) // positions count from after a byte order mark
+	raw, ps, err := parse(src)
+	if err != nil {
+		ps := &positions{src: src}
+		ps.once.Do(ps.build)
+		p := ps.pos(int32(err.off))
+		return doc, Problems{{File: file, Line: p.Line, Col: p.Col, Msg: "TOML syntax: " + err.msg}}
 	}
-	doc.src = src
+	doc.ps = ps
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		panic("tomldoc.Decode: v must be a pointer to a struct")
 	}
 	d := decoder{doc: doc}
-	d.decodeTable(raw, rv.Elem(), nil)
+	d.decodeTable(raw, rv.Elem())
 	d.problems.Sort()
 	return doc, d.problems
-}
-
-func syntaxProblem(file string, err error) Problem {
-	var pe toml.ParseError
-	if errors.As(err, &pe) {
-		line, col := pe.Position.Line, pe.Position.Col
-		if line == 0 {
-			line = pe.Line
-		}
-		if col == 0 && line > 0 {
-			col = 1
-		}
-		return Problem{File: file, Line: line, Col: col, Msg: "TOML syntax: " + pe.Message}
-	}
-	return Problem{File: file, Msg: "TOML syntax: " + err.Error()}
-}
-
-// Path elements are strings (keys) and ints (indices into arrays).
-func pathKey(path []any) string {
-	var b strings.Builder
-	for i, p := range path {
-		if i > 0 {
-			b.WriteByte(0)
-		}
-		switch p := p.(type) {
-		case string:
-			b.WriteString(p)
-		case int:
-			b.WriteByte('#')
-			b.WriteString(strconv.Itoa(p))
-		}
-	}
-	return b.String()
 }
 
 // At returns the position of the key at path (strings for keys, ints for indices into
@@ -172,9 +135,9 @@ func pathKey(path []any) string {
 // missing key), it returns the position of its nearest ancestor that was, so a
 // "missing title" points at the step's table header.
 func (d *Doc) At(path ...any) Pos {
-	for n := len(path); n > 0; n-- {
-		if p, ok := d.positions()[pathKey(path[:n])]; ok {
-			return p
+	if d.ps != nil {
+		if off, depth, _ := d.ps.lookup(path); depth > 0 {
+			return d.ps.pos(off)
 		}
 	}
 	return Pos{Line: 1, Col: 1}
@@ -182,8 +145,11 @@ func (d *Doc) At(path ...any) Pos {
 
 // Has reports whether the key at path was written in the file.
 func (d *Doc) Has(path ...any) bool {
-	_, ok := d.positions()[pathKey(path)]
-	return ok
+	if d.ps == nil {
+		return false
+	}
+	_, _, whole := d.ps.lookup(path)
+	return whole
 }
 
 // Problem returns a problem with message msg at the key at path.
@@ -233,16 +199,36 @@ func isBareKey(s string) bool {
 type decoder struct {
 	doc      *Doc
 	problems Problems
+	path     []pathElem // the key being decoded
+	keys     []string   // the sorted keys of the tables being decoded, outermost first
+}
+
+// pathElem is a key (idx < 0) or an index into an array. The decoder keeps the path
+// of the value it is at as a stack of these and makes a path of it only for a problem.
+type pathElem struct {
+	key string
+	idx int
+}
+
+func (d *decoder) push(key string) { d.path = append(d.path, pathElem{key: key, idx: -1}) }
+func (d *decoder) pushIndex(i int) { d.path = append(d.path, pathElem{idx: i}) }
+func (d *decoder) pop()            { d.path = d.path[:len(d.path)-1] }
+
+// at is the path of the value being decoded, in At's form.
+func (d *decoder) at() []any {
+	out := make([]any, len(d.path))
+	for i, e := range d.path {
+		if e.idx >= 0 {
+			out[i] = e.idx
+		} else {
+			out[i] = e.key
+		}
+	}
+	return out
 }
 
 func (d *decoder) add(path []any, format string, a ...any) {
 	d.problems = append(d.problems, d.doc.Problemf(path, format, a...))
-}
-
-func appendPath(path []any, elem any) []any {
-	out := make([]any, len(path), len(path)+1)
-	copy(out, path)
-	return append(out, elem)
 }
 
 type fieldInfo struct {
@@ -254,26 +240,26 @@ var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 var timeType = reflect.TypeFor[time.Time]()
 
 type structInfo struct {
-	fields map[string]fieldInfo
-	order  []string
+	fields   map[string]fieldInfo
+	order    []string
+	required []string // the names in order that are required, as often as they appear there
 }
 
-var structCache sync.Map // reflect.Type -> structInfo: every table of a file is the same few types
+var structCache sync.Map // reflect.Type -> *structInfo: every table of a file is the same few types
 
 // structFields maps the toml names of a struct's fields to their index, in field order.
 // The caller must not modify the result.
-func structFields(t reflect.Type) (map[string]fieldInfo, []string) {
+func structFields(t reflect.Type) *structInfo {
 	if si, ok := structCache.Load(t); ok {
-		return si.(structInfo).fields, si.(structInfo).order
+		return si.(*structInfo)
 	}
-	fields, order := scanStructFields(t)
-	structCache.Store(t, structInfo{fields, order})
-	return fields, order
+	si := scanStructFields(t)
+	structCache.Store(t, si)
+	return si
 }
 
-func scanStructFields(t reflect.Type) (map[string]fieldInfo, []string) {
-	fields := map[string]fieldInfo{}
-	var order []string
+func scanStructFields(t reflect.Type) *structInfo {
+	si := &structInfo{fields: map[string]fieldInfo{}}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -287,33 +273,61 @@ func scanStructFields(t reflect.Type) (map[string]fieldInfo, []string) {
 		if name == "" {
 			name = f.Name
 		}
-		fields[name] = fieldInfo{index: i, required: strings.Contains(","+opts+",", ",required,")}
-		order = append(order, name)
+		si.fields[name] = fieldInfo{index: i, required: strings.Contains(","+opts+",", ",required,")}
+		si.order = append(si.order, name)
 	}
-	return fields, order
+	for _, name := range si.order {
+		if si.fields[name].required {
+			si.required = append(si.required, name)
+		}
+	}
+	return si
 }
 
-func (d *decoder) decodeTable(raw map[string]any, rv reflect.Value, path []any) {
-	fields, order := structFields(rv.Type())
-	keys := make([]string, 0, len(raw))
+// typeInfo is what decodeValue asks of a type's methods, found once per type.
+type typeInfo struct {
+	newPointer bool // a pointer to decode into a new value (not itself a TextUnmarshaler)
+	text       bool // a pointer to it is a TextUnmarshaler
+}
+
+var typeCache sync.Map // reflect.Type -> typeInfo
+
+func typeInfoOf(t reflect.Type) typeInfo {
+	if ti, ok := typeCache.Load(t); ok {
+		return ti.(typeInfo)
+	}
+	ti := typeInfo{
+		newPointer: t.Kind() == reflect.Pointer && !t.Implements(textUnmarshaler),
+		text:       reflect.PointerTo(t).Implements(textUnmarshaler),
+	}
+	typeCache.Store(t, ti)
+	return ti
+}
+
+func (d *decoder) decodeTable(raw map[string]any, rv reflect.Value) {
+	si := structFields(rv.Type())
+	start := len(d.keys)
 	for k := range raw {
-		keys = append(keys, k)
+		d.keys = append(d.keys, k)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		kp := appendPath(path, k)
-		fi, ok := fields[k]
-		if !ok {
-			d.add(kp, "unknown key %q%s", DottedPath(kp), suggest(k, order))
-			continue
+	end := len(d.keys)
+	slices.Sort(d.keys[start:end])
+	for i := start; i < end; i++ {
+		k := d.keys[i] // d.keys may move while the value decodes, never below end
+		d.push(k)
+		if fi, ok := si.fields[k]; ok {
+			d.decodeValue(raw[k], rv.Field(fi.index))
+		} else {
+			at := d.at()
+			d.add(at, "unknown key %q%s", DottedPath(at), suggest(k, si.order))
 		}
-		d.decodeValue(raw[k], rv.Field(fi.index), kp)
+		d.pop()
 	}
-	for _, name := range order {
-		if fields[name].required {
-			if _, ok := raw[name]; !ok {
-				d.add(path, "missing required key %q", DottedPath(appendPath(path, name)))
-			}
+	d.keys = d.keys[:start]
+	for _, name := range si.required {
+		if _, ok := raw[name]; !ok {
+			at := d.at()
+			d.add(at, "missing required key %q", DottedPath(append(at, name)))
 		}
 	}
 }
@@ -377,35 +391,43 @@ func tomlType(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func (d *decoder) wrongType(path []any, want string, v any) {
-	d.add(path, "%s must be %s, not %s", DottedPath(path), want, tomlType(v))
+func (d *decoder) wrongType(want string, v any) {
+	at := d.at()
+	d.add(at, "%s must be %s, not %s", DottedPath(at), want, tomlType(v))
 }
 
-func (d *decoder) decodeValue(v any, rv reflect.Value, path []any) {
+// bad adds a problem at the value being decoded, its message prefixed with its path.
+func (d *decoder) bad(format string, a ...any) {
+	at := d.at()
+	d.add(at, "%s"+format, append([]any{DottedPath(at)}, a...)...)
+}
+
+func (d *decoder) decodeValue(v any, rv reflect.Value) {
 	t := rv.Type()
-	if t.Kind() == reflect.Pointer && !t.Implements(textUnmarshaler) {
+	ti := typeInfoOf(t)
+	if ti.newPointer {
 		nv := reflect.New(t.Elem())
-		d.decodeValue(v, nv.Elem(), path)
+		d.decodeValue(v, nv.Elem())
 		rv.Set(nv)
 		return
 	}
 	if t == timeType {
 		tv, ok := v.(time.Time)
 		if !ok {
-			d.wrongType(path, "a date or date-time", v)
+			d.wrongType("a date or date-time", v)
 			return
 		}
 		rv.Set(reflect.ValueOf(tv))
 		return
 	}
-	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+	if ti.text {
 		s, ok := v.(string)
 		if !ok {
-			d.wrongType(path, "a string", v)
+			d.wrongType("a string", v)
 			return
 		}
 		if err := rv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
-			d.add(path, "%s: %v", DottedPath(path), err)
+			d.bad(": %v", err)
 		}
 		return
 	}
@@ -413,36 +435,36 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, path []any) {
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
-			d.wrongType(path, "a string", v)
+			d.wrongType("a string", v)
 			return
 		}
 		rv.SetString(s)
 	case reflect.Bool:
 		b, ok := v.(bool)
 		if !ok {
-			d.wrongType(path, "true or false", v)
+			d.wrongType("true or false", v)
 			return
 		}
 		rv.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, ok := v.(int64)
 		if !ok {
-			d.wrongType(path, "an integer", v)
+			d.wrongType("an integer", v)
 			return
 		}
 		if rv.OverflowInt(n) {
-			d.add(path, "%s: %d is out of range", DottedPath(path), n)
+			d.bad(": %d is out of range", n)
 			return
 		}
 		rv.SetInt(n)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, ok := v.(int64)
 		if !ok {
-			d.wrongType(path, "an integer", v)
+			d.wrongType("an integer", v)
 			return
 		}
 		if n < 0 || rv.OverflowUint(uint64(n)) {
-			d.add(path, "%s: %d is out of range", DottedPath(path), n)
+			d.bad(": %d is out of range", n)
 			return
 		}
 		rv.SetUint(uint64(n))
@@ -453,10 +475,10 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, path []any) {
 		case int64:
 			rv.SetFloat(float64(n))
 		default:
-			d.wrongType(path, "a number", v)
+			d.wrongType("a number", v)
 		}
 		if f := rv.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			d.add(path, "%s must be a finite number", DottedPath(path))
+			d.bad(" must be a finite number")
 		}
 	case reflect.Slice:
 		var items []any
@@ -469,25 +491,27 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, path []any) {
 				items[i] = a[i]
 			}
 		default:
-			d.wrongType(path, "an array", v)
+			d.wrongType("an array", v)
 			return
 		}
 		s := reflect.MakeSlice(t, len(items), len(items))
 		for i, item := range items {
-			d.decodeValue(item, s.Index(i), appendPath(path, i))
+			d.pushIndex(i)
+			d.decodeValue(item, s.Index(i))
+			d.pop()
 		}
 		rv.Set(s)
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			d.wrongType(path, "a table", v)
+			d.wrongType("a table", v)
 			return
 		}
-		d.decodeTable(m, rv, path)
+		d.decodeTable(m, rv)
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			d.wrongType(path, "a table", v)
+			d.wrongType("a table", v)
 			return
 		}
 		if t.Key().Kind() != reflect.String {
@@ -501,7 +525,9 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, path []any) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			ev := reflect.New(t.Elem()).Elem()
-			d.decodeValue(m[k], ev, appendPath(path, k))
+			d.push(k)
+			d.decodeValue(m[k], ev)
+			d.pop()
 			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), ev)
 		}
 		rv.Set(out)

@@ -5,12 +5,16 @@ import (
 	"strings"
 )
 
-// scanPositions finds where every key, table header and array element of a TOML
-// document is written. It runs only on input that BurntSushi/toml has already parsed,
-// so it may be lenient; on anything it does not follow it stops recording and never
-// panics. Keys are recorded by their full path, array-of-table and array indices
-// included, in the form pathKey makes.
-func scanPositions(src string) map[string]Pos {
+// scanPositionsOld is the lenient scanner tomldoc found key positions with before the
+// parse recorded them, kept unchanged as the reference the differential tests hold
+// the parse's positions to (comparePositions).
+//
+// It finds where every key, table header and array element of a TOML document is
+// written. It runs only on input that BurntSushi/toml has already parsed, so it may be
+// lenient; on anything it does not follow it stops recording and never panics. Keys
+// are recorded by their full path, array-of-table and array indices included, in the
+// form pathKey makes.
+func scanPositionsOld(src string) map[string]Pos {
 	s := &scanner{src: src, line: 1, col: 1, pos: map[string]Pos{}, aotCount: map[string]int{}}
 	defer func() { _ = recover() }() // positions are a help for messages; never fail a decode over them
 	s.document()
@@ -156,10 +160,6 @@ func (s *scanner) keySegments() []string {
 	}
 }
 
-func isBareByte(c byte) bool {
-	return c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
 func (s *scanner) keyValue(table []any) {
 	p := s.here()
 	segs := s.keySegments()
@@ -290,4 +290,22 @@ func (s *scanner) multiline(delim string) {
 		}
 		s.advance()
 	}
+}
+
+// pathKey is the old scanner's key for a path: elements joined by NUL, indices as #n.
+func pathKey(path []any) string {
+	var b strings.Builder
+	for i, p := range path {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		switch p := p.(type) {
+		case string:
+			b.WriteString(p)
+		case int:
+			b.WriteByte('#')
+			b.WriteString(strconv.Itoa(p))
+		}
+	}
+	return b.String()
 }

@@ -137,7 +137,7 @@ rpo = "6h"
 
 func TestPolicySyntaxError(t *testing.T) {
 	_, err := ParsePolicy("x.toml", []byte("schema = 1\n[defaults\nrpo = \"6h\"\n"))
-	if err == nil || !strings.HasPrefix(err.Error(), "x.toml:3:") || !strings.Contains(err.Error(), "TOML syntax") || strings.Count(err.Error(), "\n") != 0 {
+	if err == nil || !strings.HasPrefix(err.Error(), "x.toml:2:") || !strings.Contains(err.Error(), "TOML syntax") || strings.Count(err.Error(), "\n") != 0 {
 		t.Fatalf("%v", err)
 	}
 	_, err = ParsePolicy("x.toml", []byte("regions = []\n"))

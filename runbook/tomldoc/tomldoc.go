@@ -234,6 +234,7 @@ func (d *decoder) add(path []any, format string, a ...any) {
 type fieldInfo struct {
 	index    int
 	required bool
+	ti       typeInfo
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -273,7 +274,7 @@ func scanStructFields(t reflect.Type) *structInfo {
 		if name == "" {
 			name = f.Name
 		}
-		si.fields[name] = fieldInfo{index: i, required: strings.Contains(","+opts+",", ",required,")}
+		si.fields[name] = fieldInfo{index: i, required: strings.Contains(","+opts+",", ",required,"), ti: typeInfoOf(f.Type)}
 		si.order = append(si.order, name)
 	}
 	for _, name := range si.order {
@@ -284,7 +285,8 @@ func scanStructFields(t reflect.Type) *structInfo {
 	return si
 }
 
-// typeInfo is what decodeValue asks of a type's methods, found once per type.
+// typeInfo is what decodeValue asks of a type's methods, found once per type (and
+// kept with each struct field, so that most values need no lookup).
 type typeInfo struct {
 	newPointer bool // a pointer to decode into a new value (not itself a TextUnmarshaler)
 	text       bool // a pointer to it is a TextUnmarshaler
@@ -316,7 +318,7 @@ func (d *decoder) decodeTable(raw map[string]any, rv reflect.Value) {
 		k := d.keys[i] // d.keys may move while the value decodes, never below end
 		d.push(k)
 		if fi, ok := si.fields[k]; ok {
-			d.decodeValue(raw[k], rv.Field(fi.index))
+			d.decodeValue(raw[k], rv.Field(fi.index), fi.ti)
 		} else {
 			at := d.at()
 			d.add(at, "unknown key %q%s", DottedPath(at), suggest(k, si.order))
@@ -402,12 +404,12 @@ func (d *decoder) bad(format string, a ...any) {
 	d.add(at, "%s"+format, append([]any{DottedPath(at)}, a...)...)
 }
 
-func (d *decoder) decodeValue(v any, rv reflect.Value) {
+// decodeValue decodes v into rv, whose type's typeInfo is ti.
+func (d *decoder) decodeValue(v any, rv reflect.Value, ti typeInfo) {
 	t := rv.Type()
-	ti := typeInfoOf(t)
 	if ti.newPointer {
 		nv := reflect.New(t.Elem())
-		d.decodeValue(v, nv.Elem())
+		d.decodeValue(v, nv.Elem(), typeInfoOf(t.Elem()))
 		rv.Set(nv)
 		return
 	}
@@ -495,9 +497,10 @@ func (d *decoder) decodeValue(v any, rv reflect.Value) {
 			return
 		}
 		s := reflect.MakeSlice(t, len(items), len(items))
+		eti := typeInfoOf(t.Elem())
 		for i, item := range items {
 			d.pushIndex(i)
-			d.decodeValue(item, s.Index(i))
+			d.decodeValue(item, s.Index(i), eti)
 			d.pop()
 		}
 		rv.Set(s)
@@ -518,6 +521,7 @@ func (d *decoder) decodeValue(v any, rv reflect.Value) {
 			panic("tomldoc: map keys must be strings")
 		}
 		out := reflect.MakeMapWithSize(t, len(m))
+		eti := typeInfoOf(t.Elem())
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
@@ -526,7 +530,7 @@ func (d *decoder) decodeValue(v any, rv reflect.Value) {
 		for _, k := range keys {
 			ev := reflect.New(t.Elem()).Elem()
 			d.push(k)
-			d.decodeValue(m[k], ev)
+			d.decodeValue(m[k], ev, eti)
 			d.pop()
 			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), ev)
 		}

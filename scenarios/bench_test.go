@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 )
@@ -67,21 +65,6 @@ func BenchmarkLoadLint500Injects(b *testing.B) {
 	for b.Loop() {
 		if _, ps := Parse("big.toml", data, env); len(ps) > 0 {
 			b.Fatal(ps[0])
-		}
-	}
-}
-
-// BenchmarkTOMLDecode500Injects is the share of BenchmarkLoadLint500Injects that is
-// BurntSushi/toml's parse of the same file into a map, before tomldoc's typed decode
-// and the lint: the floor of any decode through tomldoc.
-func BenchmarkTOMLDecode500Injects(b *testing.B) {
-	data := string(bigScenario(500))
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var raw map[string]any
-		if _, err := toml.Decode(data, &raw); err != nil {
-			b.Fatal(err)
 		}
 	}
 }

@@ -321,7 +321,7 @@ func (d *decoder) decodeTable(raw map[string]any, rv reflect.Value) {
 			d.decodeValue(raw[k], rv.Field(fi.index), fi.ti)
 		} else {
 			at := d.at()
-			d.add(at, "unknown key %q%s", DottedPath(at), suggest(k, si.order))
+			d.add(at, "unknown key %q%s", DottedPath(at), DidYouMean(k, si.order))
 		}
 		d.pop()
 	}
@@ -332,43 +332,6 @@ func (d *decoder) decodeTable(raw map[string]any, rv reflect.Value) {
 			d.add(at, "missing required key %q", DottedPath(append(at, name)))
 		}
 	}
-}
-
-// suggest offers the closest known key for a misspelt one.
-func suggest(k string, known []string) string {
-	best, bestDist := "", 3
-	for _, c := range known {
-		if dist := editDistance(strings.ToLower(k), strings.ToLower(c)); dist < bestDist {
-			best, bestDist = c, dist
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func tomlType(v any) string {

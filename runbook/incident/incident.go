@@ -384,12 +384,20 @@ func (inc *Incident) open() error {
 	return nil
 }
 
-func required(what, v string) (string, error) {
-	v = strings.TrimSpace(untrusted.Clean(v))
-	if v == "" {
-		return "", refuse("%s is required", what)
+func required(fields ...field) error {
+	for _, f := range fields {
+		*f.v = strings.TrimSpace(untrusted.Clean(*f.v))
+		if *f.v == "" {
+			return refuse("%s is required", f.what)
+		}
 	}
-	return v, nil
+	return nil
+}
+
+// field is a value a command requires, cleaned in place, and how to ask for it.
+type field struct {
+	what string
+	v    *string
 }
 
 func (inc *Incident) step(id string) (runbook.Step, error) {
@@ -424,8 +432,7 @@ func (inc *Incident) SkipStep(stepID, reason string) error {
 	if err != nil {
 		return err
 	}
-	reason, err = required("a reason for skipping", reason)
-	if err != nil {
+	if err := required(field{"a reason for skipping", &reason}); err != nil {
 		return err
 	}
 	if cur := inc.State.Step(st.ID); cur.Status != StepTodo {
@@ -465,8 +472,7 @@ func (inc *Incident) AddNote(text, step string) error {
 	if err := inc.open(); err != nil {
 		return err
 	}
-	text, err := required("the note's text", text)
-	if err != nil {
+	if err := required(field{"the note's text", &text}); err != nil {
 		return err
 	}
 	return inc.append(EvNote, Note{Text: text, Step: step})
@@ -491,12 +497,7 @@ func (inc *Incident) Escalate(to, reason string) error {
 	if err := inc.open(); err != nil {
 		return err
 	}
-	to, err := required("who the incident is escalated to (--to)", to)
-	if err != nil {
-		return err
-	}
-	reason, err = required("the reason for the escalation (--reason)", reason)
-	if err != nil {
+	if err := required(field{"who the incident is escalated to (--to)", &to}, field{"the reason for the escalation (--reason)", &reason}); err != nil {
 		return err
 	}
 	return inc.append(EvEscalated, Escalation{To: untrusted.Line(to), Reason: reason})
@@ -507,12 +508,7 @@ func (inc *Incident) Notify(audience, channel, message string) error {
 	if err := inc.open(); err != nil {
 		return err
 	}
-	audience, err := required("the audience (--audience)", audience)
-	if err != nil {
-		return err
-	}
-	message, err = required("the message that was sent (--message)", message)
-	if err != nil {
+	if err := required(field{"the audience (--audience)", &audience}, field{"the message that was sent (--message)", &message}); err != nil {
 		return err
 	}
 	return inc.append(EvNotified, Notice{Audience: untrusted.Line(audience), Channel: untrusted.Line(channel), Message: message})
@@ -530,8 +526,7 @@ func (inc *Incident) ChangeSeverity(level, reason string) error {
 	if level == inc.State.Severity {
 		return refuse("incident %s is already %s", inc.ID, level)
 	}
-	reason, err := required("the reason for the change (--reason)", reason)
-	if err != nil {
+	if err := required(field{"the reason for the change (--reason)", &reason}); err != nil {
 		return err
 	}
 	respond, resolve, err := inc.Policy.Deadlines(level, inc.State.OpenedAt)
@@ -546,12 +541,7 @@ func (inc *Incident) Assign(role, to string) error {
 	if err := inc.open(); err != nil {
 		return err
 	}
-	role, err := required("the role (--role)", role)
-	if err != nil {
-		return err
-	}
-	to, err = required("who takes the role (--to)", to)
-	if err != nil {
+	if err := required(field{"the role (--role)", &role}, field{"who takes the role (--to)", &to}); err != nil {
 		return err
 	}
 	return inc.append(EvRoleAssigned, RoleAssignment{Role: untrusted.Line(role), To: untrusted.Line(to)})
@@ -562,12 +552,7 @@ func (inc *Incident) AddFollowUp(owner string, due time.Time, text string) (stri
 	if err := inc.open(); err != nil {
 		return "", err
 	}
-	owner, err := required("the follow-up's owner (--owner)", owner)
-	if err != nil {
-		return "", err
-	}
-	text, err = required("what the follow-up is", text)
-	if err != nil {
+	if err := required(field{"the follow-up's owner (--owner)", &owner}, field{"what the follow-up is", &text}); err != nil {
 		return "", err
 	}
 	if due.IsZero() {
@@ -615,11 +600,10 @@ func (inc *Incident) CloseIncident(summary string, force bool, reason string) er
 		if !force {
 			return refuse("cannot close %s: %d open (%s); finish or skip them with a reason, or use --force --reason", inc.ID, len(open), strings.Join(open, ", "))
 		}
-		r, err := required("a reason for forcing the close (--reason)", reason)
-		if err != nil {
+		if err := required(field{"a reason for forcing the close (--reason)", &reason}); err != nil {
 			return err
 		}
-		c.Forced, c.Reason, c.Open = true, r, open
+		c.Forced, c.Reason, c.Open = true, reason, open
 	}
 	return inc.append(EvClosed, c)
 }

@@ -56,35 +56,27 @@ func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, 
 		if lastBackup != nil {
 			msg.backup, msg.hasBackup = lastBackup()
 		}
-		list, err := store.List()
-		if err != nil {
-			msg.err = err
-			return msg
-		}
-		for _, s := range list {
+		err := store.Scan(func(s incident.Summary, v *incident.View) {
 			if s.Status == "closed" {
 				msg.closed++
-				continue
+				return
 			}
 			hi := homeIncident{Summary: s, Err: s.Err}
-			if s.Err == "" {
-				// List folded the journal already but keeps only the summary; the SLA line
-				// needs the incident's own policy and state.
-				if v, err := store.Load(s.ID); err == nil {
-					hi.State, hi.Policy = v.State, v.Policy
-					if v.State.Drill {
-						if e, err := scenarios.Rebuild(v); err == nil {
-							st := e.Status(storeNow(store))
-							hi.Drill = &st
-						} else {
-							hi.Err = errText(err)
-						}
+			if v != nil {
+				hi.State, hi.Policy = v.State, v.Policy
+				if v.State.Drill {
+					if e, err := scenarios.Rebuild(v); err == nil {
+						st := e.Status(storeNow(store))
+						hi.Drill = &st
+					} else {
+						hi.Err = errText(err)
 					}
-				} else {
-					hi.Err = errText(err)
 				}
 			}
 			msg.incidents = append(msg.incidents, hi)
+		})
+		if err != nil {
+			msg.err = err
 		}
 		return msg
 	}

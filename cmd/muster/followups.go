@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
@@ -40,23 +41,17 @@ func runFollowups(g *globals, format string, now time.Time) error {
 	if format != "table" && format != "json" {
 		return usageError("--format must be table or json, not %q", format)
 	}
-	st := g.store()
-	list, err := st.List()
-	if err != nil {
-		return err
-	}
 	rows := []followupRow{}
-	for _, s := range list {
-		if s.Drill || s.Err != "" {
-			continue // drills never mix with real work
-		}
-		v, err := st.Load(s.ID)
-		if err != nil {
-			continue
+	err := g.store().Scan(func(s incident.Summary, v *incident.View) {
+		if v == nil || s.Drill {
+			return // drills never mix with real work; an unreadable incident shows in incident list
 		}
 		for _, f := range v.State.OpenFollowUps() {
 			rows = append(rows, followupRow{Incident: s.ID, ID: f.ID, Owner: f.Owner, Due: f.Due, Overdue: now.After(f.Due), Text: f.Text})
 		}
+	})
+	if err != nil {
+		return err
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Due.Before(rows[j].Due) })
 	if format == "json" {

@@ -304,34 +304,48 @@ type Summary struct {
 // List returns every incident, newest first. An incident that cannot be read is listed
 // with its error rather than hidden.
 func (st *Store) List() ([]Summary, error) {
+	var out []Summary
+	err := st.Scan(func(s Summary, _ *View) { out = append(out, s) })
+	return out, err
+}
+
+// Scan reads every incident once, newest first, and calls fn with its summary and its
+// view (nil when it could not be read: the summary then says why). Screens that need
+// more than the summary use it instead of List followed by a Load of each incident.
+func (st *Store) Scan(fn func(Summary, *View)) error {
 	entries, err := os.ReadDir(filepath.Join(st.DataDir, "incidents"))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []Summary
+	var ids []string
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			ids = append(ids, e.Name())
 		}
-		v, err := st.Load(e.Name())
-		if err != nil {
-			out = append(out, Summary{ID: e.Name(), Status: "unreadable", Err: untrusted.Line(err.Error())})
-			continue
-		}
-		s := v.State
-		status := "open"
-		if s.Closed {
-			status = "closed"
-		}
-		out = append(out, Summary{ID: s.ID, Title: s.Title, Severity: s.Severity, Status: status,
-			Runbook: s.Runbook.ID, Version: s.Runbook.Version, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
-			Drill: s.Drill, RespondBy: s.RespondBy, ResolveBy: s.ResolveBy, Responded: s.RespondedAt})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID > out[j].ID })
-	return out, nil
+	sort.Sort(sort.Reverse(sort.StringSlice(ids))) // ids sort by time
+	for _, id := range ids {
+		v, err := st.Load(id)
+		if err != nil {
+			fn(Summary{ID: id, Status: "unreadable", Err: untrusted.Line(err.Error())}, nil)
+			continue
+		}
+		fn(summarize(v.State), v)
+	}
+	return nil
+}
+
+func summarize(s *State) Summary {
+	status := "open"
+	if s.Closed {
+		status = "closed"
+	}
+	return Summary{ID: s.ID, Title: s.Title, Severity: s.Severity, Status: status,
+		Runbook: s.Runbook.ID, Version: s.Runbook.Version, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
+		Drill: s.Drill, RespondBy: s.RespondBy, ResolveBy: s.ResolveBy, Responded: s.RespondedAt}
 }
 
 // Incident is an open incident with the writer lock held.

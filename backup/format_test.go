@@ -230,7 +230,7 @@ func parseExposition(text string) (map[string]map[string]float64, error) {
 				if !metricName.MatchString(name) {
 					return nil, fmt.Errorf("line %d: bad metric name %q", n, name)
 				}
-				if fams[name] != nil && len(fams[name]) > 0 {
+				if len(fams[name]) > 0 {
 					return nil, fmt.Errorf("line %d: %s %s after its samples", n, kind, name)
 				}
 				if kind == "TYPE" {

@@ -333,6 +333,6 @@ func (v *validator) service(sf *serviceFile, i int, defaults Rules) Service {
 			v.add(fmt.Sprintf("tag value glob %q is not valid", g), at("match", "tags", k)...)
 		}
 	}
-	s.Match = Match{Identifiers: m.Identifiers, Tags: m.Tags}
+	s.Match = Match(m)
 	return s
 }

@@ -114,10 +114,10 @@ type recNote struct {
 }
 
 type recExpect struct {
-	kind, step, to, audience, level, check, match string
-	within                                        time.Duration
-	phase                                         runbook.PhaseName
-	text                                          string
+	kind, step, to, audience, level, check string
+	within                                 time.Duration
+	phase                                  runbook.PhaseName
+	text                                   string
 }
 
 func (r *recorder) who(actor string) string {

@@ -289,9 +289,6 @@ type gotoSource struct {
 	delay          time.Duration
 }
 
-// isBranchTarget reports whether an inject is reached only through decisions.
-func (in *Inject) isBranchTarget() bool { return !in.Timed && in.After == nil }
-
 // DescribeTiming says when an inject fires, in the author's terms.
 func (in *Inject) DescribeTiming() string {
 	switch {

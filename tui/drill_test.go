@@ -67,16 +67,6 @@ func TestGoldenDrillNarrow(t *testing.T) {
 	golden(t, "drill_40x24", shot(m))
 }
 
-// step advances the fixed clock, steps the drill as the driver would and delivers
-// what it did to the screen.
-func step(t *testing.T, m Model, clk *fakeClock, by time.Duration) Model {
-	t.Helper()
-	clk.Advance(by)
-	u, err := m.drill.d.Step(clk.Now())
-	must(t, err)
-	return send(t, m, drillUpdatedMsg{id: m.drill.id, snap: snapshot(m.drill.d, clk.Now()), fired: u.Fired, team: hasTeamEvents(u)})
-}
-
 func TestDrillInjectRingsTheBellAndTheTeamMeetsAnExpectation(t *testing.T) {
 	d, clk, id := drillFixture(t)
 	m := newDrillModel(t, d, id, 120, 40)

@@ -89,13 +89,6 @@ func (s *incidentScreen) stepAt(row int) (runbook.Step, bool) {
 // selected is the selected step.
 func (s *incidentScreen) selected() (runbook.Step, bool) { return s.stepAt(s.sel) }
 
-func (s *incidentScreen) severity() string {
-	if s.state == nil {
-		return ""
-	}
-	return s.state.Severity
-}
-
 // rebuild recomputes what the screen derives from the runbook and the state: the rows
 // (the steps of the current severity), progress, the next update due, notes and checks
 // per step. It runs when the state changes, not on frames.

@@ -180,7 +180,7 @@ func (s *State) Apply(e journal.Event) {
 		if !decode(e, &p) {
 			return
 		}
-		st := s.Steps[p.Step]
+		var st StepState
 		switch e.Type {
 		case EvStepDone:
 			st = StepState{Status: StepDone, By: e.Actor, At: e.Time, Note: p.Note}

@@ -28,7 +28,6 @@ type scanner struct {
 	pos       map[string]Pos
 	aotCount  map[string]int // path of an array of tables -> elements seen
 	table     []any          // current table path
-	headerSeg []any
 }
 
 func (s *scanner) eof() bool { return s.i >= len(s.src) }

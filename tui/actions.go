@@ -384,7 +384,7 @@ func (m *Model) openTimeline() tea.Cmd {
 		return nil
 	}
 	s.eventsReq = m.req()
-	return tea.Batch(loadEvents(s.eventsReq, s.dir), m.startSpinner())
+	return tea.Batch(loadEvents(s.eventsReq, m.deps.Store, s.id), m.startSpinner())
 }
 
 func (m *Model) openReport() tea.Cmd {

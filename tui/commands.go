@@ -47,12 +47,28 @@ type homeLoadedMsg struct {
 	closed    int
 	backup    BackupSummary
 	hasBackup bool
+	stamps    map[string]incident.Stamp // taken before the scan: a later change differs
 	err       error
+}
+
+// homePolledMsg carries every incident's stamp, for home to rescan when one changed.
+type homePolledMsg struct {
+	req    int
+	stamps map[string]incident.Stamp
+	err    error
+}
+
+func pollHome(req int, store *incident.Store) tea.Cmd {
+	return func() tea.Msg {
+		s, err := store.Stamps()
+		return homePolledMsg{req: req, stamps: s, err: err}
+	}
 }
 
 func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, bool)) tea.Cmd {
 	return func() tea.Msg {
 		msg := homeLoadedMsg{req: req}
+		msg.stamps, _ = store.Stamps()
 		if lastBackup != nil {
 			msg.backup, msg.hasBackup = lastBackup()
 		}
@@ -66,7 +82,7 @@ func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, 
 				hi.State, hi.Policy = v.State, v.Policy
 				if v.State.Drill {
 					if e, err := scenarios.Rebuild(v); err == nil {
-						st := e.Status(storeNow(store))
+						st := e.Status(store.CurrentTime())
 						hi.Drill = &st
 					} else {
 						hi.Err = errText(err)
@@ -87,47 +103,32 @@ type incidentLoadedMsg struct {
 	req    int
 	id     string
 	view   *incident.View
-	size   int64
+	stamp  incident.Stamp // the journal as read: a later poll compares with it
 	err    error
 	reload bool // a re-read after another writer appended
 }
 
 func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cmd {
 	return func() tea.Msg {
-		v, err := store.Load(id)
-		msg := incidentLoadedMsg{req: req, id: id, view: v, err: err, reload: reload}
-		if err == nil {
-			msg.size = journalSize(v.Dir)
-		}
-		return msg
+		v, stamp, err := store.LoadStamped(id)
+		return incidentLoadedMsg{req: req, id: id, view: v, stamp: stamp, err: err, reload: reload}
 	}
 }
 
-func storeNow(store *incident.Store) time.Time {
-	if store.Now != nil {
-		return store.Now()
-	}
-	return time.Now()
-}
-
-func journalSize(dir string) int64 {
-	st, err := os.Stat(filepath.Join(dir, journal.FileName))
-	if err != nil {
-		return -1
-	}
-	return st.Size()
-}
-
-// journalPolledMsg says how big the journal is now; a change means someone else
+// journalPolledMsg says how the journal stands now; a change means someone else
 // appended and the screen reloads.
 type journalPolledMsg struct {
-	req  int
-	id   string
-	size int64
+	req   int
+	id    string
+	stamp incident.Stamp
+	err   error // the journal could not be looked at: nothing to reload
 }
 
-func pollJournal(req int, dir, id string) tea.Cmd {
-	return func() tea.Msg { return journalPolledMsg{req: req, id: id, size: journalSize(dir)} }
+func pollJournal(req int, store *incident.Store, id string) tea.Cmd {
+	return func() tea.Msg {
+		s, err := store.Stamp(id)
+		return journalPolledMsg{req: req, id: id, stamp: s, err: err}
+	}
 }
 
 // startedMsg answers the start screen.
@@ -138,7 +139,7 @@ type startedMsg struct {
 	rb    *runbook.Runbook
 	pol   *runbook.Policy
 	state *incident.State
-	size  int64
+	stamp incident.Stamp
 	err   error
 }
 
@@ -150,7 +151,7 @@ func startIncident(req int, store *incident.Store, o incident.StartOptions) tea.
 		}
 		defer inc.Close()
 		return startedMsg{req: req, id: inc.ID, dir: inc.Dir, rb: inc.Runbook, pol: inc.Policy,
-			state: inc.State, size: journalSize(inc.Dir)}
+			state: inc.State, stamp: inc.Stamp()}
 	}
 }
 
@@ -162,7 +163,7 @@ type appendedMsg struct {
 	what   string // "step confirm-alert done", "note"
 	draft  string // the dialog whose text this was, "" for none
 	state  *incident.State
-	size   int64
+	stamp  incident.Stamp
 	err    error
 	nextTo string // step to select after a done or skip
 }
@@ -178,7 +179,7 @@ func act(req int, store *incident.Store, id, actor, what, draft string, do func(
 		}
 		defer inc.Close()
 		err = do(inc)
-		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, size: journalSize(inc.Dir), err: err}
+		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, stamp: inc.Stamp(), err: err}
 	}
 }
 
@@ -189,9 +190,9 @@ type eventsLoadedMsg struct {
 	err    error
 }
 
-func loadEvents(req int, dir string) tea.Cmd {
+func loadEvents(req int, store *incident.Store, id string) tea.Cmd {
 	return func() tea.Msg {
-		ev, err := journal.ReadAll(dir)
+		ev, err := store.Events(id)
 		return eventsLoadedMsg{req: req, events: ev, err: err}
 	}
 }

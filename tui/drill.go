@@ -72,7 +72,7 @@ type drillLoadedMsg struct {
 	req     int
 	id      string
 	view    *incident.View
-	size    int64
+	stamp   incident.Stamp
 	d       *scenarios.Drill
 	snap    drillSnap
 	resumed bool
@@ -111,11 +111,12 @@ func loadDrill(req int, store *incident.Store, id, actor string, speed float64, 
 			}
 		}
 		// The journal may have grown (resume, speed): read it again for the screen.
-		if v, err = store.Load(id); err != nil {
+		stamp, err := incident.Stamp{}, error(nil)
+		if v, stamp, err = store.LoadStamped(id); err != nil {
 			msg.err = err
 			return msg
 		}
-		msg.view, msg.d, msg.size = v, d, journalSize(v.Dir)
+		msg.view, msg.d, msg.stamp = v, d, stamp
 		msg.snap = snapshot(d, now())
 		return msg
 	}

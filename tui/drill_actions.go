@@ -55,7 +55,7 @@ func (m *Model) onDrillLoaded(msg drillLoadedMsg) tea.Cmd {
 	}
 	v := msg.view
 	m.inc.loadErr = ""
-	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.size = v.Dir, v.Runbook, v.Policy, v.State, msg.size
+	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = v.Dir, v.Runbook, v.Policy, v.State, msg.stamp
 	m.inc.events = v.Events
 	m.inc.rebuild(m.now)
 	m.inc.selectFirstTodo()

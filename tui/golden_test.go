@@ -19,6 +19,11 @@ var sizes = []struct {
 // homeFixture has three open incidents whose respond-by deadlines stand at MISSED,
 // <25% left and ok, and one closed incident.
 func homeFixture(t *testing.T) Deps {
+	d, _ := homeFixtureClock(t)
+	return d
+}
+
+func homeFixtureClock(t *testing.T) (Deps, *fakeClock) {
 	d, clk := fixture(t)
 	clk.Advance(-4 * time.Hour) // 06:00
 	inc := openIncident(t, d, "data-breach", "high", "Customer export visible to other tenants")
@@ -34,7 +39,7 @@ func homeFixture(t *testing.T) Deps {
 	inc = openIncident(t, d, "service-outage", "critical", "Checkout API down for all users")
 	must(t, inc.Close())
 	clk.Advance(50 * time.Minute) // 10:50: the outage has 10 of its 60 minutes left
-	return d
+	return d, clk
 }
 
 func TestGoldenHome(t *testing.T) {

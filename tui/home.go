@@ -8,14 +8,25 @@ import (
 	"charm.land/bubbles/v2/textinput"
 
 	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/scenarios"
 )
 
 // homeScreen is where muster opens: the open incidents with their SLA state, the
 // runbook library, drills and the last backup check.
 type homeScreen struct {
-	loading   bool
-	req       int
+	loading bool
+	req     int
+	// One scan at a time: scanning while one runs, rescan when another was asked
+	// for meanwhile; between scans a poll of the journals' stamps (cheap) says
+	// whether anything changed.
+	scanning  bool
+	rescan    bool
+	scannedAt time.Time
+	stamps    map[string]incident.Stamp // as the last scan found them
+	polling   bool
+	polledAt  time.Time
+	pollReq   int
 	err       string
 	incidents []homeIncident // open, not drills
 	drills    []homeIncident // open drills
@@ -143,6 +154,7 @@ func (h *homeScreen) loaded(msg homeLoadedMsg) {
 		}
 	}
 	h.closed = msg.closed
+	h.stamps = msg.stamps
 	h.backup, h.hasBackup = msg.backup, msg.hasBackup
 	if r := h.ran; r != nil && (!msg.hasBackup || msg.backup.At.Before(r.At)) {
 		h.backup, h.hasBackup = *r, true

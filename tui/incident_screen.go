@@ -20,9 +20,12 @@ type incidentScreen struct {
 	rb       *runbook.Runbook
 	pol      *runbook.Policy
 	state    *incident.State // nil while loading and for a runbook read-only
-	size     int64           // journal bytes behind state, to notice other writers
+	stamp    incident.Stamp  // the journal behind state, to notice other writers
 	loadReq  int
 	loadErr  string
+	polling  bool // a look for other writers is running
+	polledAt time.Time
+	pollReq  int
 
 	// Derived from state in rebuild, never in View.
 	rows     []stepRow

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -102,8 +103,7 @@ func New(deps Deps, opts Options) Model {
 		m.inc.loadReq = m.req()
 		m.firstReq = loadIncident(m.inc.loadReq, deps.Store, opts.Resume, false)
 	default:
-		m.home.req = m.req()
-		m.firstReq = loadHome(m.home.req, deps.Store, deps.LastBackup)
+		m.firstReq = m.scanHome()
 	}
 	return m
 }
@@ -157,15 +157,17 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.spin, cmd = m.spin.Update(msg)
 		return cmd
 	case homeLoadedMsg:
-		if msg.req != m.home.req {
-			return nil
-		}
-		m.home.loaded(msg)
-		return nil
+		return m.onHomeLoaded(msg)
+	case homePolledMsg:
+		return m.onHomePolled(msg)
 	case incidentLoadedMsg:
 		return m.onIncidentLoaded(msg)
 	case journalPolledMsg:
-		if m.screen != screenIncident || msg.id != m.inc.id || m.inc.saving != "" || msg.size == m.inc.size || msg.size < 0 {
+		if msg.req != m.inc.pollReq {
+			return nil
+		}
+		m.inc.polling = false
+		if m.screen != screenIncident || msg.id != m.inc.id || m.inc.saving != "" || msg.err != nil || !msg.stamp.Changed(m.inc.stamp) {
 			return nil
 		}
 		m.inc.loadReq = m.req()
@@ -236,22 +238,88 @@ func (m *Model) onTick() tea.Cmd {
 	cmds := []tea.Cmd{tick()}
 	switch m.screen {
 	case screenIncident:
-		// Another responder or the CLI may have written: a changed journal size
-		// means reload. The stat is cheap; the read happens only on a change.
-		if m.inc.state != nil && m.inc.saving == "" && m.now.Second()%2 == 0 {
-			cmds = append(cmds, pollJournal(m.inc.loadReq, m.inc.dir, m.inc.id))
+		// Another responder or the CLI may have written: a changed journal stamp
+		// means reload. The stat is cheap; the read happens only on a change. Polls
+		// go by the time elapsed since the last one (a tick that drifts past a second
+		// boundary must not skip one), and one at a time.
+		s := &m.inc
+		if s.state != nil && s.saving == "" && !s.polling && due(s.polledAt, m.now, pollEvery) {
+			s.polling, s.polledAt, s.pollReq = true, m.now, m.req()
+			cmds = append(cmds, pollJournal(s.pollReq, m.deps.Store, s.id))
 		}
 		if m.drill.d != nil {
 			// The drill and story clocks move between the driver's updates.
 			cmds = append(cmds, refreshDrill(m.drill.d, m.now))
 		}
 	case screenHome:
-		if m.now.Second()%15 == 0 && !m.home.loading {
-			m.home.req = m.req()
-			cmds = append(cmds, loadHome(m.home.req, m.deps.Store, m.deps.LastBackup))
+		h := &m.home
+		switch {
+		case h.scanning || h.polling:
+		case due(h.scannedAt, m.now, homeRescanEvery):
+			// Deadlines and drills move with the clock even when no journal changes.
+			cmds = append(cmds, m.scanHome())
+		case due(h.polledAt, m.now, pollEvery):
+			h.polling, h.polledAt = true, m.now
+			h.pollReq = m.req()
+			cmds = append(cmds, pollHome(h.pollReq, m.deps.Store))
 		}
 	}
 	return tea.Batch(cmds...)
+}
+
+// How often the screens look for other writers, and how often home reads every
+// incident again even when no journal changed.
+const (
+	pollEvery       = 2 * time.Second
+	homeRescanEvery = 15 * time.Second
+)
+
+// due reports whether every has elapsed since last (the zero time is always due).
+// A clock that goes back (a test, a corrected wall clock) makes it due too.
+func due(last, now time.Time, every time.Duration) bool {
+	d := now.Sub(last)
+	return last.IsZero() || d >= every || d < 0
+}
+
+// scanHome reads every incident for home, unless a scan is already running: then one
+// more runs when it answers, so two scans never overlap and none is lost.
+func (m *Model) scanHome() tea.Cmd {
+	h := &m.home
+	h.loading = true
+	if h.scanning {
+		h.rescan = true
+		return nil
+	}
+	h.scanning, h.rescan, h.scannedAt = true, false, m.now
+	h.req = m.req()
+	return loadHome(h.req, m.deps.Store, m.deps.LastBackup)
+}
+
+func (m *Model) onHomeLoaded(msg homeLoadedMsg) tea.Cmd {
+	if msg.req != m.home.req {
+		return nil
+	}
+	h := &m.home
+	h.scanning = false
+	h.loaded(msg)
+	if h.rescan {
+		return m.scanHome()
+	}
+	return nil
+}
+
+// onHomePolled rescans when a journal was written, or an incident started, since the
+// last scan.
+func (m *Model) onHomePolled(msg homePolledMsg) tea.Cmd {
+	h := &m.home
+	if msg.req != h.pollReq {
+		return nil
+	}
+	h.polling = false
+	if msg.err != nil || m.screen != screenHome || maps.Equal(msg.stamps, h.stamps) {
+		return nil
+	}
+	return m.scanHome()
 }
 
 func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
@@ -267,12 +335,14 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 	v := msg.view
 	if msg.reload && m.inc.state != nil && v.State.LastSeq <= m.inc.state.LastSeq {
 		// Our own write got there first; this read is not newer.
-		m.inc.size = max(m.inc.size, msg.size)
+		if msg.stamp.Size > m.inc.stamp.Size {
+			m.inc.stamp = msg.stamp
+		}
 		return nil
 	}
 	first := m.inc.state == nil
 	m.inc.loadErr = ""
-	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.size = v.Dir, v.Runbook, v.Policy, v.State, msg.size
+	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = v.Dir, v.Runbook, v.Policy, v.State, msg.stamp
 	m.inc.events = v.Events
 	m.inc.rebuild(m.now)
 	if first {
@@ -295,7 +365,7 @@ func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 		return nil
 	}
 	m.inc = newIncidentScreen(msg.id, false)
-	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.size = msg.dir, msg.rb, msg.pol, msg.state, msg.size
+	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = msg.dir, msg.rb, msg.pol, msg.state, msg.stamp
 	m.inc.loadReq = m.req()
 	m.inc.rebuild(m.now)
 	m.inc.selectFirstTodo()
@@ -312,7 +382,7 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	m.inc.saving = ""
 	if msg.state != nil {
 		// The state is what the journal holds now, whatever happened.
-		m.inc.state, m.inc.size = msg.state, msg.size
+		m.inc.state, m.inc.stamp = msg.state, msg.stamp
 		m.inc.rebuild(m.now)
 	}
 	d := m.inc.dialog
@@ -528,9 +598,7 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		h.filter.SetValue("")
 		h.applyFilter()
 	case key.Matches(msg, k.Refresh):
-		h.req = m.req()
-		h.loading = true
-		return loadHome(h.req, m.deps.Store, m.deps.LastBackup)
+		return m.scanHome()
 	case key.Matches(msg, k.Backup):
 		return m.startBackupCheck()
 	case key.Matches(msg, k.New):
@@ -595,9 +663,7 @@ func (m *Model) goHome() tea.Cmd {
 	leave := m.leaveDrill()
 	m.screen, m.overlay = screenHome, overlayNone
 	m.inc = incidentScreen{}
-	m.home.req = m.req()
-	m.home.loading = true
-	return tea.Batch(leave, loadHome(m.home.req, m.deps.Store, m.deps.LastBackup))
+	return tea.Batch(leave, m.scanHome())
 }
 
 func (m *Model) openHelp(km interface{ FullHelp() [][]key.Binding }) {

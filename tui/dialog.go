@@ -175,17 +175,17 @@ func (d *dialog) update(msg tea.Msg) (dialogResult, tea.Cmd) {
 			return dialogStay, d.move(1)
 		case key.Matches(kp, d.keys.PrevFld):
 			return dialogStay, d.move(-1)
-		case kp.String() == "enter" && f.kind != fieldText:
+		case key.Matches(kp, d.keys.Enter) && f.kind != fieldText:
 			if d.focus == len(d.fields)-1 {
 				return dialogSubmit, nil
 			}
 			return dialogStay, d.move(1)
 		}
 		if f.kind == fieldChoice {
-			switch kp.String() {
-			case "left", "up", "h", "k":
+			switch {
+			case key.Matches(kp, d.keys.ChoicePrev):
 				f.choice = (f.choice - 1 + len(f.choices)) % len(f.choices)
-			case "right", "down", "l", "j", "space":
+			case key.Matches(kp, d.keys.ChoiceNext):
 				f.choice = (f.choice + 1) % len(f.choices)
 			}
 			return dialogStay, nil

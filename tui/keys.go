@@ -26,10 +26,15 @@ func newGlobalKeys() globalKeys {
 	}
 }
 
+// interruptKey quits from anywhere, even while a dialog takes text (asking once more
+// when typed text would be lost).
+var interruptKey = bind([]string{"ctrl+c"}, "ctrl+c", "quit")
+
 type homeKeys struct {
 	globalKeys
 	Up, Down  key.Binding
 	Switch    key.Binding
+	SwitchBak key.Binding
 	Open      key.Binding
 	New       key.Binding
 	Filter    key.Binding
@@ -38,6 +43,9 @@ type homeKeys struct {
 	PageDown  key.Binding
 	ClearFilt key.Binding
 	Backup    key.Binding
+	// While the runbook filter takes text: esc clears it, enter keeps it.
+	FilterCancel key.Binding
+	FilterDone   key.Binding
 }
 
 func newHomeKeys() homeKeys {
@@ -47,13 +55,17 @@ func newHomeKeys() homeKeys {
 		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:     bind([]string{"pgup"}, "pgup", "page up"),
 		PageDown:   bind([]string{"pgdown"}, "pgdn", "page down"),
-		Switch:     bind([]string{"tab", "shift+tab"}, "tab", "incidents/runbooks"),
+		Switch:     bind([]string{"tab"}, "tab", "incidents/runbooks"),
+		SwitchBak:  bind([]string{"shift+tab"}, "shift+tab", "previous section"),
 		Open:       bind([]string{"enter"}, "enter", "resume incident / read runbook"),
 		New:        bind([]string{"n"}, "n", "new incident"),
 		Filter:     bind([]string{"/"}, "/", "filter runbooks"),
 		ClearFilt:  bind([]string{"esc"}, "esc", "clear filter"),
 		Refresh:    bind([]string{"ctrl+r"}, "ctrl+r", "refresh"),
 		Backup:     bind([]string{"b"}, "b", "check backups"),
+
+		FilterCancel: bind([]string{"esc"}, "esc", "clear the filter"),
+		FilterDone:   bind([]string{"enter", "down", "tab"}, "enter", "keep the filter"),
 	}
 }
 
@@ -67,29 +79,35 @@ func (k homeKeys) ShortHelp() []key.Binding {
 
 func (k homeKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Switch},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Switch, k.SwitchBak},
 		{k.Open, k.New, k.Filter, k.ClearFilt, k.Refresh, k.Backup},
 		{k.Help, k.Quit},
 	}
 }
 
 type startKeys struct {
-	Next   key.Binding
-	Prev   key.Binding
-	Up     key.Binding
-	Down   key.Binding
-	Create key.Binding
-	Cancel key.Binding
+	Next      key.Binding
+	Prev      key.Binding
+	Up        key.Binding
+	Down      key.Binding
+	Create    key.Binding
+	Cancel    key.Binding
+	Submit    key.Binding // enter on the title starts the incident
+	LevelPrev key.Binding // on the severity: no text is typed there
+	LevelNext key.Binding
 }
 
 func newStartKeys() startKeys {
 	return startKeys{
-		Next:   bind([]string{"tab", "enter"}, "enter", "next field"),
-		Prev:   bind([]string{"shift+tab"}, "shift+tab", "previous field"),
-		Up:     bind([]string{"up", "ctrl+p"}, "↑", "previous choice"),
-		Down:   bind([]string{"down", "ctrl+n"}, "↑/↓", "choose"),
-		Create: bind([]string{"ctrl+s"}, "ctrl+s", "start the incident"),
-		Cancel: bind([]string{"esc"}, "esc", "back to home"),
+		Next:      bind([]string{"tab", "enter"}, "enter", "next field"),
+		Prev:      bind([]string{"shift+tab"}, "shift+tab", "previous field"),
+		Up:        bind([]string{"up", "ctrl+p"}, "↑", "previous choice"),
+		Down:      bind([]string{"down", "ctrl+n"}, "↑/↓", "choose"),
+		Create:    bind([]string{"ctrl+s"}, "ctrl+s", "start the incident"),
+		Cancel:    bind([]string{"esc"}, "esc", "back to home"),
+		Submit:    bind([]string{"enter"}, "enter", "start the incident (on the title)"),
+		LevelPrev: bind([]string{"up", "k", "left", "h", "ctrl+p"}, "↑", "more severe"),
+		LevelNext: bind([]string{"down", "j", "right", "l", "ctrl+n", "space"}, "↓", "less severe"),
 	}
 }
 
@@ -177,23 +195,15 @@ func (k incidentKeys) FullHelp() [][]key.Binding {
 }
 
 type timelineKeys struct {
-	Up, Down    key.Binding
-	PageUp      key.Binding
-	PageDown    key.Binding
-	First, Last key.Binding
-	Filter      key.Binding
-	FilterBack  key.Binding
-	Close       key.Binding
+	scrollKeys
+	Filter     key.Binding
+	FilterBack key.Binding
+	Close      key.Binding
 }
 
 func newTimelineKeys() timelineKeys {
 	return timelineKeys{
-		Up:         bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:       bind([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:     bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
-		PageDown:   bind([]string{"pgdown", "ctrl+d", "space"}, "pgdn", "page down"),
-		First:      bind([]string{"home", "g"}, "g", "oldest"),
-		Last:       bind([]string{"end", "G"}, "G", "newest"),
+		scrollKeys: newScrollKeys("oldest", "newest"),
 		Filter:     bind([]string{"f"}, "f", "next type filter"),
 		FilterBack: bind([]string{"F"}, "F", "previous type filter"),
 		Close:      bind([]string{"esc", "t", "q"}, "esc", "close"),
@@ -209,22 +219,14 @@ func (k timelineKeys) FullHelp() [][]key.Binding {
 }
 
 type pagerKeys struct {
-	Up, Down    key.Binding
-	PageUp      key.Binding
-	PageDown    key.Binding
-	First, Last key.Binding
-	Close       key.Binding
+	scrollKeys
+	Close key.Binding
 }
 
 func newPagerKeys(closeKeys ...string) pagerKeys {
 	return pagerKeys{
-		Up:       bind([]string{"up", "k"}, "↑/k", "up"),
-		Down:     bind([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
-		PageDown: bind([]string{"pgdown", "ctrl+d", "space"}, "pgdn", "page down"),
-		First:    bind([]string{"home", "g"}, "g", "top"),
-		Last:     bind([]string{"end", "G"}, "G", "bottom"),
-		Close:    bind(append([]string{"esc", "q"}, closeKeys...), "esc", "close"),
+		scrollKeys: newScrollKeys("top", "bottom"),
+		Close:      bind(append([]string{"esc", "q"}, closeKeys...), "esc", "close"),
 	}
 }
 
@@ -237,24 +239,26 @@ func (k pagerKeys) FullHelp() [][]key.Binding {
 }
 
 type dialogKeys struct {
-	Save     key.Binding
-	NextFld  key.Binding
-	PrevFld  key.Binding
-	Cancel   key.Binding
-	Newline  key.Binding
-	Choose   key.Binding
-	Complete key.Binding
+	Save       key.Binding
+	NextFld    key.Binding
+	PrevFld    key.Binding
+	Cancel     key.Binding
+	Enter      key.Binding // next field, or save on the last one (not in a text area)
+	ChoicePrev key.Binding
+	ChoiceNext key.Binding
+	Complete   key.Binding
 }
 
 func newDialogKeys() dialogKeys {
 	return dialogKeys{
-		Save:     bind([]string{"ctrl+s"}, "ctrl+s", "save"),
-		NextFld:  bind([]string{"tab"}, "tab", "next field"),
-		PrevFld:  bind([]string{"shift+tab"}, "shift+tab", "previous field"),
-		Cancel:   bind([]string{"esc"}, "esc", "cancel (text kept)"),
-		Newline:  bind([]string{"enter"}, "enter", "new line"),
-		Choose:   bind([]string{"left", "right"}, "←/→", "choose"),
-		Complete: bind([]string{"tab"}, "tab", "complete path"),
+		Save:       bind([]string{"ctrl+s"}, "ctrl+s", "save"),
+		NextFld:    bind([]string{"tab"}, "tab", "next field"),
+		PrevFld:    bind([]string{"shift+tab"}, "shift+tab", "previous field"),
+		Cancel:     bind([]string{"esc"}, "esc", "cancel (text kept)"),
+		Enter:      bind([]string{"enter"}, "enter", "next field / save"),
+		ChoicePrev: bind([]string{"left", "up", "h", "k"}, "←", "previous choice"),
+		ChoiceNext: bind([]string{"right", "down", "l", "j", "space"}, "→", "next choice"),
+		Complete:   bind([]string{"tab"}, "tab", "complete path"),
 	}
 }
 

@@ -531,10 +531,10 @@ func (m *Model) confirmQuit(k string) tea.Cmd {
 }
 
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
-	if msg.String() == "ctrl+c" {
+	if key.Matches(msg, interruptKey) {
 		return m.confirmQuit("ctrl+c")
 	}
-	if m.confirmKey != "" && msg.String() != "q" {
+	if m.confirmKey != "" && !key.Matches(msg, m.home.keys.Quit) {
 		m.confirmKey = ""
 	}
 	switch m.screen {
@@ -557,14 +557,14 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if h.filtering {
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, k.FilterCancel):
 			h.filtering = false
 			h.filter.Blur()
 			h.filter.SetValue("")
 			h.applyFilter()
 			return nil
-		case "enter", "down", "tab":
+		case key.Matches(msg, k.FilterDone):
 			h.filtering = false
 			h.filter.Blur()
 			return nil
@@ -589,7 +589,9 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PageDown):
 		h.moveSel(10)
 	case key.Matches(msg, k.Switch):
-		h.switchFocus(msg.String() == "shift+tab")
+		h.switchFocus(false)
+	case key.Matches(msg, k.SwitchBak):
+		h.switchFocus(true)
 	case key.Matches(msg, k.Filter):
 		h.focus = focusRunbooks
 		h.filtering = true

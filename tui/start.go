@@ -152,7 +152,7 @@ func (s *startScreen) update(msg tea.KeyPressMsg) (cmd tea.Cmd, create, cancel b
 		return nil, false, true
 	case key.Matches(msg, s.keys.Create):
 		return nil, true, false
-	case msg.String() == "enter" && s.focus == startTitle:
+	case key.Matches(msg, s.keys.Submit) && s.focus == startTitle:
 		return nil, true, false
 	case key.Matches(msg, s.keys.Next):
 		s.focus = min(s.focus+1, startTitle)
@@ -182,10 +182,10 @@ func (s *startScreen) update(msg tea.KeyPressMsg) (cmd tea.Cmd, create, cancel b
 		}
 		return cmd, false, false
 	case startSeverity:
-		switch msg.String() {
-		case "up", "k", "left", "h", "ctrl+p":
+		switch {
+		case key.Matches(msg, s.keys.LevelPrev):
 			s.moveLevel(-1)
-		case "down", "j", "right", "l", "ctrl+n", "space":
+		case key.Matches(msg, s.keys.LevelNext):
 			s.moveLevel(1)
 		}
 		return nil, false, false

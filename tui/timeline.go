@@ -21,7 +21,7 @@ type timelineView struct {
 	types   []string // types present, in the order of typeOrder
 	filter  int      // 0: all, else types[filter-1]
 	idx     []int    // events matching the filter; nil means all
-	top     int
+	scroll  scroller
 	loading bool
 	err     string
 	keys    timelineKeys
@@ -67,7 +67,7 @@ func (t *timelineView) setEvents(ev []journal.Event, h int) {
 		}
 	}
 	t.applyFilter()
-	t.top = max(t.count()-h, 0) // newest in view
+	t.scroll.toEnd(t.count(), h) // newest in view
 }
 
 func (t *timelineView) applyFilter() {
@@ -99,22 +99,12 @@ func (t *timelineView) at(i int) journal.Event {
 }
 
 func (t *timelineView) update(msg tea.KeyPressMsg, h int) (closed bool) {
-	maxTop := max(t.count()-h, 0)
+	if t.scroll.update(msg, t.keys.scrollKeys, t.count(), h) {
+		return false
+	}
 	switch {
 	case key.Matches(msg, t.keys.Close):
 		return true
-	case key.Matches(msg, t.keys.Up):
-		t.top--
-	case key.Matches(msg, t.keys.Down):
-		t.top++
-	case key.Matches(msg, t.keys.PageUp):
-		t.top -= max(h-1, 1)
-	case key.Matches(msg, t.keys.PageDown):
-		t.top += max(h-1, 1)
-	case key.Matches(msg, t.keys.First):
-		t.top = 0
-	case key.Matches(msg, t.keys.Last):
-		t.top = maxTop
 	case key.Matches(msg, t.keys.Filter), key.Matches(msg, t.keys.FilterBack):
 		n := len(t.types) + 1
 		d := 1
@@ -123,10 +113,8 @@ func (t *timelineView) update(msg tea.KeyPressMsg, h int) (closed bool) {
 		}
 		t.filter = (t.filter + d + n) % n
 		t.applyFilter()
-		maxTop = max(t.count()-h, 0)
-		t.top = maxTop
+		t.scroll.toEnd(t.count(), h)
 	}
-	t.top = clampInt(t.top, 0, maxTop)
 	return false
 }
 
@@ -141,8 +129,8 @@ func (t *timelineView) filterName() string {
 func (t *timelineView) view(st Styles, w, h int, now time.Time) []string {
 	title := fmt.Sprintf("Timeline · %s · filter: %s", plural(t.count(), "event", "events"), t.filterName())
 	if t.count() > 0 {
-		last := min(t.top+h-1, t.count())
-		title += fmt.Sprintf(" · %d–%d", t.top+1, last)
+		top := t.scroll.top
+		title += fmt.Sprintf(" · %d–%d", top+1, min(top+h-1, t.count()))
 	}
 	out := []string{st.Heading.Render(fit(title, w))}
 	h--
@@ -155,7 +143,7 @@ func (t *timelineView) view(st Styles, w, h int, now time.Time) []string {
 		out = append(out, st.Muted.Render(fit("no events of this type", w)))
 	}
 	seqW := len(fmt.Sprint(len(t.events)))
-	for i := t.top; i < t.count() && len(out) <= h; i++ {
+	for i := t.scroll.top; i < t.count() && len(out) <= h; i++ {
 		e := t.at(i)
 		when := e.Time.In(now.Location()).Format("01-02 15:04:05")
 		head := fmt.Sprintf("#%-*d %s %s ", seqW, e.Seq, when, clean(e.Actor))
@@ -178,7 +166,7 @@ func (t *timelineView) view(st Styles, w, h int, now time.Time) []string {
 type pager struct {
 	title   string
 	lines   []string
-	top     int
+	scroll  scroller
 	loading bool
 	err     string
 	req     int
@@ -186,31 +174,17 @@ type pager struct {
 }
 
 func (p *pager) update(msg tea.KeyPressMsg, h int) (closed bool) {
-	maxTop := max(len(p.lines)-h, 0)
-	switch {
-	case key.Matches(msg, p.keys.Close):
-		return true
-	case key.Matches(msg, p.keys.Up):
-		p.top--
-	case key.Matches(msg, p.keys.Down):
-		p.top++
-	case key.Matches(msg, p.keys.PageUp):
-		p.top -= max(h-1, 1)
-	case key.Matches(msg, p.keys.PageDown):
-		p.top += max(h-1, 1)
-	case key.Matches(msg, p.keys.First):
-		p.top = 0
-	case key.Matches(msg, p.keys.Last):
-		p.top = maxTop
+	if p.scroll.update(msg, p.keys.scrollKeys, len(p.lines), h) {
+		return false
 	}
-	p.top = clampInt(p.top, 0, maxTop)
-	return false
+	return key.Matches(msg, p.keys.Close)
 }
 
 func (p *pager) view(st Styles, w, h int) []string {
 	title := p.title
 	if n := len(p.lines); n > h-1 && h > 1 {
-		title += fmt.Sprintf(" · lines %d–%d of %d", p.top+1, min(p.top+h-1, n), n)
+		top := p.scroll.top
+		title += fmt.Sprintf(" · lines %d–%d of %d", top+1, min(top+h-1, n), n)
 	}
 	out := []string{st.Heading.Render(fit(title, w))}
 	switch {
@@ -219,7 +193,7 @@ func (p *pager) view(st Styles, w, h int) []string {
 	case p.err != "":
 		out = append(out, st.Error.Render(fit("✗ "+p.err, w)))
 	}
-	out = append(out, window(p.lines, p.top, h-len(out), w)...)
+	out = append(out, window(p.lines, p.scroll.top, h-len(out), w)...)
 	return out
 }
 

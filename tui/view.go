@@ -220,7 +220,7 @@ func (m *Model) sync() {
 	s.buildDetail(m.styles, m.md, right, m.now, frame, m.deps.RunCheck != nil)
 	s.detailTop = clampInt(s.detailTop, 0, max(len(s.detail)-detailH, 0))
 	if m.overlay == overlayHelp && m.pager.lines != nil {
-		m.pager.top = clampInt(m.pager.top, 0, max(len(m.pager.lines)-bodyH+1, 0))
+		m.pager.scroll.clamp(len(m.pager.lines), bodyH-1)
 	}
 }
 

@@ -38,7 +38,7 @@ func newBackupCmd(g *globals) *cobra.Command {
 }
 
 func newBackupCheckCmd(g *globals) *cobra.Command {
-	o := backupCheckOptions{Now: time.Now}
+	o := backupCheckOptions{Now: g.now}
 	cmd := &cobra.Command{
 		Use:   "check [--config FILE] [--profile P] [--region R]... [--as-of TIME] [--format table|json|prometheus] [--strict] [--include-replicas] [--timeout D]",
 		Short: "Prove every RDS database can be restored within its RPO and holds its retention window",
@@ -65,7 +65,7 @@ access denied, timeout) or the command could not run.`,
   muster backup check --format prometheus > /var/lib/node_exporter/muster_backup.prom.tmp; mv /var/lib/node_exporter/muster_backup.prom.tmp /var/lib/node_exporter/muster_backup.prom`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("format") {
+			if o.Format == "" {
 				o.Format = backup.FormatJSON
 				if isTerminal(g.Stdout) {
 					o.Format = backup.FormatTable
@@ -79,7 +79,7 @@ access denied, timeout) or the command could not run.`,
 	f.StringVar(&o.Profile, "profile", "", "AWS shared-config profile (default: the SDK's chain)")
 	f.StringSliceVar(&o.Regions, "region", nil, "region to check (repeatable; default the policy's regions, else the configured region)")
 	f.StringVar(&o.AsOf, "as-of", "", "judge at this instant instead of now (RFC 3339, 2006-01-02 15:04 UTC, a date, or +26h / -3d)")
-	f.StringVar(&o.Format, "format", backup.FormatTable, "output: table (default on a terminal), json (default otherwise) or prometheus")
+	addEnumFlag(cmd, &o.Format, "format", "", "output: table, json or prometheus (default table on a terminal, json otherwise)", backup.FormatTable, backup.FormatJSON, backup.FormatPrometheus)
 	f.BoolVar(&o.Strict, "strict", false, "warnings fail the check (exit 1)")
 	f.BoolVar(&o.IncludeReplicas, "include-replicas", false, "check read replicas instead of skipping them")
 	f.DurationVar(&o.Timeout, "timeout", backup.DefaultTimeout, "time limit of the whole run")
@@ -90,11 +90,6 @@ access denied, timeout) or the command could not run.`,
 // runBackupCheck runs the check and prints the report; the exit code follows the
 // report: 1 failed, 2 could not check.
 func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error {
-	switch o.Format {
-	case backup.FormatTable, backup.FormatJSON, backup.FormatPrometheus:
-	default:
-		return usageError("--format %q: want table, json or prometheus", o.Format)
-	}
 	if o.Timeout <= 0 {
 		return usageError("--timeout %s: must be longer than 0", o.Timeout)
 	}

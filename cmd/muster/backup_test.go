@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -74,9 +73,7 @@ func tinyRDS(t *testing.T, denied ...string) *httptest.Server {
 
 func backupCmd(t *testing.T, home string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(append([]string{"--data-dir", home, "backup", "check"}, args...), strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
+	return cliAt(t, home).run("", append([]string{"backup", "check"}, args...)...)
 }
 
 func TestBackupCheckExitCodes(t *testing.T) {
@@ -156,7 +153,7 @@ func TestBackupCheckRefusesBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--format", "yaml"}, `--format "yaml"`},
+		{[]string{"--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table, json or prometheus`},
 		{[]string{"--region", "us-west-2a"}, `"us-west-2a" is not an AWS region`},
 		{[]string{"--as-of", "yesterday"}, `--as-of "yesterday"`},
 		{[]string{"--timeout", "0s"}, "--timeout"},

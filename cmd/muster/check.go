@@ -69,7 +69,7 @@ func newIncidentCheckCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asOf != "" {
-				t, err := parseAsOf(asOf, time.Now())
+				t, err := parseAsOf(asOf, g.now())
 				if err != nil {
 					return usageError("--as-of %q: %v", asOf, err)
 				}

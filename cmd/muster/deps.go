@@ -9,7 +9,6 @@ import (
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
-	"github.com/muster-ir/muster/runbook/journal"
 )
 
 // loadPolicy returns the severity policy in force: --policy (a file or preset name),
@@ -66,7 +65,7 @@ func (g *globals) resolveRunbook(arg string, pol *runbook.Policy) (*runbook.Runb
 	return rb, nil
 }
 
-func (g *globals) store() *incident.Store { return &incident.Store{DataDir: g.DataDir} }
+func (g *globals) store() *incident.Store { return &incident.Store{DataDir: g.DataDir, Now: g.Clock} }
 
 // openIncident opens an incident for writing with the caller as actor.
 func (g *globals) openIncident(id string) (*incident.Incident, error) {
@@ -90,10 +89,6 @@ func commandError(err error) error {
 	}
 	if incident.IsRefused(err) {
 		return checkFailed(err)
-	}
-	var locked *journal.LockedError
-	if errors.As(err, &locked) {
-		return &exitError{code: 2, err: err}
 	}
 	return &exitError{code: 2, err: err}
 }

@@ -171,7 +171,7 @@ func startDrill(g *globals, st *incident.Store, o drillOptions) (string, error) 
 		seed = binary.LittleEndian.Uint64(b[:]) % 1_000_000_000 // short enough to read out and type again
 	}
 	inc, _, err := scenarios.Start(st, scenarios.StartOptions{Scenario: sc, Runbook: rb, Policy: env.Policy, Actor: g.Actor,
-		Seed: seed, Speed: o.Speed, Now: time.Now()})
+		Seed: seed, Speed: o.Speed, Now: g.now()})
 	if err != nil {
 		return "", commandError(err)
 	}
@@ -191,21 +191,21 @@ func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenar
 	w := g.Stdout
 	sc := d.Scenario()
 	if o.Resume != "" {
-		status := d.Status(time.Now())
+		status := d.Status(g.now())
 		fmt.Fprintf(w, "%s\nDRILL %s %s resumed at %s · %gx\n", d.ID, sc.ID, sc.Version, scenarios.FormatOffset(status.Drill), status.Speed)
 		for _, f := range d.Feed() {
 			fmt.Fprintf(w, "(delivered) %s %s: %s\n", scenarios.FormatOffset(f.Drill), f.Inject, f.Title)
 		}
 		pr0 := &drillPrinter{w: w, d: d, module: "-"}
 		if status.Paused && !status.Ended {
-			u, err := d.Resume(time.Now())
+			u, err := d.Resume(g.now())
 			if err != nil {
 				return commandError(err)
 			}
 			pr0.update(u)
 		}
 		if o.SpeedSet && o.Speed != status.Speed && !status.Ended {
-			u, err := d.SetSpeed(time.Now(), o.Speed)
+			u, err := d.SetSpeed(g.now(), o.Speed)
 			if err != nil {
 				return commandError(err)
 			}
@@ -221,7 +221,7 @@ func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenar
 	}
 	err := scenarios.Run(ctx, d, scenarios.RealClock, scenarios.RunOptions{Poll: o.Poll, OnUpdate: printUpdate})
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		now := time.Now()
+		now := g.now()
 		if u, perr := d.Pause(now); perr == nil {
 			printUpdate(u)
 		}
@@ -238,7 +238,7 @@ func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenar
 // prints the score.
 func finishDrill(g *globals, st *incident.Store, d *scenarios.Drill) error {
 	w := g.Stdout
-	now := time.Now()
+	now := g.now()
 	items, err := d.Finalise(now)
 	if err != nil && !incident.IsRefused(err) {
 		return commandError(err)
@@ -375,10 +375,10 @@ func newDrillStatusCmd(g *globals) *cobra.Command {
 		Short: "Show a drill where it stands: clocks, module and its questions, open decisions, score",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDrillStatus(g, args[0], format, time.Now())
+			return runDrillStatus(g, args[0], format, g.now())
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	addFormatFlag(cmd, &format, "text", "json")
 	return cmd
 }
 
@@ -390,9 +390,6 @@ type drillStatusJSON struct {
 }
 
 func runDrillStatus(g *globals, id, format string, now time.Time) error {
-	if format != "text" && format != "json" {
-		return usageError("--format must be text or json, not %q", format)
-	}
 	v, err := g.store().Load(id)
 	if err != nil {
 		return commandError(err)
@@ -497,7 +494,7 @@ func runDrillAct(g *globals, id, action string, args []string, o drillActOptions
 	if err != nil {
 		return commandError(err)
 	}
-	now := time.Now()
+	now := g.now()
 	var u scenarios.Update
 	switch action {
 	case "pause":

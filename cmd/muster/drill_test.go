@@ -70,8 +70,7 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		code := run([]string{"--data-dir", c.home, "--actor", "fran@facilitator", "drill", shortDrill, "--headless", "--speed", "60", "--seed", "9", "--poll", "20ms"},
-			strings.NewReader(""), pw, &stderr)
+		code := c.stream(strings.NewReader(""), pw, &stderr, "--actor", "fran@facilitator", "drill", shortDrill, "--headless", "--speed", "60", "--seed", "9", "--poll", "20ms")
 		pw.Close()
 		done <- code
 	}()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -64,11 +63,11 @@ func runEvidenceExport(g *globals, id, dir string) error {
 	if err != nil {
 		return commandError(err)
 	}
-	md, err := renderReport(v, "md", time.Now())
+	md, err := renderReport(v, "md", g.now())
 	if err != nil {
 		return err
 	}
-	js, err := renderReport(v, "json", time.Now())
+	js, err := renderReport(v, "json", g.now())
 	if err != nil {
 		return err
 	}

@@ -30,17 +30,14 @@ func newFollowupsCmd(g *globals) *cobra.Command {
 		GroupID: "respond",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFollowups(g, format, time.Now())
+			return runFollowups(g, format, g.now())
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	addFormatFlag(cmd, &format, "table", "json")
 	return cmd
 }
 
 func runFollowups(g *globals, format string, now time.Time) error {
-	if format != "table" && format != "json" {
-		return usageError("--format must be table or json, not %q", format)
-	}
 	rows := []followupRow{}
 	err := g.store().Scan(func(s incident.Summary, v *incident.View) {
 		if v == nil || s.Drill {

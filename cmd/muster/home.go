@@ -41,6 +41,7 @@ func (g *globals) tuiDeps() (tui.Deps, error) {
 		Policy:          pol,
 		Actor:           g.Actor,
 		NoColor:         g.NoColor,
+		Now:             g.Clock,
 		RunCheck: func(ctx context.Context, step runbook.Step, _ string) (incident.CheckRun, error) {
 			return g.runStepCheck(ctx, step, stepCheckOptions{})
 		},

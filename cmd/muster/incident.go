@@ -119,14 +119,11 @@ func newIncidentListCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&o.Open, "open", false, "only open incidents")
 	cmd.Flags().BoolVar(&o.Drills, "drills", false, "list drills instead of real incidents")
-	cmd.Flags().StringVar(&o.Format, "format", "table", "table or json")
+	addFormatFlag(cmd, &o.Format, "table", "json")
 	return cmd
 }
 
 func runIncidentList(g *globals, o listOptions) error {
-	if o.Format != "table" && o.Format != "json" {
-		return usageError("--format must be table or json, not %q", o.Format)
-	}
 	all, err := g.store().List()
 	if err != nil {
 		return err
@@ -170,10 +167,10 @@ func newIncidentShowCmd(g *globals) *cobra.Command {
 		Short: "Show an incident: progress, deadlines, next update, escalations, follow-ups",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runIncidentShow(g, args[0], format, time.Now())
+			return runIncidentShow(g, args[0], format, g.now())
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	addFormatFlag(cmd, &format, "text", "json")
 	return cmd
 }
 
@@ -189,9 +186,6 @@ type incidentShow struct {
 }
 
 func runIncidentShow(g *globals, id, format string, now time.Time) error {
-	if format != "text" && format != "json" {
-		return usageError("--format must be text or json, not %q", format)
-	}
 	v, err := g.store().Load(id)
 	if err != nil {
 		return commandError(err)
@@ -588,14 +582,11 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 		Short: "Write the post-incident report",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "md" && format != "json" {
-				return usageError("--format must be md or json, not %q", format)
-			}
 			v, err := g.store().Load(args[0])
 			if err != nil {
 				return commandError(err)
 			}
-			data, err := renderReport(v, format, time.Now())
+			data, err := renderReport(v, format, g.now())
 			if err != nil {
 				return err
 			}
@@ -606,7 +597,7 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 			return os.WriteFile(out, data, 0o600)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "md", "md or json")
+	addFormatFlag(cmd, &format, "md", "json")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to FILE instead of standard output")
 	return cmd
 }

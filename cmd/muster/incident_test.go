@@ -12,41 +12,6 @@ import (
 	"github.com/muster-ir/muster/runbook/incident"
 )
 
-// muster runs one command line in-process with its own data dir and returns the exit
-// code, stdout and stderr.
-type cli struct {
-	t    *testing.T
-	home string
-}
-
-func newCLI(t *testing.T) *cli { return &cli{t: t, home: t.TempDir()} }
-
-func (c *cli) run(stdin string, args ...string) (int, string, string) {
-	c.t.Helper()
-	var out, errb bytes.Buffer
-	all := append([]string{"--data-dir", c.home, "--actor", "alice@test"}, args...)
-	code := run(all, strings.NewReader(stdin), &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-func (c *cli) ok(args ...string) string {
-	c.t.Helper()
-	code, out, errs := c.run("", args...)
-	if code != 0 {
-		c.t.Fatalf("muster %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
-	}
-	return out
-}
-
-func (c *cli) exits(want int, args ...string) string {
-	c.t.Helper()
-	code, out, errs := c.run("", args...)
-	if code != want {
-		c.t.Fatalf("muster %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out, errs)
-	}
-	return errs
-}
-
 func TestIncidentCommandsEndToEnd(t *testing.T) {
 	c := newCLI(t)
 	id := strings.TrimSpace(c.ok("incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Platform down for all users"))

@@ -20,9 +20,15 @@ func main() {
 // run executes one command line and returns the process exit code: 0 ok, 1 the check
 // found a problem, 2 the command could not do its job.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return execute(&globals{Stdin: stdin, Stdout: stdout, Stderr: stderr}, args)
+}
+
+// execute runs one command line with g's streams and clock (tests set both).
+func execute(g *globals, args []string) int {
+	stderr := g.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCmd(stdin, stdout, stderr)
+	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

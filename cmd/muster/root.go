@@ -16,6 +16,7 @@ type globals struct {
 	Runbooks string // user runbook directory; default <data dir>/runbooks
 	Policy   string // severity policy file or preset name; default <data dir>/policy.toml if present, else the default preset
 	NoColor  bool
+	Clock    clock // nil: the wall clock (tests set a fixed one)
 
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -30,8 +31,7 @@ func (g *globals) RunbookDir() string {
 	return filepath.Join(g.DataDir, "runbooks")
 }
 
-func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{Stdin: stdin, Stdout: stdout, Stderr: stderr}
+func newRootCmd(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "muster",
 		Short: "Incident response in the terminal: runbooks, a tamper-evident journal, SLA clocks, backup checks and drills",
@@ -46,9 +46,9 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 			return runHome(cmd, g)
 		},
 	}
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(g.Stdin)
+	root.SetOut(g.Stdout)
+	root.SetErr(g.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
 	root.CompletionOptions.HiddenDefaultCmd = true
 

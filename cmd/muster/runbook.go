@@ -47,7 +47,7 @@ func newRunbookListCmd(g *globals) *cobra.Command {
 			return runRunbookList(g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Format, "format", "table", "table or json")
+	addFormatFlag(cmd, &o.Format, "table", "json")
 	return cmd
 }
 
@@ -73,9 +73,6 @@ type runbookOverrides struct {
 }
 
 func runRunbookList(g *globals, o runbookListOptions) error {
-	if o.Format != "table" && o.Format != "json" {
-		return usageError("--format must be table or json, not %q", o.Format)
-	}
 	pol, err := g.loadPolicy()
 	if err != nil {
 		return err

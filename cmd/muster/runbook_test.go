@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,15 +9,6 @@ import (
 
 	"github.com/sebdah/goldie/v2"
 )
-
-// runbookCmd runs `muster --data-dir HOME args...` in-process and returns the exit code,
-// stdout and stderr.
-func runbookCmd(t *testing.T, home string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(append([]string{"--data-dir", home}, args...), strings.NewReader(""), &out, &errb)
-	return code, out.String(), errb.String()
-}
 
 // runbookGolden compares with testdata/golden/NAME.golden; GOLDIE_UPDATE=1 rewrites it.
 func runbookGolden(t *testing.T, name, got string) {
@@ -44,7 +34,7 @@ const (
 func TestRunbookLintReportsEveryProblemOfEveryFile(t *testing.T) {
 	home := t.TempDir()
 	missing := filepath.Join(home, "missing.toml")
-	code, out, errs := runbookCmd(t, home, "runbook", "lint", minimalFixture, brokenFixture, missing, osc52Fixture)
+	code, out, errs := cliAt(t, home).run("", "runbook", "lint", minimalFixture, brokenFixture, missing, osc52Fixture)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
 	}
@@ -70,16 +60,16 @@ func TestRunbookLintReportsEveryProblemOfEveryFile(t *testing.T) {
 
 func TestRunbookLintClean(t *testing.T) {
 	home := t.TempDir()
-	code, out, errs := runbookCmd(t, home, "runbook", "lint", minimalFixture, osc52Fixture, completeV1)
+	code, out, errs := cliAt(t, home).run("", "runbook", "lint", minimalFixture, osc52Fixture, completeV1)
 	if code != 0 || out != "3 runbooks OK\n" || errs != "" {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	// A directory stands for its *.toml files: the whole embedded library.
-	code, out, errs = runbookCmd(t, home, "runbook", "lint", "../../runbook/library")
+	code, out, errs = cliAt(t, home).run("", "runbook", "lint", "../../runbook/library")
 	if code != 0 || !strings.HasSuffix(out, " runbooks OK\n") || errs != "" {
 		t.Fatalf("library: exit %d\n%s%s", code, out, errs)
 	}
-	if code, _, errs := runbookCmd(t, home, "runbook", "lint"); code != 2 || !strings.Contains(errs, "requires at least 1 arg") {
+	if code, _, errs := cliAt(t, home).run("", "runbook", "lint"); code != 2 || !strings.Contains(errs, "requires at least 1 arg") {
 		t.Errorf("no arguments: exit %d, %q", code, errs)
 	}
 }
@@ -90,7 +80,7 @@ func TestRunbookLintDuplicateIDsAndEmptyDir(t *testing.T) {
 	if err := os.Mkdir(empty, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	code, out, _ := runbookCmd(t, home, "runbook", "lint", completeV1, completeV2, empty)
+	code, out, _ := cliAt(t, home).run("", "runbook", "lint", completeV1, completeV2, empty)
 	want := completeV2 + ": runbook id leaked-db-credentials is also used by " + completeV1 + "; in one directory only the first would load\n" +
 		empty + ": no *.toml runbook files in this directory\n"
 	if code != 1 || out != want {
@@ -101,7 +91,7 @@ func TestRunbookLintDuplicateIDsAndEmptyDir(t *testing.T) {
 func TestRunbookLintUsesThePolicyInForce(t *testing.T) {
 	home := t.TempDir()
 	// Under a policy with other level names, "critical" is unknown.
-	code, out, _ := runbookCmd(t, home, "--policy", "working-days", "runbook", "lint", completeV1)
+	code, out, _ := cliAt(t, home).run("", "--policy", "working-days", "runbook", "lint", completeV1)
 	if code != 1 || !strings.Contains(out, `severities[0]: unknown severity "critical"`) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
@@ -135,7 +125,7 @@ func TestRunbookList(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errs := runbookCmd(t, home, "runbook", "list")
+	code, out, errs := cliAt(t, home).run("", "runbook", "list")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -166,7 +156,7 @@ func TestRunbookList(t *testing.T) {
 		t.Errorf("a broken user file must be a warning on stderr: %q", errs)
 	}
 
-	code, out, _ = runbookCmd(t, home, "runbook", "list", "--format", "json")
+	code, out, _ = cliAt(t, home).run("", "runbook", "list", "--format", "json")
 	if code != 0 {
 		t.Fatalf("json: exit %d", code)
 	}
@@ -196,21 +186,21 @@ func TestRunbookList(t *testing.T) {
 		}
 	}
 
-	if code, _, errs := runbookCmd(t, home, "runbook", "list", "--format", "yaml"); code != 2 || !strings.Contains(errs, "--format must be table or json") {
+	if code, _, errs := cliAt(t, home).run("", "runbook", "list", "--format", "yaml"); code != 2 || !strings.Contains(errs, `invalid argument "yaml" for "--format" flag: want table or json`) {
 		t.Errorf("bad format: exit %d %q", code, errs)
 	}
 }
 
 func TestRunbookShow(t *testing.T) {
 	home := t.TempDir()
-	code, out, errs := runbookCmd(t, home, "runbook", "show", completeV1)
+	code, out, errs := cliAt(t, home).run("", "runbook", "show", completeV1)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
 	runbookGolden(t, "runbook-show-complete", out)
 
 	// By id, from the embedded library: every phase and step is there.
-	code, out, _ = runbookCmd(t, home, "runbook", "show", "database-restore")
+	code, out, _ = cliAt(t, home).run("", "runbook", "show", "database-restore")
 	if code != 0 {
 		t.Fatalf("show database-restore: exit %d", code)
 	}
@@ -221,13 +211,13 @@ func TestRunbookShow(t *testing.T) {
 	}
 
 	// Escape sequences in the file never reach the terminal.
-	code, out, _ = runbookCmd(t, home, "runbook", "show", osc52Fixture)
+	code, out, _ = cliAt(t, home).run("", "runbook", "show", osc52Fixture)
 	if code != 0 || strings.ContainsAny(out, "\x1b\x07\u202e") || !strings.Contains(out, "Clipboard") {
 		t.Errorf("osc52 fixture: exit %d\n%q", code, out)
 	}
 
 	// --toml prints the file to copy and adapt.
-	code, out, _ = runbookCmd(t, home, "runbook", "show", "--toml", completeV1)
+	code, out, _ = cliAt(t, home).run("", "runbook", "show", "--toml", completeV1)
 	if data, _ := os.ReadFile(completeV1); code != 0 || out != string(data) {
 		t.Errorf("--toml: exit %d, output differs from the file", code)
 	}
@@ -235,15 +225,15 @@ func TestRunbookShow(t *testing.T) {
 
 func TestRunbookShowErrors(t *testing.T) {
 	home := t.TempDir()
-	code, out, errs := runbookCmd(t, home, "runbook", "show", "no-such-runbook")
+	code, out, errs := cliAt(t, home).run("", "runbook", "show", "no-such-runbook")
 	if code != 2 || out != "" || !strings.Contains(errs, `no runbook "no-such-runbook"`) {
 		t.Errorf("unknown id: exit %d %q", code, errs)
 	}
-	code, _, errs = runbookCmd(t, home, "runbook", "show", brokenFixture)
+	code, _, errs = cliAt(t, home).run("", "runbook", "show", brokenFixture)
 	if code != 2 || strings.Count(errs, "\n"+brokenFixture+":")+1 != 10 || !strings.HasSuffix(errs, "muster: cannot load runbook "+brokenFixture+": 10 problems\n") {
 		t.Errorf("broken file: exit %d\n%s", code, errs)
 	}
-	code, _, errs = runbookCmd(t, home, "runbook", "show", "embedded:no-such")
+	code, _, errs = cliAt(t, home).run("", "runbook", "show", "embedded:no-such")
 	if code != 2 || !strings.Contains(errs, `no embedded runbook "no-such"`) {
 		t.Errorf("embedded:no-such: exit %d %q", code, errs)
 	}
@@ -251,12 +241,12 @@ func TestRunbookShowErrors(t *testing.T) {
 
 func TestRunbookDiff(t *testing.T) {
 	home := t.TempDir()
-	code, out, errs := runbookCmd(t, home, "runbook", "diff", completeV1, completeV2)
+	code, out, errs := cliAt(t, home).run("", "runbook", "diff", completeV1, completeV2)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
 	runbookGolden(t, "runbook-diff-complete", out)
-	code, out, _ = runbookCmd(t, home, "runbook", "diff", "-v", completeV1, completeV2)
+	code, out, _ = cliAt(t, home).run("", "runbook", "diff", "-v", completeV1, completeV2)
 	if code != 0 {
 		t.Fatalf("-v: exit %d", code)
 	}
@@ -264,22 +254,22 @@ func TestRunbookDiff(t *testing.T) {
 
 	// A user override edited without a version bump is a report with a warning, exit 0.
 	writeUserRunbook(t, home, "breach.toml", `id = "leaked-db-credentials"`, `id = "data-breach"`, `version = "1.1.0"`, `version = "1.0.0"`)
-	code, out, _ = runbookCmd(t, home, "runbook", "diff", "embedded:data-breach", "data-breach")
+	code, out, _ = cliAt(t, home).run("", "runbook", "diff", "embedded:data-breach", "data-breach")
 	if code != 0 || !strings.Contains(out, "warning: the content changed but the version is still 1.0.0") || !strings.Contains(out, "--- data-breach 1.0.0 (embedded)") {
 		t.Errorf("embedded vs override: exit %d\n%s", code, out)
 	}
 
-	code, out, _ = runbookCmd(t, home, "runbook", "diff", completeV1, completeV1)
+	code, out, _ = cliAt(t, home).run("", "runbook", "diff", completeV1, completeV1)
 	if code != 0 || !strings.Contains(out, "no differences: the files are identical") {
 		t.Errorf("same file: exit %d\n%s", code, out)
 	}
 
 	missing := filepath.Join(home, "gone.toml")
-	code, _, errs = runbookCmd(t, home, "runbook", "diff", completeV1, missing)
+	code, _, errs = cliAt(t, home).run("", "runbook", "diff", completeV1, missing)
 	if code != 2 || !strings.Contains(errs, missing+": cannot read: no such file") {
 		t.Errorf("missing file: exit %d %q", code, errs)
 	}
-	if code, _, _ := runbookCmd(t, home, "runbook", "diff", completeV1); code != 2 {
+	if code, _, _ := cliAt(t, home).run("", "runbook", "diff", completeV1); code != 2 {
 		t.Errorf("one argument: exit %d", code)
 	}
 }

@@ -85,7 +85,7 @@ func newScenarioListCmd(g *globals) *cobra.Command {
 			return runScenarioList(g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Format, "format", "table", "table or json")
+	addFormatFlag(cmd, &o.Format, "table", "json")
 	return cmd
 }
 
@@ -107,9 +107,6 @@ type scenarioJSON struct {
 }
 
 func runScenarioList(g *globals, o scenarioListOptions) error {
-	if o.Format != "table" && o.Format != "json" {
-		return usageError("--format must be table or json, not %q", o.Format)
-	}
 	env, _, err := g.scenarioEnv()
 	if err != nil {
 		return err

@@ -39,8 +39,8 @@ func bigScenario(n int) []byte {
 		fmt.Fprintf(&b, "\n  [[injects.expectations]]\n  id = \"step\"\n  kind = \"step\"\n  step = \"isolate\"\n  within = \"15m\"\n  objective = \"respond\"\n")
 		fmt.Fprintf(&b, "\n  [[injects.expectations]]\n  id = \"tell\"\n  kind = \"notify\"\n  audience = \"affected customers\"\n  within = \"30m\"\n  objective = \"respond\"\n  points = 5\n")
 	}
-	for p := 0; p+2 < n; p += 50 {
-		fmt.Fprintf(&b, "\n[[pools]]\nid = \"pool-%d\"\nmembers = [\"i%d\", \"i%d\"]\nweights = [2, 1]\n", p, p+1, p+2)
+	for p := 0; p+4 < n; p += 50 {
+		fmt.Fprintf(&b, "\n[[pools]]\nid = \"pool-%d\"\nmembers = [\"i%d\", \"i%d\"]\nweights = [2, 1]\n", p, p+1, p+4)
 	}
 	return []byte(b.String())
 }

@@ -56,6 +56,12 @@ func (l *linter) add(path []any, format string, a ...any) {
 	l.problems = append(l.problems, l.doc.Problem(fmt.Sprintf(format, a...), path...))
 }
 
+// failed reports whether the value at path did not decode (its problem is reported
+// already, so checks that need the value stay quiet).
+func (l *linter) failed(path []any) bool {
+	return len(l.decoded) > 0 && l.decoded[l.doc.At(path...)]
+}
+
 func p(path ...any) []any { return path }
 
 func with(path []any, elems ...any) []any {
@@ -113,6 +119,8 @@ func (l *linter) run(f *fileScenario) {
 		}
 	}
 	l.graph(f)
+	l.poolSiblings(f)
+	l.timing(f)
 }
 
 func (l *linter) runbook(f *fileScenario) {
@@ -206,7 +214,7 @@ func (l *linter) poolsCheck(f *fileScenario) {
 			l.add(with(at, "id"), "%s: duplicate pool id %q", dotted(with(at, "id")), pl.ID)
 		}
 		seen[pl.ID] = true
-		if pl.Members != nil && len(pl.Members) < 2 {
+		if len(pl.Members) < 2 && l.doc.Has(with(at, "members")...) && !l.failed(with(at, "members")) {
 			l.add(with(at, "members"), "%s: a pool draws one of several injects; list at least two", dotted(with(at, "members")))
 		}
 		for j, m := range pl.Members {
@@ -296,7 +304,9 @@ func (l *linter) inject(f *fileScenario, i int) {
 		l.add(at, "inject %s is a branch target of the decision of inject %s: remove its at/after (the option's delay says when it fires)", in.ID, src)
 		l.broken[i] = true
 	case !in.At.Set && in.After == nil && len(sources) == 0:
-		l.add(at, "inject %s is unreachable: it has no at, no after, and no decision branches to it", in.ID)
+		if !l.doc.Has(with(at, "at")...) { // an at that did not decode is reported where it is
+			l.add(at, "inject %s is unreachable: it has no at, no after, and no decision branches to it", in.ID)
+		}
 		l.broken[i] = true
 	}
 	if in.At.Set && f.PlannedDuration > 0 && in.At.D >= time.Duration(f.PlannedDuration) {
@@ -353,7 +363,7 @@ func (l *linter) decision(at []any, inject string, d *fileDecision) {
 	if d.Options != nil && len(d.Options) < 2 {
 		l.add(with(at, "options"), "%s: a decision needs at least two options", dotted(with(at, "options")))
 	}
-	if d.Timeout == 0 {
+	if d.Timeout == 0 && !l.doc.Has(with(at, "timeout")...) {
 		l.add(at, "the decision of inject %s has no timeout: add timeout = \"5m\" so the drill goes on with the default when nobody answers", inject)
 	}
 	ids := map[string]bool{}
@@ -398,7 +408,7 @@ func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 	if e.Kind != "" && !inList(ExpectKinds, e.Kind) {
 		l.add(with(at, "kind"), "%s: unknown kind %q%s; kinds are %s", dotted(with(at, "kind")), e.Kind, tomldoc.DidYouMean(e.Kind, ExpectKinds), strings.Join(ExpectKinds, ", "))
 	}
-	if e.Within == 0 {
+	if e.Within == 0 && !l.doc.Has(with(at, "within")...) {
 		l.add(at, "expectation %s has no deadline: add within = \"15m\" (drill time from the inject)", e.ID)
 	}
 	if e.Points < 0 {
@@ -422,6 +432,7 @@ func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 			l.add(with(at, key), "%s is not used by a %s expectation (only by %s)", dotted(with(at, key)), e.Kind, kind)
 		}
 	}
+	l.targetsCheck(at, f, e)
 	only("to", e.To, ExpectEscalation)
 	only("audience", e.Audience, ExpectNotify)
 	only("level", e.Level, ExpectSeverity)
@@ -548,10 +559,8 @@ func (l *linter) graph(f *fileScenario) {
 	reach := make([]bool, n)
 	var queue []int
 	for i, in := range f.Injects {
-		if l.broken[i] {
-			continue
-		}
-		if in.At.Set || (in.After != nil && in.After.Inject == "" && (in.After.Step != "" || in.After.Phase != "")) {
+		// A broken inject's dependents are not reported: fixing the one fault fixes them.
+		if l.broken[i] || in.At.Set || (in.After != nil && in.After.Inject == "" && (in.After.Step != "" || in.After.Phase != "")) {
 			reach[i] = true
 			queue = append(queue, i)
 		}
@@ -560,7 +569,7 @@ func (l *linter) graph(f *fileScenario) {
 		u := queue[0]
 		queue = queue[1:]
 		for _, v := range next[u] {
-			if !reach[v] && !l.broken[v] {
+			if !reach[v] {
 				reach[v] = true
 				queue = append(queue, v)
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -208,9 +210,29 @@ func Lint(file string, data []byte, env Env) Problems {
 func LoadFile(path string, env Env) (*Scenario, Problems) {
 	data, err := tomldoc.ReadFile(path, "scenario", MaxFileSize)
 	if err != nil {
-		return nil, Problems{{File: path, Msg: err.Error()}}
+		pr := Problem{File: path, Msg: err.Error()}
+		pr.Line, pr.Col = oversizeAt(path)
+		return nil, Problems{pr}
 	}
 	return Parse(path, data, env)
+}
+
+// oversizeAt is the line and column of the first byte past MaxFileSize in an
+// over-size file (0, 0 for any other file): where the author sees it grow too big.
+func oversizeAt(path string) (line, col int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil || len(data) <= MaxFileSize {
+		return 0, 0
+	}
+	data = data[:MaxFileSize]
+	line = bytes.Count(data, []byte("\n")) + 1
+	col = len(data) - (bytes.LastIndexByte(data, '\n') + 1) + 1
+	return line, col
 }
 
 func isSyntaxOnly(ps Problems) bool {

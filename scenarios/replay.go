@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ func FromIncident(v *incident.View, o FromOptions) ([]byte, error) {
 		return nil, errors.New("the incident's runbook is missing")
 	}
 	r := &recorder{v: v, o: o, names: map[string]string{}, seen: map[string]bool{}}
-	r.known = knownNames(v)
+	r.known, r.named = keptNames(v), knownNames(v)
 	if err := r.walk(); err != nil {
 		return nil, err
 	}
@@ -87,6 +88,13 @@ func knownNames(v *incident.View) map[string]bool {
 			}
 		}
 	}
+	return known
+}
+
+// keptNames are knownNames and the usual roles of an incident response: a redacted
+// scenario keeps them.
+func keptNames(v *incident.View) map[string]bool {
+	known := knownNames(v)
 	for _, k := range []string{"incident lead", "incident commander", "leadership", "security lead", "legal", "management"} {
 		known[k] = true
 	}
@@ -97,7 +105,8 @@ type recorder struct {
 	v     *incident.View
 	o     FromOptions
 	names map[string]string
-	known map[string]bool
+	known map[string]bool // kept when redacting
+	named map[string]bool // named by the runbook or the policy
 	seen  map[string]bool // kind/key of expectations already made
 
 	notes    []recNote
@@ -305,7 +314,11 @@ func (r *recorder) describe(e journal.Event) string {
 	case incident.EvRoleAssigned:
 		var p incident.RoleAssignment
 		decode(e, &p)
-		return untrusted.Line(p.Role) + " assigned"
+		role := r.keep(p.Role) // a role given with --role may be anyone's words, even a name
+		if role == "" {
+			role = "[role]"
+		}
+		return role + " assigned to " + r.who(p.To)
 	case incident.EvFollowUpAdded, incident.EvFollowUpDone:
 		return "follow-up " + strings.TrimPrefix(e.Type, "followup.")
 	case incident.EvClosed:
@@ -450,6 +463,20 @@ func (r *recorder) write() []byte {
 	w("\n[source]\nkind = \"recorded\"\nincident = %s\nredacted = %v\n", tq(s.ID), r.o.Redact)
 	for _, t := range r.timeline {
 		w("\n[[source.timeline]]\nat = %s\nwhat = %s\n", tq(durText(t.At.Truncate(time.Second))), tq(truncate(t.What, 300)))
+	}
+
+	// Whoever the responders escalated to or notified that the runbook and policy do
+	// not name is played by the simulation cell, so lint (and the team) can meet it.
+	var contacts []string
+	for _, x := range r.expects {
+		for _, name := range []string{x.to, x.audience} {
+			if name != "" && !r.named[strings.ToLower(name)] && !slices.Contains(contacts, name) {
+				contacts = append(contacts, name)
+			}
+		}
+	}
+	for i, c := range contacts {
+		w("\n[[roles]]\nid = %s\nname = %s\nkind = \"simcell\"\n", tq(fmt.Sprintf("contact-%d", i+1)), tq(c))
 	}
 
 	// Objectives in the order their first expectation appears.

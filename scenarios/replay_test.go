@@ -38,6 +38,7 @@ func realIncident(t *testing.T) (*incident.Store, *incident.View) {
 	do(4*time.Minute, "alice@ops", func() error {
 		return inc.AddNote("Customer Acme says checkout returns 502 since 09:25.\nThey lose 4k EUR an hour.", "")
 	})
+	do(5*time.Minute, "alice@ops", func() error { return inc.Assign("Dave Smith (checkout owner)", "dave@ops") })
 	do(6*time.Minute+20*time.Second, "bob@ops", func() error { return inc.Escalate("incident lead", "paging Dave Smith, he owns checkout") })
 	do(7*time.Minute, "bob@ops", func() error { return inc.Escalate("Dave Smith", "owner of checkout") })
 	do(9*time.Minute, "bob@ops", func() error { return inc.ChangeSeverity("critical", "all EU customers") })

@@ -115,10 +115,10 @@ type Objective struct {
 // Module is a block of the situation manual: a title, the runbook phase it plays and
 // the discussion questions the facilitator asks while it runs.
 type Module struct {
-	ID        string
-	Title     string
-	Phase     runbook.PhaseName
-	Questions []string
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`
+	Phase     runbook.PhaseName `json:"phase,omitempty"`
+	Questions []string          `json:"questions,omitempty"`
 }
 
 // Inject is one piece of the story delivered to the players.
@@ -180,12 +180,12 @@ func (d *Decision) MaxPoints() int {
 // Option is one answer to a decision; Goto names the inject it branches to, which
 // fires Delay after the choice.
 type Option struct {
-	ID        string
-	Label     string
-	Goto      string
-	Delay     time.Duration
-	Points    int
-	Rationale string
+	ID        string        `json:"id"`
+	Label     string        `json:"label"`
+	Goto      string        `json:"goto,omitempty"`
+	Delay     time.Duration `json:"delay_ns,omitempty"`
+	Points    int           `json:"points"`
+	Rationale string        `json:"rationale,omitempty"`
 }
 
 // Expectation is what the team should do after an inject, within a deadline of drill

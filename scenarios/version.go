@@ -184,5 +184,8 @@ func clockText(d time.Duration) string {
 	return out
 }
 
+// ClockText prints a duration as 5m, 1h05m, 45s or 1m30s: short and exact to the second.
+func ClockText(d time.Duration) string { return clockText(d) }
+
 // FormatOffset prints a drill time as T+5m, T+1h05m or T+5m30s.
 func FormatOffset(d time.Duration) string { return formatOffset(d) }

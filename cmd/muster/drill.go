@@ -181,8 +181,8 @@ func startDrill(g *globals, st *incident.Store, o drillOptions) (string, error) 
 	}
 	fmt.Fprintln(g.Stdout, id)
 	fmt.Fprintf(g.Stdout, "DRILL %s %s · runbook %s %s · severity %s · seed %d · %gx · planned %s of drill time (%s real)\n",
-		sc.ID, sc.Version, rb.ID, rb.Version, sc.Severity, seed, o.Speed, runbook.FormatDuration(sc.PlannedDuration),
-		runbook.FormatDuration(time.Duration(float64(sc.PlannedDuration)/o.Speed)))
+		sc.ID, sc.Version, rb.ID, rb.Version, sc.Severity, seed, o.Speed, scenarios.ClockText(sc.PlannedDuration),
+		scenarios.ClockText(time.Duration(float64(sc.PlannedDuration)/o.Speed).Round(time.Second)))
 	fmt.Fprintf(g.Stdout, "responders: muster incident show %s · muster incident step %s STEP --done · ...\n", id, id)
 	return id, nil
 }

@@ -91,7 +91,7 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	}
 	<-copied
 	out := rest.String()
-	for _, want := range []string{"DRILL short-drill 1.0.0 · runbook service-outage", "seed 9 · 60x",
+	for _, want := range []string{"DRILL short-drill 1.0.0 · runbook service-outage", "seed 9 · 60x · planned 2m of drill time (2s real)",
 		"INJECT T+0s · story Tue 09:30 · ALERT probes-red", "DECISION: Fail over now? (default wait at T+50s)",
 		"alice@ops: done: open-incident", "expectation probes-red/open MET", "decision on failover-call: time ran out, default Keep debugging",
 		"INJECT T+1m ·", "expectation still-down/fail-over MISSED", "drill ended at T+2m (planned duration reached)",

@@ -155,7 +155,7 @@ func TestLifecycle(t *testing.T) {
 	must(inc.CompleteStep("failover", ""))
 	// page-leadership applies only to critical: contain is complete at high.
 	u, ok := inc.State.NextUpdate()
-	if !ok || u.Audience != "affected customers" || !u.Due.Equal(c.t) || u.Why != "after contain" {
+	if !ok || u.Audience != "affected customers" || !u.Due.Equal(c.t.Add(FirstNoticeWithin)) || u.Why != "after contain" {
 		t.Errorf("next update after contain: %+v %v", u, ok)
 	}
 	c.advance(2 * time.Minute)

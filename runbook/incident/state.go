@@ -390,37 +390,64 @@ type UpdateDue struct {
 	Why      string    `json:"why"` // "after contain" or "update every 4h"
 }
 
+// FirstNoticeWithin is how long after its phase completes a rule's first notice is
+// due: the time to write and send it. A notice already sent to the audience (during
+// the phase, as runbooks ask for a status page) counts, and nothing is overdue the
+// instant a phase completes.
+const FirstNoticeWithin = 15 * time.Minute
+
 // NextUpdate returns the earliest communication due, if any: a first notice to an
-// audience once the rule's phase is complete and nothing has been sent to it since, or
-// the next regular update while the incident is open.
+// audience FirstNoticeWithin after the rule's phase completed when nothing counting
+// for the rule was sent, else the next regular update (update_every after the last
+// notice) while the incident is open. Any notice to the audience counts for the first
+// rule that names it; a later rule for the same audience (a final summary after
+// review) is met only by a notice sent once its phase had started.
 func (s *State) NextUpdate() (UpdateDue, bool) {
+	var best UpdateDue
+	found := false
+	for _, u := range s.UpdatesDue() {
+		if !found || u.Due.Before(best.Due) {
+			best, found = u, true
+		}
+	}
+	return best, found
+}
+
+// UpdatesDue is every notice the communication rules call for now, one per rule at
+// most, in the runbook's order (see NextUpdate).
+func (s *State) UpdatesDue() []UpdateDue {
 	if s.rb == nil || s.Closed {
-		return UpdateDue{}, false
+		return nil
 	}
 	progress := map[runbook.PhaseName]PhaseProgress{}
 	for _, p := range s.Progress() {
 		progress[p.Phase] = p
 	}
-	var best UpdateDue
-	found := false
-	consider := func(u UpdateDue) {
-		if !found || u.Due.Before(best.Due) {
-			best, found = u, true
-		}
-	}
+	var out []UpdateDue
+	consider := func(u UpdateDue) { out = append(out, u) }
+	earlierRule := map[string]bool{} // audiences a rule before this one names
 	for _, rule := range s.rb.Communication {
 		if len(rule.Severities) > 0 && !contains(rule.Severities, s.Severity) {
 			continue
 		}
+		audience := strings.ToLower(rule.Audience)
+		var since time.Time // notices before it do not count for this rule
+		if rule.After != "" && earlierRule[audience] {
+			since, _ = s.PhaseStart(rule.After)
+		}
+		earlierRule[audience] = true
 		last := s.lastNoticeTo(rule.Audience)
+		if last.Before(since) {
+			last = time.Time{}
+		}
 		if rule.After != "" {
 			pp, ok := progress[rule.After]
 			if !ok || !pp.Complete() {
 				continue
 			}
-			completedAt := s.phaseCompletedAt(rule.After)
-			if last.Before(completedAt) {
-				consider(UpdateDue{Audience: rule.Audience, Channel: rule.Channel, Due: completedAt, Why: "after " + string(rule.After)})
+			if last.IsZero() {
+				due := s.phaseCompletedAt(rule.After).Add(FirstNoticeWithin)
+				consider(UpdateDue{Audience: rule.Audience, Channel: rule.Channel, Due: due, Why: "after " + string(rule.After)})
 				continue
 			}
 		}
@@ -428,7 +455,7 @@ func (s *State) NextUpdate() (UpdateDue, bool) {
 			consider(UpdateDue{Audience: rule.Audience, Channel: rule.Channel, Due: last.Add(rule.UpdateEvery), Why: "update every " + runbook.FormatDuration(rule.UpdateEvery)})
 		}
 	}
-	return best, found
+	return out
 }
 
 func (s *State) lastNoticeTo(audience string) time.Time {

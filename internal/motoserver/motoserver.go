@@ -1,0 +1,83 @@
+// Package motoserver starts a real moto_server (Python moto) on 127.0.0.1 for tests
+// that reach AWS (RDS, S3, STS, Organizations) through aws-sdk-go-v2. It is test
+// support: only _test files and other test-support packages import it.
+package motoserver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// ErrMissing is returned by Run when moto_server is not on PATH.
+var ErrMissing = errors.New("moto_server is not on PATH: the AWS integration tests need Python moto (pip install 'moto[server]')")
+
+// Required reports whether a missing moto is a failure (MUSTER_REQUIRE_MOTO=1, as in
+// CI) rather than a reason to skip.
+func Required() bool { return os.Getenv("MUSTER_REQUIRE_MOTO") == "1" }
+
+// Start runs moto_server on a free port of 127.0.0.1 for the test and returns its URL;
+// it is stopped when the test ends. Without moto the test is skipped, unless
+// MUSTER_REQUIRE_MOTO=1, as in CI, where that is a failure.
+func Start(tb testing.TB) string {
+	tb.Helper()
+	url, stop, err := Run()
+	switch {
+	case errors.Is(err, ErrMissing) && Required():
+		tb.Fatal(err.Error() + " and MUSTER_REQUIRE_MOTO=1")
+	case errors.Is(err, ErrMissing):
+		tb.Skip(err.Error() + "; set MUSTER_REQUIRE_MOTO=1 to make this a failure")
+	case err != nil:
+		tb.Fatal(err)
+	}
+	tb.Cleanup(stop)
+	return url
+}
+
+// Run starts moto_server on a free port of 127.0.0.1 and returns its URL and the
+// function that stops it; for a TestMain that shares one server among a package's
+// tests.
+func Run() (url string, stop func(), err error) {
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return "", nil, ErrMissing
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start moto_server: %w", err)
+	}
+	stop = func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(base + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return base, stop, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, fmt.Errorf("moto_server did not answer on %s within 60s: %v\n%s", base, err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -1,0 +1,88 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+)
+
+// BuildLine makes the journal line that would follow a line of hash prev as number seq:
+// the same bytes Append writes. A shared store publishes it before any journal holds it,
+// so that exactly one writer wins each seq; the winner then appends it with AppendLine.
+func BuildLine(prev string, seq uint64, t time.Time, actor, typ string, data any) ([]byte, error) {
+	if err := checkActor(actor); err != nil {
+		return nil, err
+	}
+	if err := checkType(typ); err != nil {
+		return nil, err
+	}
+	if len(prev) != hexLen || badHex([]byte(prev)) >= 0 {
+		return nil, fmt.Errorf("build line %d: prev %.70q is not a hex SHA-256", seq, prev)
+	}
+	if seq == 0 {
+		return nil, errors.New("build line: seq counts from 1")
+	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("build line %d: the clock reads year %d", seq, y)
+	}
+	payload, err := marshalData(data)
+	if err != nil {
+		return nil, err
+	}
+	line := appendLine(nil, newLineHasher(), prev, seq, t, actor, typ, payload)
+	if len(line) > MaxLineSize {
+		return nil, fmt.Errorf("event %s is %d bytes, more than the %d a line may hold; attach large evidence as a file",
+			typ, len(line), MaxLineSize)
+	}
+	return line, nil
+}
+
+// ErrNotNext is wrapped by AppendLine when the line does not follow the journal's last
+// line (another seq, or another prev hash).
+var ErrNotNext = errors.New("the line does not follow the journal's last line")
+
+// AppendLine appends a complete line made elsewhere (by BuildLine here or on another
+// responder's machine) byte for byte, after checking its syntax, its own hash and that
+// it chains onto the journal's last line. Like Append it returns after the fsync.
+func (j *Journal) AppendLine(line []byte) (Event, error) {
+	e, err := DecodeLine(line)
+	if err != nil {
+		return Event{}, fmt.Errorf("append line: %w", err)
+	}
+	if n := len(line); line[n-1] != '\n' {
+		line = append(line[:n:n], '\n')
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return Event{}, ErrClosed
+	}
+	if e.Seq != j.seq+1 || e.Prev != j.hash {
+		return Event{}, fmt.Errorf("append line seq %d: %w (seq %d, hash %.12s…)", e.Seq, ErrNotNext, j.seq, j.hash)
+	}
+	path := filepath.Join(j.dir, FileName)
+	if j.fault != nil {
+		if err := j.restore(); err != nil {
+			return Event{}, fmt.Errorf("append to %s: an earlier failed write could not be undone (%v); nothing was saved", path, err)
+		}
+	}
+	n, err := j.w.WriteAt(line, j.size)
+	if err == nil && n < len(line) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return Event{}, j.fail(e.Seq, "write", err)
+	}
+	if err := j.w.Sync(); err != nil {
+		return Event{}, j.fail(e.Seq, "fsync", err)
+	}
+	j.size += int64(len(line))
+	j.seq, j.hash = e.Seq, e.Hash
+	writeHead(j.head, j.seq, j.hash)
+	e.Data = json.RawMessage(bytes.Clone(e.Data))
+	return e, nil
+}

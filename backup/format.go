@@ -255,11 +255,19 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 			fmt.Fprintf(bw, "muster_backup_rpo_seconds%s %s\n", labels(u), num(float64(u.RPOSeconds)))
 		}
 	}
-	family("muster_backup_retention_days", "The unit's BackupRetentionPeriod as RDS reports it.")
+	// Base units, as Prometheus names them: the retention period in seconds (days x 86400).
+	family("muster_backup_retention_period_seconds", "The unit's BackupRetentionPeriod as RDS reports it, in seconds.")
 	for i := range r.Units {
 		u := &r.Units[i]
 		if u.RetentionDays != nil {
-			fmt.Fprintf(bw, "muster_backup_retention_days%s %d\n", labels(u), *u.RetentionDays)
+			fmt.Fprintf(bw, "muster_backup_retention_period_seconds%s %d\n", labels(u), int64(*u.RetentionDays)*86400)
+		}
+	}
+	family("muster_backup_policy_retention_seconds", "How far back the policy requires restore points to reach, in seconds.")
+	for i := range r.Units {
+		u := &r.Units[i]
+		if u.PolicyRetention > 0 {
+			fmt.Fprintf(bw, "muster_backup_policy_retention_seconds%s %d\n", labels(u), int64(u.PolicyRetention)*86400)
 		}
 	}
 	return bw.Flush()

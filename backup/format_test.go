@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -347,4 +348,27 @@ func parseSample(line string) (string, string, float64, error) {
 		seen[n] = true
 	}
 	return name, "{" + strings.Join(pairs, ",") + "}", v, nil
+}
+
+// TestPromtoolCheckMetrics runs Prometheus's own linter on the exposition: names in base
+// units, no lint warning. CI installs promtool and sets MUSTER_REQUIRE_PROMTOOL=1.
+func TestPromtoolCheckMetrics(t *testing.T) {
+	bin, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("MUSTER_REQUIRE_PROMTOOL") == "1" {
+			t.Fatal("promtool is not on PATH and MUSTER_REQUIRE_PROMTOOL=1 (apt-get install prometheus)")
+		}
+		t.Skip("promtool is not on PATH (Debian: apt-get install prometheus); set MUSTER_REQUIRE_PROMTOOL=1 to make this a failure")
+	}
+	r := mixedReport()
+	var b bytes.Buffer
+	if err := r.WritePrometheus(&b); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "check", "metrics")
+	cmd.Stdin = &b
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
 }

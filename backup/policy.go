@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -132,6 +133,15 @@ var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
 // ValidRegion reports whether name looks like an AWS region.
 func ValidRegion(name string) bool { return regionPattern.MatchString(name) }
+
+// CheckRegion is nil for a region name, else an error that says why not, with the
+// "did you mean" hint for an availability zone (eu-west-1a).
+func CheckRegion(name string) error {
+	if ValidRegion(name) {
+		return nil
+	}
+	return errors.New(regionError(name))
+}
 
 // regionError explains why name is not a region.
 func regionError(name string) string {

@@ -102,8 +102,8 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 		asOf = t
 	}
 	for _, r := range o.Regions {
-		if !backup.ValidRegion(strings.TrimSpace(r)) {
-			return usageError("--region %q is not an AWS region name (like eu-west-1)", r)
+		if err := backup.CheckRegion(strings.TrimSpace(r)); err != nil {
+			return usageError("--region %v", err)
 		}
 	}
 	policyFile := o.Config

@@ -154,7 +154,8 @@ func TestBackupCheckRefusesBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table, json or prometheus`},
-		{[]string{"--region", "us-west-2a"}, `"us-west-2a" is not an AWS region`},
+		{[]string{"--region", "eu-west-1a"}, `--region "eu-west-1a" is an availability zone, not a region (did you mean "eu-west-1"?)`},
+		{[]string{"--region", "europe"}, `--region "europe" is not an AWS region name`},
 		{[]string{"--as-of", "yesterday"}, `--as-of "yesterday"`},
 		{[]string{"--timeout", "0s"}, "--timeout"},
 		{[]string{"--config", bad}, bad + `:3:1: defaults.rpo: "soon" is not a duration`},

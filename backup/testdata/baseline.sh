@@ -11,8 +11,10 @@
 #   snapshot   newest available snapshot (OriginalSnapshotCreateTime, else
 #              SnapshotCreateTime) at most snapshot hours old, plus 15 minutes
 # and prints "REGION ID pass|fail [failed checks]". Exit 1 when any database fails.
-# The endpoint and credentials come from the AWS CLI's own chain (AWS_ENDPOINT_URL,
-# AWS_PROFILE, ...).
+# Credentials come from the AWS CLI's own chain (AWS_PROFILE, ...). The endpoint
+# AWS_ENDPOINT_URL_RDS, else AWS_ENDPOINT_URL, is passed as --endpoint-url: AWS CLI v1
+# ignores those variables (for us-east-1 too), and the baseline must never reach real
+# AWS when it is pointed at moto.
 set -euo pipefail
 
 rpo_hours=24
@@ -37,12 +39,16 @@ fi
 command -v aws >/dev/null || { echo "baseline.sh: the aws CLI is required" >&2; exit 2; }
 command -v jq >/dev/null || { echo "baseline.sh: jq is required" >&2; exit 2; }
 
+endpoint=(--output json)
+url=${AWS_ENDPOINT_URL_RDS:-${AWS_ENDPOINT_URL:-}}
+if [ -n "$url" ]; then endpoint+=(--endpoint-url "$url"); fi
+
 failed=0
 for region in "$@"; do
-  instances=$(aws rds describe-db-instances --region "$region" --output json)
-  clusters=$(aws rds describe-db-clusters --region "$region" --output json)
-  snapshots=$(aws rds describe-db-snapshots --region "$region" --output json)
-  cluster_snapshots=$(aws rds describe-db-cluster-snapshots --region "$region" --output json)
+  instances=$(aws rds describe-db-instances --region "$region" "${endpoint[@]}")
+  clusters=$(aws rds describe-db-clusters --region "$region" "${endpoint[@]}")
+  snapshots=$(aws rds describe-db-snapshots --region "$region" "${endpoint[@]}")
+  cluster_snapshots=$(aws rds describe-db-cluster-snapshots --region "$region" "${endpoint[@]}")
   out=$(jq -rn \
     --arg region "$region" \
     --argjson now "$as_of" \

@@ -80,8 +80,10 @@ type collector struct {
 	inv     Inventory
 }
 
-func (c *collector) fail(region, op, target string, err error) {
-	ie := inventoryError(region, op, target, err)
+// fail records a failed call; ctx carries the call's cause (see withCause).
+func (c *collector) fail(ctx context.Context, region, op, target string, err error) {
+	last, _ := ctx.Value(causeKey{}).(*cause)
+	ie := inventoryError(region, op, target, err, last.last())
 	c.mu.Lock()
 	c.inv.Errors = append(c.inv.Errors, ie)
 	c.mu.Unlock()
@@ -106,13 +108,14 @@ func (c *collector) region(ctx context.Context, api API, region string, copyOnly
 }
 
 func (c *collector) instances(ctx context.Context, api API, region string) {
+	ctx, _ = withCause(ctx)
 	p := rds.NewDescribeDBInstancesPaginator(api, &rds.DescribeDBInstancesInput{MaxRecords: aws.Int32(PageSize)},
 		func(o *rds.DescribeDBInstancesPaginatorOptions) { o.Limit = PageSize; o.StopOnDuplicateToken = true })
 	var out []Instance
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			c.fail(region, OpDescribeDBInstances, "", err)
+			c.fail(ctx, region, OpDescribeDBInstances, "", err)
 			return
 		}
 		for i := range page.DBInstances {
@@ -125,13 +128,14 @@ func (c *collector) instances(ctx context.Context, api API, region string) {
 }
 
 func (c *collector) clusters(ctx context.Context, api API, region string) {
+	ctx, _ = withCause(ctx)
 	p := rds.NewDescribeDBClustersPaginator(api, &rds.DescribeDBClustersInput{MaxRecords: aws.Int32(PageSize)},
 		func(o *rds.DescribeDBClustersPaginatorOptions) { o.Limit = PageSize; o.StopOnDuplicateToken = true })
 	var out []Cluster
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			c.fail(region, OpDescribeDBClusters, "", err)
+			c.fail(ctx, region, OpDescribeDBClusters, "", err)
 			return
 		}
 		for i := range page.DBClusters {
@@ -144,6 +148,7 @@ func (c *collector) clusters(ctx context.Context, api API, region string) {
 }
 
 func (c *collector) snapshots(ctx context.Context, api API, region string) {
+	ctx, _ = withCause(ctx)
 	// Without a type RDS lists only automated and manual snapshots; the filter adds
 	// AWS Backup's in the same pages.
 	in := &rds.DescribeDBSnapshotsInput{
@@ -156,7 +161,7 @@ func (c *collector) snapshots(ctx context.Context, api API, region string) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			c.fail(region, OpDescribeDBSnapshots, "", err)
+			c.fail(ctx, region, OpDescribeDBSnapshots, "", err)
 			return
 		}
 		for i := range page.DBSnapshots {
@@ -170,6 +175,7 @@ func (c *collector) snapshots(ctx context.Context, api API, region string) {
 }
 
 func (c *collector) clusterSnapshots(ctx context.Context, api API, region string) {
+	ctx, _ = withCause(ctx)
 	p := rds.NewDescribeDBClusterSnapshotsPaginator(api, &rds.DescribeDBClusterSnapshotsInput{MaxRecords: aws.Int32(PageSize)},
 		func(o *rds.DescribeDBClusterSnapshotsPaginatorOptions) {
 			o.Limit = PageSize
@@ -179,7 +185,7 @@ func (c *collector) clusterSnapshots(ctx context.Context, api API, region string
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			c.fail(region, OpDescribeDBClusterSnapshots, "", err)
+			c.fail(ctx, region, OpDescribeDBClusterSnapshots, "", err)
 			return
 		}
 		for i := range page.DBClusterSnapshots {
@@ -203,7 +209,7 @@ func (c *collector) attributes(ctx context.Context, api API, region string, snap
 		}
 		if err := c.attrSem.Acquire(ctx, 1); err != nil {
 			s.Attributes = AttributesFailed
-			c.fail(region, attributeOp(s), s.ID, err)
+			c.fail(ctx, region, attributeOp(s), s.ID, err)
 			continue
 		}
 		wg.Add(1)
@@ -224,6 +230,7 @@ func attributeOp(s *Snapshot) string {
 }
 
 func (c *collector) attribute(ctx context.Context, api API, region string, s *Snapshot) {
+	ctx, _ = withCause(ctx)
 	var attrs []struct {
 		name   string
 		values []string
@@ -258,7 +265,7 @@ func (c *collector) attribute(ctx context.Context, api API, region string, s *Sn
 			return
 		}
 		s.Attributes = AttributesFailed
-		c.fail(region, attributeOp(s), s.ID, err)
+		c.fail(ctx, region, attributeOp(s), s.ID, err)
 		return
 	}
 	s.Attributes = AttributesRead
@@ -289,6 +296,7 @@ func snapshotGone(err error) bool {
 }
 
 func (c *collector) automatedBackups(ctx context.Context, api API, region string) {
+	ctx, _ = withCause(ctx)
 	p := rds.NewDescribeDBInstanceAutomatedBackupsPaginator(api, &rds.DescribeDBInstanceAutomatedBackupsInput{MaxRecords: aws.Int32(PageSize)},
 		func(o *rds.DescribeDBInstanceAutomatedBackupsPaginatorOptions) {
 			o.Limit = PageSize
@@ -298,7 +306,7 @@ func (c *collector) automatedBackups(ctx context.Context, api API, region string
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			c.fail(region, OpDescribeDBInstanceAutomatedBackups, "", err)
+			c.fail(ctx, region, OpDescribeDBInstanceAutomatedBackups, "", err)
 			return
 		}
 		for i := range page.DBInstanceAutomatedBackups {
@@ -311,6 +319,7 @@ func (c *collector) automatedBackups(ctx context.Context, api API, region string
 }
 
 func (c *collector) subscriptions(ctx context.Context, api API, region string) {
+	ctx, _ = withCause(ctx)
 	p := rds.NewDescribeEventSubscriptionsPaginator(api, &rds.DescribeEventSubscriptionsInput{MaxRecords: aws.Int32(PageSize)},
 		func(o *rds.DescribeEventSubscriptionsPaginatorOptions) {
 			o.Limit = PageSize
@@ -320,7 +329,7 @@ func (c *collector) subscriptions(ctx context.Context, api API, region string) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			c.fail(region, OpDescribeEventSubscriptions, "", err)
+			c.fail(ctx, region, OpDescribeEventSubscriptions, "", err)
 			return
 		}
 		for _, s := range page.EventSubscriptionsList {
@@ -354,30 +363,25 @@ func (c *collector) sort() {
 }
 
 // inventoryError explains a failed call: AccessDenied with the IAM action it needs,
-// throttling after the retries ran out, a timeout, an unreadable response.
-func inventoryError(region, op, target string, err error) InventoryError {
+// throttling after the retries ran out, a refused connection, a timeout with the cause
+// it was retrying (last, the error of the call's latest attempt, may be nil).
+func inventoryError(region, op, target string, err, last error) InventoryError {
 	ie := InventoryError{Region: region, Operation: op, Target: target, Action: "rds:" + op}
 	attempts := ""
 	var mae *retry.MaxAttemptsError
 	if errors.As(err, &mae) {
 		attempts = fmt.Sprintf(" (gave up after %d attempts)", mae.Attempt)
 	}
-	var ae smithy.APIError
-	var de *smithy.DeserializationError
-	var re *awshttp.ResponseError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		ie.Code, ie.Message = "timeout", "the run's time limit ran out before RDS answered (raise --timeout)"
+		if last != nil && !errors.Is(last, context.DeadlineExceeded) && !errors.Is(last, context.Canceled) {
+			ie.Message = "the run's time limit ran out while retrying after " + describeCause(last) + " (raise --timeout)"
+		}
 	case errors.Is(err, context.Canceled):
 		ie.Code, ie.Message = "canceled", "the run was canceled"
-	case errors.As(err, &ae) && ae.ErrorCode() != "":
-		ie.Code, ie.Message = ae.ErrorCode(), ae.ErrorMessage()
-	case errors.As(err, &de):
-		ie.Code, ie.Message = "unreadable-response", "RDS's answer could not be read: "+de.Err.Error()
-	case errors.As(err, &re):
-		ie.Code, ie.Message = fmt.Sprintf("HTTP %d", re.HTTPStatusCode()), err.Error()
 	default:
-		ie.Code, ie.Message = "request-failed", err.Error()
+		classify(&ie, err)
 	}
 	if ie.Message == "" {
 		ie.Message = err.Error()
@@ -385,6 +389,36 @@ func inventoryError(region, op, target string, err error) InventoryError {
 	ie.Message = clip(untrusted.Line(ie.Message+attempts), 400)
 	ie.Code = clip(untrusted.Line(ie.Code), 80)
 	return ie
+}
+
+// classify sets the code and message of a failed attempt that was not cut short.
+func classify(ie *InventoryError, err error) {
+	var ae smithy.APIError
+	var de *smithy.DeserializationError
+	var re *awshttp.ResponseError
+	status := 0
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	if code, msg, ok := unfixable(err); ok {
+		ie.Code, ie.Message = code, msg
+		return
+	}
+	switch {
+	case errors.As(err, &ae) && ae.ErrorCode() != "" && ae.ErrorCode() != "UnknownError":
+		ie.Code, ie.Message = ae.ErrorCode(), ae.ErrorMessage()
+	case status == 403:
+		// A proxy, a WAF or an SCP page: the body is no AWS error, the status says it.
+		ie.Code, ie.Message = "AccessDenied", "HTTP 403 Forbidden, with an error body that is not an AWS error"
+	case errors.As(err, &de):
+		ie.Code, ie.Message = "unreadable-response", "RDS's answer could not be read: "+de.Err.Error()
+	case status > 0:
+		ie.Code, ie.Message = fmt.Sprintf("HTTP %d", status), err.Error()
+	case errors.As(err, &ae):
+		ie.Code, ie.Message = ae.ErrorCode(), ae.ErrorMessage()
+	default:
+		ie.Code, ie.Message = "request-failed", err.Error()
+	}
 }
 
 func clip(s string, n int) string {

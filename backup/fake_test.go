@@ -50,6 +50,7 @@ const (
 	faultHang
 	faultMalformed
 	faultEmptyTime
+	faultForbiddenHTML // 403 with a body no AWS error parser reads (a proxy or WAF page)
 )
 
 var scopeRegion = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([a-z0-9-]+)/rds/aws4_request`)
@@ -123,6 +124,11 @@ func (f *fakeRDS) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		case faultHang:
 			<-r.Context().Done()
+			return
+		case faultForbiddenHTML:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(403)
+			fmt.Fprint(w, "<html><body><h1>403 Forbidden</h1></body></html>")
 			return
 		case faultMalformed:
 			w.Header().Set("Content-Type", "text/xml")

@@ -3,6 +3,7 @@ package backup
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -400,5 +401,89 @@ func TestRunForOneService(t *testing.T) {
 	r := run(t, o)
 	if len(r.Units) != 1 || r.Units[0].ID != "platform-db" || r.ExitCode(false) != 0 || !strings.Contains(r.Summary(), "PASS, 1 units") {
 		t.Fatalf("%v %s", unitIDs(r), r.Summary())
+	}
+}
+
+func TestFaultForbiddenWithUnreadableBodyIsAccessDenied(t *testing.T) {
+	f := twoRegions(t)
+	f.fault = func(region, action string, n int, _ map[string]string) fault {
+		if region == central && action == "DescribeDBInstances" {
+			return faultForbiddenHTML
+		}
+		return noFault
+	}
+	r := run(t, fastOptions())
+	if r.ExitCode(false) != 2 {
+		t.Fatalf("exit %d: %s", r.ExitCode(false), r.Summary())
+	}
+	if len(r.Errors) != 1 {
+		t.Fatalf("errors %+v", r.Errors)
+	}
+	e := r.Errors[0]
+	if e.Code != "AccessDenied" || !strings.Contains(e.String(), "HTTP 403") || !strings.Contains(e.String(), "the credentials lack rds:DescribeDBInstances") {
+		t.Errorf("a 403 the SDK cannot parse must read as access denied naming the action: %+v\n%s", e, e.String())
+	}
+	if n := f.count(central, "DescribeDBInstances"); n != 1 {
+		t.Errorf("a 403 was retried: %d requests", n)
+	}
+}
+
+// refusedEndpoint is an address on 127.0.0.1 where nothing listens.
+func refusedEndpoint(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func TestFaultConnectionRefusedFailsFastNamingTheCause(t *testing.T) {
+	addr := refusedEndpoint(t)
+	awsTestEnv(t, "http://"+addr)
+	o := fastOptions()
+	o.MaxAttempts, o.MaxBackoff = 0, 0 // the defaults: 10 attempts, backoff up to 20 s
+	o.Timeout = time.Minute
+	start := time.Now()
+	r := run(t, o)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("connection refused took %v to report: retrying cannot fix it", took)
+	}
+	if r.ExitCode(false) != 2 || len(r.Errors) == 0 || r.Totals.Pass+r.Totals.Fail != 0 {
+		t.Fatalf("exit %d %+v %v", r.ExitCode(false), r.Totals, r.Errors)
+	}
+	for _, e := range r.Errors {
+		if e.Code != "connection-refused" || !strings.Contains(e.Message, "connection refused to "+addr) || strings.Contains(e.String(), "HTTP 0") {
+			t.Errorf("%s: want the cause named", e)
+		}
+		if strings.Contains(e.Message, "attempts") {
+			t.Errorf("%s: connection refused was retried", e)
+		}
+	}
+}
+
+func TestFaultTimeoutNamesTheCauseItWasRetrying(t *testing.T) {
+	f := twoRegions(t)
+	f.fault = func(region, action string, n int, _ map[string]string) fault {
+		if region == west && action == "DescribeDBInstances" {
+			return faultServerError
+		}
+		return noFault
+	}
+	o := fastOptions()
+	o.Timeout, o.MaxAttempts, o.MaxBackoff = 1500*time.Millisecond, 1000, 50*time.Millisecond
+	r := run(t, o)
+	var found *InventoryError
+	for i, e := range r.Errors {
+		if e.Region == west && e.Operation == OpDescribeDBInstances {
+			found = &r.Errors[i]
+		}
+	}
+	if found == nil {
+		t.Fatalf("no error for the failing call: %+v", r.Errors)
+	}
+	if found.Code != "timeout" || !strings.Contains(found.Message, "raise --timeout") || !strings.Contains(found.Message, "HTTP 500") {
+		t.Errorf("the timeout must name what it was retrying: %s", found)
 	}
 }

@@ -215,10 +215,14 @@ func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
 		// Bounded concurrency already limits the load; the client-side retry quota
 		// would turn a throttled attribute fan-out into errors.
 		so.RateLimiter = ratelimit.None
+		// A refused connection or an unknown host is answered at once, not retried.
+		so.Retryables = append([]retry.IsErrorRetryable{noRetryUnfixable}, so.Retryables...)
 		if o.MaxBackoff > 0 {
 			so.MaxBackoff = o.MaxBackoff
 		}
 	}
+	// Each attempt's error is kept for the message of a call the time limit cuts short.
+	cfg.APIOptions = append(cfg.APIOptions, recordAttemptErrors)
 	mode := cfg.RetryMode
 	cfg.Retryer = func() aws.Retryer {
 		var r aws.Retryer

@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,7 +141,16 @@ func (h *homeScreen) selectedIncident() (homeIncident, bool) {
 	return h.incidents[h.incSel], true
 }
 
-func (h *homeScreen) loaded(msg homeLoadedMsg) {
+func (h *homeScreen) loaded(msg homeLoadedMsg, now time.Time) {
+	// The highlight stays on the incident it was on, wherever the new list puts it:
+	// an incident started elsewhere must not make Enter open another one.
+	selInc, selDrill := "", ""
+	if hi, ok := h.selectedIncident(); ok {
+		selInc = hi.Summary.ID
+	}
+	if hd, ok := h.selectedDrill(); ok {
+		selDrill = hd.Summary.ID
+	}
 	h.loading = false
 	h.err = ""
 	if msg.err != nil {
@@ -153,6 +164,9 @@ func (h *homeScreen) loaded(msg homeLoadedMsg) {
 			h.incidents = append(h.incidents, hi)
 		}
 	}
+	sortByUrgency(h.incidents, now)
+	h.incSel = indexOf(h.incidents, selInc, h.incSel)
+	h.drillSel = indexOf(h.drills, selDrill, h.drillSel)
 	h.closed = msg.closed
 	h.stamps = msg.stamps
 	h.backup, h.hasBackup = msg.backup, msg.hasBackup
@@ -171,6 +185,94 @@ func (h *homeScreen) loaded(msg homeLoadedMsg) {
 	if len(h.incidents) == 0 && h.focus == focusIncidents && !h.loading {
 		h.focus = focusRunbooks
 	}
+}
+
+// indexOf is the row of the incident id, else keep.
+func indexOf(list []homeIncident, id string, keep int) int {
+	for i, hi := range list {
+		if id != "" && hi.Summary.ID == id {
+			return i
+		}
+	}
+	return keep
+}
+
+// urgency is how pressing an open incident is, for home's triage order.
+type urgency struct {
+	overdue bool      // a deadline missed, an update or a follow-up overdue
+	next    time.Time // the nearest deadline or update still ahead (zero: none)
+	rank    int       // the severity's rank: 1 is the most severe
+}
+
+func urgencyOf(hi homeIncident, now time.Time) urgency {
+	u := urgency{rank: 1 << 30}
+	if hi.State == nil || hi.Policy == nil {
+		return urgency{overdue: true} // cannot be read: someone must look
+	}
+	if lv, ok := hi.Policy.Level(hi.State.Severity); ok {
+		u.rank = lv.Rank
+	}
+	ahead := func(t time.Time) {
+		if t.After(now) && (u.next.IsZero() || t.Before(u.next)) {
+			u.next = t
+		}
+	}
+	respond, resolve := hi.State.SLAs(hi.Policy, now)
+	for _, l := range []incident.SLA{respond, resolve} {
+		switch {
+		case l.NoLimit || l.Met || !l.MetAt.IsZero():
+		case l.Missed:
+			u.overdue = true
+		default:
+			ahead(l.Due)
+		}
+	}
+	for _, d := range hi.State.UpdatesDue() {
+		if !d.Due.After(now) {
+			u.overdue = true
+		}
+		ahead(d.Due)
+	}
+	if lateFollowUps(hi.State, now) > 0 {
+		u.overdue = true
+	}
+	return u
+}
+
+// lateFollowUps counts the follow-ups open past their due date.
+func lateFollowUps(s *incident.State, now time.Time) int {
+	n := 0
+	for _, f := range s.FollowUps {
+		if !f.Done && now.After(f.Due) {
+			n++
+		}
+	}
+	return n
+}
+
+// sortByUrgency orders home for triage: anything overdue first, then the nearest
+// deadline, then the most severe; the newest first among equals.
+func sortByUrgency(list []homeIncident, now time.Time) {
+	us := make(map[string]urgency, len(list))
+	for _, hi := range list {
+		us[hi.Summary.ID] = urgencyOf(hi, now)
+	}
+	slices.SortStableFunc(list, func(a, b homeIncident) int {
+		ua, ub := us[a.Summary.ID], us[b.Summary.ID]
+		switch {
+		case ua.overdue != ub.overdue:
+			if ua.overdue {
+				return -1
+			}
+			return 1
+		case !ua.next.Equal(ub.next):
+			if ub.next.IsZero() || !ua.next.IsZero() && ua.next.Before(ub.next) {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(ua.rank, ub.rank)
+	})
 }
 
 // backupRan takes the reply of a backup check run from here. An error is shown as
@@ -334,8 +436,25 @@ func (h *homeScreen) incidentLines(st Styles, w, rows int, now time.Time) []stri
 			continue
 		}
 		respond, resolve := hi.State.SLAs(hi.Policy, now)
-		parts := []styled{slaPart(st, "respond-by", respond, now), slaPart(st, "resolve-by", resolve, now)}
-		l := flow(parts, "   ", w-4)
+		// What is overdue comes first, so the one line shows it at any width.
+		var late, rest []styled
+		for _, l := range []incident.SLA{respond, resolve} {
+			p := slaPart(st, l.Name+"-by", l, now)
+			if l.Missed && l.MetAt.IsZero() {
+				late = append(late, p)
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		for _, u := range hi.State.UpdatesDue() {
+			if !u.Due.After(now) {
+				late = append(late, updatePart(st, u, now))
+			}
+		}
+		if n := lateFollowUps(hi.State, now); n > 0 {
+			late = append(late, styled{plural(n, "follow-up", "follow-ups") + " OVERDUE", st.SLAMissed.Render})
+		}
+		l := flow(append(late, rest...), "   ", w-4)
 		out = append(out, "    "+l[0])
 	}
 	return out

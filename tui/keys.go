@@ -60,7 +60,7 @@ func newHomeKeys() homeKeys {
 		Open:       bind([]string{"enter"}, "enter", "resume incident / read runbook"),
 		New:        bind([]string{"n"}, "n", "new incident"),
 		Filter:     bind([]string{"/"}, "/", "filter runbooks"),
-		ClearFilt:  bind([]string{"esc"}, "esc", "clear filter"),
+		ClearFilt:  bind([]string{"esc"}, "esc", "clear filter / back to incidents"),
 		Refresh:    bind([]string{"ctrl+r"}, "ctrl+r", "refresh"),
 		Backup:     bind([]string{"b"}, "b", "check backups"),
 

@@ -301,7 +301,7 @@ func (m *Model) onHomeLoaded(msg homeLoadedMsg) tea.Cmd {
 	}
 	h := &m.home
 	h.scanning = false
-	h.loaded(msg)
+	h.loaded(msg, m.now)
 	if h.rescan {
 		return m.scanHome()
 	}
@@ -597,8 +597,15 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 		h.filtering = true
 		return h.filter.Focus()
 	case key.Matches(msg, k.ClearFilt):
-		h.filter.SetValue("")
-		h.applyFilter()
+		if h.filter.Value() != "" {
+			h.filter.SetValue("")
+			h.applyFilter()
+			return nil
+		}
+		// Back to the incidents, wherever the focus was: triage starts there.
+		if len(h.incidents) > 0 {
+			h.focus = focusIncidents
+		}
 	case key.Matches(msg, k.Refresh):
 		return m.scanHome()
 	case key.Matches(msg, k.Backup):

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +130,30 @@ func TestEveryEmbeddedRuleCountsAnEarlierNotice(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// Bug 2 of issue 12: the reason given for an undo is in the journal; the timeline and
+// the report show it.
+func TestUndoReasonInTimelineAndReport(t *testing.T) {
+	c := newClock("2026-11-23T10:00:00Z")
+	st, inc := startIncident(t, c, "high")
+	c.advance(time.Minute)
+	if err := inc.CompleteStep("assign-owner", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := inc.UndoStep("assign-owner", "marked on the wrong incident"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Load(inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := v.Events[len(v.Events)-1]
+	if got := Describe(last); got != "undone: assign-owner — marked on the wrong incident" {
+		t.Errorf("timeline line %q", got)
+	}
+	if md := BuildReport(v, c.t).Markdown(); !strings.Contains(md, "undone: assign-owner — marked on the wrong incident") {
+		t.Errorf("the report does not give the undo's reason:\n%s", md)
 	}
 }

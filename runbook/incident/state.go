@@ -608,6 +608,9 @@ func Describe(e journal.Event) string {
 			s = "skipped: " + p.Step + " — " + p.Reason
 		default:
 			s = "undone: " + p.Step
+			if p.Reason != "" {
+				s += " — " + p.Reason
+			}
 		}
 	case EvNote:
 		var p Note

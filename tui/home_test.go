@@ -1,0 +1,72 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Bug 3 of issue 12: home kept the highlighted row number, so an incident started
+// elsewhere moved the highlight to another incident and Enter opened the wrong one.
+func TestHomeHighlightStaysOnTheIncident(t *testing.T) {
+	d, clk := homeFixtureClock(t)
+	m := newModel(t, d, Options{}, 100, 30)
+	m = press(t, m, "down", "down") // the last: high, the furthest deadline
+	want, ok := m.home.selectedIncident()
+	if !ok {
+		t.Fatal("nothing selected")
+	}
+	// Started elsewhere, the newest and with a nearer deadline: it sorts above the
+	// highlighted one either way.
+	clk.Advance(time.Minute)
+	inc := openIncident(t, d, "compromised-server", "critical", "Crypto miner on build-agent-3")
+	must(t, inc.Close())
+	m = press(t, m, "ctrl+r")
+	if got, _ := m.home.selectedIncident(); got.Summary.ID != want.Summary.ID {
+		t.Fatalf("the highlight moved from %s to %s", want.Summary.ID, got.Summary.ID)
+	}
+	m = press(t, m, "enter")
+	if m.inc.id != want.Summary.ID {
+		t.Errorf("enter opened %s, not the highlighted %s", m.inc.id, want.Summary.ID)
+	}
+}
+
+// Home is for triage: overdue first, then the nearest deadline, then severity.
+func TestHomeSortsByUrgency(t *testing.T) {
+	d, clk := fixture(t)
+	a := openIncident(t, d, "data-breach", "high", "High, far deadline")
+	must(t, a.Close())
+	b := openIncident(t, d, "service-outage", "critical", "Critical, deadline in an hour")
+	must(t, b.Close())
+	clk.Advance(time.Minute)
+	c := openIncident(t, d, "service-outage", "high", "Follow-up overdue")
+	_, err := c.AddFollowUp("bob", clk.Now().Add(-time.Hour), "rotate the keys")
+	must(t, err)
+	must(t, c.Close())
+	m := newModel(t, d, Options{}, 120, 40)
+	var order []string
+	for _, hi := range m.home.incidents {
+		order = append(order, hi.Summary.Title)
+	}
+	want := "Follow-up overdue|Critical, deadline in an hour|High, far deadline"
+	if strings.Join(order, "|") != want {
+		t.Errorf("home order %q, want %q", order, want)
+	}
+	if !strings.Contains(shot(m), "1 follow-up OVERDUE") {
+		t.Errorf("the overdue follow-up is not on home:\n%s", shot(m))
+	}
+}
+
+// Esc on home brings the focus back to the incidents.
+func TestHomeEscFocusesIncidents(t *testing.T) {
+	d := homeFixture(t)
+	m := newModel(t, d, Options{}, 100, 30)
+	m = press(t, m, "tab")
+	if m.home.focus != focusRunbooks {
+		t.Fatal("tab did not move to the runbooks")
+	}
+	m = press(t, m, "esc")
+	if m.home.focus != focusIncidents {
+		t.Errorf("esc left the focus on %d", m.home.focus)
+	}
+}

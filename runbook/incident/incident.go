@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -34,6 +35,10 @@ type Store struct {
 	DataDir string
 	Now     func() time.Time       // the clock; time.Now when nil
 	NewID   func(time.Time) string // incident ids; NewID when nil (tests fix it)
+	// Shared, when set, is the team store new incidents go to and team incidents are
+	// read from and written to (see Shared); nil keeps everything local.
+	Shared  Shared
+	Context context.Context // for the team store's calls; Background when nil
 }
 
 // Dir is the directory of the incident id.
@@ -140,6 +145,13 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 	}
 	inc := &Incident{ID: id, Dir: dir, Runbook: o.Runbook, Policy: o.Policy, Actor: o.Actor, j: j, now: st.now}
 	inc.State = NewState(o.Runbook)
+	if st.Shared != nil {
+		if err := markTeam(dir, st.Shared.String()); err != nil {
+			j.Close()
+			return nil, err
+		}
+		inc.shared, inc.ctx = st.Shared, st.ctx()
+	}
 	if err := inc.append(EvStarted, started); err != nil {
 		j.Close()
 		return nil, err
@@ -224,6 +236,9 @@ func checkID(id string) error {
 // an error naming the holder) and folds the journal into the state.
 func (st *Store) Open(id string, actor string) (*Incident, error) {
 	dir, err := st.Locate(id)
+	if err != nil && st.Shared != nil && checkID(id) == nil {
+		dir, err = st.fetch(id) // a team incident this machine has not seen yet
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +250,13 @@ func (st *Store) Open(id string, actor string) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
+	team := st.Shared != nil && isTeam(dir)
+	if team {
+		if _, err := st.Shared.CatchUp(st.ctx(), j, id); err != nil {
+			j.Close()
+			return nil, fmt.Errorf("incident %s: catch up with %s: %w", id, st.Shared, err)
+		}
+	}
 	events, err := j.Events()
 	if err != nil {
 		j.Close()
@@ -242,6 +264,9 @@ func (st *Store) Open(id string, actor string) (*Incident, error) {
 	}
 	inc := &Incident{ID: id, Dir: dir, Runbook: rb, Policy: pol, Actor: actor, j: j, now: st.now}
 	inc.State = Fold(rb, events)
+	if team {
+		inc.shared, inc.ctx = st.Shared, st.ctx()
+	}
 	return inc, nil
 }
 
@@ -357,8 +382,13 @@ type Incident struct {
 	Actor   string
 	State   *State
 
-	j   *journal.Journal
-	now func() time.Time
+	// Saved says where the last command's event went (seq, shared or not).
+	Saved Saved
+
+	j      *journal.Journal
+	now    func() time.Time
+	shared Shared          // the team store, for a team incident
+	ctx    context.Context // for the team store's calls
 }
 
 // Close releases the writer lock. It does not close the incident (see CloseIncident).
@@ -369,7 +399,7 @@ func (inc *Incident) Events() ([]journal.Event, error) { return inc.j.Events() }
 
 // append writes one event and folds it into the state only once it is on disk.
 func (inc *Incident) append(typ string, payload any) error {
-	e, err := inc.j.Append(inc.Actor, typ, payload)
+	e, err := inc.write(typ, payload)
 	if err != nil {
 		return err
 	}
@@ -383,12 +413,25 @@ func (inc *Incident) AppendEvent(typ string, payload any) (journal.Event, error)
 	if err := inc.open(); err != nil {
 		return journal.Event{}, err
 	}
-	e, err := inc.j.Append(inc.Actor, typ, payload)
+	e, err := inc.write(typ, payload)
 	if err != nil {
 		return journal.Event{}, err
 	}
 	inc.State.Apply(e)
 	return e, nil
+}
+
+// write appends one event to the journal, or for a team incident to the team store
+// first and then to its mirror.
+func (inc *Incident) write(typ string, payload any) (journal.Event, error) {
+	if inc.shared != nil {
+		return inc.appendShared(typ, payload)
+	}
+	e, err := inc.j.Append(inc.Actor, typ, payload)
+	if err == nil {
+		inc.Saved = Saved{Seq: e.Seq}
+	}
+	return e, err
 }
 
 func (inc *Incident) open() error {
@@ -497,6 +540,9 @@ func (inc *Incident) AddNote(text, step string) error {
 func (inc *Incident) Attach(path string) (journal.Attachment, error) {
 	if err := inc.open(); err != nil {
 		return journal.Attachment{}, err
+	}
+	if inc.shared != nil {
+		return journal.Attachment{}, refuse("incident %s is a team incident: attaching files to the team store is not built yet; keep the file and record its path and SHA-256 in a note", inc.ID)
 	}
 	e, a, err := inc.j.Attach(inc.Actor, path, nil)
 	if err != nil {

@@ -41,6 +41,17 @@ func BuildLine(prev string, seq uint64, t time.Time, actor, typ string, data any
 	return line, nil
 }
 
+// ErrSeqTaken is wrapped by a shared store's Publish when another writer already holds
+// that seq: the writer catches up and tries the next one.
+var ErrSeqTaken = errors.New("another responder wrote that line first")
+
+// Mirror is the local copy of a shared incident: a journal holding exactly the shared
+// store's lines, in order, byte for byte. *Journal is one.
+type Mirror interface {
+	Last() (seq uint64, hash string)
+	AppendLine(line []byte) (Event, error)
+}
+
 // ErrNotNext is wrapped by AppendLine when the line does not follow the journal's last
 // line (another seq, or another prev hash).
 var ErrNotNext = errors.New("the line does not follow the journal's last line")

@@ -10,12 +10,8 @@ import (
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
-// Mirror is the local copy of a team incident: a journal that holds exactly the lines
-// of the store, in the same order, byte for byte.
-type Mirror interface {
-	Last() (seq uint64, hash string)
-	AppendLine(line []byte) (journal.Event, error)
-}
+// Mirror is the local copy of a team incident (see journal.Mirror).
+type Mirror = journal.Mirror
 
 // CatchUp appends to the mirror every line of incident id the store has after the
 // mirror's last one, and returns their events. A store object that is not a valid line

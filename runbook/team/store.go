@@ -169,7 +169,7 @@ func (s *Store) eventsPrefix(id string) string { return s.loc.key("incidents/" +
 func (s *Store) AttachmentKey(sum string) string { return s.loc.key("attachments/sha256/" + sum) }
 
 // ErrSeqTaken is returned by Publish when another writer already holds that seq.
-var ErrSeqTaken = errors.New("another responder wrote that line first")
+var ErrSeqTaken = journal.ErrSeqTaken
 
 // Publish writes line as number seq of incident id, only if no object holds that seq
 // yet (If-None-Match: *). It returns ErrSeqTaken when another writer won it.
@@ -380,3 +380,38 @@ func Explain(err error, action string) error {
 	}
 	return err
 }
+
+// MaxFileSize bounds a frozen file (runbook, policy, scenario) read from the store.
+const MaxFileSize = 8 << 20
+
+// FileKey is the object key of a frozen file of incident id (runbook.toml, ...).
+func (s *Store) FileKey(id, name string) string { return s.loc.key("incidents/" + id + "/files/" + name) }
+
+// PutFile writes a frozen file of incident id once: ErrSeqTaken when the store already
+// has that file (another responder started an incident with that id).
+func (s *Store) PutFile(ctx context.Context, id, name string, data []byte) error {
+	sum := sha256.Sum256(data)
+	in := &s3.PutObjectInput{
+		Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.FileKey(id, name)),
+		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
+		IfNoneMatch:       aws.String("*"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
+		ChecksumSHA256:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+	}
+	s.lock(&in.ObjectLockMode, &in.ObjectLockRetainUntilDate)
+	if _, err := s.client.PutObject(ctx, in); err != nil {
+		if isTaken(err) {
+			return fmt.Errorf("%s %s: %w", id, name, ErrSeqTaken)
+		}
+		return fmt.Errorf("publish %s of %s to %s: %w", name, id, s.loc, Explain(err, "s3:PutObject"))
+	}
+	return nil
+}
+
+// GetFile reads a frozen file of incident id.
+func (s *Store) GetFile(ctx context.Context, id, name string) ([]byte, error) {
+	return s.get(ctx, s.FileKey(id, name), MaxFileSize)
+}
+
+// String names the store: s3://bucket/prefix.
+func (s *Store) String() string { return s.loc.String() }

@@ -1,0 +1,287 @@
+package incident
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/muster-ir/muster/runbook/journal"
+)
+
+// Shared is a team store that an incident's lines go to before the local journal, so
+// several responders on different machines write one chain (package team implements it
+// on S3; this package does not know where the lines go). The local incident directory
+// is then a mirror of the store: it holds exactly the store's lines, so everything that
+// reads incidents works offline and unchanged.
+type Shared interface {
+	// Publish claims line seq of incident id; an error wrapping journal.ErrSeqTaken
+	// when another responder wrote that seq first.
+	Publish(ctx context.Context, id string, seq uint64, line []byte) error
+	// CatchUp appends to m the lines the store has after m's last one.
+	CatchUp(ctx context.Context, m journal.Mirror, id string) ([]journal.Event, error)
+	// PutFile writes a frozen file once (journal.ErrSeqTaken when it exists); GetFile
+	// reads it.
+	PutFile(ctx context.Context, id, name string, data []byte) error
+	GetFile(ctx context.Context, id, name string) ([]byte, error)
+	// Incidents lists the ids in the store.
+	Incidents(ctx context.Context) ([]string, error)
+	// String names the store (s3://bucket/prefix).
+	String() string
+}
+
+// TeamFile marks an incident directory as the mirror of a team incident and names
+// its store.
+const TeamFile = "team.json"
+
+type teamMark struct {
+	Store string `json:"store"`
+}
+
+// Saved says where a command's event went.
+type Saved struct {
+	Seq    uint64 // the event's seq (0 when only queued)
+	Shared bool   // the team store holds it
+	Store  string // which store
+}
+
+func (st *Store) ctx() context.Context {
+	if st.Context != nil {
+		return st.Context
+	}
+	return context.Background()
+}
+
+// isTeam reports whether the incident directory is a team incident's mirror.
+func isTeam(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, TeamFile))
+	return err == nil
+}
+
+// markTeam writes team.json into a new incident directory.
+func markTeam(dir, store string) error {
+	b, _ := json.Marshal(teamMark{Store: store})
+	return writeFrozen(filepath.Join(dir, TeamFile), append(b, '\n'))
+}
+
+// frozenNames are the files of an incident directory published beside its lines.
+var frozenNames = []string{RunbookFile, PolicyFile, "scenario.toml"}
+
+// fetch makes the local mirror of a team incident this machine has not seen: the
+// frozen files, then every line. It is built in a temporary directory and renamed into
+// place, so a failure leaves nothing half-made.
+func (st *Store) fetch(id string) (string, error) {
+	ctx := st.ctx()
+	dir := st.Dir(id)
+	tmp := filepath.Join(st.DataDir, "incidents", ".fetch-"+id)
+	os.RemoveAll(tmp)
+	j, err := journal.Create(tmp)
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	fail := func(err error) (string, error) { j.Close(); return "", err }
+	for _, name := range frozenNames {
+		b, err := st.Shared.GetFile(ctx, id, name)
+		if err != nil {
+			if name == frozenNames[0] || name == frozenNames[1] {
+				return fail(fmt.Errorf("incident %s in %s: %w", id, st.Shared, err))
+			}
+			continue // only drills have a scenario
+		}
+		if err := writeFrozen(filepath.Join(tmp, name), b); err != nil {
+			return fail(err)
+		}
+	}
+	if err := markTeam(tmp, st.Shared.String()); err != nil {
+		return fail(err)
+	}
+	if _, err := st.Shared.CatchUp(ctx, j, id); err != nil {
+		return fail(err)
+	}
+	if err := j.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", fmt.Errorf("incident %s: %w", id, err)
+	}
+	return dir, nil
+}
+
+// Sync brings the local mirrors of the store's incidents up to date: new incidents are
+// fetched, known ones caught up. It returns the ids it could not sync, with why.
+func (st *Store) Sync() (map[string]error, error) {
+	if st.Shared == nil {
+		return nil, nil
+	}
+	ids, err := st.Shared.Incidents(st.ctx())
+	if err != nil {
+		return nil, err
+	}
+	failed := map[string]error{}
+	for _, id := range ids {
+		if checkID(id) != nil {
+			failed[id] = fmt.Errorf("%q is not an incident id", id)
+			continue
+		}
+		dir := st.Dir(id)
+		if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			if _, err := st.fetch(id); err != nil {
+				failed[id] = err
+			}
+			continue
+		}
+		if err := st.catchUpDir(id, dir); err != nil {
+			failed[id] = err
+		}
+	}
+	return failed, nil
+}
+
+// catchUpDir copies the store's new lines into the mirror at dir, taking the journal's
+// lock only for the copy.
+func (st *Store) catchUpDir(id, dir string) error {
+	if !isTeam(dir) {
+		return nil
+	}
+	j, err := journal.Open(dir, st.journalOptions("")...)
+	if err != nil {
+		return err
+	}
+	_, err = st.Shared.CatchUp(st.ctx(), j, id)
+	return errors.Join(err, j.Close())
+}
+
+// publishFrozen writes the incident's frozen files to the store before its first line.
+func (inc *Incident) publishFrozen() error {
+	for _, name := range frozenNames {
+		b, err := os.ReadFile(filepath.Join(inc.Dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := inc.shared.PutFile(inc.ctx, inc.ID, name, b); err != nil {
+			if errors.Is(err, journal.ErrSeqTaken) {
+				return fmt.Errorf("incident id %s is already taken in %s; start the incident again", inc.ID, inc.shared)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// maxRaces bounds the lost races of one command; with the growing backoff it rides out
+// a storm of many writers on one incident.
+const maxRaces = 200
+
+// appendShared publishes the event to the team store, then appends it to the mirror.
+// When another responder wrote the next line first, their lines are folded in and the
+// command is checked again against the state it now meets (recheck), so a step someone
+// just marked done is refused with who and when.
+func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error) {
+	backoff := 5 * time.Millisecond
+	for race := 0; race < maxRaces; race++ {
+		seq, hash := inc.j.Last()
+		if seq == 0 {
+			if err := inc.publishFrozen(); err != nil {
+				return journal.Event{}, err
+			}
+		}
+		line, err := journal.BuildLine(hash, seq+1, inc.now(), inc.Actor, typ, payload)
+		if err != nil {
+			return journal.Event{}, err
+		}
+		err = inc.shared.Publish(inc.ctx, inc.ID, seq+1, line)
+		if errors.Is(err, journal.ErrSeqTaken) {
+			others, cerr := inc.shared.CatchUp(inc.ctx, inc.j, inc.ID)
+			for _, e := range others {
+				inc.State.Apply(e)
+			}
+			if cerr != nil {
+				return journal.Event{}, cerr
+			}
+			if len(others) > 0 {
+				if payload, err = inc.recheck(typ, payload, others); err != nil {
+					return journal.Event{}, err
+				}
+			}
+			t := time.NewTimer(backoff/2 + rand.N(backoff))
+			select {
+			case <-inc.ctx.Done():
+				t.Stop()
+				return journal.Event{}, inc.ctx.Err()
+			case <-t.C:
+			}
+			backoff = min(backoff*2, 200*time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return journal.Event{}, fmt.Errorf("not saved: %w", err)
+		}
+		e, err := inc.j.AppendLine(line)
+		if err != nil {
+			return journal.Event{}, fmt.Errorf("shared as seq %d in %s, but the local mirror could not record it (the next command brings it): %w", seq+1, inc.shared, err)
+		}
+		inc.Saved = Saved{Seq: e.Seq, Shared: true, Store: inc.shared.String()}
+		return e, nil
+	}
+	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row; try again", inc.ID, maxRaces)
+}
+
+// recheck checks a command again once others' events are folded in. It refuses what no
+// longer applies, naming who did what and when, and renumbers what must follow
+// others' (a follow-up's id).
+func (inc *Incident) recheck(typ string, payload any, others []journal.Event) (any, error) {
+	by := func(match func(journal.Event) bool) string {
+		for i := len(others) - 1; i >= 0; i-- {
+			if match(others[i]) {
+				return fmt.Sprintf(" (by %s at %s)", others[i].Actor, others[i].Time.UTC().Format(time.RFC3339))
+			}
+		}
+		return ""
+	}
+	if inc.State.Closed {
+		return nil, refuse("incident %s was closed meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvClosed }))
+	}
+	switch p := payload.(type) {
+	case StepEvent:
+		cur := inc.State.Step(p.Step)
+		switch {
+		case typ == EvStepUndone && cur.Status == StepTodo:
+			return nil, refuse("step %s was put back to do meanwhile (by %s at %s)", p.Step, cur.By, cur.At.UTC().Format(time.RFC3339))
+		case typ != EvStepUndone && cur.Status != StepTodo:
+			return nil, refuse("step %s was %s meanwhile (by %s at %s)", p.Step, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
+		}
+	case FollowUp:
+		p.ID = inc.State.NextFollowUpID()
+		return p, nil
+	case FollowUpDone:
+		for _, f := range inc.State.FollowUps {
+			if f.ID == p.ID && f.Done {
+				return nil, refuse("follow-up %s was done meanwhile (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
+			}
+		}
+	case SeverityChange:
+		if inc.State.Severity == p.To {
+			return nil, refuse("incident %s was moved to %s meanwhile%s", inc.ID, p.To, by(func(e journal.Event) bool { return e.Type == EvSeverityChanged }))
+		}
+		p.From = inc.State.Severity
+		return p, nil
+	case Closed:
+		if open := inc.State.OpenWork(); len(open) > 0 && !p.Forced {
+			return nil, refuse("cannot close %s: others opened work meanwhile: %s", inc.ID, strings.Join(open, ", "))
+		}
+	}
+	if typ == EvAcknowledged && !inc.State.RespondedAt.IsZero() {
+		return nil, refuse("incident %s was acknowledged meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvAcknowledged }))
+	}
+	return payload, nil
+}

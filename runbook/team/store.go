@@ -385,7 +385,9 @@ func Explain(err error, action string) error {
 const MaxFileSize = 8 << 20
 
 // FileKey is the object key of a frozen file of incident id (runbook.toml, ...).
-func (s *Store) FileKey(id, name string) string { return s.loc.key("incidents/" + id + "/files/" + name) }
+func (s *Store) FileKey(id, name string) string {
+	return s.loc.key("incidents/" + id + "/files/" + name)
+}
 
 // PutFile writes a frozen file of incident id once: ErrSeqTaken when the store already
 // has that file (another responder started an incident with that id).

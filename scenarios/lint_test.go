@@ -94,7 +94,7 @@ func TestLint(t *testing.T) {
 		{"goto to an unknown inject", `goto = "branch"`, `goto = "brnach"`, `unknown inject "brnach" (did you mean "branch"?)`, 53, 34},
 		{"decision default not an option", `default = "no"`, `default = "maybe"`, `"maybe" is not one of the options (no, yes)`, 51, 3},
 		{"decision without a timeout", `timeout = "5m"`, ``, "has no timeout", 48, 3},
-		{"unreachable inject", `goto = "branch"`, ``, "inject branch is unreachable: it has no at, no after, and no decision branches to it", 57, 1},
+		{"unreachable inject", `, goto = "branch"`, ``, "inject branch is unreachable: it has no at, no after, and no decision branches to it", 57, 1},
 		{"inject at or after the planned end", `at = "10m"`, `at = "2h"`, "at or after the planned end", 43, 1},
 		{"after an unknown inject", `at = "10m"`, `after = { inject = "alrt" }`, `unknown inject "alrt" (did you mean "alert"?)`, 43, 11},
 		{"after names two anchors", `at = "10m"`, `after = { inject = "alert", step = "confirm" }`, "name exactly one of inject, step or phase (it has 2)", 43, 1},

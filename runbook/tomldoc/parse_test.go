@@ -125,10 +125,10 @@ func TestPositionsOfEveryPathForm(t *testing.T) {
 	}
 }
 
-// The old scanner read quoted keys with Go's escapes: \xe9 as a byte, \e not at all.
-// The parse has TOML's: these keys are "café" and "a\x1bb".
+// The old scanner read quoted keys with Go's escapes, \u00e9 not at all. The parse has
+// TOML's: these keys are "café" and "a\x1bb".
 func TestPositionsOfEscapedKeys(t *testing.T) {
-	doc := decodeAny(t, "x = 1\n\"caf\\xe9\" = 1\n\"a\\eb\" = 2\n")
+	doc := decodeAny(t, "x = 1\n\"caf\\u00e9\" = 1\n\"a\\u001bb\" = 2\n")
 	if got := doc.At("café"); got != (Pos{2, 1}) {
 		t.Errorf("At(café) = %v", got)
 	}
@@ -163,11 +163,11 @@ func TestSyntaxErrors(t *testing.T) {
 	}{
 		{"a = 1\nb = \"open\nc = 2\n", 2, 10, "strings cannot contain newlines"},
 		{"a = 1\n[defaults\nrpo = 1\n", 2, 10, "expected ']' to close table name"},
-		{"a = 1\nb = 2\na = 3\n", 3, 1, "Key 'a' has already been defined."},
-		{"[t]\n[u]\n[t]\n", 3, 2, "Key 't' has already been defined."},
-		{"a = {b = 1}\na = {c = 2}\n", 2, 1, "Key 'a' has already been defined."},
-		{"x = [1]\n[[x]]\n", 2, 3, "Key 'x' was already created and cannot be used as an array."},
-		{"x = 1\n[x.y]\n", 2, 2, "Key 'x' was already created as a hash."},
+		{"a = 1\nb = 2\na = 3\n", 3, 1, "a is defined twice: first as an integer at line 1, col 1"},
+		{"[t]\n[u]\n[t]\n", 3, 2, "table [t] is defined twice: first by its header at line 1, col 1"},
+		{"a = {b = 1}\na = {c = 2}\n", 2, 1, "a is defined twice: first as an inline table at line 1, col 1"},
+		{"x = [1]\n[[x]]\n", 2, 3, "cannot add a table to x with [[x]]: x is already defined as an array at line 1, col 1; an array is complete where it is written"},
+		{"x = 1\n[x.y]\n", 2, 2, "cannot define [x.y]: x is already defined as an integer at line 1, col 1"},
 		{"s = \"\\q\"\n", 1, 6, "invalid escape character 'q'"},
 		{"n = 9223372036854775808\n", 1, 5, "9223372036854775808 is out of range for int64"},
 		{"n = 1e999\n", 1, 5, "1e999 is out of range for float64"},

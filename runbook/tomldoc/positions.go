@@ -63,6 +63,18 @@ type positions struct {
 }
 
 func (ps *positions) build() {
+	ps.canonical()
+	ps.recs, ps.extra = nil, nil
+	for i := 0; i < len(ps.src); i++ {
+		if ps.src[i] == '\n' {
+			ps.lines = append(ps.lines, int32(i+1))
+		}
+	}
+}
+
+// canonical builds the tree of paths from the records and returns the node of each
+// record.
+func (ps *positions) canonical() []int32 {
 	ps.nodes = make(map[edge]int32, len(ps.recs))
 	canon := make([]int32, len(ps.recs))
 	for i, r := range ps.recs {
@@ -88,12 +100,7 @@ func (ps *positions) build() {
 		}
 		canon[i] = id
 	}
-	ps.recs, ps.extra = nil, nil
-	for i := 0; i < len(ps.src); i++ {
-		if ps.src[i] == '\n' {
-			ps.lines = append(ps.lines, int32(i+1))
-		}
-	}
+	return canon
 }
 
 // lookup walks path and returns the offset of the deepest node on it that was

@@ -11,12 +11,14 @@
 // encoding.TextUnmarshaler (given the TOML string; its error becomes a problem at the
 // value's position). A field tagged `toml:"-"` is never decoded.
 //
-// The syntax is read by go-toml's AST parser (github.com/pelletier/go-toml/v2/unstable)
-// in one pass that builds the generic tree and notes where every key is written; what
-// TOML leaves to the reader (keys and tables defined twice, numbers, date-times) is
-// done as BurntSushi/toml, muster's parser before it, does it, so files load to the
-// same values and are refused alike (parse.go; a differential test and fuzz target
-// hold the two to agreement).
+// The files are TOML 1.0, read strictly: the official suite toml-test passes whole
+// (cmd/toml-test-decoder runs it). The syntax is read by go-toml's AST parser
+// (github.com/pelletier/go-toml/v2/unstable) in one pass that builds the generic tree
+// and notes where every key is written; TOML 1.0's rules for keys and tables defined
+// twice are tables.go's, and every breach is refused with where the key was first
+// defined, so no value is ever dropped or replaced. Numbers and date-times are read as
+// BurntSushi/toml, muster's parser before, reads them (a differential test and fuzz
+// target hold the two to the same values and positions).
 //
 // Unknown keys are found by walking the decoded data against the struct, which gives
 // the same answer as BurntSushi/toml's MetaData.Undecoded but with a position for each
@@ -114,10 +116,7 @@ func Decode(file string, data []byte, v any) (doc *Doc, problems Problems) {
 	src := stripBOM(string(data)) // positions count from after a byte order mark
 	raw, ps, err := parse(src)
 	if err != nil {
-		ps := &positions{src: src}
-		ps.once.Do(ps.build)
-		p := ps.pos(int32(err.off))
-		return doc, Problems{{File: file, Line: p.Line, Col: p.Col, Msg: "TOML syntax: " + err.msg}}
+		return doc, Problems{syntaxProblem(file, src, err)}
 	}
 	doc.ps = ps
 	rv := reflect.ValueOf(v)
@@ -274,6 +273,9 @@ func scanStructFields(t reflect.Type) *structInfo {
 		if name == "" {
 			name = f.Name
 		}
+		if _, dup := si.fields[name]; dup {
+			panic(fmt.Sprintf("tomldoc: %s has two fields for the key %q", t, name)) // one would never be decoded
+		}
 		si.fields[name] = fieldInfo{index: i, required: strings.Contains(","+opts+",", ",required,"), ti: typeInfoOf(f.Type)}
 		si.order = append(si.order, name)
 	}
@@ -288,7 +290,7 @@ func scanStructFields(t reflect.Type) *structInfo {
 // typeInfo is what decodeValue asks of a type's methods, found once per type (and
 // kept with each struct field, so that most values need no lookup).
 type typeInfo struct {
-	newPointer bool // a pointer to decode into a new value (not itself a TextUnmarshaler)
+	newPointer bool // a pointer to decode into a new value
 	text       bool // a pointer to it is a TextUnmarshaler
 }
 
@@ -299,7 +301,7 @@ func typeInfoOf(t reflect.Type) typeInfo {
 		return ti.(typeInfo)
 	}
 	ti := typeInfo{
-		newPointer: t.Kind() == reflect.Pointer && !t.Implements(textUnmarshaler),
+		newPointer: t.Kind() == reflect.Pointer,
 		text:       reflect.PointerTo(t).Implements(textUnmarshaler),
 	}
 	typeCache.Store(t, ti)
@@ -438,14 +440,25 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, ti typeInfo) {
 		case float64:
 			rv.SetFloat(n)
 		case int64:
-			rv.SetFloat(float64(n))
+			f := float64(n)
+			exact := f < 1<<63 && int64(f) == n
+			if t.Kind() == reflect.Float32 {
+				exact = exact && float64(float32(f)) == f
+				f = float64(float32(f))
+			}
+			if !exact { // a rounded number would pass for the one written
+				d.bad(": %d cannot be held exactly by a %s (the nearest is %.0f)", n, t.Kind(), f)
+				return
+			}
+			rv.SetFloat(f)
 		default:
 			d.wrongType("a number", v)
+			return
 		}
 		if f := rv.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
 			d.bad(" must be a finite number")
 		}
-	case reflect.Slice:
+	case reflect.Slice, reflect.Array:
 		var items []any
 		switch a := v.(type) {
 		case []any:
@@ -459,7 +472,13 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, ti typeInfo) {
 			d.wrongType("an array", v)
 			return
 		}
-		s := reflect.MakeSlice(t, len(items), len(items))
+		s := rv
+		if t.Kind() == reflect.Slice {
+			s = reflect.MakeSlice(t, len(items), len(items))
+		} else if len(items) != t.Len() {
+			d.bad(" must have %d elements, not %d", t.Len(), len(items)) // never cut an array short
+			return
+		}
 		eti := typeInfoOf(t.Elem())
 		for i, item := range items {
 			d.pushIndex(i)
@@ -499,8 +518,41 @@ func (d *decoder) decodeValue(v any, rv reflect.Value, ti typeInfo) {
 		}
 		rv.Set(out)
 	case reflect.Interface:
+		if !reflect.TypeOf(v).AssignableTo(t) {
+			d.wrongType("a value that fits "+t.String(), v)
+			return
+		}
 		rv.Set(reflect.ValueOf(v))
 	default:
 		panic(fmt.Sprintf("tomldoc: unsupported field type %s", t))
 	}
+}
+
+// DecodeTree parses data (named file in messages) into TOML's generic tree, for a
+// reader that has no struct to decode into (the toml-test decoder): tables are
+// map[string]any, arrays of tables []map[string]any, other arrays []any, and values
+// string, int64, float64, bool or time.Time. A local date-time, date or time is a
+// time.Time in a zone named "datetime-local", "date-local" or "time-local"; an
+// offset date-time is in a zone of its offset (UTC for Z). A file that is not TOML
+// gives its one problem.
+func DecodeTree(file string, data []byte) (tree map[string]any, problems Problems) {
+	defer func() {
+		if r := recover(); r != nil {
+			tree, problems = nil, Problems{{File: file, Msg: fmt.Sprintf("cannot decode: %v", r)}}
+		}
+	}()
+	src := stripBOM(string(data))
+	raw, _, err := parse(src)
+	if err != nil {
+		return nil, Problems{syntaxProblem(file, src, err)}
+	}
+	return raw, nil
+}
+
+// syntaxProblem places err, the one problem of a file that does not parse.
+func syntaxProblem(file, src string, err *syntaxError) Problem {
+	ps := &positions{src: src}
+	ps.once.Do(ps.build)
+	p := ps.pos(int32(err.off))
+	return Problem{File: file, Line: p.Line, Col: p.Col, Msg: "TOML syntax: " + err.msg}
 }

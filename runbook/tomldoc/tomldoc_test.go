@@ -151,3 +151,65 @@ func FuzzDecode(f *testing.F) {
 		_ = doc.At("phases", "x", "steps", 0, "id")
 	})
 }
+
+// No value is dropped, cut short or rounded without a problem, whatever the field's
+// type (issue #18).
+func TestNoValueDroppedWhateverTheTarget(t *testing.T) {
+	type target struct {
+		Trio    [3]string    `toml:"trio"`
+		Pair    [2]int       `toml:"pair"`
+		Timebox *minutes     `toml:"timebox"`
+		Wait    *minutes     `toml:"wait"`
+		Weight  float64      `toml:"weight"`
+		Small   float32      `toml:"small"`
+		Label   fmt.Stringer `toml:"label"`
+		Any     any          `toml:"any"`
+	}
+	src := `trio = ["a", "b", "c", "d"]
+pair = [1, 2]
+timebox = "15m"
+wait = "soon"
+weight = 9007199254740993
+small = 16777217
+label = "x"
+any = {k = [1, 2]}
+`
+	var got target
+	_, ps := Decode("t.toml", []byte(src), &got)
+	want := []string{
+		`t.toml:1:1: trio must have 3 elements, not 4`,
+		`t.toml:4:1: wait: "soon" is not a duration like 15m or 2h`,
+		`t.toml:5:1: weight: 9007199254740993 cannot be held exactly by a float64 (the nearest is 9007199254740992)`,
+		`t.toml:6:1: small: 16777217 cannot be held exactly by a float32 (the nearest is 16777216)`,
+		`t.toml:7:1: label must be a value that fits fmt.Stringer, not a string`,
+	}
+	if g := strings.Split(ps.Error(), "\n"); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(want, "\n"))
+	}
+	if got.Pair != [2]int{1, 2} || got.Timebox == nil || *got.Timebox != minutes(15*time.Minute) {
+		t.Errorf("decoded %+v", got)
+	}
+	if m, ok := got.Any.(map[string]any); !ok || len(m["k"].([]any)) != 2 {
+		t.Errorf("any = %#v", got.Any)
+	}
+
+	var exact struct {
+		Weight float64 `toml:"weight"`
+		Small  float32 `toml:"small"`
+	}
+	if _, ps := Decode("t.toml", []byte("weight = 9007199254740992\nsmall = -16777216\n"), &exact); len(ps) > 0 || exact.Weight != 1<<53 || exact.Small != -1<<24 {
+		t.Errorf("exact integers: %v %+v", ps, exact)
+	}
+}
+
+// A struct with two fields for one key would leave one of them undecoded: refused.
+func TestTwoFieldsForOneKeyIsRefused(t *testing.T) {
+	var twice struct {
+		A string `toml:"a"`
+		B string `toml:"a"`
+	}
+	_, ps := Decode("t.toml", []byte("a = \"x\"\n"), &twice)
+	if len(ps) != 1 || !strings.Contains(ps[0].Msg, `two fields for the key "a"`) {
+		t.Errorf("got %v", ps)
+	}
+}

@@ -161,7 +161,11 @@ func (p *parser) keyValue(kv *unstable.Node, n *knode, path []string, parentRec 
 	if _, ok := n.tbl[last]; ok {
 		p.failKind(redefined, off, "%s is defined twice: first %s%s", full(len(key)-1), p.what(n, last), p.first(rec))
 	}
-	n.tbl[last], _ = p.value(kv.Value(), append(path[:len(path):len(path)], key...), rec, p.valueStart(kv))
+	v := kv.Value()
+	if v.Kind == unstable.InlineTable || v.Kind == unstable.Array { // the path of its keys, for messages
+		path = append(path[:len(path):len(path)], key...)
+	}
+	n.tbl[last], _ = p.value(v, path, rec, p.valueStart(kv))
 }
 
 // value converts the value node v; start is its offset in the input and path its key,

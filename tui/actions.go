@@ -68,10 +68,11 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	case overlayTimeline:
-		if m.timeline.update(msg, h-1) {
+		closed, cmd := m.timeline.update(msg, h-1)
+		if closed {
 			m.overlay = overlayNone
 		}
-		return nil
+		return cmd
 	}
 	if s.dialog != nil {
 		res, cmd := s.dialog.update(msg)
@@ -179,6 +180,8 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openDialog(m.severityDialog())
 	case key.Matches(msg, k.Timeline):
 		return m.openTimeline()
+	case key.Matches(msg, k.Feed):
+		return m.readFeed()
 	case key.Matches(msg, k.Report):
 		return m.openReport()
 	case key.Matches(msg, k.Check) && hasStep:
@@ -376,8 +379,15 @@ func (m *Model) submitDialog() tea.Cmd {
 }
 
 func (m *Model) openTimeline() tea.Cmd {
+	return m.openTimelineAt(0)
+}
+
+// openTimelineAt opens the timeline; with seq above 0, on that entry in full (Enter on
+// the activity feed).
+func (m *Model) openTimelineAt(seq uint64) tea.Cmd {
 	m.overlay = overlayTimeline
-	m.timeline = newTimeline()
+	m.timeline = newTimeline(m.styles)
+	m.timeline.open = seq
 	s := &m.inc
 	if n := len(s.events); n > 0 && s.events[n-1].Seq == s.state.LastSeq {
 		m.timeline.setEvents(s.events, m.bodyHeight()-1)
@@ -385,6 +395,25 @@ func (m *Model) openTimeline() tea.Cmd {
 	}
 	s.eventsReq = m.req()
 	return tea.Batch(loadEvents(s.eventsReq, m.deps.Store, s.id), m.startSpinner())
+}
+
+// readFeed opens the oldest unread entry of the activity feed (else the newest) in
+// full in the timeline, where ↑/↓ read on; the feed counts as read.
+func (m *Model) readFeed() tea.Cmd {
+	s := &m.inc
+	if len(s.feed) == 0 {
+		m.flash = flash{text: "nothing in the activity feed yet"}
+		return nil
+	}
+	seq := s.feed[len(s.feed)-1].seq
+	for _, f := range s.feed {
+		if f.isNew {
+			seq = f.seq
+			break
+		}
+	}
+	s.markRead()
+	return m.openTimelineAt(seq)
 }
 
 func (m *Model) openReport() tea.Cmd {

@@ -191,7 +191,7 @@ func TestGoldenTimelineAndDialogs(t *testing.T) {
 	m = press(t, m, "t")
 	golden(t, "incident_timeline_80x24", shot(m))
 	m = press(t, m, "f")
-	if got := shot(m); !strings.Contains(got, "filter: step.done") || strings.Contains(got, "skipped:") {
+	if got := shot(m); !strings.Contains(got, "kind: step done") || strings.Contains(got, "skipped:") {
 		t.Errorf("the type filter did not keep only step.done:\n%s", got)
 	}
 	m = press(t, m, "esc", "e")

@@ -55,6 +55,7 @@ type incidentScreen struct {
 
 	events    []journal.Event // for the timeline, loaded on demand
 	eventsReq int
+	feed      []feedItem // what the team did, newest last (feed.go)
 
 	keys incidentKeys
 }

@@ -136,6 +136,7 @@ type incidentKeys struct {
 	Notify         key.Binding
 	Severity       key.Binding
 	Timeline       key.Binding
+	Feed           key.Binding
 	Report         key.Binding
 	Copy           key.Binding
 	Check          key.Binding
@@ -163,6 +164,7 @@ func newIncidentKeys(readOnly bool) incidentKeys {
 		Notify:         bind([]string{"c"}, "c", "record a notice sent"),
 		Severity:       bind([]string{"v"}, "v", "change severity"),
 		Timeline:       bind([]string{"t"}, "t", "timeline"),
+		Feed:           bind([]string{"enter"}, "enter", "read the activity feed"),
 		Report:         bind([]string{"r"}, "r", "report preview"),
 		Copy:           bind([]string{"y"}, "y", "copy command"),
 		Check:          bind([]string{"x"}, "x", "run the step's check"),
@@ -189,33 +191,41 @@ func (k incidentKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.First, k.Last, k.ScrollUp, k.ScrollDown, k.NextCmd, k.PrevCmd},
 		{k.Done, k.Skip, k.Undo, k.Note, k.Attach, k.Check, k.Copy},
-		{k.Escalate, k.Notify, k.Severity, k.Timeline, k.Report},
+		{k.Escalate, k.Notify, k.Severity, k.Timeline, k.Feed, k.Report},
 		{k.Back, k.Help, k.Quit},
 	}
 }
 
 type timelineKeys struct {
 	scrollKeys
-	Filter     key.Binding
-	FilterBack key.Binding
-	Close      key.Binding
+	Read         key.Binding
+	Search       key.Binding
+	SearchDone   key.Binding
+	SearchCancel key.Binding
+	Filter       key.Binding
+	FilterBack   key.Binding
+	Close        key.Binding
 }
 
 func newTimelineKeys() timelineKeys {
 	return timelineKeys{
-		scrollKeys: newScrollKeys("oldest", "newest"),
-		Filter:     bind([]string{"f"}, "f", "next type filter"),
-		FilterBack: bind([]string{"F"}, "F", "previous type filter"),
+		scrollKeys:   newScrollKeys("oldest", "newest"),
+		Read:         bind([]string{"enter"}, "enter", "read the entry in full"),
+		Search:       bind([]string{"/"}, "/", "search"),
+		SearchDone:   bind([]string{"enter", "down"}, "enter", "keep the search"),
+		SearchCancel: bind([]string{"esc"}, "esc", "clear the search"),
+		Filter:     bind([]string{"f"}, "f", "next kind (notes, notices…)"),
+		FilterBack: bind([]string{"F"}, "F", "previous kind"),
 		Close:      bind([]string{"esc", "t", "q"}, "esc", "close"),
 	}
 }
 
 func (k timelineKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Down, k.PageDown, k.Filter, k.Last, k.Close}
+	return []key.Binding{k.Read, k.Search, k.Filter, k.Down, k.Last, k.Close}
 }
 
 func (k timelineKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.First, k.Last, k.Filter, k.FilterBack, k.Close}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.First, k.Last}, {k.Read, k.Search, k.Filter, k.FilterBack, k.Close}}
 }
 
 type pagerKeys struct {

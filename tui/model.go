@@ -61,6 +61,7 @@ type Model struct {
 	help     help.Model
 
 	flash    flash
+	flashAt  time.Time // when the flash last changed: a fresh one is not replaced by news
 	drafts   map[string]*dialog // cancelled dialogs by incident and kind: their text is kept
 	nextReq  int
 	firstReq tea.Cmd // the load Init starts
@@ -127,7 +128,11 @@ func (m Model) FirstLoad() tea.Cmd { return m.firstReq }
 
 // Update routes one message.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.flash
 	cmd := m.update(msg)
+	if m.flash != before {
+		m.flashAt = m.now
+	}
 	m.sync()
 	return m, cmd
 }
@@ -341,18 +346,35 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 		return nil
 	}
 	first := m.inc.state == nil
+	var seen uint64
+	if !first {
+		seen = m.inc.state.LastSeq
+	}
 	m.inc.loadErr = ""
 	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = v.Dir, v.Runbook, v.Policy, v.State, msg.stamp
 	m.inc.events = v.Events
 	m.inc.rebuild(m.now)
 	if first {
 		m.inc.selectFirstTodo()
+		m.inc.seedFeed(v.Events)
+		return nil
 	}
-	if msg.reload && !m.drill.on {
-		// On a drill the journal grows with every inject; the feed says what came.
-		m.flash = flash{text: "↻ the journal changed (another responder or the CLI): screen updated"}
+	n := m.inc.arrived(v.Events, seen)
+	if m.overlay == overlayTimeline && !m.timeline.loading {
+		m.timeline.setEvents(v.Events, m.bodyHeight()-1)
+	}
+	if n > 0 && !m.drill.on && m.feedHeight() == 0 && !m.flashFresh() {
+		// No room for the feed: the latest arrival in the message line, unless the
+		// responder's own confirmation is still fresh (it must stay readable).
+		last := m.inc.feed[len(m.inc.feed)-1]
+		m.flash = flash{text: "↻ " + last.actor + ": " + last.text}
 	}
 	return nil
+}
+
+// flashFresh reports whether the message line changed in the last few seconds.
+func (m *Model) flashFresh() bool {
+	return m.flash.text != "" && m.now.Sub(m.flashAt) < 5*time.Second
 }
 
 func (m *Model) onStarted(msg startedMsg) tea.Cmd {

@@ -7,24 +7,33 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
-// timelineView lists every event of the journal, newest at the bottom, filterable by
-// type. Only the visible rows are described and rendered, so a 100,000-event journal
-// scrolls as fast as a short one.
+// timelineView lists every event of the journal, newest at the bottom, with a cursor:
+// Enter shows the selected entry in full, / searches (actor and text), f/F filter by
+// kind (friendly names). It follows the journal live: while it is open, lines others
+// append are added at the next poll, and the view stays where the responder put it
+// (or on the newest line, when it was there). Only the visible rows are described
+// and rendered, so a 100,000-event journal scrolls as fast as a short one.
 type timelineView struct {
 	events  []journal.Event
 	types   []string // types present, in the order of typeOrder
 	filter  int      // 0: all, else types[filter-1]
-	idx     []int    // events matching the filter; nil means all
+	query   string   // the search, lower case; "" for none
+	idx     []int    // events matching the filter and search; nil means all
 	scroll  scroller
+	full    bool // the selected entry is shown in full
+	search  textinput.Model
+	typing  bool // the search takes the keys
 	loading bool
 	err     string
 	keys    timelineKeys
+	open    uint64 // the entry to show in full once the events are in (the feed's Enter)
 }
 
 // typeOrder is the order filters cycle through: the responder's actions first.
@@ -35,12 +44,27 @@ var typeOrder = []string{
 	incident.EvFollowUpDone, incident.EvStarted, incident.EvClosed, incident.EvRecovered,
 }
 
-func newTimeline() timelineView { return timelineView{keys: newTimelineKeys(), loading: true} }
+func newTimeline(st Styles) timelineView {
+	in := textinput.New()
+	in.Prompt = "/"
+	in.Placeholder = "search actor and text"
+	in.SetStyles(st.Input)
+	return timelineView{keys: newTimelineKeys(), loading: true, search: in, scroll: scroller{cursor: true}}
+}
 
+// setEvents shows the journal's events. The first time, the newest is selected; on a
+// live update the selection stays on its event, and follows the newest when it was on
+// it.
 func (t *timelineView) setEvents(ev []journal.Event, h int) {
 	keep := ""
 	if t.filter > 0 && t.filter <= len(t.types) {
 		keep = t.types[t.filter-1]
+	}
+	first := t.events == nil
+	atEnd := t.count() == 0 || t.scroll.sel >= t.count()-1
+	var selSeq uint64
+	if !first && t.count() > 0 {
+		selSeq = t.at(t.scroll.sel).Seq
 	}
 	t.events, t.loading, t.err = ev, false, ""
 	seen := map[string]bool{}
@@ -67,20 +91,39 @@ func (t *timelineView) setEvents(ev []journal.Event, h int) {
 		}
 	}
 	t.applyFilter()
-	t.scroll.toEnd(t.count(), h) // newest in view
+	if first && t.open > 0 {
+		selSeq, t.full, t.open = t.open, true, 0
+	} else if first || atEnd {
+		t.scroll.toEnd(t.count(), h)
+		return
+	}
+	for i := 0; i < t.count(); i++ {
+		if t.at(i).Seq == selSeq {
+			t.scroll.sel = i
+			break
+		}
+	}
+	t.scroll.clamp(t.count(), h)
 }
 
 func (t *timelineView) applyFilter() {
-	if t.filter == 0 {
+	if t.filter == 0 && t.query == "" {
 		t.idx = nil
 		return
 	}
-	typ := t.types[t.filter-1]
-	t.idx = t.idx[:0]
+	typ := ""
+	if t.filter > 0 {
+		typ = t.types[t.filter-1]
+	}
+	t.idx = make([]int, 0, len(t.events)/4)
 	for i, e := range t.events {
-		if e.Type == typ {
-			t.idx = append(t.idx, i)
+		if typ != "" && e.Type != typ {
+			continue
 		}
+		if t.query != "" && !strings.Contains(strings.ToLower(e.Actor+" "+friendly(e.Type)+" "+incident.Describe(e)), t.query) {
+			continue
+		}
+		t.idx = append(t.idx, i)
 	}
 }
 
@@ -98,13 +141,58 @@ func (t *timelineView) at(i int) journal.Event {
 	return t.events[t.idx[i]]
 }
 
-func (t *timelineView) update(msg tea.KeyPressMsg, h int) (closed bool) {
+// update handles a key; closed is true when the timeline is to close.
+func (t *timelineView) update(msg tea.KeyPressMsg, h int) (closed bool, cmd tea.Cmd) {
+	if t.typing {
+		switch {
+		case key.Matches(msg, t.keys.SearchCancel):
+			t.typing = false
+			t.search.Blur()
+			t.search.SetValue("")
+		case key.Matches(msg, t.keys.SearchDone):
+			t.typing = false
+			t.search.Blur()
+			return false, nil
+		default:
+			t.search, cmd = t.search.Update(msg)
+			cleanInput(&t.search)
+		}
+		if q := strings.ToLower(strings.TrimSpace(t.search.Value())); q != t.query {
+			t.query = q
+			t.applyFilter()
+			t.scroll.toEnd(t.count(), h)
+		}
+		return false, cmd
+	}
+	if t.full {
+		// Reading one entry: any move goes on to the next one, in full.
+		switch {
+		case key.Matches(msg, t.keys.Read), key.Matches(msg, t.keys.Close):
+			t.full = false
+			return false, nil
+		}
+		t.scroll.update(msg, t.keys.scrollKeys, t.count(), h)
+		return false, nil
+	}
 	if t.scroll.update(msg, t.keys.scrollKeys, t.count(), h) {
-		return false
+		return false, nil
 	}
 	switch {
 	case key.Matches(msg, t.keys.Close):
-		return true
+		if t.query != "" {
+			// Esc first clears the search, then closes.
+			t.query = ""
+			t.search.SetValue("")
+			t.applyFilter()
+			t.scroll.toEnd(t.count(), h)
+			return false, nil
+		}
+		return true, nil
+	case key.Matches(msg, t.keys.Read):
+		t.full = t.count() > 0
+	case key.Matches(msg, t.keys.Search):
+		t.typing = true
+		return false, t.search.Focus()
 	case key.Matches(msg, t.keys.Filter), key.Matches(msg, t.keys.FilterBack):
 		n := len(t.types) + 1
 		d := 1
@@ -115,51 +203,75 @@ func (t *timelineView) update(msg tea.KeyPressMsg, h int) (closed bool) {
 		t.applyFilter()
 		t.scroll.toEnd(t.count(), h)
 	}
-	return false
+	return false, nil
 }
 
 func (t *timelineView) filterName() string {
 	if t.filter == 0 {
 		return "all"
 	}
-	return t.types[t.filter-1]
+	return friendly(t.types[t.filter-1])
 }
 
-// view renders the visible events: seq, local time, actor and what happened.
+// view renders the visible events (seq, local time, actor and what happened), or the
+// selected one in full.
 func (t *timelineView) view(st Styles, w, h int, now time.Time) []string {
-	title := fmt.Sprintf("Timeline · %s · filter: %s", plural(t.count(), "event", "events"), t.filterName())
+	title := fmt.Sprintf("Timeline · %s · kind: %s", plural(t.count(), "event", "events"), t.filterName())
+	if t.query != "" {
+		title += " · search: " + t.query
+	}
 	if t.count() > 0 {
-		top := t.scroll.top
-		title += fmt.Sprintf(" · %d–%d", top+1, min(top+h-1, t.count()))
+		title += fmt.Sprintf(" · %d of %d", t.scroll.sel+1, t.count())
 	}
 	out := []string{st.Heading.Render(fit(title, w))}
-	h--
+	if t.typing {
+		out = append(out, fitStyled(t.search.View(), w))
+	}
+	rows := h - len(out)
 	switch {
 	case t.loading:
 		out = append(out, st.Muted.Render(fit("reading the journal…", w)))
 	case t.err != "":
 		out = append(out, st.Error.Render(fit("✗ "+t.err, w)))
+	case t.count() == 0 && t.query != "":
+		out = append(out, st.Muted.Render(fit("nothing matches the search (esc clears it)", w)))
 	case t.count() == 0:
-		out = append(out, st.Muted.Render(fit("no events of this type", w)))
+		out = append(out, st.Muted.Render(fit("no events of this kind", w)))
+	case t.full:
+		e := t.at(t.scroll.sel)
+		out = append(out, st.Muted.Render(fit(fmt.Sprintf("#%d · %s · %s · %s", e.Seq,
+			e.Time.In(now.Location()).Format("Mon 2 Jan 2006 15:04:05 MST"), clean(e.Actor), friendly(e.Type)), w)))
+		out = append(out, "")
+		for _, l := range wrap(clean(incident.Describe(e)), w) {
+			out = append(out, l)
+		}
+		out = append(out, "", st.Muted.Render(fit("↑/↓ previous / next entry · enter or esc: back to the list", w)))
+		return window(out, 0, h, w)
 	}
+	t.scroll.clamp(t.count(), rows)
 	seqW := len(fmt.Sprint(len(t.events)))
-	for i := t.scroll.top; i < t.count() && len(out) <= h; i++ {
+	for i := t.scroll.top; i < t.count() && len(out) < h; i++ {
 		e := t.at(i)
 		when := e.Time.In(now.Location()).Format("01-02 15:04:05")
-		head := fmt.Sprintf("#%-*d %s %s ", seqW, e.Seq, when, clean(e.Actor))
-		line := head + incident.Describe(e)
+		cursor := "  "
+		if i == t.scroll.sel {
+			cursor = "▸ "
+		}
+		line := fmt.Sprintf("%s#%-*d %s %s %s", cursor, seqW, e.Seq, when, clean(e.Actor), clean(incident.Describe(e)))
 		style := st.Muted.Render
-		switch e.Type {
-		case incident.EvStepDone:
+		switch {
+		case i == t.scroll.sel:
+			style = st.Selected.Render
+		case e.Type == incident.EvStepDone:
 			style = st.Done.Render
-		case incident.EvEscalated, incident.EvSeverityChanged:
+		case e.Type == incident.EvEscalated, e.Type == incident.EvSeverityChanged:
 			style = st.SLAWarn.Render
-		case incident.EvNote, incident.EvNotified:
+		case e.Type == incident.EvNote, e.Type == incident.EvNotified:
 			style = st.Todo.Render
 		}
 		out = append(out, style(fit(line, w)))
 	}
-	return window(out, 0, h+1, w)
+	return window(out, 0, h, w)
 }
 
 // pager shows lines with a scroll position: the report preview and full help.

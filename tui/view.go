@@ -69,6 +69,23 @@ func (m *Model) bodyHeight() int {
 	return max(m.height-len(m.headerLines())-1-footerLines, 3)
 }
 
+// feedHeight is the lines the activity feed takes at the bottom of the incident body
+// (a rule, its title and its items): none on a drill (the inject feed is above), on a
+// runbook read-only, on a short body, or while a dialog needs the room.
+func (m *Model) feedHeight() int {
+	if m.screen != screenIncident || m.drill.on || m.inc.readOnly || m.inc.state == nil {
+		return 0
+	}
+	b := m.bodyHeight()
+	switch {
+	case b >= 30:
+		return 7
+	case b >= 16 && m.inc.dialog == nil:
+		return 4
+	}
+	return 0
+}
+
 // paneWidths splits the body: the step list and the step, or 0 for a stacked layout.
 func (m *Model) paneWidths() (left, right int) {
 	if m.width < sideBySide {
@@ -104,17 +121,25 @@ func (m Model) incidentView() []string {
 		return append(out, m.timeline.view(st, w, bodyH, m.now)...)
 	}
 
+	feedH := m.feedHeight()
+	var feed []string
+	if feedH > 0 {
+		bodyH -= feedH
+		feed = append([]string{st.Rule.Render(rule(w))}, s.feedLines(st, w, feedH-1, m.now)...)
+	}
 	left, right := m.paneWidths()
 	if left == 0 {
 		if s.dialog != nil {
 			// Narrow: the dialog takes the body, so its text has room.
-			return append(out, window(s.dialog.view(st, w), 0, bodyH, w)...)
+			out = append(out, window(s.dialog.view(st, w), 0, bodyH, w)...)
+			return append(out, feed...)
 		}
 		listH := stackedListHeight(bodyH)
 		detailH := bodyH - listH - 1
 		out = append(out, s.listLines(st, w, listH)...)
 		out = append(out, st.Rule.Render(rule(w)))
-		return append(out, window(s.detail, s.detailTop, detailH, w)...)
+		out = append(out, window(s.detail, s.detailTop, detailH, w)...)
+		return append(out, feed...)
 	}
 	list := s.listLines(st, left, bodyH)
 	var detail []string
@@ -127,7 +152,7 @@ func (m Model) incidentView() []string {
 	for i := 0; i < bodyH; i++ {
 		out = append(out, list[i]+sep+detail[i])
 	}
-	return out
+	return append(out, feed...)
 }
 
 // footer is the key help of what has the keys, then the last message or what is
@@ -197,7 +222,7 @@ func (m *Model) sync() {
 		return
 	}
 	s := &m.inc
-	bodyH := m.bodyHeight()
+	bodyH := m.bodyHeight() - m.feedHeight()
 	left, right := m.paneWidths()
 	listH, detailH := bodyH, bodyH
 	if left == 0 {

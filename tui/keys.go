@@ -214,9 +214,9 @@ func newTimelineKeys() timelineKeys {
 		Search:       bind([]string{"/"}, "/", "search"),
 		SearchDone:   bind([]string{"enter", "down"}, "enter", "keep the search"),
 		SearchCancel: bind([]string{"esc"}, "esc", "clear the search"),
-		Filter:     bind([]string{"f"}, "f", "next kind (notes, notices…)"),
-		FilterBack: bind([]string{"F"}, "F", "previous kind"),
-		Close:      bind([]string{"esc", "t", "q"}, "esc", "close"),
+		Filter:       bind([]string{"f"}, "f", "next kind (notes, notices…)"),
+		FilterBack:   bind([]string{"F"}, "F", "previous kind"),
+		Close:        bind([]string{"esc", "t", "q"}, "esc", "close"),
 	}
 }
 

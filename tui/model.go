@@ -61,7 +61,7 @@ type Model struct {
 	help     help.Model
 
 	flash    flash
-	flashAt  time.Time // when the flash last changed: a fresh one is not replaced by news
+	flashAt  time.Time          // when the flash last changed: a fresh one is not replaced by news
 	drafts   map[string]*dialog // cancelled dialogs by incident and kind: their text is kept
 	nextReq  int
 	firstReq tea.Cmd // the load Init starts

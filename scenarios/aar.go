@@ -603,26 +603,23 @@ func (e *Engine) timeline(events []journal.Event) []TimelineRow {
 
 // payloadDrill is the drill time a drill record carries.
 func payloadDrill(ev journal.Event) (time.Duration, bool) {
-	if !strings.HasPrefix(ev.Type, "drill.") {
+	p, err := incident.Decode(ev)
+	if err != nil {
 		return 0, false
 	}
-	var p struct {
-		Drill *int64 `json:"drill_ns"`
-	}
-	if json.Unmarshal(ev.Data, &p) != nil || p.Drill == nil {
-		return 0, false
-	}
-	return time.Duration(*p.Drill), true
+	return incident.DrillTime(p)
 }
 
 // DescribeEvent renders a drill incident's event as a line of text: drill records in
 // the facilitator's words, everything else as incident.Describe does.
 func DescribeEvent(ev journal.Event) string {
+	p, err := incident.Decode(ev)
+	if err != nil {
+		return incident.Describe(ev) // says it does not decode
+	}
 	var s string
-	switch ev.Type {
-	case EvDrillStarted:
-		var p StartedPayload
-		decode(ev, &p)
+	switch p := p.(type) {
+	case StartedPayload:
 		s = fmt.Sprintf("drill of scenario %s %s started at %gx, seed %d", p.Scenario, p.Version, p.Speed, p.Seed)
 		if len(p.Picks) > 0 {
 			var picks []string
@@ -631,53 +628,36 @@ func DescribeEvent(ev journal.Event) string {
 			}
 			s += " (" + strings.Join(picks, ", ") + ")"
 		}
-	case EvInject:
-		var p InjectPayload
-		decode(ev, &p)
+	case InjectPayload:
 		s = fmt.Sprintf("inject %s: %s from %s: %s", p.Inject, strings.ToUpper(p.Channel), p.From, p.Title)
 		if p.Reason == "trigger" {
 			s += " (triggered by the facilitator)"
 		}
-	case EvAdHoc:
-		var p AdHocPayload
-		decode(ev, &p)
+	case AdHocPayload:
 		s = fmt.Sprintf("ad-hoc inject %s: %s from %s: %s", p.ID, strings.ToUpper(p.Channel), p.From, p.Title)
-	case EvDecision:
-		var p DecisionPayload
-		decode(ev, &p)
+	case DecisionPayload:
 		s = fmt.Sprintf("decision on %s: %s (%s)", p.Inject, p.Label, p.By)
 		if p.By == "timeout" {
 			s = fmt.Sprintf("decision on %s: time ran out, default %s", p.Inject, p.Label)
 		}
-	case EvExpectation:
-		var p ExpectationPayload
-		decode(ev, &p)
+	case ExpectationPayload:
 		s = fmt.Sprintf("expectation %s/%s %s: %s", p.Inject, p.Expectation, strings.ToUpper(p.Verdict), p.Text)
 		if p.Verdict == Met || p.Verdict == Late {
 			s += fmt.Sprintf(" (%d/%d points)", p.Points, p.Max)
 		}
-	case EvPaused, EvResumed, EvSpeed, EvSkip, EvStop:
-		var p ClockPayload
-		decode(ev, &p)
-		switch ev.Type {
-		case EvPaused:
-			s = "facilitator paused the drill at " + formatOffset(time.Duration(p.Drill))
-		case EvResumed:
-			s = "facilitator resumed the drill at " + formatOffset(time.Duration(p.Drill))
-		case EvSpeed:
-			s = fmt.Sprintf("facilitator changed the speed from %gx to %gx", p.From, p.Speed)
-		case EvSkip:
-			s = fmt.Sprintf("facilitator skipped from %s to %s (inject %s)", formatOffset(time.Duration(p.Drill)), formatOffset(time.Duration(p.To)), p.Inject)
-		case EvStop:
-			s = "facilitator ended the drill at " + formatOffset(time.Duration(p.Drill))
-		}
-	case EvEnded:
-		var p EndedPayload
-		decode(ev, &p)
+	case incident.DrillPaused:
+		s = "facilitator paused the drill at " + formatOffset(time.Duration(p.Drill))
+	case incident.DrillResumed:
+		s = "facilitator resumed the drill at " + formatOffset(time.Duration(p.Drill))
+	case incident.DrillSpeed:
+		s = fmt.Sprintf("facilitator changed the speed from %gx to %gx", p.From, p.Speed)
+	case incident.DrillSkip:
+		s = fmt.Sprintf("facilitator skipped from %s to %s (inject %s)", formatOffset(time.Duration(p.Drill)), formatOffset(time.Duration(p.To)), p.Inject)
+	case incident.DrillStop:
+		s = "facilitator ended the drill at " + formatOffset(time.Duration(p.Drill))
+	case EndedPayload:
 		s = fmt.Sprintf("drill ended at %s (%s): %d of %d points", formatOffset(time.Duration(p.Drill)), p.Reason, p.Score.Points, p.Score.Max)
-	case EvFinalised:
-		var p FinalisedPayload
-		decode(ev, &p)
+	case FinalisedPayload:
 		var items []string
 		for _, it := range p.Items {
 			items = append(items, it.Item+" → "+it.FollowUp)

@@ -469,8 +469,11 @@ func LoadFrozen(dir string, rb *runbook.Runbook, pol *runbook.Policy, events []j
 		if ev.Type != EvDrillStarted {
 			continue
 		}
-		var p StartedPayload
-		if decode(ev, &p) && p.Digest != sc.Digest {
+		p, err := incident.Decode(ev)
+		if err != nil {
+			return nil, fmt.Errorf("drill %s: %w", filepath.Base(dir), err)
+		}
+		if p := p.(StartedPayload); p.Digest != sc.Digest {
 			return nil, fmt.Errorf("drill %s: %s has sha256 %s, but the drill started with %s", filepath.Base(dir), path, sc.Digest, p.Digest)
 		}
 		return sc, nil

@@ -57,7 +57,9 @@ type Engine struct {
 	verdicts [][]string    // recorded verdict per inject and expectation
 	feed     []FeedItem
 	adhocs   int
-	module   string
+
+	undecodable int // events whose payload does not decode (the incident's State lists them)
+	module      string
 
 	stepDone     map[string]action
 	phaseEntered map[runbook.PhaseName]time.Duration
@@ -143,6 +145,10 @@ func (e *Engine) Seed() uint64 { return e.start.Seed }
 
 // Picks returns the inject drawn for each pool.
 func (e *Engine) Picks() map[string]string { return e.start.Picks }
+
+// Undecodable counts the events the engine left out because their payload does not
+// decode; the drill incident's State lists them.
+func (e *Engine) Undecodable() int { return e.undecodable }
 
 // LastSeq is the sequence number of the last event applied.
 func (e *Engine) LastSeq() uint64 { return e.lastSeq }

@@ -495,9 +495,8 @@ func TestExpectationsMetLateAndMissed(t *testing.T) {
 	// Every verdict is a journal event; overdue came first for the late one.
 	var verdicts []string
 	for _, e := range h.events() {
-		if e.Type == EvExpectation {
-			var p ExpectationPayload
-			decode(e, &p)
+		if p, err := incident.Decode(e); err == nil && e.Type == EvExpectation {
+			p := p.(ExpectationPayload)
 			verdicts = append(verdicts, p.Inject+"/"+p.Expectation+"="+p.Verdict)
 		}
 	}

@@ -210,12 +210,12 @@ func (r *recorder) expect(x recExpect) {
 }
 
 func (r *recorder) event(e journal.Event, at time.Duration) {
-	switch e.Type {
-	case incident.EvNote:
-		var p incident.Note
-		if !decode(e, &p) {
-			return
-		}
+	p, err := incident.Decode(e)
+	if err != nil {
+		return // the original timeline says it does not decode; nothing to expect from it
+	}
+	switch p := p.(type) {
+	case incident.Note:
 		n := recNote{at: at, from: r.who(e.Actor)}
 		if r.o.Redact {
 			n.title = "Note from " + n.from
@@ -233,33 +233,22 @@ func (r *recorder) event(e journal.Event, at time.Duration) {
 			n.title = "Note from " + n.from
 		}
 		r.notes = append(r.notes, n)
-	case incident.EvStepDone:
-		var p incident.StepEvent
-		if decode(e, &p) {
-			if _, ok := r.v.Runbook.Step(p.Step); ok {
-				r.expect(recExpect{kind: ExpectStep, step: p.Step, within: bar(at), phase: r.phaseOf(p.Step)})
-			}
+	case incident.StepMarkedDone:
+		if _, ok := r.v.Runbook.Step(p.Step); ok {
+			r.expect(recExpect{kind: ExpectStep, step: p.Step, within: bar(at), phase: r.phaseOf(p.Step)})
 		}
-	case incident.EvAttached:
+	case incident.Attached:
 		r.expect(recExpect{kind: ExpectEvidence, within: bar(at), text: "Evidence recorded (the original responders attached a file)"})
-	case incident.EvEscalated:
-		var p incident.Escalation
-		if decode(e, &p) {
-			r.expect(recExpect{kind: ExpectEscalation, to: r.keep(p.To), within: bar(at), phase: runbook.Triage})
-		}
-	case incident.EvNotified:
-		var p incident.Notice
-		if decode(e, &p) {
-			r.expect(recExpect{kind: ExpectNotify, audience: r.keep(p.Audience), within: bar(at)})
-		}
-	case incident.EvSeverityChanged:
-		var p incident.SeverityChange
-		if decode(e, &p) && p.To != r.startSev {
+	case incident.Escalation:
+		r.expect(recExpect{kind: ExpectEscalation, to: r.keep(p.To), within: bar(at), phase: runbook.Triage})
+	case incident.Notice:
+		r.expect(recExpect{kind: ExpectNotify, audience: r.keep(p.Audience), within: bar(at)})
+	case incident.SeverityChange:
+		if p.To != r.startSev {
 			r.expect(recExpect{kind: ExpectSeverity, level: p.To, within: bar(at), phase: runbook.Triage})
 		}
-	case incident.EvCheckRun:
-		var p incident.CheckRun
-		if decode(e, &p) && inList(runbook.Checks, p.Check) {
+	case incident.CheckRun:
+		if inList(runbook.Checks, p.Check) {
 			x := recExpect{kind: ExpectBackupCheck, check: p.Check, within: bar(at), phase: runbook.Recover}
 			if _, ok := r.v.Runbook.Step(p.Step); ok {
 				x.step, x.phase = p.Step, r.phaseOf(p.Step)
@@ -274,54 +263,52 @@ func (r *recorder) describe(e journal.Event) string {
 	if !r.o.Redact {
 		return incident.Describe(e)
 	}
-	switch e.Type {
-	case incident.EvStarted:
+	p, err := incident.Decode(e)
+	if err != nil {
+		return e.Type + " (undecodable)"
+	}
+	switch p := p.(type) {
+	case incident.Started:
 		return fmt.Sprintf("opened at severity %s with runbook %s", r.startSev, r.v.Runbook.ID)
-	case incident.EvStepDone, incident.EvStepSkipped, incident.EvStepUndone:
-		var p incident.StepEvent
-		decode(e, &p)
-		return strings.TrimPrefix(e.Type, "step.") + ": " + p.Step + " by " + r.who(e.Actor)
-	case incident.EvNote:
+	case incident.StepMarkedDone:
+		return "done: " + p.Step + " by " + r.who(e.Actor)
+	case incident.StepMarkedSkipped:
+		return "skipped: " + p.Step + " by " + r.who(e.Actor)
+	case incident.StepUndone:
+		return "undone: " + p.Step + " by " + r.who(e.Actor)
+	case incident.Note:
 		return "note by " + r.who(e.Actor)
-	case incident.EvAttached:
+	case incident.Attached:
 		return "file attached by " + r.who(e.Actor)
-	case incident.EvEscalated:
-		var p incident.Escalation
-		decode(e, &p)
+	case incident.Escalation:
 		to := r.keep(p.To)
 		if to == "" {
 			to = "[name]"
 		}
 		return "escalated to " + to + " by " + r.who(e.Actor)
-	case incident.EvNotified:
-		var p incident.Notice
-		decode(e, &p)
+	case incident.Notice:
 		aud := r.keep(p.Audience)
 		if aud == "" {
 			aud = "[audience]"
 		}
 		return "notified " + aud + " by " + r.who(e.Actor)
-	case incident.EvSeverityChanged:
-		var p incident.SeverityChange
-		decode(e, &p)
+	case incident.SeverityChange:
 		return "severity " + p.From + " → " + p.To + " by " + r.who(e.Actor)
-	case incident.EvCheckRun:
-		var p incident.CheckRun
-		decode(e, &p)
+	case incident.CheckRun:
 		return "check " + p.Check + ": " + p.Status + " by " + r.who(e.Actor)
-	case incident.EvAcknowledged:
+	case incident.Acknowledged:
 		return "acknowledged by " + r.who(e.Actor)
-	case incident.EvRoleAssigned:
-		var p incident.RoleAssignment
-		decode(e, &p)
+	case incident.RoleAssignment:
 		role := r.keep(p.Role) // a role given with --role may be anyone's words, even a name
 		if role == "" {
 			role = "[role]"
 		}
 		return role + " assigned to " + r.who(p.To)
-	case incident.EvFollowUpAdded, incident.EvFollowUpDone:
-		return "follow-up " + strings.TrimPrefix(e.Type, "followup.")
-	case incident.EvClosed:
+	case incident.FollowUp:
+		return "follow-up added"
+	case incident.FollowUpDone:
+		return "follow-up done"
+	case incident.Closed:
 		return "closed"
 	}
 	return e.Type

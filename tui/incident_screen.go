@@ -545,6 +545,9 @@ func (s *incidentScreen) statusBar(st Styles, w int, now time.Time) []string {
 	if state.Closed {
 		parts = append(parts, styled{"CLOSED " + clock(state.ClosedAt, now) + " by " + state.ClosedBy, st.Muted.Render})
 	}
+	if n := len(state.Undecodable); n > 0 { // never hidden: the state is missing what they record
+		parts = append(parts, styled{fmt.Sprintf("⚠ %d journal event(s) do not decode: muster evidence verify %s", n, s.id), st.SLAWarn.Render})
+	}
 	return append(lines, flow(parts, "   ", w)...)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -320,16 +319,11 @@ func (p *drillPrinter) update(u scenarios.Update) {
 }
 
 func drillTimeOf(e journal.Event) (time.Duration, bool) {
-	if !strings.HasPrefix(e.Type, "drill.") {
+	p, err := incident.Decode(e)
+	if err != nil {
 		return 0, false
 	}
-	var p struct {
-		Drill *int64 `json:"drill_ns"`
-	}
-	if err := json.Unmarshal(e.Data, &p); err != nil || p.Drill == nil {
-		return 0, false
-	}
-	return time.Duration(*p.Drill), true
+	return incident.DrillTime(p)
 }
 
 func (p *drillPrinter) inject(sc *scenarios.Scenario, f scenarios.FeedItem) {

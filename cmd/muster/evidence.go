@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
@@ -38,7 +39,7 @@ func runEvidenceVerify(g *globals, id string) error {
 	if err != nil {
 		return commandError(err)
 	}
-	rep, err := journal.Verify(dir)
+	rep, err := incident.Verify(dir) // the chain, the attachments and every payload
 	if err != nil {
 		return commandError(err)
 	}

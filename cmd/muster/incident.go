@@ -220,6 +220,12 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 		u := out.NextUpdate
 		fmt.Fprintf(w, "next update: %s (%s) due %s\n", u.Audience, u.Why, relTime(u.Due, now))
 	}
+	if n := len(s.Undecodable); n > 0 {
+		fmt.Fprintf(w, "⚠ %d journal event(s) do not decode and are left out of this state (`muster evidence verify %s` lists them):\n", n, id)
+		for _, u := range s.Undecodable {
+			fmt.Fprintf(w, "  %s\n", untrusted.Line(u.Error()))
+		}
+	}
 	fmt.Fprintln(w)
 	states := map[incident.StepStatus]string{incident.StepDone: "✓", incident.StepSkipped: "↷", incident.StepTodo: "·"}
 	for i, pp := range out.Progress {

@@ -3,11 +3,13 @@
 // is a pure fold over the journal's events, so a crash loses nothing that was shown
 // as saved and a resume rebuilds exactly what was on screen.
 //
-// Event types and their payloads are listed in this file; they are the vocabulary of
-// the journal that the TUI, the reports and the drill scorer all read.
+// Event types and their payloads are listed in this file (a drill's records in
+// drill_events.go); they are the vocabulary of the journal that the TUI, the reports
+// and the drill scorer all read, each through Decode (payload.go).
 package incident
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/muster-ir/muster/runbook"
@@ -65,12 +67,32 @@ type Started struct {
 	Labels    map[string]string `json:"labels,omitempty"` // e.g. scenario id and seed of a drill
 }
 
-// StepEvent is the payload of step.done, step.skipped and step.undone.
+// Acknowledged is the payload of acknowledged: a responder took the incident.
+type Acknowledged struct{}
+
+// StepEvent is the shape of the payloads of step.done, step.skipped and step.undone.
 type StepEvent struct {
 	Step   string `json:"step"`
 	Note   string `json:"note,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
+
+// StepMarkedDone is the payload of step.done.
+type StepMarkedDone StepEvent
+
+// StepMarkedSkipped is the payload of step.skipped; Reason says why.
+type StepMarkedSkipped StepEvent
+
+// StepUndone is the payload of step.undone: the step is to do again.
+type StepUndone StepEvent
+
+// Attached is the payload of attached, written by the journal: a file taken into
+// evidence.
+type Attached struct{ journal.Attachment }
+
+// Recovered is the payload of recovered, written by the journal when it opened after
+// a torn write.
+type Recovered struct{ journal.Recovery }
 
 // Note is a free-text note of the responder.
 type Note struct {
@@ -137,4 +159,45 @@ type Closed struct {
 	Forced  bool     `json:"forced,omitempty"`
 	Reason  string   `json:"reason,omitempty"` // why a forced close left work open
 	Open    []string `json:"open,omitempty"`   // what was open at a forced close
+}
+
+func (Started) EventType() string           { return EvStarted }
+func (Acknowledged) EventType() string      { return EvAcknowledged }
+func (StepMarkedDone) EventType() string    { return EvStepDone }
+func (StepMarkedSkipped) EventType() string { return EvStepSkipped }
+func (StepUndone) EventType() string        { return EvStepUndone }
+func (Note) EventType() string              { return EvNote }
+func (Attached) EventType() string          { return EvAttached }
+func (Escalation) EventType() string        { return EvEscalated }
+func (Notice) EventType() string            { return EvNotified }
+func (SeverityChange) EventType() string    { return EvSeverityChanged }
+func (RoleAssignment) EventType() string    { return EvRoleAssigned }
+func (FollowUp) EventType() string          { return EvFollowUpAdded }
+func (FollowUpDone) EventType() string      { return EvFollowUpDone }
+func (CheckRun) EventType() string          { return EvCheckRun }
+func (Closed) EventType() string            { return EvClosed }
+func (Recovered) EventType() string         { return EvRecovered }
+
+// The fields without which an event means nothing: the fold keys on them.
+
+func (p Started) check() error           { return need("id", p.ID, "severity", p.Severity) }
+func (p StepMarkedDone) check() error    { return need("step", p.Step) }
+func (p StepMarkedSkipped) check() error { return need("step", p.Step) }
+func (p StepUndone) check() error        { return need("step", p.Step) }
+func (p SeverityChange) check() error    { return need("to", p.To) }
+func (p RoleAssignment) check() error    { return need("role", p.Role) }
+func (p FollowUp) check() error          { return need("id", p.ID) }
+func (p FollowUpDone) check() error      { return need("id", p.ID) }
+func (p CheckRun) check() error          { return need("check", p.Check) }
+func (p Attached) check() error          { return need("kind", p.Kind) }
+func (p Recovered) check() error         { return need("file", p.File) }
+
+// need returns an error naming the first empty field of name, value pairs.
+func need(kv ...string) error {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			return fmt.Errorf("field %q is missing or empty", kv[i])
+		}
+	}
+	return nil
 }

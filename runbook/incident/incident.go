@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -399,19 +400,19 @@ func (inc *Incident) Events() ([]journal.Event, error) { return inc.j.Events() }
 
 // append writes one event and folds it into the state only once it is on disk.
 func (inc *Incident) append(typ string, payload any) error {
-	e, err := inc.write(typ, payload)
-	if err != nil {
-		return err
-	}
-	inc.State.Apply(e)
-	return nil
+	_, err := inc.appendEvent(typ, payload)
+	return err
 }
 
-// AppendEvent appends an event of a type this package does not know (a drill's
-// injects and verdicts) after the same open-incident check as every command.
-func (inc *Incident) AppendEvent(typ string, payload any) (journal.Event, error) {
-	if err := inc.open(); err != nil {
-		return journal.Event{}, err
+// appendEvent refuses a payload that would not decode as typ (muster never writes
+// what it cannot read back), then writes the event and folds it.
+func (inc *Incident) appendEvent(typ string, payload any) (journal.Event, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return journal.Event{}, fmt.Errorf("%s event: %w", typ, err)
+	}
+	if _, err := Decode(journal.Event{Type: typ, Data: data}); err != nil {
+		return journal.Event{}, fmt.Errorf("%s event: refusing to write a payload muster cannot read back: %s", typ, err.(*PayloadError).Err)
 	}
 	e, err := inc.write(typ, payload)
 	if err != nil {
@@ -419,6 +420,16 @@ func (inc *Incident) AppendEvent(typ string, payload any) (journal.Event, error)
 	}
 	inc.State.Apply(e)
 	return e, nil
+}
+
+// AppendEvent appends an event written by another package (a drill's injects and
+// verdicts) after the same open-incident check as every command. The payload must
+// decode as typ (see Decode).
+func (inc *Incident) AppendEvent(typ string, payload any) (journal.Event, error) {
+	if err := inc.open(); err != nil {
+		return journal.Event{}, err
+	}
+	return inc.appendEvent(typ, payload)
 }
 
 // write appends one event to the journal, or for a team incident to the team store

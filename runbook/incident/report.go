@@ -194,14 +194,17 @@ func stepDurations(v *View) map[string]string {
 	out := map[string]string{}
 	last := v.State.OpenedAt
 	for _, e := range v.Events {
-		if e.Type != EvStepDone && e.Type != EvStepSkipped {
+		var step string
+		switch p, _ := Decode(e); p := p.(type) {
+		case StepMarkedDone:
+			step = p.Step
+		case StepMarkedSkipped:
+			step = p.Step
+		default:
 			continue
 		}
-		var p StepEvent
-		if decode(e, &p) {
-			out[p.Step] = runbook.FormatDuration(e.Time.Sub(last))
-			last = e.Time
-		}
+		out[step] = runbook.FormatDuration(e.Time.Sub(last))
+		last = e.Time
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -128,9 +127,13 @@ type State struct {
 	LastHash string    `json:"last_hash"`
 	LastAt   time.Time `json:"last_at"`
 
-	// Unknown counts events of types this fold does not know (for example a drill's
-	// injects): kept in the journal and the timeline, ignored by the state.
+	// Unknown counts events of types this muster does not know (written by a newer
+	// release): kept in the journal and the timeline, ignored by the state.
 	Unknown int `json:"-"`
+	// Undecodable lists the events whose payload does not decode as their type says:
+	// the line verifies, but the fold cannot read it. `incident show`, `evidence
+	// verify` and the TUI report them; they are never dropped silently.
+	Undecodable []PayloadError `json:"undecodable,omitempty"`
 
 	rb *runbook.Runbook // for step → phase look-ups; nil is allowed
 }
@@ -155,114 +158,82 @@ func Fold(rb *runbook.Runbook, events []journal.Event) *State {
 	return s
 }
 
-// Apply folds one event into the state. It never fails: an event it cannot read is
-// counted and left to `evidence verify`, because a state must always be buildable
-// from a journal that verifies.
+// Apply folds one event into the state. It never fails: an event whose payload does
+// not decode is listed in Undecodable (and reported by show, verify and the TUI),
+// because a state must always be buildable from a journal that verifies.
 func (s *State) Apply(e journal.Event) {
 	s.Events++
 	s.LastSeq, s.LastHash, s.LastAt = e.Seq, e.Hash, e.Time
+	p, err := Decode(e)
+	if err != nil {
+		s.Undecodable = append(s.Undecodable, *err.(*PayloadError))
+		return
+	}
 	ent := Entry{Seq: e.Seq, At: e.Time, Actor: e.Actor}
-	switch e.Type {
-	case EvStarted:
-		var p Started
-		if decode(e, &p) {
-			s.ID, s.Title, s.Severity, s.Drill, s.Labels = p.ID, p.Title, p.Severity, p.Drill, p.Labels
-			s.Runbook, s.Policy, s.RespondBy, s.ResolveBy = p.Runbook, p.Policy, p.RespondBy, p.ResolveBy
-			s.OpenedAt, s.OpenedBy = e.Time, e.Actor
-			if first := s.firstPhase(); first != "" {
-				s.PhaseEntered[first] = e.Time
-			}
+	switch p := p.(type) {
+	case Started:
+		s.ID, s.Title, s.Severity, s.Drill, s.Labels = p.ID, p.Title, p.Severity, p.Drill, p.Labels
+		s.Runbook, s.Policy, s.RespondBy, s.ResolveBy = p.Runbook, p.Policy, p.RespondBy, p.ResolveBy
+		s.OpenedAt, s.OpenedBy = e.Time, e.Actor
+		if first := s.firstPhase(); first != "" {
+			s.PhaseEntered[first] = e.Time
 		}
-	case EvAcknowledged:
+	case Acknowledged:
 		s.respond(e.Time)
-	case EvStepDone, EvStepSkipped, EvStepUndone:
-		var p StepEvent
-		if !decode(e, &p) {
-			return
-		}
-		var st StepState
-		switch e.Type {
-		case EvStepDone:
-			st = StepState{Status: StepDone, By: e.Actor, At: e.Time, Note: p.Note}
-		case EvStepSkipped:
-			st = StepState{Status: StepSkipped, By: e.Actor, At: e.Time, Reason: p.Reason}
-		default:
-			st = StepState{Status: StepTodo}
-		}
-		s.Steps[p.Step] = st
-		if phase := s.phaseOf(p.Step); phase != "" {
-			if _, ok := s.PhaseEntered[phase]; !ok {
-				s.PhaseEntered[phase] = e.Time
-			}
-			if phase == runbook.PhaseName("triage") && e.Type != EvStepUndone {
-				s.respond(e.Time)
-			}
-		}
-	case EvNote:
-		var p Note
-		if decode(e, &p) {
-			s.Notes = append(s.Notes, NoteEntry{ent, p})
-		}
-	case EvEscalated:
-		var p Escalation
-		if decode(e, &p) {
-			s.Escalations = append(s.Escalations, EscalationEntry{ent, p})
-		}
-	case EvNotified:
-		var p Notice
-		if decode(e, &p) {
-			s.Notices = append(s.Notices, NoticeEntry{ent, p})
-			s.LastUpdate = e.Time
-		}
-	case EvSeverityChanged:
-		var p SeverityChange
-		if decode(e, &p) {
-			s.Severities = append(s.Severities, SeverityEntry{ent, p})
-			s.Severity, s.RespondBy, s.ResolveBy = p.To, p.RespondBy, p.ResolveBy
-		}
-	case EvRoleAssigned:
-		var p RoleAssignment
-		if decode(e, &p) {
-			s.Roles[p.Role] = p.To
-		}
-	case EvFollowUpAdded:
-		var p FollowUp
-		if decode(e, &p) {
-			s.FollowUps = append(s.FollowUps, FollowUpEntry{Entry: ent, FollowUp: p})
-		}
-	case EvFollowUpDone:
-		var p FollowUpDone
-		if decode(e, &p) {
-			for i := range s.FollowUps {
-				if s.FollowUps[i].ID == p.ID {
-					s.FollowUps[i].Done, s.FollowUps[i].DoneAt, s.FollowUps[i].DoneBy = true, e.Time, e.Actor
-				}
+	case StepMarkedDone:
+		s.stepAction(p.Step, StepState{Status: StepDone, By: e.Actor, At: e.Time, Note: p.Note}, e.Time, true)
+	case StepMarkedSkipped:
+		s.stepAction(p.Step, StepState{Status: StepSkipped, By: e.Actor, At: e.Time, Reason: p.Reason}, e.Time, true)
+	case StepUndone:
+		s.stepAction(p.Step, StepState{Status: StepTodo}, e.Time, false)
+	case Note:
+		s.Notes = append(s.Notes, NoteEntry{ent, p})
+	case Escalation:
+		s.Escalations = append(s.Escalations, EscalationEntry{ent, p})
+	case Notice:
+		s.Notices = append(s.Notices, NoticeEntry{ent, p})
+		s.LastUpdate = e.Time
+	case SeverityChange:
+		s.Severities = append(s.Severities, SeverityEntry{ent, p})
+		s.Severity, s.RespondBy, s.ResolveBy = p.To, p.RespondBy, p.ResolveBy
+	case RoleAssignment:
+		s.Roles[p.Role] = p.To
+	case FollowUp:
+		s.FollowUps = append(s.FollowUps, FollowUpEntry{Entry: ent, FollowUp: p})
+	case FollowUpDone:
+		for i := range s.FollowUps {
+			if s.FollowUps[i].ID == p.ID {
+				s.FollowUps[i].Done, s.FollowUps[i].DoneAt, s.FollowUps[i].DoneBy = true, e.Time, e.Actor
 			}
 		}
-	case EvAttached:
-		var a journal.Attachment
-		if decode(e, &a) {
-			s.Attachments = append(s.Attachments, AttachmentEntry{ent, a})
-		}
-	case EvCheckRun:
-		var p CheckRun
-		if decode(e, &p) {
-			s.Checks = append(s.Checks, CheckEntry{ent, p})
-		}
-	case EvClosed:
-		var p Closed
-		if decode(e, &p) {
-			s.Closed, s.ClosedAt, s.ClosedBy, s.Close = true, e.Time, e.Actor, p
-		}
-	case EvRecovered:
+	case Attached:
+		s.Attachments = append(s.Attachments, AttachmentEntry{ent, p.Attachment})
+	case CheckRun:
+		s.Checks = append(s.Checks, CheckEntry{ent, p})
+	case Closed:
+		s.Closed, s.ClosedAt, s.ClosedBy, s.Close = true, e.Time, e.Actor, p
+	case Recovered:
 		s.Recovered = append(s.Recovered, e)
-	default:
+	case Unknown:
 		s.Unknown++
+	default:
+		// A drill's records: the drill engine folds them; the state keeps them in the
+		// timeline only.
 	}
 }
 
-func decode(e journal.Event, v any) bool {
-	return json.Unmarshal(e.Data, v) == nil
+// stepAction records the latest word on a step; the first action on a step of a
+// phase enters the phase, and a triage step done or skipped is a response.
+func (s *State) stepAction(step string, st StepState, at time.Time, responds bool) {
+	s.Steps[step] = st
+	if phase := s.phaseOf(step); phase != "" {
+		if _, ok := s.PhaseEntered[phase]; !ok {
+			s.PhaseEntered[phase] = at
+		}
+		if phase == runbook.PhaseName("triage") && responds {
+			s.respond(at)
+		}
+	}
 }
 
 func (s *State) respond(at time.Time) {
@@ -585,159 +556,104 @@ func contains(list []string, v string) bool {
 }
 
 // Describe renders one event as a line of text for timelines: what happened, in the
-// responder's words. Text is cleaned of terminal sequences.
+// responder's words. Text is cleaned of terminal sequences. An event whose payload does
+// not decode says so.
 func Describe(e journal.Event) string {
+	p, err := Decode(e)
+	if err != nil {
+		return untrusted.Line(fmt.Sprintf("%s (undecodable: %v)", e.Type, err.(*PayloadError).Err))
+	}
+	return untrusted.Line(DescribePayload(p))
+}
+
+// DescribePayload is Describe on a decoded payload, before cleaning.
+func DescribePayload(p Payload) string {
 	var s string
-	switch e.Type {
-	case EvStarted:
-		var p Started
-		decode(e, &p)
+	switch p := p.(type) {
+	case Started:
 		s = fmt.Sprintf("opened %q at severity %s with runbook %s %s", p.Title, p.Severity, p.Runbook.ID, p.Runbook.Version)
-	case EvAcknowledged:
+	case Acknowledged:
 		s = "acknowledged"
-	case EvStepDone, EvStepSkipped, EvStepUndone:
-		var p StepEvent
-		decode(e, &p)
-		switch e.Type {
-		case EvStepDone:
-			s = "done: " + p.Step
-			if p.Note != "" {
-				s += " — " + p.Note
-			}
-		case EvStepSkipped:
-			s = "skipped: " + p.Step + " — " + p.Reason
-		default:
-			s = "undone: " + p.Step
-			if p.Reason != "" {
-				s += " — " + p.Reason
-			}
+	case StepMarkedDone:
+		s = "done: " + p.Step
+		if p.Note != "" {
+			s += " — " + p.Note
 		}
-	case EvNote:
-		var p Note
-		decode(e, &p)
+	case StepMarkedSkipped:
+		s = "skipped: " + p.Step + " — " + p.Reason
+	case StepUndone:
+		s = "undone: " + p.Step
+		if p.Reason != "" {
+			s += " — " + p.Reason
+		}
+	case Note:
 		s = "note: " + p.Text
-	case EvEscalated:
-		var p Escalation
-		decode(e, &p)
+	case Escalation:
 		s = "escalated to " + p.To + " — " + p.Reason
-	case EvNotified:
-		var p Notice
-		decode(e, &p)
+	case Notice:
 		s = "notified " + p.Audience
 		if p.Channel != "" {
 			s += " by " + p.Channel
 		}
 		s += ": " + p.Message
-	case EvSeverityChanged:
-		var p SeverityChange
-		decode(e, &p)
+	case SeverityChange:
 		s = "severity " + p.From + " → " + p.To + " — " + p.Reason
-	case EvRoleAssigned:
-		var p RoleAssignment
-		decode(e, &p)
+	case RoleAssignment:
 		s = p.Role + ": " + p.To
-	case EvFollowUpAdded:
-		var p FollowUp
-		decode(e, &p)
+	case FollowUp:
 		s = fmt.Sprintf("follow-up %s for %s due %s: %s", p.ID, p.Owner, p.Due.Format("2006-01-02"), p.Text)
-	case EvFollowUpDone:
-		var p FollowUpDone
-		decode(e, &p)
+	case FollowUpDone:
 		s = "follow-up " + p.ID + " done"
-	case EvAttached:
-		var a journal.Attachment
-		decode(e, &a)
-		s = fmt.Sprintf("attached %s (%d bytes, sha256 %s)", a.Path, a.Size, short(a.SHA256))
-		if a.Kind == journal.KindSymlink {
-			s = fmt.Sprintf("attached symlink %s -> %s (not followed)", a.Path, a.Link)
+	case Attached:
+		s = fmt.Sprintf("attached %s (%d bytes, sha256 %s)", p.Path, p.Size, short(p.SHA256))
+		if p.Kind == journal.KindSymlink {
+			s = fmt.Sprintf("attached symlink %s -> %s (not followed)", p.Path, p.Link)
 		}
-	case EvCheckRun:
-		var p CheckRun
-		decode(e, &p)
+	case CheckRun:
 		s = fmt.Sprintf("check %s: %s — %s", p.Check, p.Status, p.Summary)
-	case EvClosed:
-		var p Closed
-		decode(e, &p)
+	case Closed:
 		s = "closed"
 		if p.Forced {
 			s += " (forced: " + p.Reason + ")"
 		}
-	case EvRecovered:
-		if r, err := e.Recovery(); err == nil {
-			s = fmt.Sprintf("recovered a torn write: %d bytes kept in %s", r.Bytes, r.File)
-		} else {
-			s = "recovered a torn write"
-		}
-	// A drill's records (package scenarios writes them; its event types document the
-	// payloads). Decoded here field by field: incident cannot import scenarios.
-	case "drill.started":
-		var p struct {
-			Scenario, Version string
-			Seed              uint64
-			Speed             float64
-		}
-		decode(e, &p)
+	case Recovered:
+		s = fmt.Sprintf("recovered a torn write: %d bytes kept in %s", p.Bytes, p.File)
+	case DrillStarted:
 		s = fmt.Sprintf("drill of scenario %s %s started at %gx, seed %d", p.Scenario, p.Version, p.Speed, p.Seed)
-	case "drill.inject", "drill.adhoc":
-		var p struct{ Inject, ID, From, Channel, Title, Reason string }
-		decode(e, &p)
-		if e.Type == "drill.adhoc" {
-			s = fmt.Sprintf("ad-hoc inject %s: %s from %s: %s", p.ID, strings.ToUpper(p.Channel), p.From, p.Title)
-		} else {
-			s = fmt.Sprintf("inject %s: %s from %s: %s", p.Inject, strings.ToUpper(p.Channel), p.From, p.Title)
-			if p.Reason == "trigger" {
-				s += " (triggered by the facilitator)"
-			}
+	case InjectDelivered:
+		s = fmt.Sprintf("inject %s: %s from %s: %s", p.Inject, strings.ToUpper(p.Channel), p.From, p.Title)
+		if p.Reason == "trigger" {
+			s += " (triggered by the facilitator)"
 		}
-	case "drill.decision":
-		var p struct{ Inject, Label, By string }
-		decode(e, &p)
+	case AdHocInject:
+		s = fmt.Sprintf("ad-hoc inject %s: %s from %s: %s", p.ID, strings.ToUpper(p.Channel), p.From, p.Title)
+	case DecisionTaken:
 		s = fmt.Sprintf("decision on %s: %s (%s)", p.Inject, p.Label, p.By)
-	case "drill.expectation":
-		var p struct{ Inject, Expectation, Verdict, Text string }
-		decode(e, &p)
+	case ExpectationVerdict:
 		s = fmt.Sprintf("expectation %s/%s %s: %s", p.Inject, p.Expectation, strings.ToUpper(p.Verdict), p.Text)
-	case "drill.paused", "drill.resumed", "drill.speed", "drill.skip", "drill.stop":
-		var p struct {
-			Drill  int64 `json:"drill_ns"`
-			To     int64 `json:"to_ns"`
-			Speed  float64
-			From   float64
-			Inject string
-		}
-		decode(e, &p)
-		at := "T+" + runbook.FormatDuration(time.Duration(p.Drill))
-		switch e.Type {
-		case "drill.paused":
-			s = "drill paused at " + at
-		case "drill.resumed":
-			s = "drill resumed at " + at
-		case "drill.speed":
-			s = fmt.Sprintf("drill speed %gx → %gx at %s", p.From, p.Speed, at)
-		case "drill.skip":
-			s = fmt.Sprintf("drill clock skipped from %s to T+%s (inject %s)", at, runbook.FormatDuration(time.Duration(p.To)), p.Inject)
-		default:
-			s = "drill stopped by the facilitator at " + at
-		}
-	case "drill.ended":
-		var p struct {
-			Reason string
-			Drill  int64 `json:"drill_ns"`
-			Score  struct{ Points, Max int }
-		}
-		decode(e, &p)
-		s = fmt.Sprintf("drill ended at T+%s (%s): %d of %d points", runbook.FormatDuration(time.Duration(p.Drill)), p.Reason, p.Score.Points, p.Score.Max)
-	case "drill.finalised":
-		var p struct {
-			Items []struct{ Item, FollowUp string }
-		}
-		decode(e, &p)
+	case DrillPaused:
+		s = "drill paused at " + drillAt(p.Drill)
+	case DrillResumed:
+		s = "drill resumed at " + drillAt(p.Drill)
+	case DrillSpeed:
+		s = fmt.Sprintf("drill speed %gx → %gx at %s", p.From, p.Speed, drillAt(p.Drill))
+	case DrillSkip:
+		s = fmt.Sprintf("drill clock skipped from %s to %s (inject %s)", drillAt(p.Drill), drillAt(p.To), p.Inject)
+	case DrillStop:
+		s = "drill stopped by the facilitator at " + drillAt(p.Drill)
+	case DrillEnded:
+		s = fmt.Sprintf("drill ended at %s (%s): %d of %d points", drillAt(p.Drill), p.Reason, p.Score.Points, p.Score.Max)
+	case DrillFinalised:
 		s = fmt.Sprintf("drill improvement plan finalised: %d follow-up(s)", len(p.Items))
+	case Unknown:
+		s = p.Type + " " + string(p.Data)
 	default:
-		s = e.Type + " " + string(e.Data)
+		s = p.EventType()
 	}
-	return untrusted.Line(s)
+	return s
 }
+
+func drillAt(ns int64) string { return "T+" + runbook.FormatDuration(time.Duration(ns)) }
 
 func short(h string) string {
 	if len(h) > 12 {

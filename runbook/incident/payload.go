@@ -1,0 +1,197 @@
+package incident
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/muster-ir/muster/runbook/journal"
+)
+
+// Payload is the typed data of one journal event: one Go type per event type, each
+// naming its type with EventType. Decode is the one place a journal.Event becomes a
+// Payload; the fold, Describe, the drill engine, the replay recorder and the reports
+// all switch on the Go type it returns, so none of them decodes JSON itself.
+//
+// Adding an event type is a one-place change in this package:
+//  1. declare its type constant (events.go, or drill_events.go for a drill's records),
+//  2. declare its payload type with an EventType method returning that constant, and a
+//     check method when some field must be present for the event to mean anything,
+//  3. add one line for it to decoders below.
+//
+// Decode then reads it, `evidence verify` and `incident show` report it when it does
+// not decode, and TestEveryEventTypeDecodes and FuzzDecode cover it. Then give it a
+// case in the consumers that care (State.Apply, Describe).
+type Payload interface {
+	EventType() string
+}
+
+// decoders maps every event type muster writes to the decoder of its payload.
+var decoders = registry(
+	decoderOf[Started](),
+	decoderOf[Acknowledged](),
+	decoderOf[StepMarkedDone](),
+	decoderOf[StepMarkedSkipped](),
+	decoderOf[StepUndone](),
+	decoderOf[Note](),
+	decoderOf[Attached](),
+	decoderOf[Escalation](),
+	decoderOf[Notice](),
+	decoderOf[SeverityChange](),
+	decoderOf[RoleAssignment](),
+	decoderOf[FollowUp](),
+	decoderOf[FollowUpDone](),
+	decoderOf[CheckRun](),
+	decoderOf[Closed](),
+	decoderOf[Recovered](),
+
+	decoderOf[DrillStarted](),
+	decoderOf[InjectDelivered](),
+	decoderOf[DecisionTaken](),
+	decoderOf[ExpectationVerdict](),
+	decoderOf[DrillPaused](),
+	decoderOf[DrillResumed](),
+	decoderOf[DrillSpeed](),
+	decoderOf[DrillSkip](),
+	decoderOf[AdHocInject](),
+	decoderOf[DrillStop](),
+	decoderOf[DrillEnded](),
+	decoderOf[DrillFinalised](),
+)
+
+// checker is a payload with fields that must be present.
+type checker interface{ check() error }
+
+type decoder struct {
+	typ    string
+	decode func(json.RawMessage) (Payload, error)
+}
+
+// decoderOf decodes the JSON object of an event into a T and checks it.
+func decoderOf[T Payload]() decoder {
+	var zero T
+	return decoder{typ: zero.EventType(), decode: func(data json.RawMessage) (Payload, error) {
+		var p T
+		if d := bytes.TrimSpace(data); len(d) == 0 || d[0] != '{' {
+			return nil, errors.New("the payload is not a JSON object")
+		}
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, err
+		}
+		if c, ok := any(p).(checker); ok {
+			if err := c.check(); err != nil {
+				return nil, err
+			}
+		}
+		return p, nil
+	}}
+}
+
+func registry(ds ...decoder) map[string]decoder {
+	m := make(map[string]decoder, len(ds))
+	for _, d := range ds {
+		if _, dup := m[d.typ]; dup {
+			panic("incident: two payload types for event type " + d.typ) // a programming error, caught by every test
+		}
+		m[d.typ] = d
+	}
+	return m
+}
+
+// EventTypes lists every event type Decode knows, in no particular order.
+func EventTypes() []string {
+	out := make([]string, 0, len(decoders))
+	for t := range decoders {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Unknown is the payload of an event of a type this muster does not know, written by
+// a newer release: kept in the journal and the timeline, ignored by the fold.
+type Unknown struct {
+	Type string
+	Data json.RawMessage
+}
+
+func (u Unknown) EventType() string { return u.Type }
+
+// PayloadError is an event whose payload does not decode as its type says: the line
+// verifies (its hash is right), but what it records cannot be read.
+type PayloadError struct {
+	Line int    `json:"line"` // in journal.jsonl
+	Seq  uint64 `json:"seq"`
+	Type string `json:"type"`
+	Err  string `json:"error"`
+}
+
+func (e *PayloadError) Error() string {
+	return fmt.Sprintf("line %d (seq %d): %s event: payload does not decode: %s", e.Line, e.Seq, e.Type, e.Err)
+}
+
+// Problem is the error as a problem of `evidence verify`.
+func (e *PayloadError) Problem() journal.Problem {
+	return journal.Problem{Line: e.Line, Seq: e.Seq, What: fmt.Sprintf("%s event: payload does not decode: %s", e.Type, e.Err)}
+}
+
+// Decode returns the typed payload of e: one of the types registered above, Unknown
+// for a type this muster does not know, or a *PayloadError when the payload is not
+// what its type says (not JSON of the right shape, or a required field missing).
+func Decode(e journal.Event) (Payload, error) {
+	d, ok := decoders[e.Type]
+	if !ok {
+		return Unknown{Type: e.Type, Data: e.Data}, nil
+	}
+	p, err := d.decode(e.Data)
+	if err != nil {
+		line := e.Line
+		if line == 0 {
+			line = int(e.Seq) // seq equals the line number in a journal that verifies
+		}
+		return nil, &PayloadError{Line: line, Seq: e.Seq, Type: e.Type, Err: err.Error()}
+	}
+	return p, nil
+}
+
+// PayloadProblems decodes every event and returns a problem naming the line of each
+// one that does not decode.
+func PayloadProblems(events []journal.Event) []journal.Problem {
+	var out []journal.Problem
+	for _, e := range events {
+		if _, err := Decode(e); err != nil {
+			var pe *PayloadError
+			if errors.As(err, &pe) {
+				out = append(out, pe.Problem())
+			}
+		}
+	}
+	return out
+}
+
+// Verify is journal.Verify plus the payload of every event: a journal whose chain is
+// intact but holds an event muster cannot read does not verify, and the report names
+// its line. Payloads are checked when the journal can be read at all (a broken chain
+// already fails with its own problems).
+func Verify(dir string) (journal.Report, error) {
+	rep, err := journal.Verify(dir)
+	if err != nil {
+		return rep, err
+	}
+	events, err := journal.ReadAll(dir)
+	if err != nil {
+		return rep, nil // Verify reported why
+	}
+	ps := PayloadProblems(events)
+	if len(ps) == 0 {
+		return rep, nil
+	}
+	// Problems stay in line order; problems not about a line (Line 0) stay last.
+	rep.Problems = append(rep.Problems, ps...)
+	sort.SliceStable(rep.Problems, func(i, j int) bool {
+		a, b := rep.Problems[i].Line, rep.Problems[j].Line
+		return a != 0 && (b == 0 || a < b)
+	})
+	return rep, nil
+}

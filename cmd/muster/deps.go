@@ -65,7 +65,13 @@ func (g *globals) resolveRunbook(arg string, pol *runbook.Policy) (*runbook.Runb
 	return rb, nil
 }
 
-func (g *globals) store() *incident.Store { return &incident.Store{DataDir: g.DataDir, Now: g.Clock} }
+func (g *globals) store() *incident.Store {
+	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock}
+	if g.team != nil {
+		st.Shared, st.Context = g.team, g.ctx
+	}
+	return st
+}
 
 // openIncident opens an incident for writing with the caller as actor.
 func (g *globals) openIncident(id string) (*incident.Incident, error) {

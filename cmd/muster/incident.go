@@ -42,6 +42,7 @@ func newIncidentCmd(g *globals) *cobra.Command {
 		newIncidentCloseCmd(g),
 		newIncidentReportCmd(g),
 		newIncidentCheckCmd(g),
+		newIncidentWatchCmd(g),
 	)
 	return cmd
 }
@@ -57,6 +58,10 @@ func withIncident(g *globals, id string, f func(inc *incident.Incident) error) e
 }
 
 func saved(g *globals, inc *incident.Incident, what string) {
+	if inc.Saved.Shared {
+		fmt.Fprintf(g.Stdout, "%s: %s (seq %d, shared in %s)\n", inc.ID, what, inc.Saved.Seq, inc.Saved.Store)
+		return
+	}
 	fmt.Fprintf(g.Stdout, "%s: %s (seq %d)\n", inc.ID, what, inc.State.LastSeq)
 }
 
@@ -124,6 +129,9 @@ func newIncidentListCmd(g *globals) *cobra.Command {
 }
 
 func runIncidentList(g *globals, o listOptions) error {
+	if err := g.syncTeam(false); err != nil {
+		fmt.Fprintf(g.Stderr, "warning: %v (listing what this machine has)\n", err)
+	}
 	all, err := g.store().List()
 	if err != nil {
 		return err
@@ -186,7 +194,7 @@ type incidentShow struct {
 }
 
 func runIncidentShow(g *globals, id, format string, now time.Time) error {
-	v, err := g.store().Load(id)
+	v, err := g.load(id)
 	if err != nil {
 		return commandError(err)
 	}
@@ -588,7 +596,7 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 		Short: "Write the post-incident report",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := g.store().Load(args[0])
+			v, err := g.load(args[0])
 			if err != nil {
 				return commandError(err)
 			}

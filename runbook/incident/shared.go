@@ -91,6 +91,9 @@ func (st *Store) fetch(id string) (string, error) {
 		b, err := st.Shared.GetFile(ctx, id, name)
 		if err != nil {
 			if name == frozenNames[0] || name == frozenNames[1] {
+				if errors.Is(err, fs.ErrNotExist) {
+					return fail(refuse("no incident %s in %s or in %s", id, filepath.Join(st.DataDir, "incidents"), st.Shared))
+				}
 				return fail(fmt.Errorf("incident %s in %s: %w", id, st.Shared, err))
 			}
 			continue // only drills have a scenario
@@ -142,6 +145,23 @@ func (st *Store) Sync() (map[string]error, error) {
 		}
 	}
 	return failed, nil
+}
+
+// SyncIncident brings the local mirror of one team incident up to date, fetching it
+// when this machine has not seen it; a local incident is left as it is.
+func (st *Store) SyncIncident(id string) error {
+	if st.Shared == nil {
+		return nil
+	}
+	if err := checkID(id); err != nil {
+		return err
+	}
+	dir := st.Dir(id)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		_, err := st.fetch(id)
+		return err
+	}
+	return st.catchUpDir(id, dir)
 }
 
 // catchUpDir copies the store's new lines into the mirror at dir, taking the journal's

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"sort"
 	"strconv"
@@ -324,6 +325,9 @@ func (s *Store) listEvents(ctx context.Context, id string, after uint64) ([]stri
 func (s *Store) get(ctx context.Context, key string, max int64) ([]byte, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)})
 	if err != nil {
+		if code(err) == "NoSuchKey" {
+			return nil, fmt.Errorf("%s is not in %s: %w", key, s.loc, fs.ErrNotExist)
+		}
 		return nil, fmt.Errorf("read %s from %s: %w", key, s.loc, Explain(err, "s3:GetObject"))
 	}
 	defer out.Body.Close()

@@ -133,7 +133,7 @@ func TestConcurrentWritersOneChain(t *testing.T) {
 	makeBucket(t, c, "team-race", true)
 	s := New(c, Location{Bucket: "team-race"}, WithRetention(Retention{Mode: "GOVERNANCE", Days: 1}))
 	ctx := context.Background()
-	const writers, each = 8, 25
+	const writers, each = 8, 15
 	mirrors := make([]*journal.Journal, writers)
 	for w := range mirrors {
 		mirrors[w] = newMirror(t, fmt.Sprintf("m%d", w))

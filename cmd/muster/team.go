@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/team"
+	"github.com/muster-ir/muster/runbook/untrusted"
+)
+
+// openTeam reaches the team store named by --store or MUSTER_STORE, once per command
+// line; without one muster stays local.
+func (g *globals) openTeam(ctx context.Context) error {
+	if g.StoreURL == "" || g.team != nil {
+		return nil
+	}
+	s, err := team.Open(ctx, g.StoreURL)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	g.team, g.ctx = s, ctx
+	return nil
+}
+
+func newTeamCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "team",
+		Short:   "The team store: one journal shared by responders on different machines (S3)",
+		GroupID: "respond",
+	}
+	cmd.AddCommand(newTeamDoctorCmd(g), newTeamSyncCmd(g))
+	return cmd
+}
+
+func (g *globals) needTeam() (*team.Store, error) {
+	if g.team == nil {
+		return nil, usageError("no team store: give --store s3://bucket/prefix or set MUSTER_STORE")
+	}
+	return g.team, nil
+}
+
+func newTeamDoctorCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the team store's bucket: reachable, versioning, Object Lock, encryption, public access, conditional writes, IAM actions",
+		Long: `Check the team store's bucket and say what is wrong in words.
+
+Exit codes: 0 every check ok (warnings allowed), 1 a check failed, 2 the store could
+not be reached or a check could not run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.needTeam()
+			if err != nil {
+				return err
+			}
+			d := s.Doctor(cmd.Context())
+			if format == "json" {
+				if err := writeJSON(g.Stdout, d); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(g.Stdout, "team store %s\n", d.Store)
+				tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+				for _, c := range d.Checks {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Verdict, c.Name, untrusted.Line(c.Detail))
+				}
+				tw.Flush()
+				if missing := d.MissingActions(); len(missing) > 0 {
+					fmt.Fprintf(g.Stdout, "missing IAM actions: %s\n", strings.Join(missing, ", "))
+				}
+			}
+			switch d.Worst() {
+			case team.Fail:
+				if len(d.Checks) == 1 {
+					return &exitError{code: 2}
+				}
+				return &exitError{code: 1}
+			case team.Unknown:
+				return &exitError{code: 2}
+			}
+			return nil
+		},
+	}
+	addFormatFlag(cmd, &format, "table", "json")
+	return cmd
+}
+
+func newTeamSyncCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "sync",
+		Short: "Bring this machine's copies of the team's incidents up to date",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := g.needTeam(); err != nil {
+				return err
+			}
+			return g.syncTeam(true)
+		},
+	}
+}
+
+// syncTeam brings the local mirrors up to date; an incident that cannot be synced is
+// named on stderr, never hidden.
+func (g *globals) syncTeam(verbose bool) error {
+	if g.team == nil {
+		return nil
+	}
+	failed, err := g.store().Sync()
+	if err != nil {
+		return fmt.Errorf("team store %s: %w", g.team, err)
+	}
+	ids := make([]string, 0, len(failed))
+	for id := range failed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(g.Stderr, "warning: incident %s in %s: %s\n", untrusted.Line(id), g.team, untrusted.Line(failed[id].Error()))
+	}
+	if verbose {
+		fmt.Fprintf(g.Stdout, "synced with %s (%d could not be)\n", g.team, len(failed))
+	}
+	return nil
+}
+
+func newIncidentWatchCmd(g *globals) *cobra.Command {
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "watch ID",
+		Short: "Follow an incident live, one line per event, like tail -f (Ctrl+C to stop)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIncidentWatch(cmd.Context(), g, strings.ToUpper(args[0]), every)
+		},
+	}
+	cmd.Flags().DurationVar(&every, "every", time.Second, "how often to look for new events")
+	return cmd
+}
+
+// runIncidentWatch prints every event of the incident, then each new one as it arrives
+// (from the team store when one is configured, else from the local journal).
+func runIncidentWatch(ctx context.Context, g *globals, id string, every time.Duration) error {
+	st := g.store()
+	var last uint64
+	t := time.NewTicker(max(every, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		if err := st.SyncIncident(id); err != nil {
+			fmt.Fprintf(g.Stderr, "warning: %s: %s (showing what this machine has)\n", g.team, untrusted.Line(err.Error()))
+		}
+		v, err := st.Load(id)
+		if err != nil {
+			return commandError(err)
+		}
+		for _, e := range v.Events {
+			if e.Seq <= last {
+				continue
+			}
+			printWatched(g, e)
+			last = e.Seq
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func printWatched(g *globals, e journal.Event) {
+	fmt.Fprintf(g.Stdout, "%s  %5d  %-22s %s\n", e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Seq,
+		untrusted.Line(e.Actor), untrusted.Line(incident.Describe(e)))
+}
+
+// load reads an incident for show and report: a team incident is first brought up to
+// date from the store (offline, what this machine has is shown, with a warning).
+func (g *globals) load(id string) (*incident.View, error) {
+	st := g.store()
+	if g.team != nil {
+		if err := st.SyncIncident(id); err != nil {
+			fmt.Fprintf(g.Stderr, "warning: %s: %s (showing what this machine has)\n", g.team, untrusted.Line(err.Error()))
+		}
+	}
+	return st.Load(id)
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/muster-ir/muster/internal/motoserver"
+	"github.com/muster-ir/muster/runbook/incident"
+)
+
+// Two responders on two machines share one incident through --store: the second sees
+// it in incident list, works it, and the first is refused a step the second just did.
+func TestTeamIncidentThroughTheCLI(t *testing.T) {
+	endpoint := motoserver.Start(t)
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDMUSTERTEST", "AWS_SECRET_ACCESS_KEY": "muster-test-secret",
+		"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+		"AWS_EC2_METADATA_DISABLED": "true", "MUSTER_STORE": "s3://muster-team/acme",
+	} {
+		t.Setenv(k, v)
+	}
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
+		})})
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("muster-team"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+
+	alice, bob := newCLI(t), newCLI(t)
+	bob.actor = "bob@desk"
+	id := strings.TrimSpace(alice.ok("incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout down"))
+	if list := bob.ok("incident", "list"); !strings.Contains(list, id) {
+		t.Fatalf("bob's incident list does not show %s:\n%s", id, list)
+	}
+	out := bob.ok("incident", "note", id, "database team paged")
+	if !strings.Contains(out, "shared in s3://muster-team/acme") {
+		t.Errorf("bob's note: %q, want it to say it is shared", out)
+	}
+	v, err := (&incident.Store{DataDir: bob.home}).Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := v.Runbook.Steps()[1].ID
+	bob.ok("incident", "step", id, step, "--done")
+	errs := alice.exits(1, "incident", "step", id, step, "--done")
+	if !strings.Contains(errs, "bob@desk") {
+		t.Errorf("alice's step after bob's: %q, want bob named", errs)
+	}
+	show := alice.ok("incident", "show", id)
+	if !strings.Contains(show, "database team paged") && !strings.Contains(show, "bob@desk") {
+		t.Errorf("alice's show does not include bob's work:\n%s", show)
+	}
+	code, doctor, _ := alice.run("", "team", "doctor")
+	if code != 1 || !strings.Contains(doctor, "fail  public access") || !strings.Contains(doctor, "ok    conditional writes") {
+		t.Errorf("team doctor on a bucket without a public access block: exit %d\n%s", code, doctor)
+	}
+}

@@ -1,0 +1,33 @@
+package team
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Open reaches the store at url (s3://bucket/prefix) with the standard AWS
+// configuration chain, as backup check does: profiles, SSO, environment,
+// AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3. With a custom endpoint (MinIO, a test
+// server) requests use path-style addressing, which S3-compatible stores expect.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	loc, err := ParseLocation(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("team store %s: AWS configuration: %w", loc, err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // S3 answers for every bucket's region from there
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if o.BaseEndpoint != nil || cfg.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+	})
+	return New(client, loc, opts...), nil
+}

@@ -99,7 +99,11 @@ func (p *parser) header(key []string, off int, array bool) {
 			if _, ok := n.tbl[last]; ok {
 				p.failKind(redefined, off, "cannot add a table to %s with %s: %s is already defined %s%s%s", keyString(key), headerString(key, true), keyString(key), p.what(n, last), p.first(rec), frozen(n, last))
 			}
-			c = n.newTable(last, arrayOfTables)
+			if n.kids == nil {
+				n.kids = make(map[string]*knode, 4)
+			}
+			c = &knode{kind: arrayOfTables}
+			n.kids[last] = c
 			n.tbl[last] = make([]map[string]any, 0, 4)
 		} else if c.kind != arrayOfTables {
 			p.failKind(redefined, off, "cannot use %s: %s is already defined %s%s, not as an array of tables", headerString(key, true), keyString(key), p.what(n, last), p.first(rec))
@@ -109,7 +113,8 @@ func (p *parser) header(key []string, off int, array bool) {
 		if len(list) > 0 {
 			size = len(list[len(list)-1]) // the tables of an array are alike
 		}
-		c.tbl, c.kids = make(map[string]any, size), nil
+		c.tbl = make(map[string]any, size)
+		clear(c.kids) // the new table starts with none of the last one's tables
 		n.tbl[last] = append(list, c.tbl)
 		rec = p.recordIndex(rec, len(list), at)
 	} else {

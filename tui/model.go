@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // screen is which screen the root model shows.
@@ -150,6 +151,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.start.title.SetStyles(m.styles.Input)
 		if m.inc.dialog != nil {
 			m.inc.dialog.setStyles(m.styles)
+		}
+		return nil
+	case tea.ModeReportMsg:
+		if msg.Mode == ansi.ModeUnicodeCore && (msg.Value == ansi.ModeReset || msg.Value == ansi.ModeSet || msg.Value == ansi.ModePermanentlySet) {
+			graphemes.Store(true) // the renderer now clusters graphemes: measure as it does
 		}
 		return nil
 	case tickMsg:

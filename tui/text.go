@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -15,6 +16,20 @@ import (
 // Width arithmetic is done in terminal cells with x/ansi, on plain text before it is
 // styled, so a line is always exactly as wide as its pane.
 
+// graphemes is how the renderer counts cells, and so how every width here is
+// measured: by wcwidth (a ZWJ emoji is its parts, 4 cells) unless the terminal said it
+// clusters graphemes (mode 2027), as Bubble Tea's renderer decides. Measuring one way
+// and drawing another shifts and cuts a pane. Only Update sets it.
+var graphemes atomic.Bool
+
+// measure is the width method in force.
+func measure() ansi.Method {
+	if graphemes.Load() {
+		return ansi.GraphemeWidth
+	}
+	return ansi.WcWidth
+}
+
 // cells is the display width of s in terminal cells, escape sequences excluded. Lines
 // made only of printable ASCII and the one-cell symbols the screens use are counted
 // directly; anything else (escape sequences, wide or combining characters) goes to
@@ -26,7 +41,7 @@ func cells(s string) int {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 || c == 0x7f {
-				return ansi.StringWidth(s)
+				return measure().StringWidth(s)
 			}
 			n++
 			i++
@@ -34,7 +49,7 @@ func cells(s string) int {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if !oneCell(r) {
-			return ansi.StringWidth(s)
+			return measure().StringWidth(s)
 		}
 		n++
 		i += size
@@ -65,7 +80,7 @@ func trunc(s string, w int) string {
 	if cells(s) <= w {
 		return s
 	}
-	return ansi.Truncate(s, w, "…")
+	return measure().Truncate(s, w, "…")
 }
 
 // pad fills s with spaces to w cells.
@@ -130,7 +145,7 @@ func wrap(s string, w int) []string {
 				line, lineW = "", 0
 			}
 			for ww > w {
-				head := ansi.Truncate(word, w, "")
+				head := measure().Truncate(word, w, "")
 				if head == "" { // a character wider than the line
 					head = string([]rune(word)[:1])
 				}
@@ -183,7 +198,7 @@ func window(lines []string, top, h, w int) []string {
 // fitStyled is fit for text that may hold styling sequences.
 func fitStyled(s string, w int) string {
 	if cells(s) > w {
-		s = ansi.Truncate(s, w, "…")
+		s = measure().Truncate(s, w, "…")
 	}
 	return pad(s, w)
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/x/ansi"
 )
 
 // cells' fast path agrees with ansi.StringWidth on every rune it counts itself, and
@@ -23,7 +22,7 @@ func TestCellsAgreesWithAnsi(t *testing.T) {
 	}
 	runes = append(runes, []rune(oneCellSymbols)...)
 	for _, r := range runes {
-		if got, want := cells(string(r)), ansi.StringWidth(string(r)); got != want {
+		if got, want := cells(string(r)), measure().StringWidth(string(r)); got != want {
 			t.Errorf("%q (%U): cells %d, ansi %d", r, r, got, want)
 		}
 	}
@@ -31,7 +30,7 @@ func TestCellsAgreesWithAnsi(t *testing.T) {
 		"plain ascii", "▸ ✓ Open the incident — done", "\x1b[1mbold\x1b[0m text", "日本語", "e\u0301",
 		"👍 ok", "tab\there", "⚠ overdue · 5m", "",
 	} {
-		if got, want := cells(s), ansi.StringWidth(s); got != want {
+		if got, want := cells(s), measure().StringWidth(s); got != want {
 			t.Errorf("%q: cells %d, ansi %d", s, got, want)
 		}
 	}
@@ -72,7 +71,7 @@ func FuzzCellsAndWrap(f *testing.F) {
 		f.Add(s, 10)
 	}
 	f.Fuzz(func(t *testing.T, s string, w int) {
-		if got, want := cells(s), ansi.StringWidth(s); got != want {
+		if got, want := cells(s), measure().StringWidth(s); got != want {
 			t.Fatalf("cells(%q) = %d, ansi %d", s, got, want)
 		}
 		w = w%80 + 2

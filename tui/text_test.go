@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 // cells' fast path agrees with ansi.StringWidth on every rune it counts itself, and

@@ -64,7 +64,7 @@ func (c *mdCache) renderNow(text string, width int, style string) []string {
 		}
 		c.renderers[rk] = r
 	}
-	out, err := r.Render(text)
+	out, err := r.Render(unwrapSoftBreaks(text))
 	if err != nil {
 		return wrap(text, width)
 	}
@@ -85,4 +85,72 @@ func (c *mdCache) renderNow(text string, width int, style string) []string {
 		}
 	}
 	return lines
+}
+
+// unwrapSoftBreaks joins the lines of a paragraph or list item that the source broke
+// only to keep the file narrow (a soft break), so the renderer wraps the text to the
+// pane instead of keeping a break in mid-sentence. Fenced code, headings, tables,
+// quotes, new list items and hard breaks (two trailing spaces, a backslash) stay as
+// they are.
+func unwrapSoftBreaks(md string) string {
+	lines := strings.Split(md, "\n")
+	out := make([]string, 0, len(lines))
+	fence := ""
+	joinable := false // the last line out is paragraph or list-item text
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if fence != "" {
+			out = append(out, l)
+			if strings.HasPrefix(t, fence) {
+				fence = ""
+			}
+			continue
+		}
+		switch {
+		case strings.HasPrefix(t, "```"), strings.HasPrefix(t, "~~~"):
+			fence = t[:3]
+			out = append(out, l)
+			joinable = false
+			continue
+		case t == "":
+			out = append(out, l)
+			joinable = false
+			continue
+		}
+		if joinable && !startsBlock(t) && !strings.HasPrefix(l, "\t") {
+			out[len(out)-1] = strings.TrimRight(out[len(out)-1], " ") + " " + t
+		} else {
+			out = append(out, l)
+		}
+		prev := out[len(out)-1]
+		joinable = !strings.HasPrefix(t, "#") && !strings.HasPrefix(t, "|") && !strings.HasPrefix(t, ">") &&
+			!strings.HasSuffix(prev, "  ") && !strings.HasSuffix(prev, `\`) && !isRule(t)
+	}
+	return strings.Join(out, "\n")
+}
+
+// startsBlock reports whether a trimmed line opens a block of its own: a list item, a
+// heading, a quote, a table row, a rule.
+func startsBlock(t string) bool {
+	switch {
+	case strings.HasPrefix(t, "- "), strings.HasPrefix(t, "* "), strings.HasPrefix(t, "+ "),
+		strings.HasPrefix(t, "#"), strings.HasPrefix(t, ">"), strings.HasPrefix(t, "|"), isRule(t):
+		return true
+	}
+	i := 0
+	for i < len(t) && i < 9 && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	return i > 0 && i+1 < len(t) && (t[i] == '.' || t[i] == ')') && t[i+1] == ' '
+}
+
+func isRule(t string) bool {
+	if len(t) < 3 {
+		return false
+	}
+	c := t[0]
+	if c != '-' && c != '*' && c != '_' && c != '=' {
+		return false
+	}
+	return strings.Trim(t, string(c)+" ") == ""
 }

@@ -67,9 +67,12 @@ func (e *evaluator) checkOwner(u *unit) CheckResult {
 func (e *evaluator) checkRPO(u *unit, f *facts, newest time.Time, kind string) CheckResult {
 	rpo := u.rules.RPO
 	parts := []string{}
-	if f.hasPITR {
+	switch {
+	case f.pitrUnknown:
+		parts = append(parts, "point-in-time recovery not counted")
+	case f.hasPITR:
 		parts = append(parts, "point-in-time "+Age(f.pitrAge)+" ago")
-	} else {
+	default:
 		parts = append(parts, "no point-in-time recovery")
 	}
 	snapErr := e.failed(u.region, snapshotOp(u))
@@ -82,6 +85,12 @@ func (e *evaluator) checkRPO(u *unit, f *facts, newest time.Time, kind string) C
 		parts = append(parts, "no snapshot")
 	}
 	ages := strings.Join(parts, ", ")
+	if f.pitrUnknown && (newest.IsZero() || e.now.Sub(newest) > rpo) && snapErr == nil {
+		if start := e.windowStart(u); start.IsZero() || !start.After(e.now) || e.past {
+			// No snapshot proves it, and today's point-in-time figures cannot either.
+			return result(CheckRPO, Error, "unknown at this instant (%s): %s; no snapshot within the RPO %s proves it", ages, e.pitrNote(u), Age(rpo))
+		}
+	}
 	if newest.IsZero() {
 		if snapErr != nil {
 			return errorCheck(CheckRPO, snapErr)
@@ -97,6 +106,26 @@ func (e *evaluator) checkRPO(u *unit, f *facts, newest time.Time, kind string) C
 		return errorCheck(CheckRPO, snapErr)
 	}
 	return stoppedVerdict(u, f, result(CheckRPO, Fail, "effective RPO %s exceeds the RPO %s by %s (%s)%s", Age(eff), Age(rpo), Age(eff-rpo), ages, stateNote(u)))
+}
+
+// pitrNote says why LatestRestorableTime does not count at the instant judged.
+func (e *evaluator) pitrNote(u *unit) string {
+	if e.past {
+		return fmt.Sprintf("LatestRestorableTime %s was read at %s and cannot show how far point-in-time recovery reached at %s", ts(u.latest), ts(e.inv.ReadAt), ts(e.now))
+	}
+	return fmt.Sprintf("LatestRestorableTime %s is after the instant judged (%s): a restore point after it is not one at it", ts(u.latest), ts(e.now))
+}
+
+// windowStart is where the unit's restore window begins as RDS reports it (cluster
+// EarliestRestorableTime or the automated backup's window), zero when not reported.
+func (e *evaluator) windowStart(u *unit) time.Time {
+	if u.cluster {
+		return u.earliest
+	}
+	if ab := e.automatedBackupOf(u); ab != nil {
+		return ab.Earliest
+	}
+	return time.Time{}
 }
 
 func (e *evaluator) checkAutomatedBackups(u *unit) CheckResult {
@@ -129,6 +158,13 @@ func (e *evaluator) checkRetention(u *unit) CheckResult {
 
 func (e *evaluator) checkPITRFreshness(u *unit, f *facts) CheckResult {
 	r := u.rules
+	if f.pitrUnknown {
+		what := "a past instant"
+		if !e.past {
+			what = "this instant"
+		}
+		return result(CheckPITRFreshness, Skip, "not judged at %s: %s", what, e.pitrNote(u))
+	}
 	if !f.hasPITR {
 		switch {
 		case u.retention != nil && *u.retention == 0:
@@ -193,7 +229,7 @@ func (e *evaluator) checkPITRWindow(u *unit, f *facts) CheckResult {
 			return errorCheck(CheckPITRWindow, er)
 		}
 		for _, s := range f.own {
-			if strings.EqualFold(s.Status, "available") && strings.EqualFold(s.Type, SnapshotAutomated) && !s.Time().IsZero() {
+			if strings.EqualFold(s.Status, "available") && strings.EqualFold(s.Type, SnapshotAutomated) && !s.Time().IsZero() && !s.Time().After(e.now) {
 				if earliest.IsZero() || s.Time().Before(earliest) {
 					earliest, source = s.Time(), "the oldest automated snapshot "+s.ID+" (no restore window reported)"
 				}
@@ -208,6 +244,18 @@ func (e *evaluator) checkPITRWindow(u *unit, f *facts) CheckResult {
 	}
 	need, why := e.requiredWindow(u, true)
 	window := e.now.Sub(earliest)
+	unknown := e.past || f.pitrUnknown
+	if earliest.After(e.now) {
+		if unknown {
+			return result(CheckPITRWindow, Skip, "not judged: the restore window read at %s starts %s, after the instant judged (%s)", ts(e.readAt()), ts(earliest), ts(e.now))
+		}
+		return result(CheckPITRWindow, Fail, "the restore window starts %s (from %s), after the instant judged (%s): no restore point reaches back from it", ts(earliest), source, ts(e.now))
+	}
+	if window < need-day && unknown {
+		// The window slides forward: at the instant it reached back at least this far,
+		// maybe further. Only a pass can be proven from today's figures.
+		return result(CheckPITRWindow, Skip, "cannot be shown at a past instant: the restore window read at %s starts %s, %s before the instant; %s required", ts(e.readAt()), ts(earliest), Age(window), why)
+	}
 	if window < need-day {
 		return result(CheckPITRWindow, Fail, "restores reach back %s (to %s, from %s); %s required", Age(max(window, 0)), ts(earliest), source, why)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -39,8 +40,9 @@ const PageSize = 100
 
 // CollectOptions bound the inventory's concurrency.
 type CollectOptions struct {
-	RegionConcurrency    int // regions listed at once; default 4
-	AttributeConcurrency int // snapshot attribute look-ups at once, over all regions; default 4
+	RegionConcurrency    int              // regions listed at once; default 4
+	AttributeConcurrency int              // snapshot attribute look-ups at once, over all regions; default 4
+	Now                  func() time.Time // stamps Inventory.ReadAt; default time.Now
 }
 
 // Collect reads the inventory of regions (databases, snapshots, automated backups,
@@ -55,6 +57,10 @@ func Collect(ctx context.Context, client func(region string) API, regions, copyR
 		o.AttributeConcurrency = 4
 	}
 	c := &collector{attrSem: semaphore.NewWeighted(int64(o.AttributeConcurrency))}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	c.inv.ReadAt = o.Now().UTC()
 	c.inv.Regions = append([]string{}, regions...)
 	for _, r := range copyRegions {
 		if !slices.Contains(regions, r) && !slices.Contains(c.inv.CopyRegions, r) {

@@ -109,6 +109,10 @@ type evaluator struct {
 	policy *Policy
 	now    time.Time
 
+	// past: the instant judged is before the inventory was read, so point-in-time
+	// figures (read then) cannot show what held at the instant.
+	past bool
+
 	checked map[string]bool // regions whose databases are judged
 	errs    map[ikey]*InventoryError
 	attrErr map[ikey]*InventoryError // region, kind, snapshot id
@@ -175,6 +179,7 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 		ambiguous:      map[ikey]bool{},
 		subs:           map[string][]*Subscription{},
 	}
+	e.past = !inv.ReadAt.IsZero() && now.Before(inv.ReadAt.Add(-clockSkew))
 	for _, r := range inv.Regions {
 		e.checked[r] = true
 	}
@@ -240,6 +245,14 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 		e.subs[s.Region] = append(e.subs[s.Region], s)
 	}
 	return e
+}
+
+// readAt is when the inventory was read, else the instant judged.
+func (e *evaluator) readAt() time.Time {
+	if e.inv.ReadAt.IsZero() {
+		return e.now
+	}
+	return e.inv.ReadAt
 }
 
 // failed returns the error of op in region, if that call failed.
@@ -320,7 +333,10 @@ type facts struct {
 	copies     map[string][]*Snapshot
 	pitrAge    time.Duration
 	hasPITR    bool
-	stopped    bool
+	// pitrUnknown: LatestRestorableTime was reported but says nothing about the
+	// instant judged (it is after it, or the instant is before the inventory was read).
+	pitrUnknown bool
+	stopped     bool
 }
 
 func (e *evaluator) judge(u *unit) UnitResult {
@@ -332,6 +348,14 @@ func (e *evaluator) judge(u *unit) UnitResult {
 	}
 	if u.service != nil {
 		res.Service = u.service.Name
+	}
+	if !u.created.IsZero() && u.created.After(e.now.Add(clockSkew)) {
+		detail := fmt.Sprintf("the database was created %s, after the instant judged (%s): it had no backups to judge then", ts(u.created), ts(e.now))
+		for _, name := range UnitChecks {
+			res.Checks = append(res.Checks, CheckResult{Name: name, Status: Skip, Detail: detail})
+		}
+		res.Status = Skip
+		return res
 	}
 	if u.replicaOf != "" && !u.rules.IncludeReplicas {
 		detail := fmt.Sprintf("read replica of %s: covered by its source's backups (check it with --include-replicas or include_replicas = true)", u.replicaOf)
@@ -425,7 +449,13 @@ func (e *evaluator) facts(u *unit) facts {
 			f.newest = s
 		}
 	}
-	if !u.latest.IsZero() {
+	switch {
+	case u.latest.IsZero():
+	case e.past || u.latest.After(e.now.Add(clockSkew)):
+		// A restore point after the instant is not one at the instant, and today's
+		// LatestRestorableTime cannot show how far logs reached then.
+		f.pitrUnknown = true
+	default:
 		f.hasPITR = true
 		f.pitrAge = max(e.now.Sub(u.latest), 0)
 	}

@@ -566,11 +566,14 @@ func TestEvaluateEdgeCases(t *testing.T) {
 			mod: func(f *fixture) {
 				f.inv.Snapshots = append(daily(*f.instance("platform-db"), 32), dailyCluster(*f.cluster("aurora-cluster"), 32)...)
 			},
-			at:   now.Add(-day),
-			want: expect{"platform-db/snapshot-freshness": Pass, "platform-db/rpo": Pass},
+			at: now.Add(-day),
+			// A LatestRestorableTime after the instant is not a restore point at it
+			// (it used to count as the instant itself: effective RPO 0 s).
+			want: expect{"platform-db/snapshot-freshness": Pass, "platform-db/rpo": Pass, "platform-db/pitr-freshness": Skip},
 			contains: map[string]string{
 				"platform-db/snapshot-freshness": "rds:platform-db-2026-08-31-02-10",
-				"platform-db/pitr-freshness":     "counted as that instant",
+				"platform-db/rpo":                "effective RPO 9h50m from the newest snapshot restore point",
+				"platform-db/pitr-freshness":     "is after the instant judged (2026-08-31 12:00 UTC)",
 			},
 		},
 		{

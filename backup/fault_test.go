@@ -101,7 +101,8 @@ func twoRegions(t *testing.T) *fakeRDS {
 }
 
 func fastOptions() Options {
-	return Options{Regions: []string{west, central}, AsOf: now, Timeout: 20 * time.Second, MaxAttempts: 4, MaxBackoff: 5 * time.Millisecond}
+	return Options{Regions: []string{west, central}, AsOf: now, Now: func() time.Time { return now },
+		Timeout: 20 * time.Second, MaxAttempts: 4, MaxBackoff: 5 * time.Millisecond}
 }
 
 func run(t *testing.T, o Options) Report {

@@ -21,6 +21,10 @@ type Inventory struct {
 	Subscriptions    []Subscription    `json:"subscriptions"`
 	// Errors are the API calls that failed; what they cover is judged error, not pass.
 	Errors []InventoryError `json:"errors"`
+	// ReadAt is when the inventory was read (zero: unknown). Judged at an earlier
+	// instant, what only describes the present (LatestRestorableTime, the restore
+	// window) cannot show what held then.
+	ReadAt time.Time `json:"read_at,omitzero"`
 }
 
 // Instance is a DB instance (DescribeDBInstances).

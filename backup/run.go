@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rds.NewFromConfig(cfg, func(ro *rds.Options) { ro.Region = region })
 	}
 	inv := Collect(ctx, client, regions, copyRegions(&p), CollectOptions{
-		RegionConcurrency: o.RegionConcurrency, AttributeConcurrency: o.AttributeConcurrency,
+		RegionConcurrency: o.RegionConcurrency, AttributeConcurrency: o.AttributeConcurrency, Now: o.Now,
 	})
 	now := o.AsOf
 	if now.IsZero() {

@@ -118,6 +118,7 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 		IncludeReplicas: o.IncludeReplicas,
 		Service:         o.Service,
 		Timeout:         o.Timeout,
+		Now:             o.Now,
 	})
 	if err != nil {
 		var problems tomldoc.Problems

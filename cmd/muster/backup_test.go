@@ -73,7 +73,8 @@ func tinyRDS(t *testing.T, denied ...string) *httptest.Server {
 
 func backupCmd(t *testing.T, home string, args ...string) (int, string, string) {
 	t.Helper()
-	return cliAt(t, home).run("", append([]string{"backup", "check"}, args...)...)
+	// tinyRDS's data is of backupNow: the inventory is read then.
+	return cliAt(t, home).at(backupNow).run("", append([]string{"backup", "check"}, args...)...)
 }
 
 func TestBackupCheckExitCodes(t *testing.T) {

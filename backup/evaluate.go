@@ -81,6 +81,7 @@ func Evaluate(inv Inventory, p Policy, now time.Time) Report {
 		}
 	}
 	rep.Units = append(rep.Units, e.regionEntries()...)
+	rep.Units = append(rep.Units, e.orphanEntries()...)
 	slices.SortStableFunc(rep.Units, func(a, b UnitResult) int {
 		// Owned databases by service, then the unowned, then regions that failed.
 		if c := cmp.Compare(kindOrder(a), kindOrder(b)); c != 0 {
@@ -135,6 +136,9 @@ type evaluator struct {
 	ambiguous map[ikey]bool
 	clusters  map[ikey]*Cluster
 	subs      map[string][]*Subscription
+	// covered are the snapshots some unit's checks looked at; a manual one no unit
+	// covers belongs to a database that no longer exists (see orphanEntries).
+	covered map[*Snapshot]bool
 }
 
 // ikey is a map key of up to three parts; a struct, so building one allocates nothing.
@@ -178,6 +182,7 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 		clusters:       map[ikey]*Cluster{},
 		ambiguous:      map[ikey]bool{},
 		subs:           map[string][]*Subscription{},
+		covered:        map[*Snapshot]bool{},
 	}
 	e.past = !inv.ReadAt.IsZero() && now.Before(inv.ReadAt.Add(-clockSkew))
 	for _, r := range inv.Regions {
@@ -349,6 +354,15 @@ func (e *evaluator) judge(u *unit) UnitResult {
 	if u.service != nil {
 		res.Service = u.service.Name
 	}
+	f := e.facts(u)
+	for _, s := range f.own {
+		e.covered[s] = true
+	}
+	for _, cs := range f.copies {
+		for _, s := range cs {
+			e.covered[s] = true
+		}
+	}
 	if !u.created.IsZero() && u.created.After(e.now.Add(clockSkew)) {
 		detail := fmt.Sprintf("the database was created %s, after the instant judged (%s): it had no backups to judge then", ts(u.created), ts(e.now))
 		for _, name := range UnitChecks {
@@ -366,7 +380,6 @@ func (e *evaluator) judge(u *unit) UnitResult {
 		return res
 	}
 
-	f := e.facts(u)
 	newest, kind := e.newestRestorePoint(u, &f)
 	if !newest.IsZero() {
 		t := newest

@@ -154,6 +154,8 @@ func (r *Report) row(u *UnitResult) []string {
 		name = "(no database)"
 	case KindRegion:
 		service, name = "-", "(inventory)"
+	case KindOrphanedSnapshot:
+		name += " [orphaned snapshot]"
 	}
 	newest, age, margin := "-", "-", "-"
 	if u.NewestRestorePoint != nil {

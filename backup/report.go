@@ -88,6 +88,9 @@ const (
 	KindMultiAZCluster = "multi-az-cluster"
 	KindService        = "service" // a service of the policy, for service-match
 	KindRegion         = "region"  // a region whose databases could not be listed
+	// KindOrphanedSnapshot is a shared manual snapshot of a database that no longer
+	// exists: no database's checks would show its sharing.
+	KindOrphanedSnapshot = "orphaned-snapshot"
 )
 
 // CheckResult is one check on one unit.

@@ -43,6 +43,7 @@ type CollectOptions struct {
 	RegionConcurrency    int              // regions listed at once; default 4
 	AttributeConcurrency int              // snapshot attribute look-ups at once, over all regions; default 4
 	Now                  func() time.Time // stamps Inventory.ReadAt; default time.Now
+	Progress             *Progress        // counts regions done; nil: none
 }
 
 // Collect reads the inventory of regions (databases, snapshots, automated backups,
@@ -69,11 +70,12 @@ func Collect(ctx context.Context, client func(region string) API, regions, copyR
 	}
 	var g errgroup.Group
 	g.SetLimit(o.RegionConcurrency)
+	o.Progress.addRegions(len(c.inv.Regions) + len(c.inv.CopyRegions))
 	for _, r := range c.inv.Regions {
-		g.Go(func() error { c.region(ctx, client(r), r, false); return nil })
+		g.Go(func() error { c.region(ctx, client(r), r, false); o.Progress.regionDone(); return nil })
 	}
 	for _, r := range c.inv.CopyRegions {
-		g.Go(func() error { c.region(ctx, client(r), r, true); return nil })
+		g.Go(func() error { c.region(ctx, client(r), r, true); o.Progress.regionDone(); return nil })
 	}
 	_ = g.Wait()
 	c.sort()

@@ -44,6 +44,8 @@ type Options struct {
 	MaxBackoff           time.Duration  // longest wait between attempts; default the SDK's 20s
 	HTTPClient           aws.HTTPClient // nil: the SDK's
 	Now                  func() time.Time
+	// Progress, when set, counts regions, accounts and requests as the run goes.
+	Progress *Progress
 }
 
 // DefaultTimeout bounds a run when Options.Timeout is zero.
@@ -87,6 +89,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	inv := Collect(ctx, client, regions, copyRegions(&p), CollectOptions{
 		RegionConcurrency: o.RegionConcurrency, AttributeConcurrency: o.AttributeConcurrency, Now: o.Now,
+		Progress: o.Progress,
 	})
 	now := o.AsOf
 	if now.IsZero() {
@@ -200,6 +203,9 @@ func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %s", untrusted.Line(err.Error()))
+	}
+	if o.Progress != nil {
+		cfg.HTTPClient = requestCounter{next: cfg.HTTPClient, p: o.Progress}
 	}
 	// Failures are reported as inventory errors; the SDK's own log lines would only
 	// repeat them on stderr.

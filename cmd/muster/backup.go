@@ -110,6 +110,13 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 	if policyFile == "" {
 		policyFile = backup.DefaultPolicyFile(g.DataDir)
 	}
+	// A run longer than a second shows its progress on a terminal's stderr, never on a pipe.
+	var progress *backup.Progress
+	stopProgress := func() {}
+	if isTerminal(g.Stderr) {
+		progress = &backup.Progress{}
+		stopProgress = backup.ShowProgress(g.Stderr, progress, time.Second, 200*time.Millisecond)
+	}
 	rep, err := backup.Run(ctx, backup.Options{
 		PolicyFile:      policyFile,
 		Profile:         o.Profile,
@@ -119,7 +126,9 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 		Service:         o.Service,
 		Timeout:         o.Timeout,
 		Now:             o.Now,
+		Progress:        progress,
 	})
+	stopProgress()
 	if err != nil {
 		var problems tomldoc.Problems
 		if errors.As(err, &problems) {

@@ -78,9 +78,8 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
-// TestEvaluateScale keeps the benchmark's budget honest in CI: the memory bound is
-// exact, the time bound is generous for a loaded machine (the benchmark reports the
-// real figure).
+// TestEvaluateScale keeps the benchmark's memory budget honest in CI; time is the
+// benchmark's to measure (a test on shared cores must not assert a duration).
 func TestEvaluateScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large inventory")
@@ -97,9 +96,6 @@ func TestEvaluateScale(t *testing.T) {
 	t.Logf("5,000 databases, 100,000 snapshots: %v, %.1f MB allocated", took, float64(allocated)/1e6)
 	if allocated > 200e6 {
 		t.Errorf("allocated %.1f MB, budget 200 MB", float64(allocated)/1e6)
-	}
-	if took > 2*time.Second {
-		t.Errorf("took %v, budget 200 ms (2 s allowed here for a loaded machine)", took)
 	}
 	if r.Totals.Units != 5000 || r.Totals.Pass+r.Totals.Warn != 5000 {
 		t.Errorf("totals %+v", r.Totals)

@@ -43,6 +43,7 @@ type Rules struct {
 	KMSKeys             []string      // allowed key ARNs or ids, when RequireCMK
 	RequireNotification bool          // an event subscription for backup and failure events is required
 	AllowedAccounts     []string      // accounts manual snapshots may be shared with
+	Restore             RestoreRules  // restore tests (restore_policy.go)
 }
 
 // Service is a named owner of databases with its recovery objectives.
@@ -81,6 +82,7 @@ func DefaultRules() Rules {
 		SnapshotTypes:  []string{SnapshotAutomated, SnapshotManual, SnapshotAWSBackup},
 		Stopped:        Warn,
 		Unowned:        Warn,
+		Restore:        RestoreRules{Missed: Warn},
 	}
 }
 

@@ -49,6 +49,12 @@ type defaultsFile struct {
 	KMSKeys             []string `toml:"kms_keys"`
 	RequireNotification bool     `toml:"require_notification"`
 	AllowedAccounts     []string `toml:"allowed_accounts"`
+
+	RestoreTestMaxAge    duration `toml:"restore_test_max_age"`
+	RestoreTestMissed    string   `toml:"restore_test_missed"`
+	RestoreProbe         string   `toml:"restore_probe"`
+	RestoreDatabase      string   `toml:"restore_database"`
+	RestoreInstanceClass string   `toml:"restore_instance_class"`
 }
 
 type serviceFile struct {
@@ -64,6 +70,12 @@ type serviceFile struct {
 	KMSKeys             []string  `toml:"kms_keys"`
 	RequireNotification *bool     `toml:"require_notification"`
 	Match               matchFile `toml:"match,required"`
+
+	RestoreTestMaxAge    duration `toml:"restore_test_max_age"`
+	RestoreTestMissed    string   `toml:"restore_test_missed"`
+	RestoreProbe         string   `toml:"restore_probe"`
+	RestoreDatabase      string   `toml:"restore_database"`
+	RestoreInstanceClass string   `toml:"restore_instance_class"`
 }
 
 type matchFile struct {
@@ -278,6 +290,7 @@ func (v *validator) defaults(df *defaultsFile) Rules {
 		}
 	}
 	r.AllowedAccounts = df.AllowedAccounts
+	v.restoreRules(restoreKeys{df.RestoreTestMaxAge, df.RestoreTestMissed, df.RestoreProbe, df.RestoreDatabase, df.RestoreInstanceClass}, &r.Restore, "defaults")
 	return r
 }
 
@@ -316,6 +329,7 @@ func (v *validator) service(sf *serviceFile, i int, defaults Rules) Service {
 	if sf.RequireNotification != nil {
 		r.RequireNotification = *sf.RequireNotification
 	}
+	v.restoreRules(restoreKeys{sf.RestoreTestMaxAge, sf.RestoreTestMissed, sf.RestoreProbe, sf.RestoreDatabase, sf.RestoreInstanceClass}, &r.Restore, "service", i)
 	m := sf.Match
 	if v.doc.Has(at("match")...) && len(m.Identifiers) == 0 && len(m.Tags) == 0 {
 		v.add("match needs identifiers or tags: a service must say which databases it owns", at("match")...)

@@ -34,6 +34,7 @@ func newBackupCmd(g *globals) *cobra.Command {
 		GroupID: "verify",
 	}
 	cmd.AddCommand(newBackupCheckCmd(g))
+	cmd.AddCommand(newBackupRestoreTestCmd(g))
 	return cmd
 }
 

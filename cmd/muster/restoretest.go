@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/muster-ir/muster/backup"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/tomldoc"
+)
+
+// restoreTestHook is a test-only hook: tests of this package set it to point the probe
+// at a database server they started (RestoreTestOptions.ResolveEndpoint and
+// NewPassword). It is nil in muster.
+var restoreTestHook func(*backup.RestoreTestOptions)
+
+// restoreTestOptions are the flags of `muster backup restore-test`.
+type restoreTestOptions struct {
+	backup.RestoreTestOptions
+	Format   string
+	Incident string
+	Step     string
+}
+
+func newBackupRestoreTestCmd(g *globals) *cobra.Command {
+	var o restoreTestOptions
+	var keep, timeout string
+	cmd := &cobra.Command{
+		Use:   "restore-test [--service NAME | --db ID] [--region R] [--point latest|random|TIME] [--kind snapshot|pitr|any] [--instance-class C] [--probe SQL] [--keep D] [--timeout D] [--format table|json|prometheus] [--incident ID --step STEP]",
+		Short: "Restore a backup for real, measure the RTO and the data recovered, then delete the copy",
+		Long: `Restores one RDS instance or Aurora cluster from a snapshot or to a point in time,
+waits until the copy is available, sets a throw-away master password on it, connects
+with a real driver (PostgreSQL: pgx; MySQL and MariaDB: go-sql-driver/mysql), runs
+SELECT 1 and the service's freshness query (restore_probe in the backup policy, for
+example SELECT max(created_at) FROM orders), and deletes everything it created.
+
+The copy inherits subnet group, security groups, parameter and option groups and
+port from the source; it is never public, never Multi-AZ, has no deletion protection,
+a smaller class of the same family by default, and the tag muster:restore-test=<run>.
+
+Measured: time to start, time to available, time to the first successful query (the
+measured RTO, judged against the policy's rto), and the newest row's age (judged
+against rpo). The result is saved to <data dir>/restore-tests/<run>.json; with
+--incident and --step it is logged in the incident's journal as evidence.
+
+Deletion (skip final snapshot, delete automated backups) also happens on errors,
+timeouts and Ctrl+C. --keep 2h keeps the copy and prints how to delete it; muster
+backup restore-test cleanup deletes leftovers by tag.
+
+Exit codes: 0 restored, answered, RTO and RPO met; 1 the backups failed the test (no
+restore point, RTO or RPO missed, no rows); 2 it could not be judged (bad input, AWS
+refused, cannot connect, a copy could not be deleted).`,
+		Example: `  muster backup restore-test --service platform-database
+  muster backup restore-test --db platform-db --kind pitr --point random --format json
+  muster backup restore-test --service platform-database --incident INC-20261202-0001 --step verify-restore
+  muster backup restore-test cleanup --older-than 6h`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("format") {
+				o.Format = backup.FormatJSON
+				if isTerminal(g.Stdout) {
+					o.Format = backup.FormatTable
+				}
+			}
+			var err error
+			if keep != "" {
+				if o.Keep, err = backup.ParseDuration(keep); err != nil {
+					return usageError("--keep %v", err)
+				}
+			}
+			if timeout != "" {
+				if o.Timeout, err = backup.ParseDuration(timeout); err != nil || o.Timeout == 0 {
+					return usageError("--timeout %q: want a duration longer than 0 (like 45m, 2h)", timeout)
+				}
+			}
+			return runRestoreTest(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.PolicyFile, "config", "", "backup policy file (default <data dir>/backup.toml if it exists)")
+	f.StringVar(&o.Profile, "profile", "", "AWS shared-config profile (default: the SDK's chain)")
+	f.StringVar(&o.Region, "region", "", "region of the database (default the service's, else the policy's first, else the configured one)")
+	f.StringVar(&o.Service, "service", "", "restore the database of this backup policy service")
+	f.StringVar(&o.DB, "db", "", "restore this DB instance or Aurora cluster (a member names its cluster)")
+	f.StringVar(&o.Point, "point", backup.PointLatest, "restore point: latest, random (within the retention window) or a time (RFC 3339)")
+	f.StringVar(&o.Kind, "kind", backup.KindAny, "snapshot, pitr (point in time) or any")
+	f.StringVar(&o.InstanceClass, "instance-class", "", "class of the restored instance (default the policy's restore_instance_class, else the source's family at size large)")
+	f.StringVar(&o.Probe, "probe", "", "freshness query returning the newest row's time (default the policy's restore_probe)")
+	f.StringVar(&o.Database, "database", "", "database the probe connects to (default the policy's restore_database, else the source's)")
+	f.StringVar(&keep, "keep", "", "keep the restored copy this long for inspection (like 2h) instead of deleting it")
+	f.StringVar(&timeout, "timeout", "", "give up waiting after this long (default 2h; at least the RTO makes a timeout an RTO miss)")
+	f.StringVar(&o.Format, "format", backup.FormatTable, "output: table (default on a terminal), json (default otherwise) or prometheus")
+	f.StringVar(&o.Incident, "incident", "", "log the result in this incident's journal (with --step)")
+	f.StringVar(&o.Step, "step", "", "the runbook step the result is evidence for")
+	cmd.AddCommand(newRestoreTestCleanupCmd(g))
+	return cmd
+}
+
+func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error {
+	switch o.Format {
+	case backup.FormatTable, backup.FormatJSON, backup.FormatPrometheus:
+	default:
+		return usageError("--format %q: want table, json or prometheus", o.Format)
+	}
+	if (o.Incident == "") != (o.Step == "") {
+		return usageError("--incident and --step go together")
+	}
+	if o.Incident != "" {
+		// Checked before anything is restored; the journal is opened again to record,
+		// so the writer lock is not held for the length of a restore.
+		if err := withIncident(g, o.Incident, func(inc *incident.Incident) error {
+			if _, ok := inc.Runbook.Step(o.Step); !ok {
+				return checkFailed(fmt.Errorf("runbook %s has no step %q", inc.Runbook.ID, o.Step))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if o.PolicyFile == "" {
+		o.PolicyFile = backup.DefaultPolicyFile(g.DataDir)
+	}
+	if isTerminal(g.Stderr) {
+		o.Progress = progressLine(g.Stderr)
+	}
+	if restoreTestHook != nil {
+		restoreTestHook(&o.RestoreTestOptions)
+	}
+	res, err := backup.RunRestoreTest(ctx, o.RestoreTestOptions)
+	if o.Progress != nil {
+		fmt.Fprint(g.Stderr, "\r\033[K")
+	}
+	var problems tomldoc.Problems
+	if errors.As(err, &problems) {
+		for _, p := range problems {
+			fmt.Fprintln(g.Stderr, p.String())
+		}
+		return &exitError{code: 2, err: fmt.Errorf("the backup policy %s has %d problem(s)", o.PolicyFile, len(problems))}
+	}
+	if res.Source.ID == "" {
+		// Nothing was looked at: bad input, said once.
+		return &exitError{code: res.ExitCode(), err: err}
+	}
+	if path, serr := backup.SaveRestoreTest(g.DataDir, res); serr != nil {
+		fmt.Fprintf(g.Stderr, "warning: could not save the result: %v\n", serr)
+	} else if o.Format == backup.FormatTable {
+		defer fmt.Fprintf(g.Stdout, "saved %s\n", path)
+	}
+	if werr := backup.WriteRestoreTest(g.Stdout, res, o.Format); werr != nil {
+		return werr
+	}
+	if o.Incident != "" {
+		if rerr := recordRestoreTest(g, o.Incident, o.Step, res); rerr != nil {
+			return rerr
+		}
+	}
+	if code := res.ExitCode(); code != 0 {
+		return &exitError{code: code, err: err}
+	}
+	return nil
+}
+
+// restoreCheckRun is a restore test as the journal records it.
+func restoreCheckRun(step string, res *backup.RestoreTestResult) incident.CheckRun {
+	run := incident.CheckRun{Step: step, Check: "restore-test", Status: string(res.Status), Summary: res.Summary()}
+	if res.ExitCode() == 2 {
+		run.Status = string(backup.Error)
+	}
+	if js, err := json.Marshal(res); err == nil {
+		run.Report = js
+	}
+	return run
+}
+
+func recordRestoreTest(g *globals, id, step string, res *backup.RestoreTestResult) error {
+	return withIncident(g, id, func(inc *incident.Incident) error {
+		run := restoreCheckRun(step, res)
+		if err := inc.RecordCheck(run); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.Stderr, "%s: check restore-test %s logged (seq %d)\n", inc.ID, run.Status, inc.State.LastSeq)
+		return nil
+	})
+}
+
+// progressLine redraws one line on the terminal: elapsed against the RTO.
+func progressLine(w io.Writer) func(backup.RestoreProgress) {
+	return func(p backup.RestoreProgress) {
+		line := fmt.Sprintf("waiting for %s (%s): %s", p.Resource, p.Status, p.Elapsed.Round(time.Second))
+		if p.RTO > 0 {
+			line += " of RTO " + backup.Age(p.RTO)
+			if p.Elapsed > p.RTO {
+				line += " (RTO missed)"
+			}
+		}
+		fmt.Fprint(w, "\r\033[K"+line)
+	}
+}
+
+func newRestoreTestCleanupCmd(g *globals) *cobra.Command {
+	var o backup.CleanupOptions
+	var olderThan, format string
+	cmd := &cobra.Command{
+		Use:   "cleanup [--region R] [--older-than D] [--run ID] [--format table|json]",
+		Short: "Delete what restore tests left behind (found by the muster:restore-test tag)",
+		Long: `Finds every DB instance and cluster tagged muster:restore-test in the region and
+deletes those created longer ago than --older-than (default 3h, so a restore test
+still running elsewhere is left alone) whose --keep time has passed; --run deletes
+one run's resources whatever their age. Instances are deleted before their cluster,
+without final snapshots and with their automated backups. A deletion that fails is
+reported with the exact AWS CLI command to run.
+
+Exit codes: 0 nothing left or all deleted; 2 a deletion failed or AWS could not be read.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := backup.ParseDuration(olderThan)
+			if err != nil {
+				return usageError("--older-than %v", err)
+			}
+			o.OlderThan = d
+			if format != backup.FormatTable && format != backup.FormatJSON {
+				return usageError("--format %q: want table or json", format)
+			}
+			rep, err := backup.CleanupRestoreTests(cmd.Context(), o)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			if format == backup.FormatJSON {
+				b, _ := json.MarshalIndent(rep, "", "  ")
+				fmt.Fprintln(g.Stdout, string(b))
+			} else {
+				writeCleanup(g.Stdout, rep)
+			}
+			if n := len(rep.Cleanup.Orphans); n > 0 {
+				return &exitError{code: 2, err: fmt.Errorf("%d deletion(s) failed; run: %s", n, rep.Cleanup.Orphans[0].Command)}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Profile, "profile", "", "AWS shared-config profile")
+	f.StringVar(&o.Region, "region", "", "region (default the configured one)")
+	f.StringVar(&olderThan, "older-than", "3h", "only resources created longer ago than this")
+	f.StringVar(&o.RunID, "run", "", "only this run's resources, whatever their age or --keep")
+	f.StringVar(&format, "format", backup.FormatTable, "output: table or json")
+	return cmd
+}
+
+func writeCleanup(w io.Writer, rep *backup.CleanupReport) {
+	if len(rep.Leftovers) == 0 {
+		fmt.Fprintf(w, "no restore-test resources in %s\n", rep.Region)
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tKIND\tRUN\tACTION\tDETAIL")
+	for _, l := range rep.Leftovers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Resource, l.Kind, l.RunID, l.Action, l.Reason)
+	}
+	tw.Flush()
+	for _, o := range rep.Cleanup.Orphans {
+		fmt.Fprintf(w, "not deleted: %s; run: %s\n", o.Resource, o.Command)
+	}
+}

@@ -43,6 +43,9 @@ type Report struct {
 	Close       Closed            `json:"close,omitzero"`
 	Timeline    []TimelineEntry   `json:"timeline"`
 	Journal     ReportJournal     `json:"journal"`
+	// Undecodable lists journal events whose payload does not decode: the report is
+	// built without them and says so.
+	Undecodable []PayloadError `json:"undecodable,omitempty"`
 	Sections    []Section         `json:"sections,omitempty"`
 }
 
@@ -181,6 +184,7 @@ func BuildReport(v *View, now time.Time, extra ...Section) *Report {
 			Detail: c.Status, Summary: c.Summary})
 	}
 	sort.SliceStable(r.Evidence, func(i, j int) bool { return r.Evidence[i].Seq < r.Evidence[j].Seq })
+	r.Undecodable = s.Undecodable
 	for _, e := range v.Events {
 		r.Timeline = append(r.Timeline, TimelineEntry{Seq: e.Seq, UTC: e.Time.UTC(), Local: e.Time.In(loc).Format("2006-01-02 15:04:05 MST"),
 			Actor: untrusted.Line(e.Actor), Type: e.Type, What: Describe(e)})
@@ -245,6 +249,13 @@ func (r *Report) Markdown() string {
 		w("> This is a tabletop drill, not a real incident.\n\n")
 	} else {
 		w("# Post-incident report: %s\n\n", MarkdownCell(r.Title))
+	}
+	if len(r.Undecodable) > 0 {
+		w("> ⚠ %d journal event(s) do not decode and are left out of this report (`muster evidence verify %s` lists them):\n", len(r.Undecodable), r.ID)
+		for _, u := range r.Undecodable {
+			w("> - %s\n", MarkdownCell(untrusted.Line(u.Error())))
+		}
+		w("\n")
 	}
 	w("## Summary\n\n")
 	w("| | |\n|---|---|\n")

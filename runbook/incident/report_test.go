@@ -2,6 +2,7 @@ package incident
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +81,42 @@ func TestReportGolden(t *testing.T) {
 	if r.Journal.FinalHash != v.Events[len(v.Events)-1].Hash {
 		t.Error("the report's final hash is not the journal's last line hash")
 	}
+}
+
+// A report built from a journal with lines muster cannot read says so at the top and
+// in its JSON, naming the lines.
+func TestReportWarnsOfUndecodableEvents(t *testing.T) {
+	b, err := os.ReadFile("testdata/journals/undecodable.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := corpusEvents(t, b, true)
+	rb := mustRunbook(t)
+	v := &View{Runbook: rb, Policy: runbook.DefaultPolicy(), State: Fold(rb, events), Events: events}
+	r := BuildReport(v, events[len(events)-1].Time)
+	md := r.Markdown()
+	for _, want := range []string{
+		"> ⚠ 2 journal event(s) do not decode and are left out of this report (`muster evidence verify INC-20261127-CORP1` lists them):",
+		"> - line 3 (seq 3): step.done event: payload does not decode: json: cannot unmarshal number",
+		`> - line 4 (seq 4): severity.changed event: payload does not decode: field "to" is missing or empty`,
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md[:min(len(md), 1200)])
+		}
+	}
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"undecodable": [`) {
+		t.Error("the JSON report lacks undecodable")
+	}
+	if strings.Contains(mustReportMD(t), "do not decode") {
+		t.Error("a clean journal's report warns")
+	}
+}
+
+func mustReportMD(t *testing.T) string {
+	v, now := reportIncident(t)
+	return BuildReport(v, now).Markdown()
 }

@@ -66,7 +66,9 @@ func (j *journalOf) add(d time.Duration, actor string, p Payload) *journalOf {
 }
 
 // do adds an event by bob at an offset.
-func (j *journalOf) do(at string, p Payload) *journalOf { return j.add(offset(j.t, at), "bob@laptop", p) }
+func (j *journalOf) do(at string, p Payload) *journalOf {
+	return j.add(offset(j.t, at), "bob@laptop", p)
+}
 
 func (j *journalOf) done(at string, steps ...string) *journalOf {
 	for _, s := range steps {
@@ -184,7 +186,9 @@ func TestFold(t *testing.T) {
 				f.want("resolve missed", resolve.Missed, false)
 			}},
 		{"an acknowledgement answers before any step",
-			func(t *testing.T) *journalOf { return newJournal(t, "critical", tuesdayMorning).do("3m", Acknowledged{}) }, "5h",
+			func(t *testing.T) *journalOf {
+				return newJournal(t, "critical", tuesdayMorning).do("3m", Acknowledged{})
+			}, "5h",
 			func(f folded) {
 				respond, _ := f.slas()
 				f.want("met at", respond.MetAt.Sub(f.s.OpenedAt), 3*time.Minute)
@@ -220,7 +224,9 @@ func TestFold(t *testing.T) {
 
 		// Severity changes.
 		{"raised to critical: deadlines recomputed from the original start, not the change",
-			func(t *testing.T) *journalOf { return newJournal(t, "medium", tuesdayMorning).severity("30m", "medium", "critical") }, "50m",
+			func(t *testing.T) *journalOf {
+				return newJournal(t, "medium", tuesdayMorning).severity("30m", "medium", "critical")
+			}, "50m",
 			func(f folded) {
 				respond, resolve := f.slas()
 				f.want("severity", f.s.Severity, "critical")
@@ -259,7 +265,9 @@ func TestFold(t *testing.T) {
 
 		// Next update due.
 		{"no customer update is due before contain is complete",
-			func(t *testing.T) *journalOf { return newJournal(t, "high", tuesdayMorning).done("10m", "confirm", "assign-owner") }, "1h",
+			func(t *testing.T) *journalOf {
+				return newJournal(t, "high", tuesdayMorning).done("10m", "confirm", "assign-owner")
+			}, "1h",
 			func(f folded) { f.want("next", f.next(), "none") }},
 		{"contain complete: the first customer notice is due 15 minutes later",
 			func(t *testing.T) *journalOf {
@@ -450,7 +458,9 @@ func TestFold(t *testing.T) {
 				f.want("events", f.s.Events, 3)
 			}},
 		{"a step of another runbook is recorded but enters no phase",
-			func(t *testing.T) *journalOf { return newJournal(t, "high", tuesdayMorning).done("1m", "not-in-this-runbook") }, "2m",
+			func(t *testing.T) *journalOf {
+				return newJournal(t, "high", tuesdayMorning).done("1m", "not-in-this-runbook")
+			}, "2m",
 			func(f folded) {
 				f.want("status", f.s.Step("not-in-this-runbook").Status, StepDone)
 				f.want("phases entered", len(f.s.PhaseEntered), 1)

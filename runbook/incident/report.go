@@ -46,7 +46,7 @@ type Report struct {
 	// Undecodable lists journal events whose payload does not decode: the report is
 	// built without them and says so.
 	Undecodable []PayloadError `json:"undecodable,omitempty"`
-	Sections    []Section         `json:"sections,omitempty"`
+	Sections    []Section      `json:"sections,omitempty"`
 }
 
 // ReportSeverity is one severity the incident had, from when.

@@ -139,7 +139,7 @@ func (a *AAR) Markdown() string {
 				for _, op := range d.Options {
 					if op.ID == d.Chosen {
 						label = op.Label
-						pts = strconv.Itoa(op.Points)
+						pts = strconv.Itoa(d.Points)
 					}
 					max = maxInt(max, op.Points)
 				}

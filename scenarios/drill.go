@@ -312,6 +312,14 @@ func (d *Drill) Decisions() []DecisionView {
 	return d.eng.Decisions()
 }
 
+// TriggerChoices lists the injects not delivered yet and what triggering each means
+// (see Engine.TriggerChoices).
+func (d *Drill) TriggerChoices() []TriggerChoice {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.eng.TriggerChoices()
+}
+
 // NextWake is when something next falls due on its own (see Engine.NextWake).
 func (d *Drill) NextWake(now time.Time) (time.Time, bool) {
 	d.mu.Lock()

@@ -53,8 +53,9 @@ type Engine struct {
 	finalised *FinalisedPayload
 	followUps []incident.FollowUp
 
-	inj      []injectState // parallel to sc.Injects
-	verdicts [][]string    // recorded verdict per inject and expectation
+	repicks  map[string]string // pool → the variant a facilitator's trigger put in place of the draw
+	inj      []injectState     // parallel to sc.Injects
+	verdicts [][]string        // recorded verdict per inject and expectation
 	feed     []FeedItem
 	adhocs   int
 
@@ -87,6 +88,7 @@ type injectState struct {
 	decidedAt time.Duration
 	decidedBy string
 	decSeq    uint64
+	decPoints int // what the decision earned, as recorded
 }
 
 // action is something the team did that an expectation can be met by.
@@ -145,6 +147,15 @@ func (e *Engine) Seed() uint64 { return e.start.Seed }
 
 // Picks returns the inject drawn for each pool.
 func (e *Engine) Picks() map[string]string { return e.start.Picks }
+
+// pick is the variant pool plays: the draw, or the one a facilitator triggered in
+// its place.
+func (e *Engine) pick(pool string) string {
+	if p, ok := e.repicks[pool]; ok {
+		return p
+	}
+	return e.start.Picks[pool]
+}
 
 // Undecodable counts the events the engine left out because their payload does not
 // decode; the drill incident's State lists them.

@@ -42,6 +42,7 @@ func (e *Engine) Apply(ev journal.Event) {
 		if i, ok := e.sc.injectIndex[p.Inject]; ok && !e.inj[i].decided {
 			st := &e.inj[i]
 			st.decided, st.option, st.decidedAt, st.decidedBy, st.decSeq = true, p.Option, time.Duration(p.Drill), p.By, ev.Seq
+			st.decPoints = p.Points
 		}
 	case incident.ExpectationVerdict:
 		if i, ok := e.sc.injectIndex[p.Inject]; ok {
@@ -107,6 +108,12 @@ func (e *Engine) applyInject(ev journal.Event, p InjectPayload) {
 	if !ok || e.inj[i].fired {
 		return
 	}
+	if p.Replaces != "" && p.Pool != "" {
+		if e.repicks == nil {
+			e.repicks = map[string]string{}
+		}
+		e.repicks[p.Pool] = p.Inject
+	}
 	st := &e.inj[i]
 	st.fired, st.due, st.at, st.real, st.reason, st.seq = true, time.Duration(p.Due), time.Duration(p.Drill), p.Real, p.Reason, ev.Seq
 	st.sevAtFire = e.severity
@@ -155,7 +162,10 @@ func (e *Engine) applyTeam(ev journal.Event, p incident.Payload) {
 		e.severity = p.To
 		record(ExpectSeverity, p.To)
 	case incident.CheckRun:
-		record(ExpectBackupCheck, p.Check)
+		// A check that could not run (error) was not run: it meets no expectation.
+		if p.Status != "error" && p.Status != "unknown" {
+			record(ExpectBackupCheck, p.Check)
+		}
 	case incident.Acknowledged, incident.RoleAssignment, incident.FollowUpDone, incident.Recovered:
 	default:
 		known = false

@@ -8,7 +8,7 @@ import (
 // inject due time: when an inject that has not fired becomes due, and why.
 func (e *Engine) injectDue(i int) (time.Duration, string, bool) {
 	in := &e.sc.Injects[i]
-	if in.Pool != "" && e.start.Picks[in.Pool] != in.ID {
+	if in.Pool != "" && e.pick(in.Pool) != in.ID {
 		return 0, "", false
 	}
 	switch {
@@ -54,7 +54,7 @@ func (e *Engine) canStillFire(i int, seen map[int]bool) bool {
 	}
 	seen[i] = true
 	in := &e.sc.Injects[i]
-	if in.Pool != "" && e.start.Picks[in.Pool] != in.ID {
+	if in.Pool != "" && e.pick(in.Pool) != in.ID {
 		return false
 	}
 	switch {
@@ -317,7 +317,11 @@ func (e *Engine) injectRecord(i int, due, at time.Duration, reason string, now t
 func (e *Engine) decisionRecord(i int, option, by string, at time.Duration, now time.Time) Record {
 	in := &e.sc.Injects[i]
 	o, _ := in.Decision.Option(option)
-	return Record{Type: EvDecision, Payload: DecisionPayload{Inject: in.ID, Option: o.ID, Label: o.Label, By: by, Goto: o.Goto, Points: o.Points,
+	pts := o.Points
+	if by == "timeout" && !in.Decision.DefaultScores {
+		pts = 0 // a team that let the time run out decided nothing
+	}
+	return Record{Type: EvDecision, Payload: DecisionPayload{Inject: in.ID, Option: o.ID, Label: o.Label, By: by, Goto: o.Goto, Points: pts,
 		Drill: int64(at), Real: now.UTC()}}
 }
 

@@ -134,6 +134,10 @@ func (e *Engine) Skip(now time.Time) (Record, error) {
 }
 
 // Trigger delivers an inject now, whatever its timing: the facilitator's override.
+// It never lets two contradictory injects both play: a pool's undrawn variant
+// replaces the drawn one while that has not fired (and is refused once it has); a
+// branch target fires only when its decision was taken with an option that leads to
+// it (it then fires now instead of after the option's delay).
 func (e *Engine) Trigger(now time.Time, id string) (Record, error) {
 	if err := e.running(); err != nil {
 		return Record{}, err
@@ -145,8 +149,82 @@ func (e *Engine) Trigger(now time.Time, id string) (Record, error) {
 	if e.inj[i].fired {
 		return Record{}, refuse("inject %s already fired at %s", id, formatOffset(e.inj[i].at))
 	}
+	tc := e.triggerChoice(i)
+	if tc.Refused {
+		return Record{}, refuse("inject %s cannot be triggered: %s", id, tc.Note)
+	}
 	d := e.drillNow(now)
-	return e.injectRecord(i, d, d, "trigger", now), nil
+	r := e.injectRecord(i, d, d, "trigger", now)
+	if tc.Replaces != "" {
+		p := r.Payload.(InjectPayload)
+		p.Pool, p.Replaces = e.sc.Injects[i].Pool, tc.Replaces
+		r.Payload = p
+	}
+	return r, nil
+}
+
+// TriggerChoice is an inject not delivered yet, as the facilitator's trigger list
+// shows it: what triggering it means, or why it is refused.
+type TriggerChoice struct {
+	Inject   string `json:"inject"`
+	Title    string `json:"title"`
+	Note     string `json:"note,omitempty"`     // replaces X (pool P); or why it is refused
+	Replaces string `json:"replaces,omitempty"` // the drawn variant it would replace
+	Refused  bool   `json:"refused,omitempty"`
+}
+
+// TriggerChoices lists every inject not delivered yet, in scenario order, each with
+// what triggering it means.
+func (e *Engine) TriggerChoices() []TriggerChoice {
+	var out []TriggerChoice
+	for i := range e.sc.Injects {
+		if !e.inj[i].fired {
+			out = append(out, e.triggerChoice(i))
+		}
+	}
+	return out
+}
+
+func (e *Engine) triggerChoice(i int) TriggerChoice {
+	in := &e.sc.Injects[i]
+	tc := TriggerChoice{Inject: in.ID, Title: in.Title}
+	if in.Pool != "" {
+		if drawn := e.pick(in.Pool); drawn != in.ID && drawn != "" {
+			j := e.sc.injectIndex[drawn]
+			if e.inj[j].fired {
+				tc.Refused = true
+				tc.Note = fmt.Sprintf("pool %s played %s at %s; a second variant would contradict it", in.Pool, drawn, formatOffset(e.inj[j].at))
+				return tc
+			}
+			tc.Replaces = drawn
+			tc.Note = fmt.Sprintf("replaces %s, the variant pool %s drew (it will not fire)", drawn, in.Pool)
+			return tc
+		}
+	}
+	if in.Timed || in.After != nil { // not a branch target
+		return tc
+	}
+	var open, other []string
+	for _, src := range e.sc.gotoSources(in.ID) {
+		st := &e.inj[e.sc.injectIndex[src.inject]]
+		switch {
+		case st.decided && st.option == src.option:
+			tc.Note = fmt.Sprintf("branch of %s=%s, due at %s", src.inject, src.option, formatOffset(st.decidedAt+src.delay))
+			return tc
+		case st.decided:
+			other = append(other, fmt.Sprintf("%s was answered %s", src.inject, st.option))
+		default:
+			open = append(open, fmt.Sprintf("%s=%s", src.inject, src.option))
+		}
+	}
+	tc.Refused = true
+	switch {
+	case len(open) > 0:
+		tc.Note = "a branch of " + strings.Join(open, " or ") + ": take that decision first"
+	default:
+		tc.Note = "a branch not taken: " + strings.Join(other, ", ")
+	}
+	return tc
 }
 
 // AdHoc is an inject the facilitator writes during the drill.

@@ -143,7 +143,9 @@ type fileDecision struct {
 	Role    string           `toml:"role"`
 	Timeout runbook.Duration `toml:"timeout"`
 	Default string           `toml:"default"`
-	Options []fileOption     `toml:"options,required"`
+	// default_scores: the default taken on timeout earns its option's points.
+	DefaultScores bool         `toml:"default_scores"`
+	Options       []fileOption `toml:"options,required"`
 }
 
 type fileOption struct {
@@ -310,7 +312,7 @@ func build(f *fileScenario) *Scenario {
 			in.After = &After{Inject: untrusted.Field(fi.After.Inject), Step: untrusted.Field(fi.After.Step), Phase: runbook.PhaseName(untrusted.Field(fi.After.Phase)), Delay: fi.After.Delay.D}
 		}
 		if fd := fi.Decision; fd != nil {
-			d := &Decision{Prompt: untrusted.Field(fd.Prompt), Role: untrusted.Field(fd.Role), Timeout: time.Duration(fd.Timeout), Default: untrusted.Field(fd.Default)}
+			d := &Decision{Prompt: untrusted.Field(fd.Prompt), Role: untrusted.Field(fd.Role), Timeout: time.Duration(fd.Timeout), Default: untrusted.Field(fd.Default), DefaultScores: fd.DefaultScores}
 			for _, o := range fd.Options {
 				d.Options = append(d.Options, Option{ID: untrusted.Field(o.ID), Label: untrusted.Field(o.Label), Goto: untrusted.Field(o.Goto), Delay: o.Delay.D, Points: o.Points, Rationale: untrusted.Field(o.Rationale)})
 			}

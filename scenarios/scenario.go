@@ -155,7 +155,10 @@ type Decision struct {
 	Role    string
 	Timeout time.Duration
 	Default string
-	Options []Option
+	// DefaultScores: the default taken on timeout earns its option's points. Without
+	// it a timeout earns nothing: a team that does nothing does not score.
+	DefaultScores bool
+	Options       []Option
 }
 
 // Option returns the option with this id.

@@ -35,6 +35,7 @@ type DecisionView struct {
 	Open     bool          `json:"open"`
 	Chosen   string        `json:"chosen,omitempty"`
 	By       string        `json:"by,omitempty"` // facilitator or timeout
+	Points   int           `json:"points"`       // what the answer earned (a timeout: nothing unless default_scores)
 	At       time.Duration `json:"at_ns,omitempty"`
 }
 
@@ -133,7 +134,7 @@ func (e *Engine) Decisions() []DecisionView {
 		}
 		st := &e.inj[f.index]
 		out = append(out, DecisionView{Inject: in.ID, Prompt: in.Decision.Prompt, Role: in.Decision.Role, Options: in.Decision.Options,
-			Default: in.Decision.Default, Deadline: st.at + in.Decision.Timeout, Open: !st.decided, Chosen: st.option, By: st.decidedBy, At: st.decidedAt})
+			Default: in.Decision.Default, Deadline: st.at + in.Decision.Timeout, Open: !st.decided, Chosen: st.option, By: st.decidedBy, At: st.decidedAt, Points: st.decPoints})
 	}
 	return out
 }
@@ -195,8 +196,7 @@ func (e *Engine) scoreAt(d time.Duration, ending bool) Score {
 		if in.Decision != nil && st.fired {
 			s.Max += in.Decision.MaxPoints()
 			if st.decided {
-				o, _ := in.Decision.Option(st.option)
-				s.Points += o.Points
+				s.Points += st.decPoints
 			}
 		}
 	}

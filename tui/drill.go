@@ -48,18 +48,16 @@ type drillSnap struct {
 	at      time.Time
 	status  scenarios.Status
 	feed    []scenarios.FeedItem
-	pending []scenarios.Inject // injects not delivered yet: what "trigger" offers
+	pending []scenarios.Inject        // injects not delivered yet: what "trigger" offers
+	choices []scenarios.TriggerChoice // parallel to pending: what triggering each means
 }
 
 func snapshot(d *scenarios.Drill, now time.Time) drillSnap {
-	s := drillSnap{at: now, status: d.Status(now), feed: d.Feed()}
-	fired := map[string]bool{}
-	for _, f := range s.feed {
-		fired[f.Inject] = true
-	}
-	for _, in := range d.Scenario().Injects {
-		if !fired[in.ID] {
-			s.pending = append(s.pending, in)
+	s := drillSnap{at: now, status: d.Status(now), feed: d.Feed(), choices: d.TriggerChoices()}
+	sc := d.Scenario()
+	for _, c := range s.choices {
+		if in, ok := sc.Inject(c.Inject); ok {
+			s.pending = append(s.pending, *in)
 		}
 	}
 	return s

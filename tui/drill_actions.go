@@ -273,9 +273,16 @@ func (m *Model) drillKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 
 func (m *Model) triggerDialog() *dialog {
 	var ids, notes []string
-	for _, in := range m.drill.snap.pending {
+	for i, in := range m.drill.snap.pending {
 		ids = append(ids, in.ID)
-		notes = append(notes, clean(strings.ToUpper(in.Channel)+" from "+in.From+": "+in.Title))
+		note := strings.ToUpper(in.Channel) + " from " + in.From + ": " + in.Title
+		// Marked: a pool's other variant replaces the drawn one; a branch follows its decision.
+		if c := m.drill.snap.choices[i]; c.Refused {
+			note = "REFUSED, " + c.Note + " · " + note
+		} else if c.Replaces != "" {
+			note = strings.ToUpper(c.Note[:1]) + c.Note[1:] + " · " + note
+		}
+		notes = append(notes, clean(note))
 	}
 	return &dialog{kind: dlgTrigger, draft: "drill-trigger", title: "DRILL · trigger an inject now",
 		intro:  "Delivered at once, out of its schedule; the journal records who triggered it.",

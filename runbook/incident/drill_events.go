@@ -40,16 +40,20 @@ type DrillStarted struct {
 // InjectDelivered is an inject delivered to the players. Due and Drill are drill time
 // (nanoseconds since the start); Drill equals Due unless the facilitator triggered it.
 type InjectDelivered struct {
-	Inject  string    `json:"inject"`
-	Title   string    `json:"title"`
-	From    string    `json:"from"`
-	Channel string    `json:"channel"`
-	Module  string    `json:"module,omitempty"`
-	Reason  string    `json:"reason"` // at, after, branch, trigger
-	Due     int64     `json:"due_ns"`
-	Drill   int64     `json:"drill_ns"`
-	Story   time.Time `json:"story"`
-	Real    time.Time `json:"real"`
+	Inject  string `json:"inject"`
+	Title   string `json:"title"`
+	From    string `json:"from"`
+	Channel string `json:"channel"`
+	Module  string `json:"module,omitempty"`
+	Reason  string `json:"reason"` // at, after, branch, trigger
+	// A trigger of a pool's undrawn variant replaces the drawn one, which then never
+	// fires: the pool and the inject it replaced.
+	Pool     string    `json:"pool,omitempty"`
+	Replaces string    `json:"replaces,omitempty"`
+	Due      int64     `json:"due_ns"`
+	Drill    int64     `json:"drill_ns"`
+	Story    time.Time `json:"story"`
+	Real     time.Time `json:"real"`
 }
 
 // DecisionTaken is a decision taken by the facilitator for the team, or the default

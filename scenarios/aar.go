@@ -537,7 +537,11 @@ func (e *Engine) times(v *incident.View, d time.Duration) []TimeTarget {
 	out = append(out, contain)
 
 	resolve := TimeTarget{Name: "resolve"}
-	resolve.Took, resolve.Reached = measure(s.ClosedAt)
+	// Resolved only when the team closed the incident during the drill: finalising
+	// closes it after the end, which resolves nothing.
+	if !e.ended || !s.ClosedAt.After(e.end.Real) {
+		resolve.Took, resolve.Reached = measure(s.ClosedAt)
+	}
 	judge(&resolve, level.ResolveWithin, policy)
 	out = append(out, resolve)
 	return out
@@ -591,6 +595,10 @@ func (e *Engine) timeline(events []journal.Event) []TimelineRow {
 			kind = "facilitator"
 		case EvEnded, EvFinalised:
 			kind = "drill"
+		case incident.EvClosed:
+			if cl.ended {
+				kind = "drill" // the close that follows finalising
+			}
 		}
 		if dp, ok := payloadDrill(ev); ok {
 			at = dp

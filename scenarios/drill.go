@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -376,10 +377,39 @@ func (d *Drill) Finalise(now time.Time) ([]FinalisedItem, error) {
 			}
 			items = append(items, FinalisedItem{Item: it.ID, FollowUp: id})
 		}
-		_, err := d.record(j, Record{Type: EvFinalised, Payload: FinalisedPayload{Items: items, Real: now.UTC()}})
+		if _, err := d.record(j, Record{Type: EvFinalised, Payload: FinalisedPayload{Items: items, Real: now.UTC()}}); err != nil {
+			return err
+		}
+		// Finalised, the drill is over: its incident closes (it leaves "in progress"
+		// on home) and its improvement items live on as the incident's follow-ups.
+		closer, ok := j.(Closer)
+		if !ok {
+			return nil
+		}
+		if err := closer.CloseIncident(closeSummary(d.eng.sc, items), true, "a drill: the runbook work left open was the exercise's, not real work"); err != nil {
+			return err
+		}
+		_, err := d.syncFrom(j)
 		return err
 	})
 	return items, err
+}
+
+// Closer closes the drill's incident once it is finalised; *incident.Incident is one.
+type Closer interface {
+	CloseIncident(summary string, force bool, reason string) error
+}
+
+func closeSummary(sc *Scenario, items []FinalisedItem) string {
+	s := "Drill of scenario " + sc.ID + " " + sc.Version.String() + " ended and finalised"
+	if len(items) == 0 {
+		return s + ": no corrective action."
+	}
+	var its []string
+	for _, it := range items {
+		its = append(its, it.Item+" → "+it.FollowUp)
+	}
+	return s + "; improvement plan: " + strings.Join(its, ", ") + "."
 }
 
 func (e *Engine) followUpWith(text string) string {

@@ -176,12 +176,24 @@ func TestHeadlessDrillGoldenAfterActionReport(t *testing.T) {
 			t.Errorf("time to contain %+v", tt)
 		}
 	}
-	sections, err := ReportSections(v, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := incident.BuildReport(v, now, sections...)
+	r := BuildDrillReport(v, now)
 	md := r.Markdown()
+	// A finished drill's report is the same whenever it is made, and every figure in
+	// it is drill time.
+	if later := BuildDrillReport(v, now.Add(3*time.Hour)).Markdown(); later != md {
+		t.Error("the report of a finished drill changed when made three hours later")
+	}
+	for _, want := range []string{"| Duration | 1h00m of drill time |", "| open-incident — Open the incident | done | alice@ops | 2026-03-03 08:30:01Z | 3m |", "A drill is measured in drill time"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(md, " left |") || strings.Contains(md, "| Duration | 1m |") {
+		t.Error("the report still has real-time figures")
+	}
+	if !v.State.Closed {
+		t.Error("a finalised drill is still in progress")
+	}
 	if !strings.Contains(md, "# DRILL") || !strings.Contains(md, "## "+SectionTitle) {
 		t.Error("the report is not marked DRILL or lacks the after-action section")
 	}

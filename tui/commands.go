@@ -214,16 +214,13 @@ func buildReport(req int, store *incident.Store, id string, now time.Time, width
 		if err != nil {
 			return reportBuiltMsg{req: req, err: err}
 		}
-		var extra []incident.Section
+		var r *incident.Report
 		if v.State.Drill {
-			// As muster incident report: a drill's report adds its after-action review.
-			sections, err := scenarios.ReportSections(v, now)
-			if err != nil {
-				sections = []incident.Section{{Title: scenarios.SectionTitle, Markdown: "The after-action report could not be built: " + errText(err) + "."}}
-			}
-			extra = sections
+			r = scenarios.BuildDrillReport(v, now) // as muster incident report: in drill time, with the after-action review
+		} else {
+			r = incident.BuildReport(v, now)
 		}
-		md := incident.BuildReport(v, now, extra...).Markdown()
+		md := r.Markdown()
 		if len(md) <= maxGlamourReport {
 			c := newMDCache()
 			return reportBuiltMsg{req: req, lines: c.renderNow(md, width, style)}

@@ -115,6 +115,16 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	if js := c.ok("incident", "report", id, "--format", "json"); !strings.Contains(js, `"title": "After-action report (HSEEP)"`) || !strings.Contains(js, `"improvement_plan": [`) {
 		t.Errorf("json report lacks the after-action data")
 	}
+	// Finalised, the drill is closed and its improvement items are tracked across drills.
+	if show := c.ok("incident", "show", id); !strings.Contains(show, "DRILL · CLOSED") {
+		t.Errorf("finalised drill not closed:\n%s", show)
+	}
+	if fu := c.ok("followups", "--drills"); !strings.Contains(fu, id) || !strings.Contains(fu, "short-drill") || !strings.Contains(fu, "Drill short-drill IP1: Rehearse runbook step fail-over") {
+		t.Errorf("followups --drills:\n%s", fu)
+	}
+	if fu := c.ok("followups"); strings.Contains(fu, id) {
+		t.Errorf("drill items mixed into the real follow-ups:\n%s", fu)
+	}
 	if list := c.ok("incident", "list", "--drills"); !strings.Contains(list, id) {
 		t.Errorf("drill not listed with --drills:\n%s", list)
 	}

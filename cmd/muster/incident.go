@@ -617,18 +617,12 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 }
 
 func renderReport(v *incident.View, format string, now time.Time) ([]byte, error) {
-	var extra []incident.Section
+	var r *incident.Report
 	if v.State.Drill {
-		// A drill's report adds the after-action review of its scenario; when that
-		// cannot be built (its frozen scenario is missing or altered) the report says
-		// why and still tells what the journal proves.
-		sections, err := scenarios.ReportSections(v, now)
-		if err != nil {
-			sections = []incident.Section{{Title: scenarios.SectionTitle, Markdown: "The after-action report could not be built: " + untrusted.Line(err.Error()) + "."}}
-		}
-		extra = sections
+		r = scenarios.BuildDrillReport(v, now) // in drill time, with the after-action review
+	} else {
+		r = incident.BuildReport(v, now)
 	}
-	r := incident.BuildReport(v, now, extra...)
 	if format == "json" {
 		return r.JSON()
 	}

@@ -285,7 +285,11 @@ func (r *Report) Markdown() string {
 		}
 	}
 
-	w("\n## SLA\n\n| target | due (UTC) | met at (UTC) | verdict |\n|---|---|---|---|\n")
+	if r.Drill && len(r.SLA) == 0 {
+		w("\n## SLA\n\nA drill is measured in drill time: see the times to respond, contain and resolve in the after-action report.\n")
+	} else {
+		w("\n## SLA\n\n| target | due (UTC) | met at (UTC) | verdict |\n|---|---|---|---|\n")
+	}
 	for _, l := range r.SLA {
 		verdict := "open"
 		switch {

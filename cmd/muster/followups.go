@@ -27,8 +27,8 @@ func newFollowupsCmd(g *globals) *cobra.Command {
 	var format string
 	var drills bool
 	cmd := &cobra.Command{
-		Use:     "followups [--drills]",
-		Short:   "List open follow-up actions across all incidents, earliest due first",
+		Use:   "followups [--drills]",
+		Short: "List open follow-up actions across all incidents, earliest due first",
 		Long: `List open follow-up actions across all incidents, earliest due first.
 --drills lists instead the improvement plan items of every finalised drill (each
 became a follow-up of its drill incident): the improvement plan across drills.`,

@@ -50,15 +50,21 @@ func (e *Engine) stepTook(v *incident.View) map[string]string {
 	out := map[string]string{}
 	last := time.Duration(0)
 	for _, ev := range v.Events {
-		if ev.Type != incident.EvStepDone && ev.Type != incident.EvStepSkipped {
+		p, err := incident.Decode(ev)
+		if err != nil {
 			continue
 		}
-		var p incident.StepEvent
-		if !decode(ev, &p) {
+		var step string
+		switch p := p.(type) {
+		case incident.StepMarkedDone:
+			step = p.Step
+		case incident.StepMarkedSkipped:
+			step = p.Step
+		default:
 			continue
 		}
 		at := e.drillAt(ev.Time)
-		out[p.Step] = clockText(max(at-last, 0))
+		out[step] = clockText(max(at-last, 0))
 		last = at
 	}
 	return out

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +55,18 @@ func withIncident(g *globals, id string, f func(inc *incident.Incident) error) e
 		return err
 	}
 	defer inc.Close()
-	return commandError(f(inc))
+	err = f(inc)
+	var q *incident.QueuedError
+	if errors.As(err, &q) {
+		// Saved on this machine, not shared: say so plainly; the next command or
+		// `muster team sync` publishes it.
+		fmt.Fprintf(g.Stdout, "%s: queued offline, not yet shared: %d (%s)\n", inc.ID, q.Pending, untrusted.Line(q.Cause.Error()))
+		return nil
+	}
+	if g.team != nil {
+		reportRefused(g, inc)
+	}
+	return commandError(err)
 }
 
 func saved(g *globals, inc *incident.Incident, what string) {
@@ -191,6 +203,8 @@ type incidentShow struct {
 	NextUpdate *incident.UpdateDue      `json:"next_update"` // null when no communication is due
 	OpenWork   []string                 `json:"open_work"`
 	AsOf       time.Time                `json:"as_of"`
+	// Queued counts this machine's events of a team incident not yet shared.
+	Queued int `json:"queued_offline"`
 }
 
 func runIncidentShow(g *globals, id, format string, now time.Time) error {
@@ -207,6 +221,7 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 	if out.OpenWork == nil {
 		out.OpenWork = []string{}
 	}
+	out.Queued = incident.Pending(v.Dir)
 	if format == "json" {
 		return writeJSON(g.Stdout, out)
 	}
@@ -219,6 +234,9 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 		status = "DRILL · " + status
 	}
 	fmt.Fprintf(w, "%s  %s  [%s]  %s\n", s.ID, strings.ToUpper(s.Severity), status, untrusted.Line(s.Title))
+	if out.Queued > 0 {
+		fmt.Fprintf(w, "queued offline, not yet shared: %d (muster team sync publishes them)\n", out.Queued)
+	}
 	fmt.Fprintf(w, "runbook %s %s · policy %s · commander %s · opened %s by %s\n",
 		s.Runbook.ID, s.Runbook.Version, s.Policy.Name, s.Commander(), s.OpenedAt.UTC().Format("2006-01-02 15:04Z"), s.OpenedBy)
 	for _, l := range out.SLA {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -126,10 +128,39 @@ func (g *globals) syncTeam(verbose bool) error {
 	for _, id := range ids {
 		fmt.Fprintf(g.Stderr, "warning: incident %s in %s: %s\n", untrusted.Line(id), g.team, untrusted.Line(failed[id].Error()))
 	}
+	published := g.flushOutboxes()
 	if verbose {
-		fmt.Fprintf(g.Stdout, "synced with %s (%d could not be)\n", g.team, len(failed))
+		fmt.Fprintf(g.Stdout, "synced with %s (%d could not be); published %d queued event(s)\n", g.team, len(failed), published)
 	}
 	return nil
+}
+
+// flushOutboxes publishes what waits in the outbox of every team incident here.
+func (g *globals) flushOutboxes() int {
+	st := g.store()
+	entries, _ := os.ReadDir(filepath.Join(g.DataDir, "incidents"))
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() || incident.Pending(st.Dir(e.Name())) == 0 {
+			continue
+		}
+		inc, err := st.Open(e.Name(), g.Actor)
+		if err != nil {
+			fmt.Fprintf(g.Stderr, "warning: %s: %s\n", untrusted.Line(e.Name()), untrusted.Line(err.Error()))
+			continue
+		}
+		f, err := inc.Flush()
+		if err != nil {
+			fmt.Fprintf(g.Stderr, "warning: %s: %s\n", inc.ID, untrusted.Line(err.Error()))
+		}
+		if f.Pending > 0 {
+			fmt.Fprintf(g.Stderr, "%s: still queued offline, not yet shared: %d\n", inc.ID, f.Pending)
+		}
+		n += f.Published
+		reportRefused(g, inc)
+		inc.Close()
+	}
+	return n
 }
 
 func newIncidentWatchCmd(g *globals) *cobra.Command {
@@ -191,4 +222,17 @@ func (g *globals) load(id string) (*incident.View, error) {
 		}
 	}
 	return st.Load(id)
+}
+
+// reportRefused names the queued events that no longer applied when this command
+// published the outbox (they are kept in outbox-refused.jsonl).
+func reportRefused(g *globals, inc *incident.Incident) {
+	qs := inc.Flushed.Refused
+	if len(qs) == 0 {
+		return
+	}
+	fmt.Fprintf(g.Stderr, "warning: %d event(s) queued offline no longer applied and were not shared (kept in %s):\n", len(qs), incident.RefusedFile)
+	for _, q := range qs {
+		fmt.Fprintf(g.Stderr, "  %s %s by %s: %s\n", q.QueuedAt.Format("2006-01-02 15:04:05Z"), q.Type, untrusted.Line(q.Actor), untrusted.Line(q.Refused))
+	}
 }

@@ -155,6 +155,12 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 	}
 	if err := inc.append(EvStarted, started); err != nil {
 		j.Close()
+		var q *QueuedError
+		if errors.As(err, &q) {
+			// A team incident exists once the store holds its first line.
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("the team store %s cannot be reached (%v): a team incident cannot be started offline; start a local one with --store \"\" and record the store's outage in it", st.Shared, q.Cause)
+		}
 		return nil, err
 	}
 	return inc, nil
@@ -385,6 +391,8 @@ type Incident struct {
 
 	// Saved says where the last command's event went (seq, shared or not).
 	Saved Saved
+	// Flushed says what the last publishing of the outbox did (team incidents).
+	Flushed Flushed
 
 	j      *journal.Journal
 	now    func() time.Time

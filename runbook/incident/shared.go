@@ -32,6 +32,10 @@ type Shared interface {
 	GetFile(ctx context.Context, id, name string) ([]byte, error)
 	// Incidents lists the ids in the store.
 	Incidents(ctx context.Context) ([]string, error)
+	// Offline reports an error of a store that could not be reached (network,
+	// timeout, 5xx), as opposed to one that answered (access denied, a bad object):
+	// a command that meets it goes to the outbox.
+	Offline(err error) bool
 	// String names the store (s3://bucket/prefix).
 	String() string
 }
@@ -49,6 +53,7 @@ type Saved struct {
 	Seq    uint64 // the event's seq (0 when only queued)
 	Shared bool   // the team store holds it
 	Store  string // which store
+	Queued int    // events waiting in the outbox, this one included when it was queued
 }
 
 func (st *Store) ctx() context.Context {
@@ -202,20 +207,45 @@ func (inc *Incident) publishFrozen() error {
 // a storm of many writers on one incident.
 const maxRaces = 200
 
-// appendShared publishes the event to the team store, then appends it to the mirror.
-// When another responder wrote the next line first, their lines are folded in and the
-// command is checked again against the state it now meets (recheck), so a step someone
-// just marked done is refused with who and when.
+// appendShared writes a command's event to a team incident: what waits in the outbox
+// goes first, in order; then the event is published, or queued when the store cannot
+// be reached (a *QueuedError says so: it is saved on this machine, not shared).
 func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error) {
+	if Pending(inc.Dir) > 0 {
+		if f, err := inc.Flush(); err != nil || f.Pending > 0 {
+			if err != nil && !errors.As(err, new(*offlineError)) {
+				return journal.Event{}, err
+			}
+			return journal.Event{}, inc.queue(typ, payload, errors.New("the outbox could not be published first"))
+		}
+	}
+	e, err := inc.publish(typ, payload, nil, inc.Actor)
+	var offline *offlineError
+	if errors.As(err, &offline) {
+		return journal.Event{}, inc.queue(typ, payload, offline.err)
+	}
+	return e, err
+}
+
+// publish claims the next line of the team store for the event, then appends it to
+// the mirror. When another responder wrote the next line first, their lines are folded
+// in and the event is checked again against the state it now meets (recheck), so a
+// step someone just marked done is refused with who and when. data, when set, is the
+// payload's JSON as queued.
+func (inc *Incident) publish(typ string, payload any, data json.RawMessage, actor string) (journal.Event, error) {
 	backoff := 5 * time.Millisecond
 	for race := 0; race < maxRaces; race++ {
 		seq, hash := inc.j.Last()
 		if seq == 0 {
 			if err := inc.publishFrozen(); err != nil {
-				return journal.Event{}, err
+				return journal.Event{}, inc.offline(err)
 			}
 		}
-		line, err := journal.BuildLine(hash, seq+1, inc.now(), inc.Actor, typ, payload)
+		var body any = payload
+		if data != nil {
+			body = data
+		}
+		line, err := journal.BuildLine(hash, seq+1, inc.now(), actor, typ, body)
 		if err != nil {
 			return journal.Event{}, err
 		}
@@ -226,11 +256,15 @@ func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error
 				inc.State.Apply(e)
 			}
 			if cerr != nil {
-				return journal.Event{}, cerr
+				return journal.Event{}, inc.offline(cerr)
 			}
 			if len(others) > 0 {
-				if payload, err = inc.recheck(typ, payload, others); err != nil {
+				next, changed, err := inc.recheck(typ, payload, others)
+				if err != nil {
 					return journal.Event{}, err
+				}
+				if changed {
+					payload, data = next, nil
 				}
 			}
 			t := time.NewTimer(backoff/2 + rand.N(backoff))
@@ -244,7 +278,7 @@ func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error
 			continue
 		}
 		if err != nil {
-			return journal.Event{}, fmt.Errorf("not saved: %w", err)
+			return journal.Event{}, inc.offline(fmt.Errorf("not shared: %w", err))
 		}
 		e, err := inc.j.AppendLine(line)
 		if err != nil {
@@ -256,10 +290,18 @@ func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error
 	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row; try again", inc.ID, maxRaces)
 }
 
+// offline marks an error of a store that could not be reached.
+func (inc *Incident) offline(err error) error {
+	if err != nil && inc.shared.Offline(err) {
+		return &offlineError{err: err}
+	}
+	return err
+}
+
 // recheck checks a command again once others' events are folded in. It refuses what no
 // longer applies, naming who did what and when, and renumbers what must follow
 // others' (a follow-up's id).
-func (inc *Incident) recheck(typ string, payload any, others []journal.Event) (any, error) {
+func (inc *Incident) recheck(typ string, payload any, others []journal.Event) (next any, changed bool, err error) {
 	by := func(match func(journal.Event) bool) string {
 		for i := len(others) - 1; i >= 0; i-- {
 			if match(others[i]) {
@@ -269,39 +311,54 @@ func (inc *Incident) recheck(typ string, payload any, others []journal.Event) (a
 		return ""
 	}
 	if inc.State.Closed {
-		return nil, refuse("incident %s was closed meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvClosed }))
+		return nil, false, refuse("incident %s was closed meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvClosed }))
 	}
 	switch p := payload.(type) {
+	case StepMarkedDone, StepMarkedSkipped, StepUndone:
+		return inc.recheck(typ, stepEvent(p), others)
 	case StepEvent:
 		cur := inc.State.Step(p.Step)
 		switch {
 		case typ == EvStepUndone && cur.Status == StepTodo:
-			return nil, refuse("step %s was put back to do meanwhile (by %s at %s)", p.Step, cur.By, cur.At.UTC().Format(time.RFC3339))
+			return nil, false, refuse("step %s was put back to do meanwhile (by %s at %s)", p.Step, cur.By, cur.At.UTC().Format(time.RFC3339))
 		case typ != EvStepUndone && cur.Status != StepTodo:
-			return nil, refuse("step %s was %s meanwhile (by %s at %s)", p.Step, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
+			return nil, false, refuse("step %s was %s meanwhile (by %s at %s)", p.Step, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
 		}
 	case FollowUp:
 		p.ID = inc.State.NextFollowUpID()
-		return p, nil
+		return p, true, nil
 	case FollowUpDone:
 		for _, f := range inc.State.FollowUps {
 			if f.ID == p.ID && f.Done {
-				return nil, refuse("follow-up %s was done meanwhile (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
+				return nil, false, refuse("follow-up %s was done meanwhile (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
 			}
 		}
 	case SeverityChange:
 		if inc.State.Severity == p.To {
-			return nil, refuse("incident %s was moved to %s meanwhile%s", inc.ID, p.To, by(func(e journal.Event) bool { return e.Type == EvSeverityChanged }))
+			return nil, false, refuse("incident %s was moved to %s meanwhile%s", inc.ID, p.To, by(func(e journal.Event) bool { return e.Type == EvSeverityChanged }))
 		}
 		p.From = inc.State.Severity
-		return p, nil
+		return p, true, nil
 	case Closed:
 		if open := inc.State.OpenWork(); len(open) > 0 && !p.Forced {
-			return nil, refuse("cannot close %s: others opened work meanwhile: %s", inc.ID, strings.Join(open, ", "))
+			return nil, false, refuse("cannot close %s: others opened work meanwhile: %s", inc.ID, strings.Join(open, ", "))
 		}
 	}
 	if typ == EvAcknowledged && !inc.State.RespondedAt.IsZero() {
-		return nil, refuse("incident %s was acknowledged meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvAcknowledged }))
+		return nil, false, refuse("incident %s was acknowledged meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvAcknowledged }))
 	}
-	return payload, nil
+	return payload, false, nil
+}
+
+// stepEvent is the common shape of the three step payloads Decode returns.
+func stepEvent(p any) StepEvent {
+	switch p := p.(type) {
+	case StepMarkedDone:
+		return StepEvent(p)
+	case StepMarkedSkipped:
+		return StepEvent(p)
+	case StepUndone:
+		return StepEvent(p)
+	}
+	return p.(StepEvent)
 }

@@ -2,6 +2,7 @@ package team
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +115,74 @@ func TestUnreachableStoreSavesNothing(t *testing.T) {
 		Severity: "high", Title: "x", Actor: "a@b"})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Fatalf("start with the store down = %v, want an error naming the store's address", err)
+	}
+}
+
+// The store goes away: the responder's commands are queued, said to be queued, and
+// published in order when it is back; one that no longer applies (a colleague did the
+// step meanwhile) is refused, kept and reported, never dropped.
+func TestOutboxWhileTheStoreIsAway(t *testing.T) {
+	c := motoS3(t)
+	makeBucket(t, c, "team-outbox", false)
+	px := newProxy(t, strings.TrimPrefix(moto, "http://"))
+	loc := Location{Bucket: "team-outbox"}
+	viaProxy, direct := New(s3Client(px.URL()), loc), New(c, loc)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	alice := &incident.Store{DataDir: t.TempDir(), Shared: viaProxy, Context: ctx}
+	bob := &incident.Store{DataDir: t.TempDir(), Shared: direct, Context: ctx}
+
+	inc, err := alice.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
+		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inc.Close()
+
+	px.cut()
+	var q *incident.QueuedError
+	if err := inc.AddNote("written on the train", ""); !errors.As(err, &q) || q.Pending != 1 {
+		t.Fatalf("note with the store away = %v, want queued (1)", err)
+	}
+	if err := inc.CompleteStep("confirm", ""); !errors.As(err, &q) || q.Pending != 2 {
+		t.Fatalf("step with the store away = %v, want queued (2)", err)
+	}
+	if n := incident.Pending(inc.Dir); n != 2 {
+		t.Fatalf("outbox holds %d, want 2", n)
+	}
+	binc, err := bob.Open(inc.ID, "bob@desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := binc.CompleteStep("confirm", "done from the office"); err != nil {
+		t.Fatal(err)
+	}
+	binc.Close()
+
+	px.restore()
+	if err := inc.AddNote("back online", ""); err != nil {
+		t.Fatalf("note once the store is back: %v", err)
+	}
+	if inc.Flushed.Published != 1 || len(inc.Flushed.Refused) != 1 || !strings.Contains(inc.Flushed.Refused[0].Refused, "bob@desk") {
+		t.Fatalf("flush = %+v, want the queued note published and the step refused naming bob", inc.Flushed)
+	}
+	if n := incident.Pending(inc.Dir); n != 0 {
+		t.Errorf("outbox still holds %d", n)
+	}
+	refused, err := incident.RefusedQueued(inc.Dir)
+	if err != nil || len(refused) != 1 || refused[0].Type != incident.EvStepDone {
+		t.Errorf("outbox-refused = %+v, %v", refused, err)
+	}
+	lines, err := direct.Lines(ctx, inc.ID, 0, journal.Genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.Event.Type+" "+l.Event.Actor)
+	}
+	want := []string{"started alice@laptop", "step.done bob@desk", "note alice@laptop", "note alice@laptop"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("the store's chain: %v, want %v", got, want)
 	}
 }

@@ -421,3 +421,21 @@ func (s *Store) GetFile(ctx context.Context, id, name string) ([]byte, error) {
 
 // String names the store: s3://bucket/prefix.
 func (s *Store) String() string { return s.loc.String() }
+
+// Offline reports an error of a store that could not be reached or did not answer
+// properly (no connection, a timeout, a 5xx), as opposed to one that answered (access
+// denied, a missing bucket, a bad object): the first is worth queueing for later.
+func (s *Store) Offline(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ce *ChainError
+	if errors.As(err, &ce) {
+		return false
+	}
+	if st := status(err); st != 0 {
+		return st >= 500
+	}
+	var oe *smithy.OperationError
+	return errors.As(err, &oe) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -207,11 +207,13 @@ func (m *Model) copyCommand() tea.Cmd {
 		return nil
 	}
 	c := st.Commands[min(m.inc.cmdSel, len(st.Commands)-1)]
-	m.flash = flash{text: "copied to the clipboard (OSC 52): " + c}
-	if m.deps.Clipboard != nil {
-		return m.deps.Clipboard(c)
+	m.copyReq = m.req()
+	f := m.deps.Clipboard
+	if f == nil {
+		f = systemCopy
 	}
-	return tea.SetClipboard(c)
+	m.flash = flash{text: "copying…"}
+	return copyText(m.copyReq, c, f)
 }
 
 // openDialog shows a dialog, or the draft left from the last time it was open.

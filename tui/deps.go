@@ -41,8 +41,11 @@ type Deps struct {
 	// RunBackup runs a backup check now (b on home) and keeps it as the last one; nil
 	// means home cannot run one and says so.
 	RunBackup func(ctx context.Context) (BackupSummary, error)
-	// Clipboard copies text; nil uses OSC 52 (tea.SetClipboard).
-	Clipboard func(string) tea.Cmd
+	// Clipboard copies text to a clipboard it can vouch for and names it ("the system
+	// clipboard (xclip)"); an error means none was reachable, and the screen falls back
+	// to OSC 52, saying it may not have worked. nil tries wl-copy, xclip, xsel, pbcopy,
+	// then tmux's paste buffer.
+	Clipboard func(text string) (via string, err error)
 	// DrillClock drives drills (scenarios.Run); nil is the real clock.
 	DrillClock scenarios.Clock
 }

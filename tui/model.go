@@ -72,6 +72,7 @@ type Model struct {
 	// themselves at a fixed clock.
 	manualDrill bool
 	confirmKey  string // ctrl+c or q pressed once with unsaved text
+	copyReq     int    // the copy the message line waits for
 }
 
 // New builds the root model. Nothing is read until Init's commands run.
@@ -228,6 +229,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onDrillReport(msg)
 	case completedMsg:
 		return m.onCompleted(msg)
+	case copiedMsg:
+		return m.onCopied(msg)
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.PasteMsg:

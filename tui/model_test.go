@@ -70,25 +70,55 @@ func TestQuitWaitsForTheWriteInFlight(t *testing.T) {
 	}
 }
 
-// y copies the selected command (OSC 52 through the clipboard function) and says so.
+// y copies the selected command to a clipboard that can vouch for it and names it;
+// with none reachable it asks the terminal (OSC 52) and never claims the copy (#12 bug
+// 8: tmux's default set-clipboard external drops OSC 52).
 func TestCopyCommand(t *testing.T) {
 	d, _, id := workedIncident(t)
 	var copied string
-	d.Clipboard = func(s string) tea.Cmd { copied = s; return nil }
+	d.Clipboard = func(s string) (string, error) { copied = s; return "the system clipboard (xclip)", nil }
 	m := newModel(t, d, Options{Resume: id}, 100, 30)
 	m = press(t, m, "y")
 	if !strings.HasPrefix(copied, `muster incident severity "$INCIDENT" critical`) {
 		t.Errorf("copied %q", copied)
 	}
-	if !strings.Contains(shot(m), "copied to the clipboard (OSC 52)") {
-		t.Errorf("the copy is not announced:\n%s", shot(m))
+	if !strings.Contains(shot(m), "✓ copied to the system clipboard (xclip)") {
+		t.Errorf("the copy is not announced with its clipboard:\n%s", shot(m))
 	}
-	// Without a clipboard function the copy is tea.SetClipboard (OSC 52).
-	d.Clipboard = nil
+	d.Clipboard = func(string) (string, error) { return "", errNoClipboard }
 	m = newModel(t, d, Options{Resume: id}, 100, 30)
-	_, cmd := m.Update(keyMsg("y"))
+	next, cmd := m.Update(keyMsg("y"))
+	m = next.(Model)
+	msgs := execCmd(cmd)
+	if len(msgs) != 1 {
+		t.Fatalf("y answered %v", msgs)
+	}
+	next, cmd = m.Update(msgs[0])
+	m = next.(Model)
 	if cmd == nil || cmd() == nil {
-		t.Error("y gave no clipboard command")
+		t.Error("without a clipboard y did not fall back to OSC 52")
+	}
+	if got := shot(m); strings.Contains(got, "copied to") || !strings.Contains(got, "OSC 52") || !strings.Contains(got, "drop") {
+		t.Errorf("an OSC 52 request is announced as a copy:\n%s", got)
+	}
+}
+
+func TestClipboardTools(t *testing.T) {
+	env := func(vals map[string]string) func(string) string { return func(k string) string { return vals[k] } }
+	names := func(ts []clipboardTool) (out []string) {
+		for _, t := range ts {
+			out = append(out, t.argv[0])
+		}
+		return out
+	}
+	if got := names(clipboardTools(env(map[string]string{"DISPLAY": ":0", "TMUX": "/tmp/tmux-0/default,1,0"}))); !slices.Equal(got, []string{"xclip", "xsel", "tmux"}) {
+		t.Errorf("X11 in tmux: %v", got)
+	}
+	if got := names(clipboardTools(env(map[string]string{"WAYLAND_DISPLAY": "wayland-0"}))); !slices.Equal(got, []string{"wl-copy"}) {
+		t.Errorf("Wayland: %v", got)
+	}
+	if got := clipboardTools(env(nil)); len(got) != 0 && got[0].argv[0] != "pbcopy" {
+		t.Errorf("ssh without a display: %v", names(got))
 	}
 }
 

@@ -254,7 +254,6 @@ func (m *Model) noteDialog(st runbook.Step, hasStep bool) *dialog {
 
 func (m *Model) attachDialog() *dialog {
 	f := newLine("File to attach as evidence", "path, tab completes", "", true, m.styles)
-	f.input.ShowSuggestions = true
 	f.hint = "copied into the incident with its SHA-256; the original is not touched"
 	return &dialog{kind: dlgAttach, draft: "attach", title: "Attach a file", fields: []field{f}}
 }
@@ -328,9 +327,13 @@ func (m *Model) afterDialogInput() tea.Cmd {
 		return nil
 	}
 	v := d.fields[0].input.Value()
-	if v == "" {
-		return nil
+	if v == "" || v == d.askedFor {
+		if v == "" {
+			d.completions = nil
+		}
+		return nil // unchanged: ↑/↓ among the completions must not reset them
 	}
+	d.askedFor = v
 	d.completeReq = m.req()
 	return completePath(d.completeReq, v)
 }

@@ -43,6 +43,8 @@ type homeIncident struct {
 
 type homeLoadedMsg struct {
 	req       int
+	library   *runbook.Library // read again (Ctrl+R); nil when not asked
+	problems  runbook.Problems
 	incidents []homeIncident // open ones, newest first
 	closed    int
 	backup    BackupSummary
@@ -65,9 +67,12 @@ func pollHome(req int, store *incident.Store) tea.Cmd {
 	}
 }
 
-func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, bool)) tea.Cmd {
+func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, bool), reload func() (*runbook.Library, runbook.Problems)) tea.Cmd {
 	return func() tea.Msg {
 		msg := homeLoadedMsg{req: req}
+		if reload != nil {
+			msg.library, msg.problems = reload()
+		}
 		msg.stamps, _ = store.Stamps()
 		if lastBackup != nil {
 			msg.backup, msg.hasBackup = lastBackup()

@@ -28,6 +28,9 @@ type Deps struct {
 	// LibraryProblems are the user's runbook files that did not load; home shows
 	// how many, so a broken file is not silently missing.
 	LibraryProblems runbook.Problems
+	// ReloadLibrary reads the runbook library again (Ctrl+R on home), so a runbook
+	// added while muster runs shows up; nil keeps Library as it is.
+	ReloadLibrary func() (*runbook.Library, runbook.Problems)
 	Policy          *runbook.Policy // for new incidents; an incident keeps its frozen one
 	Actor           string
 	Now             func() time.Time // time.Now when nil

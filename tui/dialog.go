@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -77,7 +78,10 @@ type dialog struct {
 	saving bool
 	keys   dialogKeys
 
-	completeReq int  // latest path completion asked for (attach)
+	completeReq int      // latest path completion asked for (attach)
+	completions []string // the paths the typed one may complete to, listed under it
+	compSel     int      // the one Tab takes (↑/↓ choose)
+	askedFor    string   // the value completions were last asked for
 	compact     bool // short of room: no intro, no blank line between fields (resize sets it)
 }
 
@@ -90,19 +94,28 @@ const (
 	dialogCancel
 )
 
-func newLine(label, placeholder, value string, required bool, st Styles) field {
+// placeholder is an input's example text. Without colour it is set apart in ‹ ›, or
+// it would look exactly like typed text (#12 bug 5).
+func placeholder(st Styles, s string) string {
+	if st.NoColor && s != "" {
+		return "‹" + s + "›"
+	}
+	return s
+}
+
+func newLine(label, example, value string, required bool, st Styles) field {
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = placeholder
+	in.Placeholder = placeholder(st, example)
 	in.SetStyles(st.Input)
 	in.CharLimit = 4000
 	in.SetValue(value)
 	return field{label: label, kind: fieldLine, required: required, input: in}
 }
 
-func newText(label, placeholder, value string, required bool, st Styles) field {
+func newText(label, example, value string, required bool, st Styles) field {
 	ta := textarea.New()
-	ta.Placeholder = placeholder
+	ta.Placeholder = placeholder(st, example)
 	ta.ShowLineNumbers = false
 	ta.Prompt = "┃ "
 	ta.SetStyles(st.TextArea)
@@ -171,7 +184,18 @@ func (d *dialog) update(msg tea.Msg) (dialogResult, tea.Cmd) {
 			return dialogSubmit, nil
 		case key.Matches(kp, d.keys.Cancel):
 			return dialogCancel, nil
-		case key.Matches(kp, d.keys.NextFld) && !(d.kind == dlgAttach && f.kind == fieldLine):
+		case d.kind == dlgAttach && d.focus == 0 && len(d.completions) > 0 && key.Matches(kp, d.keys.Complete):
+			f.input.SetValue(d.completions[d.compSel])
+			f.input.CursorEnd()
+			d.completions = nil
+			return dialogStay, nil
+		case d.kind == dlgAttach && d.focus == 0 && len(d.completions) > 0 && key.Matches(kp, d.keys.CompPrev):
+			d.compSel = (d.compSel - 1 + len(d.completions)) % len(d.completions)
+			return dialogStay, nil
+		case d.kind == dlgAttach && d.focus == 0 && len(d.completions) > 0 && key.Matches(kp, d.keys.CompNext):
+			d.compSel = (d.compSel + 1) % len(d.completions)
+			return dialogStay, nil
+		case key.Matches(kp, d.keys.NextFld) && !(d.kind == dlgAttach && d.focus == 0):
 			return dialogStay, d.move(1)
 		case key.Matches(kp, d.keys.PrevFld):
 			return dialogStay, d.move(-1)
@@ -326,6 +350,9 @@ func (d *dialog) view(st Styles, w int) []string {
 				body = append(body, "  "+st.Muted.Render(trunc(f.notes[f.choice], inner-2)))
 			}
 		}
+		if d.kind == dlgAttach && i == 0 && len(d.completions) > 0 {
+			body = append(body, d.completionLines(st, inner-2)...)
+		}
 		if f.hint != "" {
 			body = append(body, "  "+st.Muted.Render(trunc(f.hint, inner-2)))
 		}
@@ -343,6 +370,32 @@ func (d *dialog) view(st Styles, w int) []string {
 	}
 	body = append(body, st.Muted.Render(trunc(d.hints(), inner)))
 	return box(st, body, w)
+}
+
+// maxShownCompletions is how many completions the attach dialog lists at once.
+const maxShownCompletions = 4
+
+// completionLines lists the path completions under the field, the one Tab takes
+// marked ▸: words, never colour alone, tell them from the typed text.
+func (d *dialog) completionLines(st Styles, w int) []string {
+	n := len(d.completions)
+	from := clampInt(d.compSel-maxShownCompletions+1, 0, max(n-maxShownCompletions, 0))
+	// The directory typed so far is the same for all: list what follows it.
+	dir := d.fields[0].input.Value()
+	dir = dir[:strings.LastIndex(dir, "/")+1]
+	head := fmt.Sprintf("%s — tab takes ▸, ↑/↓ choose:", plural(n, "completion", "completions"))
+	if dir != "" {
+		head = fmt.Sprintf("%s in %s — tab takes ▸, ↑/↓ choose:", plural(n, "completion", "completions"), dir)
+	}
+	out := []string{"  " + st.Muted.Render(trunc(clean(head), w))}
+	for i := from; i < n && i < from+maxShownCompletions; i++ {
+		mark := "    "
+		if i == d.compSel {
+			mark = "  ▸ "
+		}
+		out = append(out, st.Muted.Render(trunc(mark+clean(strings.TrimPrefix(d.completions[i], dir)), w+2)))
+	}
+	return out
 }
 
 func (d *dialog) hints() string {

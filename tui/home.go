@@ -29,6 +29,7 @@ type homeScreen struct {
 	polling   bool
 	polledAt  time.Time
 	pollReq   int
+	reloadLib bool // the next scan reads the runbook library again (Ctrl+R)
 	err       string
 	incidents []homeIncident // open, not drills
 	drills    []homeIncident // open drills
@@ -95,14 +96,29 @@ func (h *homeScreen) drillRows() int { return min(len(h.drills), maxDrillRows) }
 func newHomeScreen(lib *runbook.Library, st Styles) homeScreen {
 	f := textinput.New()
 	f.Prompt = "/"
-	f.Placeholder = "filter runbooks"
+	f.Placeholder = placeholder(st, "filter runbooks")
 	f.SetStyles(st.Input)
 	h := homeScreen{filter: f, keys: newHomeKeys(), loading: true}
+	h.setRunbooks(lib)
+	return h
+}
+
+// setRunbooks lists the library's runbooks, keeping the highlighted one.
+func (h *homeScreen) setRunbooks(lib *runbook.Library) {
+	sel := ""
+	if rb, ok := h.selectedRunbook(); ok {
+		sel = rb.ID
+	}
+	h.runbooks = nil
 	if lib != nil {
 		h.runbooks = lib.List()
 	}
 	h.applyFilter()
-	return h
+	for k, i := range h.shown {
+		if h.runbooks[i].ID == sel {
+			h.rbSel = k
+		}
+	}
 }
 
 // applyFilter keeps the runbooks whose id, title or tags hold every word typed.

@@ -1,9 +1,13 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/muster-ir/muster/runbook"
 )
 
 // Bug 3 of issue 12: home kept the highlighted row number, so an incident started
@@ -68,5 +72,28 @@ func TestHomeEscFocusesIncidents(t *testing.T) {
 	m = press(t, m, "esc")
 	if m.home.focus != focusIncidents {
 		t.Errorf("esc left the focus on %d", m.home.focus)
+	}
+}
+
+// Bug 6 of issue 12: Ctrl+R did not read the runbooks again, so one added while
+// muster ran stayed missing until a restart.
+func TestCtrlRReloadsRunbooks(t *testing.T) {
+	d, _ := fixture(t)
+	dir := t.TempDir()
+	d.ReloadLibrary = func() (*runbook.Library, runbook.Problems) { return runbook.LoadLibrary(dir, d.Policy) }
+	m := newModel(t, d, Options{}, 100, 30)
+	if strings.Contains(shot(m), "test-outage") {
+		t.Fatal("the runbook is there before it was added")
+	}
+	raw, err := os.ReadFile("../runbook/incident/testdata/runbook.toml")
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "test-outage.toml"), raw, 0o600))
+	m = press(t, m, "ctrl+r")
+	if got := shot(m); !strings.Contains(got, "test-outage") || !strings.Contains(got, "Runbooks (8)") {
+		t.Errorf("ctrl+r did not pick up the new runbook:\n%s", got)
+	}
+	m = press(t, m, "n")
+	if !strings.Contains(shot(m), "test-outage") {
+		t.Errorf("the start screen does not offer the new runbook:\n%s", shot(m))
 	}
 }

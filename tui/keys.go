@@ -61,7 +61,7 @@ func newHomeKeys() homeKeys {
 		New:        bind([]string{"n"}, "n", "new incident"),
 		Filter:     bind([]string{"/"}, "/", "filter runbooks"),
 		ClearFilt:  bind([]string{"esc"}, "esc", "clear filter / back to incidents"),
-		Refresh:    bind([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+		Refresh:    bind([]string{"ctrl+r"}, "ctrl+r", "reload incidents and runbooks"),
 		Backup:     bind([]string{"b"}, "b", "check backups"),
 
 		FilterCancel: bind([]string{"esc"}, "esc", "clear the filter"),
@@ -257,6 +257,8 @@ type dialogKeys struct {
 	ChoicePrev key.Binding
 	ChoiceNext key.Binding
 	Complete   key.Binding
+	CompPrev   key.Binding
+	CompNext   key.Binding
 }
 
 func newDialogKeys() dialogKeys {
@@ -269,6 +271,8 @@ func newDialogKeys() dialogKeys {
 		ChoicePrev: bind([]string{"left", "up", "h", "k"}, "←", "previous choice"),
 		ChoiceNext: bind([]string{"right", "down", "l", "j", "space"}, "→", "next choice"),
 		Complete:   bind([]string{"tab"}, "tab", "complete path"),
+		CompPrev:   bind([]string{"up", "ctrl+p"}, "↑", "previous completion"),
+		CompNext:   bind([]string{"down", "ctrl+n"}, "↓", "next completion"),
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/muster-ir/muster/runbook"
 )
 
 // screen is which screen the root model shows.
@@ -306,7 +308,11 @@ func (m *Model) scanHome() tea.Cmd {
 	}
 	h.scanning, h.rescan, h.scannedAt = true, false, m.now
 	h.req = m.req()
-	return loadHome(h.req, m.deps.Store, m.deps.LastBackup)
+	var reload func() (*runbook.Library, runbook.Problems)
+	if h.reloadLib {
+		reload, h.reloadLib = m.deps.ReloadLibrary, false
+	}
+	return loadHome(h.req, m.deps.Store, m.deps.LastBackup, reload)
 }
 
 func (m *Model) onHomeLoaded(msg homeLoadedMsg) tea.Cmd {
@@ -315,6 +321,11 @@ func (m *Model) onHomeLoaded(msg homeLoadedMsg) tea.Cmd {
 	}
 	h := &m.home
 	h.scanning = false
+	if msg.library != nil {
+		// Ctrl+R read the runbooks again: one added meanwhile is there now.
+		m.deps.Library, m.deps.LibraryProblems = msg.library, msg.problems
+		h.setRunbooks(msg.library)
+	}
 	h.loaded(msg, m.now)
 	if h.rescan {
 		return m.scanHome()
@@ -495,7 +506,7 @@ func (m *Model) onCompleted(msg completedMsg) tea.Cmd {
 	if f.input.Value() != msg.input {
 		return nil
 	}
-	f.input.SetSuggestions(msg.matches)
+	d.completions, d.compSel = msg.matches, 0
 	return nil
 }
 
@@ -638,6 +649,10 @@ func (m *Model) homeKey(msg tea.KeyPressMsg) tea.Cmd {
 			h.focus = focusIncidents
 		}
 	case key.Matches(msg, k.Refresh):
+		h.reloadLib = m.deps.ReloadLibrary != nil
+		if h.scanning {
+			h.rescan = true // the scan asked for after this one reads the runbooks too
+		}
 		return m.scanHome()
 	case key.Matches(msg, k.Backup):
 		return m.startBackupCheck()

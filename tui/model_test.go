@@ -299,3 +299,34 @@ func TestOverdueMatchesTheIncidentPackage(t *testing.T) {
 		m = press(t, m, "space") // the selected step done: the next phase may start
 	}
 }
+
+// Bug 5 of issue 12: without colour, completions and placeholders looked exactly like
+// typed text, and Enter then saved the wrong path. Placeholders are set apart in ‹ ›;
+// the completions are a list under the field, never text in the field.
+func TestNoColorCompletionsAndPlaceholdersAreNotTypedText(t *testing.T) {
+	d, _, id := workedIncident(t)
+	dir := t.TempDir()
+	for _, n := range []string{"alb-5xx.png", "alb-latency.png", "notes.txt"} {
+		must(t, os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600))
+	}
+	m := newModel(t, d, Options{Resume: id}, 100, 30)
+	m = press(t, m, "a")
+	if got := shot(m); !strings.Contains(got, "> ‹path, tab completes›") {
+		t.Errorf("the placeholder is not set apart:\n%s", got)
+	}
+	m = typeText(t, m, dir+"/al")
+	got := shot(m)
+	if strings.Contains(got, "> "+dir+"/alb") || strings.Contains(got, "/alb-5xx.png ") && !strings.Contains(got, "▸ alb-5xx.png") {
+		t.Errorf("a completion is shown as if typed:\n%s", got)
+	}
+	if !strings.Contains(got, "2 completions in ") || !strings.Contains(got, "▸ alb-5xx.png") || !strings.Contains(got, "    alb-latency.png") {
+		t.Fatalf("the completions are not listed:\n%s", got)
+	}
+	if v := m.inc.dialog.value(0); v != dir+"/al" {
+		t.Fatalf("the field holds %q, not what was typed", v)
+	}
+	m = press(t, m, "down", "tab")
+	if v := m.inc.dialog.value(0); v != dir+"/alb-latency.png" {
+		t.Errorf("↓ and tab took %q", v)
+	}
+}

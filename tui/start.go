@@ -38,11 +38,11 @@ const (
 func newStartScreen(lib *runbook.Library, pol *runbook.Policy, preselect string, st Styles) startScreen {
 	f := textinput.New()
 	f.Prompt = "filter: "
-	f.Placeholder = "type to filter"
+	f.Placeholder = placeholder(st, "type to filter")
 	f.SetStyles(st.Input)
 	t := textinput.New()
 	t.Prompt = "> "
-	t.Placeholder = "what is happening, in a few words"
+	t.Placeholder = placeholder(st, "what is happening, in a few words")
 	t.CharLimit = 200
 	t.SetStyles(st.Input)
 	s := startScreen{pol: pol, filter: f, title: t, keys: newStartKeys()}

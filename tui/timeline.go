@@ -47,7 +47,7 @@ var typeOrder = []string{
 func newTimeline(st Styles) timelineView {
 	in := textinput.New()
 	in.Prompt = "/"
-	in.Placeholder = "search actor and text"
+	in.Placeholder = placeholder(st, "search actor and text")
 	in.SetStyles(st.Input)
 	return timelineView{keys: newTimelineKeys(), loading: true, search: in, scroll: scroller{cursor: true}}
 }

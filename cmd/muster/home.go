@@ -47,6 +47,9 @@ func (g *globals) tuiDeps() (tui.Deps, error) {
 		},
 		LastBackup: g.lastBackup,
 		RunBackup:  g.runBackupCheck,
+		ReloadLibrary: func() (*runbook.Library, runbook.Problems) {
+			return runbook.LoadLibrary(g.RunbookDir(), pol)
+		},
 	}, nil
 }
 

@@ -31,10 +31,10 @@ type Deps struct {
 	// ReloadLibrary reads the runbook library again (Ctrl+R on home), so a runbook
 	// added while muster runs shows up; nil keeps Library as it is.
 	ReloadLibrary func() (*runbook.Library, runbook.Problems)
-	Policy          *runbook.Policy // for new incidents; an incident keeps its frozen one
-	Actor           string
-	Now             func() time.Time // time.Now when nil
-	NoColor         bool
+	Policy        *runbook.Policy // for new incidents; an incident keeps its frozen one
+	Actor         string
+	Now           func() time.Time // time.Now when nil
+	NoColor       bool
 
 	// RunCheck runs a step's built-in check (check = "rds-backup"). The result is
 	// logged as evidence with RecordCheck.

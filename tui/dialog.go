@@ -82,7 +82,7 @@ type dialog struct {
 	completions []string // the paths the typed one may complete to, listed under it
 	compSel     int      // the one Tab takes (↑/↓ choose)
 	askedFor    string   // the value completions were last asked for
-	compact     bool // short of room: no intro, no blank line between fields (resize sets it)
+	compact     bool     // short of room: no intro, no blank line between fields (resize sets it)
 }
 
 // dialogResult is what a key did to the dialog.

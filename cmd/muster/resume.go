@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/runbook/untrusted"
 	"github.com/muster-ir/muster/tui"
 )
 
@@ -25,6 +27,9 @@ everything the screen showed as saved is in the journal.`,
 }
 
 func runIncidentResume(ctx context.Context, g *globals, id string) error {
+	if err := g.store().SyncIncident(id); err != nil {
+		fmt.Fprintf(g.Stderr, "warning: %s: %s (opening what this machine has)\n", g.team, untrusted.Line(err.Error()))
+	}
 	if _, err := g.store().Locate(id); err != nil {
 		return commandError(err)
 	}

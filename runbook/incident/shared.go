@@ -32,6 +32,9 @@ type Shared interface {
 	GetFile(ctx context.Context, id, name string) ([]byte, error)
 	// Incidents lists the ids in the store.
 	Incidents(ctx context.Context) ([]string, error)
+	// Newer reports whether the store has lines of incident id after seq after: one
+	// cheap listing, for screens that poll.
+	Newer(ctx context.Context, id string, after uint64) (bool, error)
 	// Offline reports an error of a store that could not be reached (network,
 	// timeout, 5xx), as opposed to one that answered (access denied, a bad object):
 	// a command that meets it goes to the outbox.
@@ -174,6 +177,17 @@ func (st *Store) SyncIncident(id string) error {
 func (st *Store) catchUpDir(id, dir string) error {
 	if !isTeam(dir) {
 		return nil
+	}
+	// Look before taking the lock: a poll that finds nothing new never gets in the
+	// way of a writer.
+	if seq, _, err := journal.LastLine(dir); err == nil {
+		newer, err := st.Shared.Newer(st.ctx(), id, seq)
+		if err != nil {
+			return err
+		}
+		if !newer {
+			return nil
+		}
 	}
 	j, err := journal.Open(dir, st.journalOptions("")...)
 	if err != nil {

@@ -39,6 +39,12 @@ func (st *Store) Stamp(id string) (Stamp, error) {
 	if err := checkID(id); err != nil {
 		return Stamp{}, err
 	}
+	if st.Shared != nil {
+		// A team incident: what others wrote reaches the mirror first, so a screen
+		// polling the stamp sees their work within one poll. Offline, the mirror's
+		// stamp stands.
+		_ = st.SyncIncident(id)
+	}
 	return stampDir(st.Dir(id))
 }
 
@@ -78,6 +84,9 @@ func (inc *Incident) Stamp() Stamp {
 // incidents learns within a poll that one was started, written or closed elsewhere,
 // and reads them all again (Scan) only then.
 func (st *Store) Stamps() (map[string]Stamp, error) {
+	if st.Shared != nil {
+		_, _ = st.Sync() // new team incidents appear, known ones catch up; offline: what is here
+	}
 	entries, err := os.ReadDir(filepath.Join(st.DataDir, "incidents"))
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]Stamp{}, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -96,4 +97,34 @@ func (j *Journal) AppendLine(line []byte) (Event, error) {
 	writeHead(j.head, j.seq, j.hash)
 	e.Data = json.RawMessage(bytes.Clone(e.Data))
 	return e, nil
+}
+
+// LastLine returns the seq and hash of the last complete line of the journal in dir,
+// reading only its end and taking no lock: 0 and Genesis for an empty journal.
+func LastLine(dir string) (seq uint64, hash string, err error) {
+	f, err := os.Open(filepath.Join(dir, FileName))
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, "", err
+	}
+	start, end, err := lastLine(f, st.Size())
+	if err != nil || end == 0 {
+		return 0, Genesis, err
+	}
+	if end-start > MaxLineSize {
+		return 0, "", fmt.Errorf("%s: the last line is longer than %d bytes", FileName, MaxLineSize)
+	}
+	line := make([]byte, end-start)
+	if _, err := f.ReadAt(line, start); err != nil {
+		return 0, "", err
+	}
+	e, err := DecodeLine(line)
+	if err != nil {
+		return 0, "", fmt.Errorf("%s: the last line is damaged: %w", FileName, err)
+	}
+	return e.Seq, e.Hash, nil
 }

@@ -439,3 +439,16 @@ func (s *Store) Offline(err error) bool {
 	var oe *smithy.OperationError
 	return errors.As(err, &oe) || errors.Is(err, context.DeadlineExceeded)
 }
+
+// Newer reports whether incident id has lines after seq after: one listing of at most
+// one key.
+func (s *Store) Newer(ctx context.Context, id string, after uint64) (bool, error) {
+	out, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+		Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(s.eventsPrefix(id)),
+		StartAfter: aws.String(s.EventKey(id, after)), MaxKeys: aws.Int32(1),
+	})
+	if err != nil {
+		return false, fmt.Errorf("list %s in %s: %w", id, s.loc, Explain(err, "s3:ListBucket"))
+	}
+	return len(out.Contents) > 0, nil
+}

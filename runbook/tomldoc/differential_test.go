@@ -535,7 +535,10 @@ func randomTableDoc(r *rand.Rand) string {
 // TestDifferentialTableRules throws many random table documents at both parsers.
 func TestDifferentialTableRules(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	const n = 20000
+	n := 20000
+	if raceEnabled {
+		n /= 10
+	}
 	accepted := 0
 	for range n {
 		src := randomTableDoc(r)

@@ -46,6 +46,9 @@ func TestTableRulesAgainstTomllib(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	docs := make([]string, 10000)
+	if raceEnabled {
+		docs = docs[:1000]
+	}
 	for i := range docs {
 		docs[i] = randomTableDoc(r)
 	}

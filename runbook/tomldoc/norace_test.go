@@ -1,0 +1,5 @@
+//go:build !race
+
+package tomldoc
+
+const raceEnabled = false

@@ -342,8 +342,24 @@ func (p *parser) datetime(v *unstable.Node) time.Time {
 			return t
 		}
 	}
-	p.fail(at, "invalid datetime: %q", raw)
+	p.fail(at, "invalid datetime: %q%s", raw, datetimeReason(v.Kind, s))
 	return time.Time{}
+}
+
+// datetimeReason says why s, a date-time of kind k that did not parse, is wrong: ":
+// month out of range", or how one is written.
+func datetimeReason(k unstable.Kind, s string) string {
+	layout := map[unstable.Kind]string{
+		unstable.DateTime:      time.RFC3339Nano,
+		unstable.LocalDateTime: "2006-01-02T15:04:05.999999999",
+		unstable.LocalDate:     "2006-01-02",
+		unstable.LocalTime:     "15:04:05.999999999",
+	}[k]
+	var pe *time.ParseError
+	if _, err := time.Parse(layout, s); errors.As(err, &pe) && strings.Contains(pe.Message, "out of range") {
+		return pe.Message // ": month out of range"
+	}
+	return "; write a date-time like 1979-05-27T07:32:00Z or 1979-05-27T07:32:00-07:00, a local date-time like 1979-05-27T07:32:00, a date like 1979-05-27, or a time like 07:32:00, every number with all its digits"
 }
 
 // missingLeadingZero: time.Parse accepts numbers without their leading zero; TOML

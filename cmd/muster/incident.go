@@ -41,6 +41,7 @@ func newIncidentCmd(g *globals) *cobra.Command {
 		newIncidentFollowupCmd(g),
 		newIncidentFollowupDoneCmd(g),
 		newIncidentCloseCmd(g),
+		newIncidentImpactCmd(g),
 		newIncidentReportCmd(g),
 		newIncidentCheckCmd(g),
 		newIncidentWatchCmd(g),
@@ -245,6 +246,13 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 	if out.NextUpdate != nil {
 		u := out.NextUpdate
 		fmt.Fprintf(w, "next update: %s (%s) due %s\n", u.Audience, u.Why, relTime(u.Due, now))
+	}
+	for _, o := range s.Windows() {
+		end, took := "ongoing", now.Sub(o.Start)
+		if !o.Ongoing() {
+			end, took = o.End.UTC().Format("2006-01-02 15:04Z"), o.End.Sub(o.Start)
+		}
+		fmt.Fprintf(w, "outage %s: %s %s from %s to %s (%s)\n", o.Window, untrusted.Line(o.Service), o.Level, o.Start.UTC().Format("2006-01-02 15:04Z"), end, runbook.FormatDuration(took.Round(time.Minute)))
 	}
 	if n := len(s.Undecodable); n > 0 {
 		fmt.Fprintf(w, "⚠ %d journal event(s) do not decode and are left out of this state (`muster evidence verify %s` lists them):\n", n, id)

@@ -82,6 +82,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		newScenarioCmd(g),
 		newDrillCmd(g),
 		newTeamCmd(g),
+		newReportCmd(g),
 	)
 	return root
 }

@@ -46,6 +46,7 @@ var decoders = registry(
 	decoderOf[CheckRun](),
 	decoderOf[Closed](),
 	decoderOf[Recovered](),
+	decoderOf[Impact](),
 
 	decoderOf[DrillStarted](),
 	decoderOf[InjectDelivered](),

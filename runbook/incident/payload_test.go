@@ -39,6 +39,7 @@ func samplePayloads() []Payload {
 		CheckRun{Step: "verify-backups", Check: "backup", Status: "pass", Summary: "3 databases in policy", Report: []byte(`{"ok":true}`)},
 		Closed{Summary: "fixed", Forced: true, Reason: "review later", Open: []string{"step review"}},
 		Recovered{journal.Recovery{File: "journal.torn-3-1.bin", Bytes: 12, SHA256: strings.Repeat("b", 64), Offset: 100}},
+		Impact{Window: "W1", Service: "platform", Level: ImpactFull, Start: t0.Add(-time.Hour), End: t0, Note: "from grafana"},
 		DrillStarted{Scenario: "ransomware", Version: "1.0.0", Digest: "d", Seed: 7, Speed: 10, Picks: map[string]string{"p": "i1"}, StoryStart: t0, Real: t0},
 		InjectDelivered{Inject: "i1", Title: "Alert", From: "monitoring", Channel: "alert", Reason: "at", Due: 1, Drill: 2, Story: t0, Real: t0},
 		DecisionTaken{Inject: "i1", Option: "a", Label: "Fail over", By: "facilitator", Points: 5, Drill: 3, Real: t0},
@@ -134,6 +135,9 @@ func TestMalformedPayloadIsReportedWithItsLine(t *testing.T) {
 		{"a drill clock with drill time as text", EvDrillPaused, `{"drill_ns":"5m"}`, "cannot unmarshal string"},
 		{"a verdict without its expectation", EvDrillExpectation, `{"inject":"i1"}`, `field "expectation"`},
 		{"an acknowledgement that is a number", EvAcknowledged, `1`, "not a JSON object"},
+		{"an outage that ends before it starts", EvImpact, `{"window":"W1","service":"api","level":"full","start":"2026-11-27T10:00:00Z","end":"2026-11-27T09:00:00Z"}`, "is not after start"},
+		{"an outage of no level", EvImpact, `{"window":"W1","service":"api","level":"most","start":"2026-11-27T10:00:00Z"}`, `level "most"`},
+		{"an outage without a start", EvImpact, `{"window":"W1","service":"api","level":"full"}`, `field "start"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

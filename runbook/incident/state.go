@@ -115,7 +115,9 @@ type State struct {
 	FollowUps   []FollowUpEntry      `json:"followups"`
 	Attachments []AttachmentEntry    `json:"attachments"`
 	Checks      []CheckEntry         `json:"checks"`
-	Recovered   []journal.Event      `json:"recovered,omitempty"`
+	// Impacts are the outage windows recorded, each as its latest correction says.
+	Impacts   []ImpactEntry   `json:"impacts,omitempty"`
+	Recovered []journal.Event `json:"recovered,omitempty"`
 
 	// PhaseEntered is when each phase saw its first action.
 	PhaseEntered map[runbook.PhaseName]time.Time `json:"phase_entered"`
@@ -214,6 +216,8 @@ func (s *State) Apply(e journal.Event) {
 		s.Closed, s.ClosedAt, s.ClosedBy, s.Close = true, e.Time, e.Actor, p
 	case Recovered:
 		s.Recovered = append(s.Recovered, e)
+	case Impact:
+		s.applyImpact(ent, p)
 	case Unknown:
 		s.Unknown++
 	default:
@@ -305,7 +309,7 @@ func (s *State) Progress() []PhaseProgress {
 }
 
 // OpenWork lists what keeps the incident from closing: required steps neither done nor
-// skipped, and open follow-ups.
+// skipped, open follow-ups, and outage windows without an end.
 func (s *State) OpenWork() []string {
 	var open []string
 	if s.rb != nil {
@@ -321,6 +325,11 @@ func (s *State) OpenWork() []string {
 	for _, f := range s.FollowUps {
 		if !f.Done {
 			open = append(open, "follow-up "+f.ID)
+		}
+	}
+	for _, w := range s.Windows() {
+		if w.Ongoing() {
+			open = append(open, "outage "+w.Window+" of "+w.Service+" has no end")
 		}
 	}
 	return open
@@ -618,6 +627,8 @@ func DescribePayload(p Payload) string {
 		}
 	case Recovered:
 		s = fmt.Sprintf("recovered a torn write: %d bytes kept in %s", p.Bytes, p.File)
+	case Impact:
+		s = describeImpact(p)
 	case DrillStarted:
 		s = fmt.Sprintf("drill of scenario %s %s started at %gx, seed %d", p.Scenario, p.Version, p.Speed, p.Seed)
 	case InjectDelivered:

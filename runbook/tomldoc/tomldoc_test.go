@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
 type minutes time.Duration
@@ -137,6 +139,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add("inline = [{id=\"a\",title=\"b\"}]\n[phases.x]\ngoal=1\n")
 	f.Add("a.b.\"c d\" = 1\n[x]\n[[y]]\n[[y]]\nz = [1,[2,3]]\n")
 	f.Add("holidays = [1979-05-27T07:32:00Z]\nweight = inf\n")
+	for _, tc := range redefinitions { // the table rules, for the fuzzer to mutate
+		f.Add(tc.src)
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		var b book
 		doc, ps := Decode("f.toml", []byte(src), &b)
@@ -149,7 +154,84 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		_ = doc.At("phases", "x", "steps", 0, "id")
+		if tree, _, err := parse(stripBOM(src)); err == nil {
+			if written, kept := scalarsWritten(stripBOM(src)), scalarsIn(tree); written != kept {
+				t.Fatalf("%d values written, %d in the tree: one was dropped or replaced", written, kept)
+			}
+		}
 	})
+}
+
+// scalarsWritten counts the strings, numbers, booleans and date-times written in src,
+// at any depth of arrays and inline tables.
+func scalarsWritten(src string) int {
+	var p unstable.Parser
+	p.Reset([]byte(src))
+	var count func(n *unstable.Node) int
+	count = func(n *unstable.Node) int {
+		switch n.Kind {
+		case unstable.Array, unstable.InlineTable:
+			c := 0
+			for it := n.Children(); it.Next(); {
+				c += count(it.Node())
+			}
+			return c
+		case unstable.KeyValue:
+			return count(n.Value())
+		case unstable.Comment:
+			return 0
+		}
+		return 1
+	}
+	total := 0
+	for p.NextExpression() {
+		if e := p.Expression(); e.Kind == unstable.KeyValue {
+			total += count(e)
+		}
+	}
+	return total
+}
+
+// scalarsIn counts the values of a decoded tree that are not tables or arrays.
+func scalarsIn(v any) int {
+	switch v := v.(type) {
+	case map[string]any:
+		c := 0
+		for _, e := range v {
+			c += scalarsIn(e)
+		}
+		return c
+	case []map[string]any:
+		c := 0
+		for _, e := range v {
+			c += scalarsIn(e)
+		}
+		return c
+	case []any:
+		c := 0
+		for _, e := range v {
+			c += scalarsIn(e)
+		}
+		return c
+	}
+	return 1
+}
+
+// Before TOML 1.0's table rules, BurntSushi's let these lose a value; the count of
+// values written and kept is the fuzz target's check that none is lost any more.
+func TestScalarCountsCatchADroppedValue(t *testing.T) {
+	src := "a.b.c = 1\na.b.d = [2, {e = 3}]\n[t]\nx = 'y'\n"
+	tree, _, err := parse(src)
+	if err != nil {
+		t.Fatal(err.msg)
+	}
+	if w, k := scalarsWritten(src), scalarsIn(tree); w != 4 || k != 4 {
+		t.Fatalf("written %d, kept %d; want 4 and 4", w, k)
+	}
+	delete(tree["a"].(map[string]any)["b"].(map[string]any), "c")
+	if scalarsIn(tree) != 3 {
+		t.Fatal("a dropped value goes unnoticed")
+	}
 }
 
 // No value is dropped, cut short or rounded without a problem, whatever the field's

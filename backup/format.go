@@ -103,6 +103,7 @@ func (r *Report) WriteTable(w io.Writer, color bool) error {
 			fmt.Fprintf(bw, "  %-8s %s\n", verdictPad(f.s, color), f.text)
 		}
 	}
+	writeRestoreTested(bw, r, color)
 	if len(r.Errors) > 0 {
 		fmt.Fprintln(bw, "\nAPI errors (what they cover is reported as error, never pass or fail):")
 		for _, e := range r.Errors {

@@ -35,6 +35,9 @@ type Options struct {
 	IncludeReplicas bool
 	// Service keeps only that service's databases (a runbook step's check).
 	Service string
+	// DataDir, when set, is where saved restore tests are read for the restore-tested
+	// check (<DataDir>/restore-tests).
+	DataDir string
 	// Timeout bounds the whole run; default DefaultTimeout.
 	Timeout time.Duration
 
@@ -100,6 +103,10 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 	rep := Evaluate(inv, p, now)
+	if o.DataDir != "" {
+		history, _ := LoadRestoreTests(o.DataDir)
+		rep.AddRestoreTested(p, history, now)
+	}
 	if o.Service != "" {
 		rep = rep.ForService(o.Service)
 	}

@@ -168,11 +168,11 @@ func (l *linter) step(ref stepRef, s *fileStep) {
 		l.add(at, "%s: unknown check %q%s; known checks: %s", dotted(at), s.Check, tomldoc.DidYouMean(s.Check, Checks), strings.Join(Checks, ", "))
 	}
 	switch {
-	case s.Check == "rds-backup":
+	case s.Check == "rds-backup" || s.Check == "restore-test":
 		l.nonEmpty(ref.path(), "service", s.Service)
 	case s.Service != "":
 		at := ref.path("service")
-		l.add(at, `%s is only used with check = "rds-backup"`, dotted(at))
+		l.add(at, `%s is only used with check = "rds-backup" or "restore-test"`, dotted(at))
 	}
 }
 

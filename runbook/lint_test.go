@@ -279,12 +279,12 @@ channel = "phone"
 		{
 			name: "unknown check",
 			src:  head + okPhase + `check = "rds-backups"` + "\n",
-			want: []string{`r.toml:17:1: phases.recover.steps[0].check: unknown check "rds-backups" (did you mean "rds-backup"?); known checks: rds-backup`},
+			want: []string{`r.toml:17:1: phases.recover.steps[0].check: unknown check "rds-backups" (did you mean "rds-backup"?); known checks: rds-backup, restore-test`},
 		},
 		{
 			name: "service without the rds-backup check",
 			src:  head + okPhase + `service = "platform database"` + "\n",
-			want: []string{`r.toml:17:1: phases.recover.steps[0].service is only used with check = "rds-backup"`},
+			want: []string{`r.toml:17:1: phases.recover.steps[0].service is only used with check = "rds-backup" or "restore-test"`},
 		},
 		{
 			name: "unparseable and non-positive durations",
@@ -399,7 +399,7 @@ func TestBrokenFixtureReportsEveryProblem(t *testing.T) {
 		`40:1: phases.triage.steps[2].id: duplicate step id "triage-once" (first used at line 26)`,
 		`44:9: phases.triage.steps[2].when[0]: unknown severity "sev1"; policy ir-four-level has critical, high, medium, low`,
 		`46:1: unknown phase "mitigate"; phases are detect, triage, contain, investigate, eradicate, recover, review`,
-		`62:1: phases.contain.steps[0].check: unknown check "s3-backup"; known checks: rds-backup`,
+		`62:1: phases.contain.steps[0].check: unknown check "s3-backup"; known checks: rds-backup, restore-test`,
 		`63:1: phases.contain.steps[0].timebox: "15 minutes" is not a duration like 15m, 1h30m or 4h`,
 		`65:1: phase recover has no steps: add [[phases.recover.steps]] or remove the phase`,
 	}

@@ -38,11 +38,12 @@ func (p PhaseName) Valid() bool { return slices.Contains(PhaseOrder, p) }
 func (p PhaseName) Index() int { return slices.Index(PhaseOrder, p) }
 
 // Checks are the built-in automatic checks a step may name with `check`.
-var Checks = []string{"rds-backup"}
+var Checks = []string{"rds-backup", "restore-test"}
 
 // CheckDescriptions says in one line what each of Checks does.
 var CheckDescriptions = map[string]string{
-	"rds-backup": "newest RDS restore point younger than the service's RPO, retention covering 30 days (muster backup check)",
+	"rds-backup":   "newest RDS restore point younger than the service's RPO, retention covering 30 days (muster backup check)",
+	"restore-test": "restore the service's database for real, query it, measure RTO and data age, delete the copy (muster backup restore-test)",
 }
 
 // Runbook is one loaded, linted and cleaned runbook. It is immutable once loaded:
@@ -87,7 +88,7 @@ type Step struct {
 	Optional bool
 	When     []string // severities the step is for; empty means all
 	Check    string   // one of Checks, or empty
-	Service  string   // for Check "rds-backup": the backup policy service
+	Service  string   // for Check "rds-backup" and "restore-test": the backup policy service
 	Phase    PhaseName
 }
 

@@ -119,6 +119,7 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 		stopProgress = backup.ShowProgress(g.Stderr, progress, time.Second, 200*time.Millisecond)
 	}
 	rep, err := backup.Run(ctx, backup.Options{
+		DataDir:         g.DataDir,
 		PolicyFile:      policyFile,
 		Profile:         o.Profile,
 		Regions:         o.Regions,

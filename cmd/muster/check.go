@@ -23,14 +23,19 @@ type stepCheckOptions struct {
 // runStepCheck runs the built-in check a runbook step names and returns its result as
 // the journal records it. A check that could not run is status error, never pass.
 func (g *globals) runStepCheck(ctx context.Context, step runbook.Step, o stepCheckOptions) (incident.CheckRun, error) {
-	if step.Check != "rds-backup" {
-		return incident.CheckRun{}, fmt.Errorf("step %s has no built-in check", step.ID)
-	}
 	service := o.Service
 	if service == "" {
 		service = step.Service
 	}
+	switch step.Check {
+	case "rds-backup":
+	case "restore-test":
+		return g.runStepRestoreTest(ctx, step, service, o), nil
+	default:
+		return incident.CheckRun{}, fmt.Errorf("step %s has no built-in check", step.ID)
+	}
 	rep, err := backup.Run(ctx, backup.Options{
+		DataDir:    g.DataDir,
 		PolicyFile: backup.DefaultPolicyFile(g.DataDir),
 		Profile:    o.Profile,
 		Regions:    o.Regions,
@@ -65,7 +70,7 @@ func newIncidentCheckCmd(g *globals) *cobra.Command {
 	var asOf string
 	cmd := &cobra.Command{
 		Use:   "check ID STEP [--service NAME]",
-		Short: "Run a step's built-in check (rds-backup) and log the result as evidence",
+		Short: "Run a step's built-in check (rds-backup, restore-test) and log the result as evidence",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asOf != "" {

@@ -56,7 +56,7 @@ func (g *globals) tuiDeps() (tui.Deps, error) {
 // runBackupCheck runs a full backup check for home (b) and keeps it as the last one,
 // as `muster backup check` does; keeping it never fails the check.
 func (g *globals) runBackupCheck(ctx context.Context) (tui.BackupSummary, error) {
-	rep, err := backup.Run(ctx, backup.Options{PolicyFile: backup.DefaultPolicyFile(g.DataDir)})
+	rep, err := backup.Run(ctx, backup.Options{PolicyFile: backup.DefaultPolicyFile(g.DataDir), DataDir: g.DataDir})
 	if err != nil {
 		return tui.BackupSummary{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/muster-ir/muster/backup"
+	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/tomldoc"
 )
@@ -63,12 +64,13 @@ refused, cannot connect, a copy could not be deleted).`,
   muster backup restore-test cleanup --older-than 6h`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !cmd.Flags().Changed("format") {
+			if o.Format == "" {
 				o.Format = backup.FormatJSON
 				if isTerminal(g.Stdout) {
 					o.Format = backup.FormatTable
 				}
 			}
+			o.Now = g.now
 			var err error
 			if keep != "" {
 				if o.Keep, err = backup.ParseDuration(keep); err != nil {
@@ -90,13 +92,13 @@ refused, cannot connect, a copy could not be deleted).`,
 	f.StringVar(&o.Service, "service", "", "restore the database of this backup policy service")
 	f.StringVar(&o.DB, "db", "", "restore this DB instance or Aurora cluster (a member names its cluster)")
 	f.StringVar(&o.Point, "point", backup.PointLatest, "restore point: latest, random (within the retention window) or a time (RFC 3339)")
-	f.StringVar(&o.Kind, "kind", backup.KindAny, "snapshot, pitr (point in time) or any")
+	addEnumFlag(cmd, &o.Kind, "kind", backup.KindAny, "restore point kind: snapshot, pitr (point in time) or any", backup.KindSnapshot, backup.KindPITR, backup.KindAny)
 	f.StringVar(&o.InstanceClass, "instance-class", "", "class of the restored instance (default the policy's restore_instance_class, else the source's family at size large)")
 	f.StringVar(&o.Probe, "probe", "", "freshness query returning the newest row's time (default the policy's restore_probe)")
 	f.StringVar(&o.Database, "database", "", "database the probe connects to (default the policy's restore_database, else the source's)")
 	f.StringVar(&keep, "keep", "", "keep the restored copy this long for inspection (like 2h) instead of deleting it")
 	f.StringVar(&timeout, "timeout", "", "give up waiting after this long (default 2h; at least the RTO makes a timeout an RTO miss)")
-	f.StringVar(&o.Format, "format", backup.FormatTable, "output: table (default on a terminal), json (default otherwise) or prometheus")
+	addEnumFlag(cmd, &o.Format, "format", "", "output: table, json or prometheus (default table on a terminal, json otherwise)", backup.FormatTable, backup.FormatJSON, backup.FormatPrometheus)
 	f.StringVar(&o.Incident, "incident", "", "log the result in this incident's journal (with --step)")
 	f.StringVar(&o.Step, "step", "", "the runbook step the result is evidence for")
 	cmd.AddCommand(newRestoreTestCleanupCmd(g))
@@ -104,11 +106,6 @@ refused, cannot connect, a copy could not be deleted).`,
 }
 
 func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error {
-	switch o.Format {
-	case backup.FormatTable, backup.FormatJSON, backup.FormatPrometheus:
-	default:
-		return usageError("--format %q: want table, json or prometheus", o.Format)
-	}
 	if (o.Incident == "") != (o.Step == "") {
 		return usageError("--incident and --step go together")
 	}
@@ -225,9 +222,7 @@ Exit codes: 0 nothing left or all deleted; 2 a deletion failed or AWS could not 
 				return usageError("--older-than %v", err)
 			}
 			o.OlderThan = d
-			if format != backup.FormatTable && format != backup.FormatJSON {
-				return usageError("--format %q: want table or json", format)
-			}
+			o.Now = g.now
 			rep, err := backup.CleanupRestoreTests(cmd.Context(), o)
 			if err != nil {
 				return &exitError{code: 2, err: err}
@@ -249,7 +244,7 @@ Exit codes: 0 nothing left or all deleted; 2 a deletion failed or AWS could not 
 	f.StringVar(&o.Region, "region", "", "region (default the configured one)")
 	f.StringVar(&olderThan, "older-than", "3h", "only resources created longer ago than this")
 	f.StringVar(&o.RunID, "run", "", "only this run's resources, whatever their age or --keep")
-	f.StringVar(&format, "format", backup.FormatTable, "output: table or json")
+	addFormatFlag(cmd, &format, backup.FormatTable, backup.FormatJSON)
 	return cmd
 }
 
@@ -267,4 +262,29 @@ func writeCleanup(w io.Writer, rep *backup.CleanupReport) {
 	for _, o := range rep.Cleanup.Orphans {
 		fmt.Fprintf(w, "not deleted: %s; run: %s\n", o.Resource, o.Command)
 	}
+}
+
+// runStepRestoreTest runs the restore test of a runbook step (check = "restore-test")
+// for service and returns it as the journal records it; a test that could not run is
+// status error with its cause, never pass. The result is saved like the command's.
+func (g *globals) runStepRestoreTest(ctx context.Context, step runbook.Step, service string, o stepCheckOptions) incident.CheckRun {
+	ro := backup.RestoreTestOptions{PolicyFile: backup.DefaultPolicyFile(g.DataDir), Profile: o.Profile, Service: service, Now: g.now}
+	if len(o.Regions) > 0 {
+		ro.Region = o.Regions[0]
+	}
+	if restoreTestHook != nil {
+		restoreTestHook(&ro)
+	}
+	res, err := backup.RunRestoreTest(ctx, ro)
+	if res.Source.ID != "" {
+		_, _ = backup.SaveRestoreTest(g.DataDir, res)
+	}
+	run := restoreCheckRun(step.ID, res)
+	if err != nil && res.Source.ID == "" {
+		run.Summary = "restore test could not run: " + err.Error()
+	}
+	if service != "" {
+		run.Summary = "service " + service + ": " + run.Summary
+	}
+	return run
 }

@@ -51,7 +51,8 @@ func TestBackupRestoreTestCommand(t *testing.T) {
 regions = ["eu-west-1"]
 
 [[service]]
-name = "platform-database"
+name = "platform database"
+restore_test_max_age = "30d"
 rpo = "6h"
 rto = "30m"
 restore_probe = "SELECT max(created_at) FROM orders"
@@ -65,20 +66,20 @@ identifiers = ["platform-db"]
 	id := strings.TrimSpace(c.ok("incident", "start", "--runbook", "database-restore", "--severity", "critical", "--title", "Orders table corrupted"))
 
 	// Bad input is refused before anything is restored.
-	if errs := c.exits(2, "backup", "restore-test", "--service", "platform-database", "--incident", id); !strings.Contains(errs, "--incident and --step go together") {
+	if errs := c.exits(2, "backup", "restore-test", "--service", "platform database", "--incident", id); !strings.Contains(errs, "--incident and --step go together") {
 		t.Errorf("incident without step: %s", errs)
 	}
-	if errs := c.exits(1, "backup", "restore-test", "--service", "platform-database", "--incident", id, "--step", "nope"); !strings.Contains(errs, `no step "nope"`) {
+	if errs := c.exits(1, "backup", "restore-test", "--service", "platform database", "--incident", id, "--step", "nope"); !strings.Contains(errs, `no step "nope"`) {
 		t.Errorf("unknown step: %s", errs)
 	}
-	if errs := c.exits(2, "backup", "restore-test", "--db", "platform-db", "--format", "yaml"); !strings.Contains(errs, `--format "yaml"`) {
+	if errs := c.exits(2, "backup", "restore-test", "--db", "platform-db", "--format", "yaml"); !strings.Contains(errs, `"yaml"`) || !strings.Contains(errs, "want table, json or prometheus") {
 		t.Errorf("bad format: %s", errs)
 	}
 	if errs := c.exits(2, "backup", "restore-test", "--db", "platform-db", "--keep", "soon"); !strings.Contains(errs, "--keep") {
 		t.Errorf("bad keep: %s", errs)
 	}
 
-	out := c.ok("backup", "restore-test", "--service", "platform-database", "--format", "json", "--incident", id, "--step", "choose-restore-point")
+	out := c.ok("backup", "restore-test", "--service", "platform database", "--format", "json", "--incident", id, "--step", "choose-restore-point")
 	var res backup.RestoreTestResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -97,10 +98,28 @@ identifiers = ["platform-db"]
 	if n := len(v.State.Checks); n != 1 || v.State.Checks[0].Check != "restore-test" || v.State.Checks[0].Status != "pass" || v.State.Checks[0].Step != "choose-restore-point" {
 		t.Fatalf("journal checks %+v", v.State.Checks)
 	}
+	// The runbook step check = "restore-test" does the same from muster incident check.
+	out = c.ok("incident", "check", id, "prove-restore")
+	if !strings.Contains(out, "check restore-test pass") {
+		t.Errorf("incident check prove-restore:\n%s", out)
+	}
+	v, err = (&incident.Store{DataDir: c.home}).Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.State.Checks); n != 2 || v.State.Checks[1].Step != "prove-restore" || !strings.Contains(v.State.Checks[1].Summary, "service platform database: pass") || len(v.State.Checks[1].Report) == 0 {
+		t.Fatalf("journal checks after incident check: %+v", v.State.Checks)
+	}
 	c.ok("evidence", "verify", id)
 
+	// backup check now sees a passing restore test for platform-db.
+	_, out, _ = c.run("", "backup", "check", "--format", "table")
+	if !strings.Contains(out, "Restore tests:") || !strings.Contains(out, "platform-db (eu-west-1): restore tested 0s ago: RTO") {
+		t.Errorf("backup check does not show the restore test:\n%s", out)
+	}
+
 	prom := c.ok("backup", "restore-test", "--db", "platform-db", "--kind", "snapshot", "--format", "prometheus")
-	for _, want := range []string{`muster_restore_test_success{service="platform-database",db="platform-db",region="eu-west-1"} 1`,
+	for _, want := range []string{`muster_restore_test_success{service="platform database",db="platform-db",region="eu-west-1"} 1`,
 		"# TYPE muster_restore_test_rto_seconds gauge", "muster_restore_test_data_age_seconds{"} {
 		if !strings.Contains(prom, want) {
 			t.Errorf("prometheus output lacks %q:\n%s", want, prom)

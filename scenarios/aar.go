@@ -18,44 +18,53 @@ import (
 // improvement, the improvement plan, the times against the SLA targets and the full
 // timeline. It is built from the drill incident's journal alone. JSON names are stable.
 type AAR struct {
-	Schema       int                 `json:"schema"`
-	Status       string              `json:"status"` // draft until the drill has ended and been finalised
-	Overview     Overview            `json:"overview"`
-	Score        Score               `json:"score"`
-	Objectives   []ObjectiveRating   `json:"objectives"`
-	Decisions    []DecisionView      `json:"decisions"`
-	Plan         []PlanItem          `json:"improvement_plan"`
-	Times        []TimeTarget        `json:"time_to_contain"`
-	Replay       *Replay             `json:"replay,omitempty"`
-	Expectations []ExpectationStatus `json:"expectations"`
-	Timeline     []TimelineRow       `json:"timeline"`
+	Schema       int                    `json:"schema"`
+	Status       string                 `json:"status"`             // draft until the drill has ended and been finalised
+	Handling     string                 `json:"handling,omitempty"` // the scenario's marking, on every page
+	Summary      ExecutiveSummary       `json:"executive_summary"`
+	Overview     Overview               `json:"overview"`
+	Score        Score                  `json:"score"`
+	Objectives   []ObjectiveRating      `json:"objectives"`
+	Decisions    []DecisionView         `json:"decisions"`
+	Plan         []PlanItem             `json:"improvement_plan"`
+	Times        []TimeTarget           `json:"time_to_contain"`
+	Replay       *Replay                `json:"replay,omitempty"`
+	Expectations []ExpectationStatus    `json:"expectations"`
+	Observations []EvaluatorObservation `json:"observations"`
+	Discussion   []ModuleDiscussion     `json:"discussion"`
+	HotWash      []HotWashQuestion      `json:"hot_wash"`
+	Timeline     []TimelineRow          `json:"timeline"`
 }
 
 // Overview is the HSEEP exercise overview table.
 type Overview struct {
-	Name         string            `json:"name"`
-	Scenario     string            `json:"scenario"`
-	Version      string            `json:"version"`
-	Digest       string            `json:"digest"`
-	Incident     string            `json:"incident"`
-	ExerciseType string            `json:"exercise_type"`
-	Started      time.Time         `json:"started"`
-	Ended        time.Time         `json:"ended,omitzero"`
-	EndReason    string            `json:"end_reason,omitempty"`
-	Planned      time.Duration     `json:"planned_ns"`
-	Played       time.Duration     `json:"played_ns"`
-	Speeds       []float64         `json:"speeds"`
-	Runbook      string            `json:"runbook"`
-	Severity     string            `json:"severity"` // at the start
-	MissionAreas []string          `json:"mission_areas,omitempty"`
-	Capabilities []string          `json:"core_capabilities"`
-	Objectives   []string          `json:"objectives"`
-	Threat       string            `json:"threat,omitempty"`
-	Summary      string            `json:"summary"`
-	Seed         uint64            `json:"seed"`
-	Picks        map[string]string `json:"picks,omitempty"`
-	Participants []Participant     `json:"participants"`
-	Facilitator  string            `json:"facilitator"`
+	Name          string            `json:"name"`
+	Scenario      string            `json:"scenario"`
+	Version       string            `json:"version"`
+	Digest        string            `json:"digest"`
+	Incident      string            `json:"incident"`
+	ExerciseType  string            `json:"exercise_type"`
+	Started       time.Time         `json:"started"`
+	Ended         time.Time         `json:"ended,omitzero"`
+	EndReason     string            `json:"end_reason,omitempty"`
+	Planned       time.Duration     `json:"planned_ns"`
+	Played        time.Duration     `json:"played_ns"`
+	Speeds        []float64         `json:"speeds"`
+	Runbook       string            `json:"runbook"`
+	Severity      string            `json:"severity"` // at the start
+	MissionAreas  []string          `json:"mission_areas,omitempty"`
+	Capabilities  []string          `json:"core_capabilities"`
+	Objectives    []string          `json:"objectives"`
+	Threat        string            `json:"threat,omitempty"`
+	Summary       string            `json:"summary"`
+	Seed          uint64            `json:"seed"`
+	Picks         map[string]string `json:"picks,omitempty"`
+	Participants  []Participant     `json:"participants"`
+	Roles         []RoleAssignment  `json:"roles"` // the scenario's roles and who played them
+	Facilitator   string            `json:"facilitator"`
+	Sponsor       string            `json:"sponsor,omitempty"`
+	Organisations []string          `json:"participating_organisations,omitempty"`
+	Contact       string            `json:"point_of_contact,omitempty"`
 }
 
 // Participant is someone who acted in the drill.
@@ -81,7 +90,10 @@ type ObjectiveRating struct {
 	Text         string        `json:"text"`
 	Capability   string        `json:"core_capability"`
 	Targets      []string      `json:"targets,omitempty"`
-	Rating       string        `json:"rating"` // P, S, M, U or - (not rated)
+	Rating       string        `json:"rating"`          // P, S, M, U or - (not rated)
+	Computed     string        `json:"computed_rating"` // muster's, before an evaluator's override
+	Override     *Rating       `json:"override,omitempty"`
+	Tasks        []TaskRating  `json:"critical_tasks"`
 	Meaning      string        `json:"meaning"`
 	Met          int           `json:"met"`
 	Late         int           `json:"late"`
@@ -95,32 +107,39 @@ type ObjectiveRating struct {
 // Observation is a strength or an area for improvement: what was observed, the runbook
 // step it concerns and, for an area for improvement, the root-cause question.
 type Observation struct {
-	Inject      string        `json:"inject"`
-	Expectation string        `json:"expectation"`
-	Text        string        `json:"text"`
-	Verdict     string        `json:"verdict"`
-	Observation string        `json:"observation"`
-	Took        time.Duration `json:"took_ns,omitempty"`
-	Within      time.Duration `json:"within_ns"`
-	Reference   string        `json:"reference"`
-	Step        string        `json:"step,omitempty"`
-	Analysis    string        `json:"analysis,omitempty"`
+	Source         string        `json:"source"`       // expectation (muster's verdict) or evaluator
+	ID             string        `json:"id,omitempty"` // the evaluator's observation id (O1, ...)
+	Task           string        `json:"task,omitempty"`
+	By             string        `json:"by,omitempty"`
+	Recommendation string        `json:"recommendation,omitempty"`
+	Inject         string        `json:"inject,omitempty"`
+	Expectation    string        `json:"expectation,omitempty"`
+	Text           string        `json:"text"`
+	Verdict        string        `json:"verdict,omitempty"`
+	Observation    string        `json:"observation"`
+	Took           time.Duration `json:"took_ns,omitempty"`
+	Within         time.Duration `json:"within_ns"`
+	Reference      string        `json:"reference"`
+	Step           string        `json:"step,omitempty"`
+	Analysis       string        `json:"analysis,omitempty"`
 }
 
 // PlanItem is one corrective action of the improvement plan; finalising the drill
 // makes it a follow-up of the drill incident.
 type PlanItem struct {
-	ID         string    `json:"id"` // IP1, IP2, ...
-	Capability string    `json:"core_capability"`
-	Objective  string    `json:"objective"`
-	Issue      string    `json:"issue"`
-	Action     string    `json:"action"`
-	Element    string    `json:"element"` // planning, organization, equipment, training, exercise
-	Owner      string    `json:"owner"`
-	Start      time.Time `json:"start"`
-	Due        time.Time `json:"due"`
-	Reference  string    `json:"reference"`
-	FollowUp   string    `json:"followup,omitempty"`
+	ID           string    `json:"id"` // IP1, IP2, ...
+	Capability   string    `json:"core_capability"`
+	Objective    string    `json:"objective"`
+	Issue        string    `json:"issue"`
+	Action       string    `json:"action"`
+	Element      string    `json:"element"` // planning, organization, equipment, training, exercise
+	Owner        string    `json:"owner"`
+	Organisation string    `json:"organisation,omitempty"` // primary responsible organisation
+	Contact      string    `json:"point_of_contact,omitempty"`
+	Start        time.Time `json:"start"`
+	Due          time.Time `json:"due"`
+	Reference    string    `json:"reference"`
+	FollowUp     string    `json:"followup,omitempty"`
 }
 
 // FollowUpText is the follow-up's text: it names the drill and the plan item.
@@ -209,6 +228,13 @@ func (e *Engine) ImprovementPlan() []PlanItem {
 			out = append(out, it)
 		}
 	}
+	for _, it := range e.observationPlan(start, due) {
+		it.ID = fmt.Sprintf("IP%d", len(out)+1)
+		out = append(out, it)
+	}
+	for k := range out {
+		out[k].Organisation, out[k].Contact = e.sc.Exercise.Sponsor, e.sc.Exercise.Contact
+	}
 	if e.finalised != nil {
 		for k := range out {
 			for _, f := range e.finalised.Items {
@@ -288,7 +314,7 @@ func (e *Engine) reference(in *Inject, x *Expectation) string {
 }
 
 func (e *Engine) observation(in *Inject, x *Expectation, es ExpectationStatus) Observation {
-	o := Observation{Inject: in.ID, Expectation: x.ID, Text: x.Text, Verdict: es.Verdict, Within: x.Within, Reference: e.reference(in, x), Step: x.Step}
+	o := Observation{Source: "expectation", Inject: in.ID, Expectation: x.ID, Text: x.Text, Verdict: es.Verdict, Within: x.Within, Reference: e.reference(in, x), Step: x.Step}
 	target := clockText(x.Within)
 	trigger := fmt.Sprintf("inject %s at %s", in.ID, formatOffset(es.Fired))
 	switch es.Verdict {
@@ -379,6 +405,8 @@ func (e *Engine) Report(v *incident.View, now time.Time) *AAR {
 		}
 	}
 	ov.Participants = e.participants(v)
+	ov.Roles = e.roleAssignments(v)
+	ov.Sponsor, ov.Organisations, ov.Contact = sc.Exercise.Sponsor, sc.Exercise.Organisations, sc.Exercise.Contact
 	a.Overview = ov
 
 	a.Expectations = e.Expectations(now)
@@ -421,6 +449,13 @@ func (e *Engine) Report(v *incident.View, now time.Time) *AAR {
 		rate(&r)
 		a.Objectives = append(a.Objectives, r)
 	}
+	e.evaluate(a, byKey)
+	a.Handling = sc.Exercise.Handling
+	a.Observations = e.Observations()
+	if a.Observations == nil {
+		a.Observations = []EvaluatorObservation{}
+	}
+	a.Discussion, a.HotWash = e.discussion(), e.hotWash()
 	a.Decisions = e.Decisions()
 	if a.Decisions == nil {
 		a.Decisions = []DecisionView{}
@@ -432,6 +467,7 @@ func (e *Engine) Report(v *incident.View, now time.Time) *AAR {
 	a.Times = e.times(v, d)
 	a.Replay = e.replay(a.Expectations)
 	a.Timeline = e.timeline(v.Events)
+	a.Summary = executiveSummary(a)
 	return a
 }
 
@@ -595,6 +631,8 @@ func (e *Engine) timeline(events []journal.Event) []TimelineRow {
 			kind = "facilitator"
 		case EvEnded, EvFinalised:
 			kind = "drill"
+		case EvObservation, EvRating, EvHotWash, EvDiscussion:
+			kind = "evaluation"
 		case incident.EvClosed:
 			if cl.ended {
 				kind = "drill" // the close that follows finalising

@@ -29,6 +29,9 @@ func (a *AAR) Markdown() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	o := a.Overview
+	if a.Handling != "" {
+		w("**HANDLING: %s**\n\n", untrusted.Line(a.Handling))
+	}
 	if a.Status != "final" {
 		w("**DRAFT** — ")
 		if o.Ended.IsZero() {
@@ -37,7 +40,25 @@ func (a *AAR) Markdown() string {
 			w("the improvement plan is not finalised yet (its actions are not follow-ups).\n\n")
 		}
 	}
-	w("### Exercise overview\n\n| | |\n|---|---|\n")
+	w("### Executive summary\n\n")
+	if a.Summary.Text != "" {
+		w("%s\n\n", untrusted.Block(a.Summary.Text))
+	}
+	w("**Major strengths**\n\n")
+	if len(a.Summary.Strengths) == 0 {
+		w("None identified.\n")
+	}
+	for _, s := range a.Summary.Strengths {
+		w("- %s\n", untrusted.Line(s))
+	}
+	w("\n**Primary areas for improvement**\n\n")
+	if len(a.Summary.Improvements) == 0 {
+		w("None identified.\n")
+	}
+	for _, s := range a.Summary.Improvements {
+		w("- %s\n", untrusted.Line(s))
+	}
+	w("\n### Exercise overview\n\n| | |\n|---|---|\n")
 	w("| Exercise name | %s |\n", cell(o.Name))
 	w("| Scenario | %s %s (sha256 %s) |\n", cell(o.Scenario), cell(o.Version), short(o.Digest))
 	w("| Drill incident | %s |\n", cell(o.Incident))
@@ -70,7 +91,17 @@ func (a *AAR) Markdown() string {
 		people = append(people, fmt.Sprintf("%s: %d actions", s, p.Actions))
 	}
 	w("| Participants | %s |\n", cell(strings.Join(people, "; ")))
-	w("| Point of contact | %s (facilitator) |\n", cell(o.Facilitator))
+	if o.Sponsor != "" {
+		w("| Sponsor | %s |\n", cell(o.Sponsor))
+	}
+	if len(o.Organisations) > 0 {
+		w("| Participating organisations | %s |\n", cell(strings.Join(o.Organisations, ", ")))
+	}
+	if o.Contact != "" {
+		w("| Point of contact | %s; facilitator %s |\n", cell(o.Contact), cell(o.Facilitator))
+	} else {
+		w("| Point of contact | %s (facilitator) |\n", cell(o.Facilitator))
+	}
 	seed := strconv.FormatUint(o.Seed, 10)
 	if len(o.Picks) > 0 {
 		var picks []string
@@ -98,6 +129,9 @@ func (a *AAR) Markdown() string {
 	w("\nP: performed without challenges (every expectation met). S: with some challenges (all done, some late). M: with major challenges (some missed). U: unable to be performed (none done).\n")
 	for i, r := range a.Objectives {
 		w("\n#### Objective %d: %s (%s)\n\n", i+1, untrusted.Line(r.Text), r.Rating)
+		if ov := r.Override; ov != nil {
+			w("Rated %s by evaluator %s: %s (muster rated %s).\n\n", ov.Rating, untrusted.Line(ov.By), untrusted.Line(ov.Reason), r.Computed)
+		}
 		w("Core capability: %s. ", untrusted.Line(r.Capability))
 		if len(r.Targets) > 0 {
 			w("Capability targets: %s. ", untrusted.Line(strings.Join(r.Targets, "; ")))
@@ -109,11 +143,27 @@ func (a *AAR) Markdown() string {
 		if r.NotReached > 0 {
 			w(", %d not reached", r.NotReached)
 		}
-		w(".\n\n**Strengths**\n\n")
+		w(".\n\n")
+		if len(r.Tasks) > 0 {
+			w("| critical task | rating | met | late | missed | observations |\n|---|---|---|---|---|---|\n")
+			for _, t := range r.Tasks {
+				rating := "**" + t.Rating + "**"
+				if t.Override != nil {
+					rating += fmt.Sprintf(" (evaluator %s: %s; muster rated %s)", t.Override.By, t.Override.Reason, t.Computed)
+				}
+				w("| %s — %s | %s | %d | %d | %d | %s |\n", t.ID, cell(t.Text), cell(rating), t.Met, t.Late, t.Missed, cell(strings.Join(t.Observations, ", ")))
+			}
+			w("\n")
+		}
+		w("**Strengths**\n\n")
 		if len(r.Strengths) == 0 {
 			w("None observed.\n")
 		}
 		for _, o := range r.Strengths {
+			if o.Source == "evaluator" {
+				w("- **%s** (%s). Reference: %s.\n", untrusted.Line(o.Text), o.ID, untrusted.Line(o.Reference))
+				continue
+			}
 			w("- **%s.** %s Reference: %s.\n", untrusted.Line(o.Text), untrusted.Line(o.Observation), untrusted.Line(o.Reference))
 		}
 		w("\n**Areas for improvement**\n\n")
@@ -121,6 +171,16 @@ func (a *AAR) Markdown() string {
 			w("None observed.\n")
 		}
 		for _, o := range r.Improvements {
+			if o.Source == "evaluator" {
+				w("- **%s** (%s).\n  - Reference: %s.\n", untrusted.Line(o.Text), o.ID, untrusted.Line(o.Reference))
+				if o.Analysis != "" {
+					w("  - Analysis (root cause): %s\n", untrusted.Line(o.Analysis))
+				}
+				if o.Recommendation != "" {
+					w("  - Recommendation: %s\n", untrusted.Line(o.Recommendation))
+				}
+				continue
+			}
 			w("- **%s** (%s). %s\n  - Reference: %s.\n  - Analysis: %s\n", untrusted.Line(o.Text), o.Verdict, untrusted.Line(o.Observation),
 				untrusted.Line(o.Reference), untrusted.Line(o.Analysis))
 		}
@@ -150,6 +210,32 @@ func (a *AAR) Markdown() string {
 		}
 	}
 
+	if len(a.Discussion) > 0 {
+		w("\n### Discussion questions\n")
+		for _, m := range a.Discussion {
+			w("\n**%s**\n\n", untrusted.Line(m.Title))
+			for i, q := range m.Questions {
+				ans := "no answer recorded"
+				if q.Answer != "" {
+					ans = untrusted.Line(q.Answer) + " (recorded by " + untrusted.Line(q.By) + ")"
+				}
+				w("%d. %s\n   - %s\n", i+1, untrusted.Line(q.Question), ans)
+			}
+		}
+	}
+	if len(a.HotWash) > 0 {
+		w("\n### Hot wash and participant feedback\n")
+		for i, q := range a.HotWash {
+			w("\n%d. %s\n", i+1, untrusted.Line(q.Question))
+			if len(q.Answers) == 0 {
+				w("   - no answer recorded\n")
+			}
+			for _, an := range q.Answers {
+				w("   - %s: %s\n", untrusted.Line(an.Participant), untrusted.Line(an.Answer))
+			}
+		}
+	}
+
 	w("\n### Time to contain against the SLA targets\n\nIn drill time, against the targets of the severity the drill ended at.\n\n| measure | drill time | target | source | verdict |\n|---|---|---|---|---|\n")
 	for _, t := range a.Times {
 		took := "—"
@@ -163,10 +249,10 @@ func (a *AAR) Markdown() string {
 	if len(a.Plan) == 0 {
 		w("No corrective action: every expectation was met.\n")
 	} else {
-		w("| # | core capability | issue | corrective action | element | owner | start | due | follow-up |\n|---|---|---|---|---|---|---|---|---|\n")
+		w("| # | core capability | issue / area for improvement | corrective action | capability element | primary responsible organisation | organisation POC | owner | start | completion | follow-up |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, p := range a.Plan {
-			w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.ID, cell(p.Capability), cell(p.Issue), cell(p.Action), cell(p.Element),
-				cell(p.Owner), p.Start.Format("2006-01-02"), p.Due.Format("2006-01-02"), cell(p.FollowUp))
+			w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.ID, cell(p.Capability), cell(p.Issue), cell(p.Action), cell(p.Element),
+				cell(p.Organisation), cell(p.Contact), cell(p.Owner), p.Start.Format("2006-01-02"), p.Due.Format("2006-01-02"), cell(p.FollowUp))
 		}
 		if a.Status != "final" {
 			w("\nFinalising the drill makes each action a follow-up of the drill incident.\n")
@@ -196,6 +282,14 @@ func (a *AAR) Markdown() string {
 		for _, row := range r.Timeline {
 			w("| %s | %s | %s |\n", formatOffset(row.At), cell(row.Original), cell(row.Team))
 		}
+	}
+
+	w("\n### Appendix: participants\n\n| role | name | kind | played by |\n|---|---|---|---|\n")
+	for _, r := range o.Roles {
+		w("| %s | %s | %s | %s |\n", cell(r.Role), cell(r.Name), cell(r.Kind), cell(r.Person))
+	}
+	for _, p := range o.Participants {
+		w("| %s | — | acted | %s (%d actions) |\n", cell(strings.Join(p.Roles, ", ")), cell(p.Who), p.Actions)
 	}
 
 	w("\n### Drill timeline\n\n| seq | drill time | story time | real (UTC) | who | what |\n|---|---|---|---|---|---|\n")

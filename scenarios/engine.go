@@ -62,6 +62,8 @@ type Engine struct {
 	undecodable int // events whose payload does not decode (the incident's State lists them)
 	module      string
 
+	eval evaluation // observations, ratings, hot wash, discussion answers
+
 	stepDone     map[string]action
 	phaseEntered map[runbook.PhaseName]time.Duration
 	actions      []action // evidence, escalations, notices, severity changes, checks

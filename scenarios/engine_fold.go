@@ -86,6 +86,8 @@ func (e *Engine) Apply(ev journal.Event) {
 		}
 	case incident.DrillFinalised:
 		e.finalised = &p
+	case incident.DrillObservation, incident.DrillRating, incident.DrillHotWash, incident.DrillDiscussion:
+		e.applyEvaluation(ev, p)
 	case incident.FollowUp:
 		e.followUps = append(e.followUps, p)
 	case incident.Closed:

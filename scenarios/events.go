@@ -21,6 +21,10 @@ const (
 	EvStop         = incident.EvDrillStop        // ClockPayload: the facilitator ended the drill early
 	EvEnded        = incident.EvDrillEnded       // EndedPayload
 	EvFinalised    = incident.EvDrillFinalised   // FinalisedPayload: the improvement plan became follow-ups
+	EvObservation  = incident.EvDrillObservation // ObservationPayload: what an evaluator saw
+	EvRating       = incident.EvDrillRating      // RatingPayload: an evaluator's rating, with a reason
+	EvHotWash      = incident.EvDrillHotWash     // HotWashPayload: a participant's hot wash answer
+	EvDiscussion   = incident.EvDrillDiscussion  // DiscussionPayload: the answer to a module's question
 )
 
 // The drill's payloads (see incident's drill_events.go for their fields).

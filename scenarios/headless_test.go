@@ -84,6 +84,25 @@ func (h *headless) as(at time.Duration, actor string, f func(inc *incident.Incid
 	}
 }
 
+// evaluate runs an evaluation command as the evaluator eve@evaluator, through a drill
+// of her own (as muster drill observe does from her terminal), at drill time at.
+func (h *headless) evaluate(at time.Duration, f func(ev *Drill, now time.Time) (Update, error)) {
+	h.t.Helper()
+	h.until(at)
+	v, err := h.st.Load(h.id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ev, err := Resume(v, &StoreJournal{Store: h.st, ID: h.id, Actor: "eve@evaluator"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := f(ev, h.c.now()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.step()
+}
+
 func (h *headless) facilitate(at time.Duration, f func(now time.Time) (Update, error)) {
 	h.t.Helper()
 	h.until(at)
@@ -115,6 +134,19 @@ func playGoldenDrill(t *testing.T) (*headless, *incident.View, time.Time) {
 	h.facilitate(16*min, func(now time.Time) (Update, error) { return h.d.Decide(now, "restore-call", "new-instance") })
 	h.as(17*min, "carol@ops", func(inc *incident.Incident) error { return inc.ChangeSeverity("critical", "all orders lost") })
 	h.facilitate(18*min, func(now time.Time) (Update, error) { return h.d.SetSpeed(now, 60) })
+	// An evaluator watches from another terminal and records what she sees; the
+	// facilitator notes the room's answer to a discussion question.
+	h.evaluate(18*min, func(ev *Drill, now time.Time) (Update, error) {
+		return ev.Observe(now, ObservationPayload{Objective: "restore", Task: "check-backups", Kind: Strength,
+			Text: "Bob read the restore point's age against the RPO aloud before anyone chose"})
+	})
+	h.evaluate(18*min, func(ev *Drill, now time.Time) (Update, error) {
+		return ev.Observe(now, ObservationPayload{Objective: "detect", Kind: Improvement, Text: "Nobody knew who may stop the deploy pipeline",
+			RootCause: "the pipeline's owner is not in the runbook", Recommendation: "Name the pipeline owner and a deputy in the runbook", Element: "organization"})
+	})
+	h.facilitate(18*min, func(now time.Time) (Update, error) {
+		return h.d.Discuss(now, "loss", 1, "The release manager; the team did not know it")
+	})
 	h.as(19*min, "bob@dba", func(inc *incident.Incident) error { return inc.CompleteStep("isolate", "deploy pipeline stopped") })
 	h.as(20*min, "bob@dba", func(inc *incident.Incident) error { return inc.CompleteStep("snapshot", "") })
 	h.facilitate(21*min, func(now time.Time) (Update, error) {
@@ -128,6 +160,16 @@ func playGoldenDrill(t *testing.T) (*headless, *incident.View, time.Time) {
 	if !h.d.Ended() {
 		t.Fatal("the drill did not end at its planned duration")
 	}
+	// The hot wash, and the evaluator's rating of a task she saw done with challenges.
+	h.evaluate(60*min, func(ev *Drill, now time.Time) (Update, error) {
+		return ev.HotWash(now, "alice@ops", 1, "Opening the incident at once")
+	})
+	h.evaluate(60*min, func(ev *Drill, now time.Time) (Update, error) {
+		return ev.HotWash(now, "bob@dba", 2, "Put the pipeline owner in the runbook")
+	})
+	h.evaluate(60*min, func(ev *Drill, now time.Time) (Update, error) {
+		return ev.Rate(now, "restore", "stop-damage", "S", "stopped, but only after asking around for five minutes")
+	})
 	// The facilitator finalises: the improvement plan becomes follow-ups.
 	h.c.advance(time.Minute)
 	inc, err := h.st.Open(h.id, "fran@facilitator")
@@ -139,7 +181,7 @@ func playGoldenDrill(t *testing.T) (*headless, *incident.View, time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 2 || items[0].FollowUp != "F1" || items[1].FollowUp != "F2" {
+	if len(items) != 3 || items[0].FollowUp != "F1" || items[1].FollowUp != "F2" || items[2].FollowUp != "F3" {
 		t.Fatalf("finalised %+v", items)
 	}
 	if _, err := h.d.Finalise(h.c.now()); !incident.IsRefused(err) {
@@ -165,10 +207,35 @@ func TestHeadlessDrillGoldenAfterActionReport(t *testing.T) {
 	if ratings["detect"] != "S" || ratings["restore"] != "P" || ratings["inform"] != "U" {
 		t.Errorf("ratings %v", ratings)
 	}
-	if a.Status != "final" || len(a.Plan) != 2 || a.Plan[0].FollowUp != "F1" || a.Plan[0].Owner != "incident commander" || a.Plan[1].Owner != "communications lead" {
+	if a.Status != "final" || len(a.Plan) != 3 || a.Plan[0].FollowUp != "F1" || a.Plan[0].Owner != "incident commander" || a.Plan[1].Owner != "communications lead" {
 		t.Errorf("status %s plan %+v", a.Status, a.Plan)
 	}
-	if len(v.State.FollowUps) != 2 || !strings.HasPrefix(v.State.FollowUps[0].Text, "Drill golden-drill IP1: ") {
+	// The evaluator's area for improvement is an item of its own, with its POETE
+	// element, the sponsor as the responsible organisation and the point of contact.
+	if ip := a.Plan[2]; ip.Action != "Name the pipeline owner and a deputy in the runbook" || ip.Element != "organization" ||
+		ip.Organisation != "Orders platform team" || ip.Contact != "fran@example.com" || a.Plan[0].Element != "planning" {
+		t.Errorf("plan items %+v", a.Plan)
+	}
+	// Critical tasks: rated from their expectation and the evaluator's strength; the
+	// evaluator's override with its reason.
+	var restore ObjectiveRating
+	for _, o := range a.Objectives {
+		if o.ID == "restore" {
+			restore = o
+		}
+	}
+	if len(restore.Tasks) != 2 || restore.Tasks[0].Rating != "P" || restore.Tasks[0].Observations[0] != "O1" ||
+		restore.Tasks[1].Rating != "S" || restore.Tasks[1].Computed != "P" || restore.Tasks[1].Override == nil || restore.Tasks[1].Override.By != "eve@evaluator" {
+		t.Errorf("critical tasks %+v", restore.Tasks)
+	}
+	if len(a.HotWash) != 2 || len(a.HotWash[0].Answers) != 1 || a.HotWash[1].Answers[0].Participant != "bob@dba" ||
+		a.Discussion[0].Questions[0].Answer == "" || a.Discussion[0].Questions[1].Answer != "" || a.Handling != "TLP:AMBER" {
+		t.Errorf("hot wash %+v discussion %+v", a.HotWash, a.Discussion)
+	}
+	if len(a.Summary.Strengths) == 0 || len(a.Summary.Improvements) == 0 {
+		t.Errorf("executive summary %+v", a.Summary)
+	}
+	if len(v.State.FollowUps) != 3 || !strings.HasPrefix(v.State.FollowUps[0].Text, "Drill golden-drill IP1: ") {
 		t.Errorf("follow-ups %+v", v.State.FollowUps)
 	}
 	for _, tt := range a.Times {

@@ -28,6 +28,7 @@ type linter struct {
 
 	injects    map[string]int // id → index of its first use
 	objectives map[string]bool
+	tasks      map[string]map[string]bool // objective → its critical tasks
 	roles      map[string]bool
 	modules    map[string]bool
 	pooled     map[string]string // inject → pool
@@ -165,6 +166,7 @@ func (l *linter) rolesAndObjectives(f *fileScenario) {
 		l.enum(with(at, "kind"), r.Kind, RoleKinds)
 	}
 	l.objectives = map[string]bool{}
+	l.tasks = map[string]map[string]bool{}
 	l.usedObj = map[string]bool{}
 	if f.Objectives != nil && len(f.Objectives) == 0 {
 		l.add(p("objectives"), "objectives is empty: a drill needs at least one objective to rate")
@@ -179,6 +181,21 @@ func (l *linter) rolesAndObjectives(f *fileScenario) {
 		l.nonEmpty(with(at, "text"), o.Text)
 		l.nonEmpty(with(at, "capability"), o.Capability)
 		l.stringList(with(at, "targets"), o.Targets)
+		tasks := map[string]bool{}
+		for j, t := range o.Tasks {
+			tp := with(at, "tasks", j)
+			l.slug(with(tp, "id"), t.ID)
+			if tasks[t.ID] && t.ID != "" {
+				l.add(with(tp, "id"), "%s: duplicate critical task id %q in objective %s", dotted(with(tp, "id")), t.ID, o.ID)
+			}
+			tasks[t.ID] = true
+			l.nonEmpty(with(tp, "text"), t.Text)
+		}
+		l.tasks[o.ID] = tasks
+	}
+	l.stringList(p("hot_wash"), f.HotWash)
+	if x := f.Exercise; x != nil {
+		l.stringList(p("exercise", "organisations"), x.Organisations)
 	}
 }
 
@@ -421,6 +438,11 @@ func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 		l.add(with(at, "objective"), "%s: unknown objective %q%s", dotted(with(at, "objective")), e.Objective, tomldoc.DidYouMean(e.Objective, keys(l.objectives)))
 	}
 	l.usedObj[e.Objective] = true
+	if e.Task != "" && l.objectives[e.Objective] {
+		if ts := l.tasks[e.Objective]; !ts[e.Task] {
+			l.add(with(at, "task"), "%s: objective %s has no critical task %q%s", dotted(with(at, "task")), e.Objective, e.Task, tomldoc.DidYouMean(e.Task, keys(ts)))
+		}
+	}
 	if e.Element != "" {
 		l.enum(with(at, "element"), e.Element, Elements)
 	}

@@ -71,6 +71,8 @@ type fileScenario struct {
 	StoryStart      time.Time        `toml:"story_start,required"`
 	ContainWithin   runbook.Duration `toml:"contain_within"`
 	Runbook         fileRunbookRef   `toml:"runbook,required"`
+	Exercise        *fileExercise    `toml:"exercise"`
+	HotWash         []string         `toml:"hot_wash"`
 	Source          *fileSource      `toml:"source"`
 	Roles           []fileRole       `toml:"roles"`
 	Objectives      []fileObjective  `toml:"objectives,required"`
@@ -96,6 +98,18 @@ type fileOriginEntry struct {
 	What string `toml:"what,required"`
 }
 
+type fileExercise struct {
+	Sponsor       string   `toml:"sponsor"`
+	Organisations []string `toml:"organisations"`
+	Contact       string   `toml:"point_of_contact"`
+	Handling      string   `toml:"handling"`
+}
+
+type fileTask struct {
+	ID   string `toml:"id,required"`
+	Text string `toml:"text,required"`
+}
+
 type fileRole struct {
 	ID   string `toml:"id,required"`
 	Name string `toml:"name,required"`
@@ -103,10 +117,11 @@ type fileRole struct {
 }
 
 type fileObjective struct {
-	ID         string   `toml:"id,required"`
-	Text       string   `toml:"text,required"`
-	Capability string   `toml:"capability,required"`
-	Targets    []string `toml:"targets"`
+	ID         string     `toml:"id,required"`
+	Text       string     `toml:"text,required"`
+	Capability string     `toml:"capability,required"`
+	Targets    []string   `toml:"targets"`
+	Tasks      []fileTask `toml:"tasks"`
 }
 
 type fileModule struct {
@@ -162,6 +177,7 @@ type fileExpectation struct {
 	Kind      string           `toml:"kind,required"`
 	Text      string           `toml:"text"`
 	Objective string           `toml:"objective"`
+	Task      string           `toml:"task"`
 	Step      string           `toml:"step"`
 	To        string           `toml:"to"`
 	Audience  string           `toml:"audience"`
@@ -284,8 +300,16 @@ func build(f *fileScenario) *Scenario {
 		s.Roles = append(s.Roles, Role{ID: untrusted.Field(r.ID), Name: untrusted.Field(r.Name), Kind: orDefault(untrusted.Field(r.Kind), "player")})
 	}
 	for _, o := range f.Objectives {
-		s.Objectives = append(s.Objectives, Objective{ID: untrusted.Field(o.ID), Text: untrusted.Field(o.Text), Capability: untrusted.Field(o.Capability), Targets: untrusted.Fields(o.Targets)})
+		obj := Objective{ID: untrusted.Field(o.ID), Text: untrusted.Field(o.Text), Capability: untrusted.Field(o.Capability), Targets: untrusted.Fields(o.Targets)}
+		for _, t := range o.Tasks {
+			obj.Tasks = append(obj.Tasks, Task{ID: untrusted.Field(t.ID), Text: untrusted.Field(t.Text)})
+		}
+		s.Objectives = append(s.Objectives, obj)
 	}
+	if x := f.Exercise; x != nil {
+		s.Exercise = Exercise{Sponsor: untrusted.Field(x.Sponsor), Organisations: untrusted.Fields(x.Organisations), Contact: untrusted.Field(x.Contact), Handling: untrusted.Field(x.Handling)}
+	}
+	s.HotWash = untrusted.Fields(f.HotWash)
 	for _, m := range f.Modules {
 		s.Modules = append(s.Modules, Module{ID: untrusted.Field(m.ID), Title: untrusted.Field(m.Title), Phase: runbook.PhaseName(untrusted.Field(m.Phase)), Questions: untrusted.Fields(m.Questions)})
 	}
@@ -320,10 +344,10 @@ func build(f *fileScenario) *Scenario {
 		}
 		for _, fe := range fi.Expectations {
 			e := Expectation{
-				ID: untrusted.Field(fe.ID), Kind: untrusted.Field(fe.Kind), Text: untrusted.Field(fe.Text), Objective: untrusted.Field(fe.Objective),
+				ID: untrusted.Field(fe.ID), Kind: untrusted.Field(fe.Kind), Text: untrusted.Field(fe.Text), Objective: untrusted.Field(fe.Objective), Task: untrusted.Field(fe.Task),
 				Step: untrusted.Field(fe.Step), To: untrusted.Field(fe.To), Audience: untrusted.Field(fe.Audience), Level: untrusted.Field(fe.Level),
 				Check: untrusted.Field(fe.Check), Match: untrusted.Field(fe.Match), Within: time.Duration(fe.Within), Points: fe.Points,
-				Remedy: untrusted.Field(fe.Remedy), Owner: untrusted.Field(fe.Owner), Element: orDefault(untrusted.Field(fe.Element), "training"),
+				Remedy: untrusted.Field(fe.Remedy), Owner: untrusted.Field(fe.Owner), Element: orDefault(untrusted.Field(fe.Element), defaultElement(fe.Kind)),
 			}
 			if e.Kind == ExpectBackupCheck && e.Check == "" {
 				e.Check = "rds-backup"
@@ -341,6 +365,19 @@ func build(f *fileScenario) *Scenario {
 	}
 	s.indexGotos()
 	return s
+}
+
+// defaultElement is the POETE element a corrective action of this kind most often
+// improves, when the author names none: a missing contact or template is planning,
+// a check that cannot run is equipment, a step the team was slow at is training.
+func defaultElement(kind string) string {
+	switch kind {
+	case ExpectEscalation, ExpectNotify, ExpectSeverity:
+		return "planning"
+	case ExpectBackupCheck:
+		return "equipment"
+	}
+	return "training"
 }
 
 func orDefault(s, def string) string {

@@ -63,6 +63,8 @@ type Scenario struct {
 	ContainWithin   time.Duration // target for containment (an RTO), 0 when none
 	Runbook         RunbookRef
 	Origin          *Origin // set for a scenario recorded from a real incident
+	Exercise        Exercise
+	HotWash         []string // the hot wash questions asked of every participant at the end
 	Roles           []Role
 	Objectives      []Objective
 	Modules         []Module
@@ -98,6 +100,14 @@ type OriginEntry struct {
 	What string
 }
 
+// Exercise is the AAR's exercise overview facts the scenario carries.
+type Exercise struct {
+	Sponsor       string   `json:"sponsor,omitempty"`
+	Organisations []string `json:"participating_organisations,omitempty"`
+	Contact       string   `json:"point_of_contact,omitempty"`
+	Handling      string   `json:"handling,omitempty"` // the marking every page of the report carries
+}
+
 // Role is a participant role of the exercise.
 type Role struct {
 	ID, Name, Kind string
@@ -110,6 +120,24 @@ type Objective struct {
 	Text       string
 	Capability string
 	Targets    []string
+	Tasks      []Task // critical tasks (the Exercise Evaluation Guide)
+}
+
+// Task is a critical task of an objective: rated from the expectations that name it
+// and the evaluators' observations.
+type Task struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+// Task returns the critical task with this id.
+func (o *Objective) Task(id string) (Task, bool) {
+	for _, t := range o.Tasks {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return Task{}, false
 }
 
 // Module is a block of the situation manual: a title, the runbook phase it plays and
@@ -198,6 +226,7 @@ type Expectation struct {
 	Kind      string
 	Text      string
 	Objective string
+	Task      string // the objective's critical task it rates, if any
 	Step      string // step: the step; others: the runbook step the expectation concerns
 	To        string // escalation: who (matched case-insensitively as part of the target)
 	Audience  string // notify: the audience (part of it, case-insensitively); empty: any

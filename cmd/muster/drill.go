@@ -69,7 +69,7 @@ continues it.`,
 	cmd.Flags().StringVar(&o.Resume, "resume", "", "continue the drill incident ID instead of starting one")
 	cmd.Flags().DurationVar(&o.Poll, "poll", 250*time.Millisecond, "how often a headless drill looks for the team's actions")
 	_ = cmd.Flags().MarkHidden("poll")
-	cmd.AddCommand(newDrillStatusCmd(g), newDrillActCmd(g))
+	cmd.AddCommand(newDrillStatusCmd(g), newDrillActCmd(g), newDrillObserveCmd(g), newDrillRateCmd(g), newDrillHotWashCmd(g), newDrillDiscussCmd(g))
 	return cmd
 }
 
@@ -238,9 +238,16 @@ func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenar
 func finishDrill(g *globals, st *incident.Store, d *scenarios.Drill) error {
 	w := g.Stdout
 	now := g.now()
-	items, err := d.Finalise(now)
-	if err != nil && !incident.IsRefused(err) {
-		return commandError(err)
+	var items []scenarios.FinalisedItem
+	var err error
+	// A scenario with a hot wash is finalised after it (finalising closes the drill
+	// to evaluation): the facilitator runs it, then muster drill act ID finalise.
+	hotWash := len(d.Scenario().HotWash) > 0
+	if !hotWash {
+		items, err = d.Finalise(now)
+		if err != nil && !incident.IsRefused(err) {
+			return commandError(err)
+		}
 	}
 	v, err := st.Load(d.ID)
 	if err != nil {
@@ -278,6 +285,13 @@ func finishDrill(g *globals, st *incident.Store, d *scenarios.Drill) error {
 		fmt.Fprintf(w, "  %s %s (%s, due %s)%s\n", p.ID, p.Action, p.Owner, p.Due.Format("2006-01-02"), fu)
 	}
 	fmt.Fprintf(w, "report: %s\n", path)
+	if hotWash {
+		fmt.Fprintf(w, "HOT WASH: ask every participant, and record each answer with muster drill hotwash %s N ANSWER --participant WHO:\n", d.ID)
+		for i, q := range d.Scenario().HotWash {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, q)
+		}
+		fmt.Fprintf(w, "then: muster drill act %s finalise (the improvement plan becomes follow-ups; the drill closes)\n", d.ID)
+	}
 	return nil
 }
 

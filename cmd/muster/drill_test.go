@@ -244,3 +244,65 @@ func TestDrillReportWithAnAlteredScenarioSaysSo(t *testing.T) {
 		t.Errorf("report:\n%s", md)
 	}
 }
+
+// TestDrillEvaluationFromTheCommandLine: an evaluator observes and rates from her
+// terminal, the facilitator records a discussion answer; at the end of a scenario
+// with a hot wash the drill waits for it before it is finalised.
+func TestDrillEvaluationFromTheCommandLine(t *testing.T) {
+	c := newCLI(t)
+	src, err := os.ReadFile(shortDrill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withHotWash := strings.Replace(string(src), "[runbook]", "hot_wash = [\"What went well?\", \"What would you change?\"]\n\n[runbook]", 1)
+	withHotWash = strings.Replace(withHotWash, "capability = \"Operational Coordination\"\n", "capability = \"Operational Coordination\"\n\n  [[objectives.tasks]]\n  id = \"open\"\n  text = \"Open the incident at once\"\n", 1)
+	file := filepath.Join(t.TempDir(), "hotwash-drill.toml")
+	if err := os.WriteFile(file, []byte(withHotWash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := c.run("", "--actor", "fran@facilitator", "drill", file, "--headless", "--speed", "120", "--seed", "1", "--poll", "20ms")
+	if code != 0 {
+		t.Fatalf("drill exit %d\n%s\n%s", code, out, errOut)
+	}
+	id := strings.SplitN(out, "\n", 2)[0]
+	for _, want := range []string{"HOT WASH: ask every participant", "  2. What would you change?", "then: muster drill act " + id + " finalise"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("end of drill lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "→ follow-up") {
+		t.Errorf("finalised before the hot wash:\n%s", out)
+	}
+	if got := c.ok("--actor", "eve@evaluator", "drill", "observe", id, "Nobody opened the incident", "--objective", "respond", "--task", "open",
+		"--improvement", "--root-cause", "no on-call rota", "--recommendation", "Publish the on-call rota", "--element", "organization"); !strings.Contains(got, "observation O1 recorded") {
+		t.Errorf("observe: %s", got)
+	}
+	if code, _, e := c.run("", "drill", "observe", id, "x", "--objective", "respnd", "--strength"); code != 1 || !strings.Contains(e, `no objective "respnd"`) {
+		t.Errorf("observe with a typo: exit %d %s", code, e)
+	}
+	if code, _, e := c.run("", "drill", "observe", id, "x", "--objective", "respond"); code != 2 || !strings.Contains(e, "--strength or --improvement") {
+		t.Errorf("observe without a kind: exit %d %s", code, e)
+	}
+	if code, _, e := c.run("", "drill", "rate", id, "respond/open", "S"); code != 1 || !strings.Contains(e, "needs a reason") {
+		t.Errorf("rate without a reason: exit %d %s", code, e)
+	}
+	c.ok("--actor", "eve@evaluator", "drill", "rate", id, "respond/open", "U", "--reason", "nobody opened it")
+	c.ok("drill", "hotwash", id, "1", "The alert was clear", "--participant", "alice")
+	c.ok("drill", "hotwash", id, "2", "A rota on the wall", "--participant", "bob")
+	if code, _, e := c.run("", "drill", "hotwash", id, "3", "x", "--participant", "bob"); code != 1 || !strings.Contains(e, "questions 1 to 2") {
+		t.Errorf("hot wash question 3: exit %d %s", code, e)
+	}
+	if got := c.ok("drill", "act", id, "finalise"); !strings.Contains(got, "IP") {
+		t.Errorf("finalise: %s", got)
+	}
+	md := c.ok("incident", "report", id)
+	for _, want := range []string{"### Hot wash and participant feedback", "   - alice: The alert was clear", "| open — Open the incident at once | **U** (evaluator eve@evaluator: nobody opened it; muster rated",
+		"- **Nobody opened the incident** (O1).", "  - Recommendation: Publish the on-call rota", "| Publish the on-call rota | organization |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if code, _, e := c.run("", "drill", "observe", id, "late", "--objective", "respond", "--strength"); code != 1 || !strings.Contains(e, "finalised") {
+		t.Errorf("observing a finalised drill: exit %d %s", code, e)
+	}
+}

@@ -56,6 +56,10 @@ func TestDescribeSaysWhatHappened(t *testing.T) {
 		{DrillStop{Drill: int64(90 * time.Minute)}, "drill stopped by the facilitator at T+1h30m"},
 		{DrillEnded{Drill: int64(2 * time.Hour), Reason: "every inject played", Score: DrillScore{Points: 35, Max: 70}}, "drill ended at T+2h (every inject played): 35 of 70 points"},
 		{DrillFinalised{Items: []FinalisedItem{{"IP1", "F2"}, {"IP2", "F3"}}}, "drill improvement plan finalised: 2 follow-up(s)"},
+		{DrillObservation{ID: "O1", Objective: "respond", Task: "page", Kind: "improvement", Text: "no pager number"}, "observation O1 (improvement, respond/page): no pager number"},
+		{DrillRating{Objective: "respond", Rating: "S", Reason: "late"}, "evaluator rated objective respond S: late"},
+		{DrillHotWash{Participant: "alice", Question: 1, Answer: "the failover"}, "hot wash, alice on question 1: the failover"},
+		{DrillDiscussion{Module: "m1", Question: 2, Answer: "platform"}, "discussion, module m1 question 2: platform"},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -60,6 +60,10 @@ var decoders = registry(
 	decoderOf[DrillStop](),
 	decoderOf[DrillEnded](),
 	decoderOf[DrillFinalised](),
+	decoderOf[DrillObservation](),
+	decoderOf[DrillRating](),
+	decoderOf[DrillHotWash](),
+	decoderOf[DrillDiscussion](),
 )
 
 // checker is a payload with fields that must be present.

@@ -48,6 +48,11 @@ func samplePayloads() []Payload {
 		AdHocInject{ID: "adhoc-1", From: "ceo", Channel: "phone", Title: "Call me", Drill: 6, Story: t0, Real: t0},
 		DrillEnded{Reason: "stopped by the facilitator", Drill: 7, Real: t0, Score: DrillScore{Points: 5, Max: 10, Met: 1}},
 		DrillFinalised{Items: []FinalisedItem{{Item: "IP1", FollowUp: "F2"}}, Real: t0},
+		DrillObservation{ID: "O1", Objective: "respond", Task: "page", Kind: "improvement", Text: "nobody had the pager number",
+			RootCause: "the runbook has no contacts", Recommendation: "add the on-call rota", Element: "planning", Drill: 8, Real: t0},
+		DrillRating{Objective: "respond", Task: "page", Rating: "S", Reason: "paged, but late", Drill: 9, Real: t0},
+		DrillHotWash{Participant: "alice", Question: 1, Text: "What went well?", Answer: "the failover", Real: t0},
+		DrillDiscussion{Module: "m1", Question: 2, Text: "Who owns it?", Answer: "the platform team", Drill: 10, Real: t0},
 	}
 }
 

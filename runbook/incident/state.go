@@ -658,6 +658,8 @@ func DescribePayload(p Payload) string {
 		s = fmt.Sprintf("drill improvement plan finalised: %d follow-up(s)", len(p.Items))
 	case Unknown:
 		s = p.Type + " " + string(p.Data)
+	case DrillObservation, DrillRating, DrillHotWash, DrillDiscussion:
+		s, _ = describeEvaluation(p)
 	default:
 		s = p.EventType()
 	}

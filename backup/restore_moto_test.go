@@ -512,3 +512,53 @@ func restoreFaults(t *testing.T, lab *restoreLab) {
 		}
 	})
 }
+
+// BenchmarkRestoreTest runs whole restore tests (instance snapshot, found by service)
+// against moto and a real PostgreSQL: moto restores at once, so the time is what muster
+// adds around a restore (discovery, the restore call, the password, connecting,
+// SELECT 1, the freshness query, deletion). It reports the RDS calls per run and the
+// parts: before the restore call returns, from available to the first answer, and
+// from the first answer to the end of cleanup.
+func BenchmarkRestoreTest(b *testing.B) {
+	lab := &restoreLab{moto: mototest.Start(b), calls: &callCounter{}}
+	lab.pg = dbtest.StartPostgres(b, "muster", labPassword)
+	p, err := ParsePolicy("bench.toml", []byte("schema = 1\nregions = [\"eu-west-1\"]\n[defaults]\nsnapshot_types = [\"manual\"]\n"+
+		"[[service]]\nname = \"platform-database\"\nrpo = \"6h\"\nrto = \"30m\"\nrestore_probe = \"SELECT max(created_at) FROM orders\"\n"+
+		"[service.match]\nidentifiers = [\"platform-db\"]\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lab.policy = p
+	c := mototest.Client(lab.moto, west)
+	ctx := context.Background()
+	if _, err := c.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("platform-db"), Engine: aws.String("postgres"),
+		DBInstanceClass: aws.String("db.r6g.xlarge"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("muster"),
+		MasterUserPassword: aws.String("source-password-1"), BackupRetentionPeriod: aws.Int32(30)}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.CreateDBSnapshot(ctx, &rds.CreateDBSnapshotInput{DBInstanceIdentifier: aws.String("platform-db"), DBSnapshotIdentifier: aws.String("platform-db-manual")}); err != nil {
+		b.Fatal(err)
+	}
+	lab.pg.Exec(b, "CREATE TABLE orders (created_at timestamptz)", "INSERT INTO orders SELECT now() - i * interval '1 minute' FROM generate_series(1, 10000) i")
+	var before, probe, after time.Duration
+	lab.calls.n.Store(0)
+	b.ResetTimer()
+	for b.Loop() {
+		o := RestoreTestOptions{Service: "platform-database", Kind: KindSnapshot, Policy: &lab.policy, Client: lab.client(),
+			Poll: time.Second, ProbeRetry: time.Second,
+			ResolveEndpoint: func(string, int32) (string, int32) { return lab.pg.Host, lab.pg.Port },
+			NewPassword:     func() (string, error) { return labPassword, nil }}
+		res, err := RunRestoreTest(ctx, o)
+		if err != nil || res.Status != Pass {
+			b.Fatalf("%v %s", err, res.Summary())
+		}
+		before += res.Started.Sub(res.Began)
+		probe += res.FirstQuery.Sub(res.Available)
+		after += res.Ended.Sub(res.FirstQuery)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(lab.calls.n.Load())/n, "api-calls/op")
+	b.ReportMetric(float64(before.Milliseconds())/n, "ms-to-start/op")
+	b.ReportMetric(float64(probe.Milliseconds())/n, "ms-available-to-query/op")
+	b.ReportMetric(float64(after.Milliseconds())/n, "ms-query-to-cleaned/op")
+}

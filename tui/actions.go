@@ -67,6 +67,10 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.overlay = overlayNone
 		}
 		return nil
+	case overlayFollowUps:
+		return m.followUpKey(msg, h-1)
+	case overlayPalette:
+		return m.paletteKey(msg)
 	case overlayTimeline:
 		closed, cmd := m.timeline.update(msg, h-1)
 		if closed {
@@ -131,6 +135,8 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Copy):
 		return m.copyCommand()
+	case key.Matches(msg, k.Palette):
+		return m.openPalette()
 	}
 	if s.readOnly {
 		if key.Matches(msg, k.StartFromBook) && s.rb != nil {
@@ -170,6 +176,18 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openDialog(m.undoDialog(step))
 	case key.Matches(msg, k.Note):
 		return m.openDialog(m.noteDialog(step, hasStep))
+	case key.Matches(msg, k.IncNote):
+		return m.openDialog(m.noteDialog(step, false))
+	case key.Matches(msg, k.Ack):
+		return m.acknowledge()
+	case key.Matches(msg, k.Assign):
+		return m.openDialog(m.assignDialog())
+	case key.Matches(msg, k.FollowUps):
+		m.overlay = overlayFollowUps
+		m.followUps = followUpsView{keys: newFollowUpKeys(), scroll: scroller{cursor: true}}
+		return nil
+	case key.Matches(msg, k.Close):
+		return m.openDialog(m.closeDialog())
 	case key.Matches(msg, k.Attach):
 		return m.openDialog(m.attachDialog())
 	case key.Matches(msg, k.Escalate):
@@ -192,7 +210,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // isAction reports whether a key writes to the journal.
 func isAction(msg tea.KeyPressMsg, k incidentKeys) bool {
-	for _, b := range []key.Binding{k.Done, k.Skip, k.Undo, k.Note, k.Attach, k.Escalate, k.Notify, k.Severity, k.Check} {
+	for _, b := range []key.Binding{k.Done, k.Skip, k.Undo, k.Note, k.IncNote, k.Ack, k.Assign, k.Close, k.Attach, k.Escalate, k.Notify, k.Severity, k.Check} {
 		if key.Matches(msg, b) {
 			return true
 		}
@@ -378,6 +396,9 @@ func (m *Model) submitDialog() tea.Cmd {
 	case dlgSeverity:
 		level, why := d.value(0), d.value(1)
 		return m.act("severity now "+level, d.draft, "", func(inc *incidentWriter) error { return inc.ChangeSeverity(level, why) })
+	}
+	if cmd, ok := m.submitLifecycle(d); ok {
+		return cmd
 	}
 	d.saving = false
 	return nil

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +13,8 @@ import (
 // The activity feed is what the team just did, on the incident screen itself: each
 // journal line another responder or the CLI appended shows up at the next poll (2 s),
 // marked new until the responder reads the feed (Enter). The screen's own writes are
-// not news: they already advanced the state the feed compares with.
+// not news: they already advanced the state the feed compares with, and on opening
+// the feed holds the other actors' lines only.
 
 // feedItem is one line of the feed.
 type feedItem struct {
@@ -49,14 +51,16 @@ func newFeedItem(e journal.Event, isNew bool) feedItem {
 	return feedItem{seq: e.Seq, at: e.Time, actor: clean(e.Actor), typ: e.Type, text: clean(incident.Describe(e)), isNew: isNew}
 }
 
-// seedFeed fills the feed from the journal when the incident opens: the latest
-// lines, none new.
-func (s *incidentScreen) seedFeed(events []journal.Event) {
+// seedFeed fills the feed from the journal when the incident opens: the latest lines
+// by other actors than me, none new (a resumed screen shows what the live one did).
+func (s *incidentScreen) seedFeed(events []journal.Event, me string) {
 	s.feed = s.feed[:0]
-	from := max(len(events)-maxFeed, 0)
-	for _, e := range events[from:] {
-		s.feed = append(s.feed, newFeedItem(e, false))
+	for i := len(events) - 1; i >= 0 && len(s.feed) < maxFeed; i-- {
+		if events[i].Actor != me {
+			s.feed = append(s.feed, newFeedItem(events[i], false))
+		}
 	}
+	slices.Reverse(s.feed)
 }
 
 // arrived adds the events after seq (appended elsewhere) as new; it returns how many.
@@ -104,6 +108,9 @@ func (s *incidentScreen) feedLines(st Styles, w, h int, now time.Time) []string 
 		title += " · enter reads in full"
 	}
 	out := []string{st.Heading.Render(fit(title, w))}
+	if len(s.feed) == 0 {
+		out = append(out, st.Muted.Render(fit("  nothing from other responders or the CLI yet: it shows here within 2 s", w)))
+	}
 	from := max(len(s.feed)-(h-1), 0)
 	for _, f := range s.feed[from:] {
 		mark := "  "

@@ -542,6 +542,13 @@ func (s *incidentScreen) statusBar(st Styles, w int, now time.Time) []string {
 	if s.hasNext {
 		parts = append(parts, updatePart(st, s.next, now))
 	}
+	if !state.Drill {
+		// A drill's panel takes the room; its roles are in the report.
+		if state.RespondedAt.IsZero() && !state.Closed {
+			parts = append(parts, styled{"not acknowledged — K acknowledges", st.SLAWarn.Render})
+		}
+		parts = append(parts, s.rosterPart(st))
+	}
 	if state.Closed {
 		parts = append(parts, styled{"CLOSED " + clock(state.ClosedAt, now) + " by " + state.ClosedBy, st.Muted.Render})
 	}

@@ -74,7 +74,7 @@ func (k homeKeys) ShortHelp() []key.Binding {
 	// full help says what Enter opens.
 	open := k.Open
 	open.SetHelp("enter", "open")
-	return []key.Binding{open, k.New, k.Switch, k.Filter, k.Backup, k.Help, k.Quit}
+	return []key.Binding{open, k.New, k.Backup, k.Filter, k.Switch, k.Help, k.Quit}
 }
 
 func (k homeKeys) FullHelp() [][]key.Binding {
@@ -131,6 +131,12 @@ type incidentKeys struct {
 	Skip           key.Binding
 	Undo           key.Binding
 	Note           key.Binding
+	IncNote        key.Binding
+	Ack            key.Binding
+	Assign         key.Binding
+	FollowUps      key.Binding
+	Close          key.Binding
+	Palette        key.Binding
 	Attach         key.Binding
 	Escalate       key.Binding
 	Notify         key.Binding
@@ -158,7 +164,13 @@ func newIncidentKeys(readOnly bool) incidentKeys {
 		Done:           bind([]string{"space"}, "space", "done"),
 		Skip:           bind([]string{"s"}, "s", "skip (asks why)"),
 		Undo:           bind([]string{"u"}, "u", "undo done/skip"),
-		Note:           bind([]string{"n"}, "n", "note"),
+		Note:           bind([]string{"n"}, "n", "note on the step"),
+		IncNote:        bind([]string{"N"}, "N", "note on the incident"),
+		Ack:            bind([]string{"K"}, "K", "acknowledge"),
+		Assign:         bind([]string{"R"}, "R", "assign a role"),
+		FollowUps:      bind([]string{"F"}, "F", "follow-ups"),
+		Close:          bind([]string{"C"}, "C", "resolve and close"),
+		Palette:        bind([]string{"ctrl+k"}, "ctrl+k", "all actions"),
 		Attach:         bind([]string{"a"}, "a", "attach a file"),
 		Escalate:       bind([]string{"e"}, "e", "escalate"),
 		Notify:         bind([]string{"c"}, "c", "record a notice sent"),
@@ -177,7 +189,7 @@ func (k incidentKeys) ShortHelp() []key.Binding {
 	if k.readOnlyLayout {
 		return []key.Binding{k.Down, k.Copy, k.StartFromBook, k.Back, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Done, k.Skip, k.Note, k.Escalate, k.Notify, k.Timeline, k.Help, k.Quit}
+	return []key.Binding{k.Done, k.Palette, k.Note, k.Skip, k.Escalate, k.Notify, k.Timeline, k.Help, k.Quit}
 }
 
 func (k incidentKeys) FullHelp() [][]key.Binding {
@@ -191,7 +203,8 @@ func (k incidentKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.First, k.Last, k.ScrollUp, k.ScrollDown, k.NextCmd, k.PrevCmd},
 		{k.Done, k.Skip, k.Undo, k.Note, k.Attach, k.Check, k.Copy},
-		{k.Escalate, k.Notify, k.Severity, k.Timeline, k.Feed, k.Report},
+		{k.Escalate, k.Notify, k.Severity, k.IncNote, k.Ack, k.Assign, k.FollowUps, k.Close},
+		{k.Timeline, k.Feed, k.Report, k.Palette},
 		{k.Back, k.Help, k.Quit},
 	}
 }

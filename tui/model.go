@@ -34,6 +34,8 @@ const (
 	overlayHelp
 	overlayTimeline
 	overlayReport
+	overlayFollowUps
+	overlayPalette
 )
 
 // flash is the one-line message under the screen: what was saved, or what failed.
@@ -52,16 +54,18 @@ type Model struct {
 	width, height int
 	now           time.Time
 
-	screen   screen
-	overlay  overlay
-	home     homeScreen
-	start    startScreen
-	inc      incidentScreen
-	drill    drillScreen // the drill on the incident screen, when it is one
-	timeline timelineView
-	pager    pager // report preview and help
-	spin     spinner.Model
-	help     help.Model
+	screen    screen
+	overlay   overlay
+	home      homeScreen
+	start     startScreen
+	inc       incidentScreen
+	drill     drillScreen // the drill on the incident screen, when it is one
+	timeline  timelineView
+	followUps followUpsView
+	palette   palette
+	pager     pager // report preview and help
+	spin      spinner.Model
+	help      help.Model
 
 	flash    flash
 	flashAt  time.Time          // when the flash last changed: a fresh one is not replaced by news
@@ -376,7 +380,7 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 	m.inc.rebuild(m.now)
 	if first {
 		m.inc.selectFirstTodo()
-		m.inc.seedFeed(v.Events)
+		m.inc.seedFeed(v.Events, m.deps.Actor)
 		return nil
 	}
 	n := m.inc.arrived(v.Events, seen)

@@ -3,9 +3,11 @@ package tui
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -119,6 +121,10 @@ func (m Model) incidentView() []string {
 		return append(out, m.pager.view(st, w, bodyH)...)
 	case overlayTimeline:
 		return append(out, m.timeline.view(st, w, bodyH, m.now)...)
+	case overlayFollowUps:
+		return append(out, m.followUps.view(st, s.state, w, bodyH, m.now)...)
+	case overlayPalette:
+		return append(out, m.palette.view(st, w, bodyH)...)
 	}
 
 	feedH := m.feedHeight()
@@ -164,6 +170,10 @@ func (m Model) footer() []string {
 	switch {
 	case m.overlay == overlayTimeline:
 		keys = m.timeline.keys
+	case m.overlay == overlayFollowUps:
+		keys = m.followUps.keys
+	case m.overlay == overlayPalette:
+		keys = m.palette.keys
 	case m.overlay != overlayNone:
 		keys = m.pager.keys
 	case m.screen == screenHome:
@@ -177,11 +187,9 @@ func (m Model) footer() []string {
 	default:
 		keys = m.inc.keys
 	}
-	hm := m.help
-	hm.SetWidth(w)
 	line1 := ""
 	if keys != nil {
-		line1 = hm.ShortHelpView(keys.ShortHelp())
+		line1 = keyBar(m.help, keys.ShortHelp(), w)
 	} else {
 		line1 = st.Muted.Render("nothing is in the journal until you save · esc keeps the text as a draft")
 	}
@@ -199,6 +207,53 @@ func (m Model) footer() []string {
 		line2 = st.Success.Render(trunc(clean(m.flash.text), w))
 	}
 	return []string{fitStyled(line1, w), fitStyled(line2, w)}
+}
+
+// keyBar is the one-line key help: the bindings in priority order, with help (?),
+// quit (q) and close (esc) pinned at the end so they show at every width; the
+// lowest-priority hints are dropped first to make room, and the bar says … when it
+// dropped some.
+func keyBar(hm help.Model, bindings []key.Binding, w int) string {
+	var pinned, rest []key.Binding
+	for _, b := range bindings {
+		if !b.Enabled() {
+			continue
+		}
+		switch b.Help().Key {
+		case "?", "q", "esc":
+			pinned = append(pinned, b)
+		default:
+			rest = append(rest, b)
+		}
+	}
+	render := func(bs []key.Binding) string {
+		sep := hm.Styles.ShortSeparator.Inline(true).Render(hm.ShortSeparator)
+		var parts []string
+		for _, b := range bs {
+			parts = append(parts, hm.Styles.ShortKey.Inline(true).Render(b.Help().Key)+" "+hm.Styles.ShortDesc.Inline(true).Render(b.Help().Desc))
+		}
+		return strings.Join(parts, sep)
+	}
+	for n := len(rest); n >= 0; n-- {
+		bs := append(slices.Clone(rest[:n]), pinned...)
+		line := render(bs)
+		if n < len(rest) {
+			line = render(rest[:n])
+			if n > 0 {
+				line += hm.Styles.ShortSeparator.Inline(true).Render(" …")
+			}
+			if len(pinned) > 0 {
+				if n > 0 {
+					line += hm.Styles.ShortSeparator.Inline(true).Render(hm.ShortSeparator)
+				}
+				line += render(pinned)
+			}
+		}
+		if cells(line) <= w || n == 0 {
+			return line
+		}
+	}
+	return ""
 }
 
 // spinFrame is the spinner's frame; in tests no tick is ever delivered, so it stays

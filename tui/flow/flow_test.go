@@ -296,7 +296,7 @@ func TestOtherWritersShowUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	other.Close()
-	s.waitFor("✓ Open the incident", "the journal changed")
+	s.waitFor("✓ Open the incident", "● 10:00 bob@desk done: open-incident — from the CLI")
 	s.quit()
 }
 

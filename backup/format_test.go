@@ -14,21 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sebdah/goldie/v2"
+	"github.com/muster-ir/muster/internal/golden"
 )
-
-// golden compares with testdata/golden/NAME.golden; GOLDIE_UPDATE=1 rewrites it.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	g := goldie.New(t, goldie.WithFixtureDir("testdata/golden"))
-	if os.Getenv("GOLDIE_UPDATE") != "" {
-		if err := g.Update(t, name, got); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	g.Assert(t, name, got)
-}
 
 // mixedReport has one unit of every kind and status: a pass, an unowned warn, a
 // failing database, a skipped replica, a service without a database and a region
@@ -58,7 +45,7 @@ func TestReportGoldens(t *testing.T) {
 	if err := r.Write(&table, FormatTable, false); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table", table.Bytes())
+	golden.Assert(t, "table", table.Bytes())
 	if strings.Contains(table.String(), "\x1b") {
 		t.Error("no colour asked, escape sequences written")
 	}
@@ -72,11 +59,11 @@ func TestReportGoldens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.json", js)
+	golden.Assert(t, "report.json", js)
 	if err := r.Write(&prom, FormatPrometheus, false); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "metrics.prom", prom.Bytes())
+	golden.Assert(t, "metrics.prom", prom.Bytes())
 	if err := r.Write(&prom, "yaml", false); err == nil {
 		t.Error("unknown format accepted")
 	}

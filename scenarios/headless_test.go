@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/muster-ir/muster/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -264,10 +265,10 @@ func TestHeadlessDrillGoldenAfterActionReport(t *testing.T) {
 	if !strings.Contains(md, "# DRILL") || !strings.Contains(md, "## "+SectionTitle) {
 		t.Error("the report is not marked DRILL or lacks the after-action section")
 	}
-	golden(t, "drill-report.md", []byte(md))
+	golden.AssertFile(t, "drill-report.md", []byte(md))
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "drill-report.json", js)
+	golden.AssertFile(t, "drill-report.json", js)
 }

@@ -2,12 +2,9 @@ package scenarios
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sebdah/goldie/v2"
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
@@ -170,18 +167,6 @@ func drillRecords(events []journal.Event) []string {
 		}
 	}
 	return out
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	g := goldie.New(t, goldie.WithFixtureDir("testdata/golden"), goldie.WithNameSuffix(""))
-	if os.Getenv("GOLDIE_UPDATE") != "" {
-		if err := g.Update(t, name, got); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	g.Assert(t, name, got)
 }
 
 func mustJSON(t testing.TB, v any) string {

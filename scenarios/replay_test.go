@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/muster-ir/muster/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,7 +121,7 @@ func TestFromIncidentRedacts(t *testing.T) {
 			t.Errorf("redacted scenario lost %q", kept)
 		}
 	}
-	golden(t, "from-incident-redacted.toml", data)
+	golden.AssertFile(t, "from-incident-redacted.toml", data)
 }
 
 func TestFromIncidentRefusesOpenIncidentsAndDrills(t *testing.T) {

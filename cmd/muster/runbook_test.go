@@ -7,21 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sebdah/goldie/v2"
+	"github.com/muster-ir/muster/internal/golden"
 )
-
-// runbookGolden compares with testdata/golden/NAME.golden; GOLDIE_UPDATE=1 rewrites it.
-func runbookGolden(t *testing.T, name, got string) {
-	t.Helper()
-	g := goldie.New(t, goldie.WithFixtureDir("testdata/golden"))
-	if os.Getenv("GOLDIE_UPDATE") != "" {
-		if err := g.Update(t, name, []byte(got)); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	g.Assert(t, name, []byte(got))
-}
 
 const (
 	brokenFixture  = "../../testdata/runbooks/broken.toml"
@@ -197,7 +184,7 @@ func TestRunbookShow(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	runbookGolden(t, "runbook-show-complete", out)
+	golden.Assert(t, "runbook-show-complete", []byte(out))
 
 	// By id, from the embedded library: every phase and step is there.
 	code, out, _ = cliAt(t, home).run("", "runbook", "show", "database-restore")
@@ -245,12 +232,12 @@ func TestRunbookDiff(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	runbookGolden(t, "runbook-diff-complete", out)
+	golden.Assert(t, "runbook-diff-complete", []byte(out))
 	code, out, _ = cliAt(t, home).run("", "runbook", "diff", "-v", completeV1, completeV2)
 	if code != 0 {
 		t.Fatalf("-v: exit %d", code)
 	}
-	runbookGolden(t, "runbook-diff-complete-verbose", out)
+	golden.Assert(t, "runbook-diff-complete-verbose", []byte(out))
 
 	// A user override edited without a version bump is a report with a warning, exit 0.
 	writeUserRunbook(t, home, "breach.toml", `id = "leaked-db-credentials"`, `id = "data-breach"`, `version = "1.1.0"`, `version = "1.0.0"`)

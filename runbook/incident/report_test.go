@@ -6,22 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sebdah/goldie/v2"
+	"github.com/muster-ir/muster/internal/golden"
 
 	"github.com/muster-ir/muster/runbook"
 )
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	g := goldie.New(t, goldie.WithFixtureDir("testdata/golden"), goldie.WithNameSuffix(""))
-	if os.Getenv("GOLDIE_UPDATE") != "" {
-		if err := g.Update(t, name, got); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	g.Assert(t, name, got)
-}
 
 // reportIncident plays a whole incident on a fixed clock with a fixed id, so its
 // journal, and so its final hash, are the same on every machine.
@@ -72,12 +60,12 @@ func reportIncident(t *testing.T) (*View, time.Time) {
 func TestReportGolden(t *testing.T) {
 	v, now := reportIncident(t)
 	r := BuildReport(v, now)
-	golden(t, "report.md", []byte(r.Markdown()))
+	golden.AssertFile(t, "report.md", []byte(r.Markdown()))
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.json", js)
+	golden.AssertFile(t, "report.json", js)
 	if r.Journal.FinalHash != v.Events[len(v.Events)-1].Hash {
 		t.Error("the report's final hash is not the journal's last line hash")
 	}

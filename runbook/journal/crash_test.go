@@ -127,7 +127,7 @@ func TestCrashKilledWriterLosesNothingSaved(t *testing.T) {
 			select {
 			case <-ready:
 				readyKills++
-			case <-time.After(10 * time.Second):
+			case <-time.After(2 * time.Minute): // a hang guard: a loaded machine starts a child in seconds
 				cmd.Process.Kill()
 				t.Fatalf("kill %d: helper never got ready", i+1)
 			}

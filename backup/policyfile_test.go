@@ -1,8 +1,8 @@
 package backup
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/muster-ir/muster/internal/schematest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -189,73 +189,27 @@ func FuzzParsePolicy(f *testing.F) {
 	})
 }
 
-// jsonSchema is the part of JSON Schema draft-07 the policy schema uses.
-type jsonSchema struct {
-	Ref                  string                 `json:"$ref"`
-	Type                 string                 `json:"type"`
-	Properties           map[string]*jsonSchema `json:"properties"`
-	Required             []string               `json:"required"`
-	AdditionalProperties json.RawMessage        `json:"additionalProperties"`
-	Items                *jsonSchema            `json:"items"`
-	Enum                 []any                  `json:"enum"`
-	Const                any                    `json:"const"`
-	Pattern              string                 `json:"pattern"`
-	Minimum              *float64               `json:"minimum"`
-	Maximum              *float64               `json:"maximum"`
-	MinItems             int                    `json:"minItems"`
-	MinLength            int                    `json:"minLength"`
-	MinProperties        int                    `json:"minProperties"`
-	UniqueItems          bool                   `json:"uniqueItems"`
-	Description          string                 `json:"description"`
-	Definitions          map[string]*jsonSchema `json:"definitions"`
-}
-
-func loadSchema(t *testing.T) *jsonSchema {
-	t.Helper()
-	data, err := os.ReadFile("backup-policy.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s jsonSchema
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatalf("backup-policy.schema.json: %v", err)
-	}
-	return &s
-}
-
-func (root *jsonSchema) resolve(t *testing.T, s *jsonSchema) *jsonSchema {
-	t.Helper()
-	for s != nil && s.Ref != "" {
-		name, ok := strings.CutPrefix(s.Ref, "#/definitions/")
-		if !ok || root.Definitions[name] == nil {
-			t.Fatalf("unresolvable $ref %q", s.Ref)
-		}
-		s = root.Definitions[name]
-	}
-	return s
-}
-
 var durationType = reflect.TypeFor[duration]()
 
 // TestSchemaMatchesGoTypes walks the file's Go types and the JSON Schema together:
 // same keys, same required keys, no extra keys allowed, compatible types, same enums.
 func TestSchemaMatchesGoTypes(t *testing.T) {
-	root := loadSchema(t)
+	root := schematest.Load(t, "backup-policy.schema.json")
 	enums := map[string][]string{
 		"defaults.snapshot_types": snapshotTypeValues,
 		"defaults.stopped":        stoppedValues,
 		"defaults.unowned":        unownedValues,
 	}
-	var walk func(path string, typ reflect.Type, s *jsonSchema)
-	walk = func(path string, typ reflect.Type, s *jsonSchema) {
-		s = root.resolve(t, s)
+	var walk func(path string, typ reflect.Type, s *schematest.Schema)
+	walk = func(path string, typ reflect.Type, s *schematest.Schema) {
+		s = root.Resolve(t, s)
 		if typ.Kind() == reflect.Pointer {
 			typ = typ.Elem()
 		}
 		if want, ok := enums[path]; ok {
 			e := s
 			if typ.Kind() == reflect.Slice {
-				e = root.resolve(t, s.Items)
+				e = root.Resolve(t, s.Items)
 			}
 			var got []string
 			for _, v := range e.Enum {
@@ -290,12 +244,11 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 			}
 			walk(path+"[]", typ.Elem(), s.Items)
 		case typ.Kind() == reflect.Map:
-			var ap jsonSchema
-			if s.Type != "object" || json.Unmarshal(s.AdditionalProperties, &ap) != nil || ap.Type != "string" {
+			if ap := s.Others(); s.Type != "object" || ap == nil || ap.Type != "string" {
 				t.Errorf("%s: map of strings in Go; the schema must allow any key with string values", path)
 			}
 		case typ.Kind() == reflect.Struct:
-			if s.Type != "object" || string(s.AdditionalProperties) != "false" {
+			if s.Type != "object" || !s.Closed() {
 				t.Errorf("%s: must be an object with additionalProperties false", path)
 			}
 			var keys, required []string
@@ -310,7 +263,7 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 					t.Errorf("%s.%s: in Go, missing from the schema", path, name)
 					continue
 				}
-				if child.Description == "" && root.resolve(t, child).Description == "" {
+				if child.Description == "" && root.Resolve(t, child).Description == "" {
 					t.Errorf("%s.%s: no description in the schema", path, name)
 				}
 				walk(strings.TrimPrefix(path+"."+name, "."), f.Type, child)
@@ -350,16 +303,16 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 	}
 }
 
-// TestExampleValidatesAgainstSchema checks the README's example with a small
+// TestExampleValidatesAgainstSchema checks the README's example with schematest's small
 // draft-07 validator, so editors validating with the schema agree with muster.
 func TestExampleValidatesAgainstSchema(t *testing.T) {
-	root := loadSchema(t)
+	root := schematest.Load(t, "backup-policy.schema.json")
 	for _, file := range []string{"testdata/backup.toml", "testdata/moto-policy.toml"} {
 		var doc map[string]any
 		if _, err := toml.DecodeFile(file, &doc); err != nil {
 			t.Fatal(err)
 		}
-		if errs := root.validate(t, "", doc, root); len(errs) > 0 {
+		if errs := root.Validate(t, doc); len(errs) > 0 {
 			t.Errorf("%s: %s", file, strings.Join(errs, "; "))
 		}
 	}
@@ -367,96 +320,8 @@ func TestExampleValidatesAgainstSchema(t *testing.T) {
 	if _, err := toml.Decode("schema = 2\ncolour = 1\n[defaults]\nrpo = \"6 hours\"\nstopped = \"x\"\n[[service]]\nname = \"a\"\n", &bad); err != nil {
 		t.Fatal(err)
 	}
-	errs := root.validate(t, "", bad, root)
+	errs := root.Validate(t, bad)
 	if len(errs) != 5 {
 		t.Errorf("the validator must catch schema, colour, rpo, stopped and the missing match: %v", errs)
 	}
-}
-
-func (root *jsonSchema) validate(t *testing.T, path string, v any, s *jsonSchema) []string {
-	s = root.resolve(t, s)
-	var errs []string
-	bad := func(format string, a ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, a...)) }
-	if s.Const != nil && fmt.Sprint(s.Const) != fmt.Sprint(v) {
-		bad("want %v", s.Const)
-	}
-	if len(s.Enum) > 0 && !slices.ContainsFunc(s.Enum, func(e any) bool { return fmt.Sprint(e) == fmt.Sprint(v) }) {
-		bad("%v not in %v", v, s.Enum)
-	}
-	switch s.Type {
-	case "string":
-		str, ok := v.(string)
-		if !ok {
-			bad("not a string")
-			break
-		}
-		if s.Pattern != "" && !regexp.MustCompile(s.Pattern).MatchString(str) {
-			bad("%q does not match %s", str, s.Pattern)
-		}
-		if len([]rune(str)) < s.MinLength {
-			bad("too short")
-		}
-	case "integer":
-		n, ok := v.(int64)
-		if !ok {
-			bad("not an integer")
-			break
-		}
-		if s.Minimum != nil && float64(n) < *s.Minimum || s.Maximum != nil && float64(n) > *s.Maximum {
-			bad("%d out of range", n)
-		}
-	case "boolean":
-		if _, ok := v.(bool); !ok {
-			bad("not a boolean")
-		}
-	case "array":
-		var items []any
-		switch a := v.(type) {
-		case []any:
-			items = a
-		case []map[string]any:
-			for _, m := range a {
-				items = append(items, m)
-			}
-		default:
-			bad("not an array")
-		}
-		if len(items) < s.MinItems {
-			bad("fewer than %d items", s.MinItems)
-		}
-		for i, it := range items {
-			errs = append(errs, root.validate(t, fmt.Sprintf("%s[%d]", path, i), it, s.Items)...)
-		}
-	case "object":
-		m, ok := v.(map[string]any)
-		if !ok {
-			bad("not a table")
-			break
-		}
-		if len(m) < s.MinProperties {
-			bad("empty")
-		}
-		for _, r := range s.Required {
-			if _, ok := m[r]; !ok {
-				bad("missing %s", r)
-			}
-		}
-		for k, val := range m {
-			if child := s.Properties[k]; child != nil {
-				errs = append(errs, root.validate(t, path+"."+k, val, child)...)
-				continue
-			}
-			switch string(s.AdditionalProperties) {
-			case "false":
-				bad("unknown key %s", k)
-			case "":
-			default:
-				var ap jsonSchema
-				if err := json.Unmarshal(s.AdditionalProperties, &ap); err == nil {
-					errs = append(errs, root.validate(t, path+"."+k, val, &ap)...)
-				}
-			}
-		}
-	}
-	return errs
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,11 +23,7 @@ const EmbeddedDir = "runbook/library"
 // Library is the set of runbooks a responder can start: muster's embedded ones merged
 // with the user's directory, where a runbook with the same id wins. It remembers the
 // embedded runbooks it shadows, to compare them with the user's versions.
-type Library struct {
-	byID     map[string]*Runbook
-	shadowed map[string]*Runbook // embedded runbooks overridden by a user file, by id
-	ids      []string            // sorted
-}
+type Library = Shelf[*Runbook]
 
 // LoadLibrary loads the embedded runbooks and every *.toml file of userDir (not its
 // subdirectories; hidden files are skipped). A missing userDir is not a problem. A
@@ -39,28 +34,10 @@ func LoadLibrary(userDir string, pol *Policy) (*Library, Problems) {
 	if pol == nil {
 		pol = DefaultPolicy()
 	}
-	l := &Library{byID: map[string]*Runbook{}, shadowed: map[string]*Runbook{}}
 	embedded, problems := loadEmbedded(DefaultPolicy())
-	for _, r := range embedded {
-		l.byID[r.ID] = r
-	}
 	user, ups := loadDir(userDir, pol)
-	problems = append(problems, ups...)
-	for _, r := range user {
-		if prev, ok := l.byID[r.ID]; ok {
-			if prev.Source != SourceEmbedded {
-				problems = append(problems, Problem{File: r.Source, Msg: "runbook id " + r.ID + " is already defined by " + prev.Source + "; this file is ignored"})
-				continue
-			}
-			l.shadowed[r.ID] = prev
-		}
-		l.byID[r.ID] = r
-	}
-	for id := range l.byID {
-		l.ids = append(l.ids, id)
-	}
-	sort.Strings(l.ids)
-	return l, problems
+	l, dups := NewShelf("runbook", func(r *Runbook) string { return r.ID }, func(r *Runbook) string { return r.Source }, embedded, user)
+	return l, append(append(problems, ups...), dups...)
 }
 
 // loadEmbedded parses and lints every runbook of the embedded library, in file name
@@ -141,39 +118,4 @@ func loadDir(dir string, pol *Policy) ([]*Runbook, Problems) {
 		}
 	}
 	return out, problems
-}
-
-// List returns every runbook, by id.
-func (l *Library) List() []*Runbook {
-	out := make([]*Runbook, len(l.ids))
-	for i, id := range l.ids {
-		out[i] = l.byID[id]
-	}
-	return out
-}
-
-// Get returns the runbook with this id: the user's if they have one, else the
-// embedded one.
-func (l *Library) Get(id string) (*Runbook, bool) {
-	r, ok := l.byID[id]
-	return r, ok
-}
-
-// Shadowed returns the embedded runbook that a user file with the same id overrides.
-func (l *Library) Shadowed(id string) (*Runbook, bool) {
-	r, ok := l.shadowed[id]
-	return r, ok
-}
-
-// Embedded returns muster's built-in runbook with this id, whether or not a user file
-// overrides it.
-func (l *Library) Embedded(id string) (*Runbook, bool) {
-	if r, ok := l.shadowed[id]; ok {
-		return r, true
-	}
-	r, ok := l.byID[id]
-	if !ok || r.Source != SourceEmbedded {
-		return nil, false
-	}
-	return r, true
 }

@@ -1,44 +1,23 @@
 package runbook
 
 import (
-	"encoding/json"
-	"os"
+	"github.com/muster-ir/muster/internal/schematest"
 	"reflect"
 	"regexp"
-	"slices"
-	"sort"
 	"testing"
 )
 
 // TestPolicySchemaMatchesTypes keeps the policy file's editor schema and its decoder
 // in step: the same keys and required keys at every level, no other keys allowed.
 func TestPolicySchemaMatchesTypes(t *testing.T) {
-	data, err := os.ReadFile("schema/policy.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var root jsonSchema
-	if err := json.Unmarshal(data, &root); err != nil {
-		t.Fatalf("policy.schema.json: %v", err)
-	}
-	check := func(where string, s *jsonSchema, typ reflect.Type) {
+	root := schematest.Load(t, "schema/policy.schema.json")
+	check := func(where string, s *schematest.Schema, typ reflect.Type) {
 		t.Helper()
-		keys, required := tomlKeys(typ)
-		if got := sortedProps(s); !slices.Equal(got, keys) {
-			t.Errorf("%s: schema properties %v, Go toml keys %v", where, got, keys)
-		}
-		req := slices.Clone(s.Required)
-		sort.Strings(req)
-		if !slices.Equal(req, required) {
-			t.Errorf("%s: schema required %v, Go required %v", where, req, required)
-		}
-		if s.AdditionalProperties == nil || *s.AdditionalProperties {
-			t.Errorf("%s: additionalProperties must be false", where)
-		}
+		schematest.CheckObject(t, where, s, typ)
 	}
-	check("policy", &root, reflect.TypeFor[policyFile]())
+	check("policy", root, reflect.TypeFor[policyFile]())
 	check("calendar", root.Properties["calendar"], reflect.TypeFor[calendarFile]())
-	check("levels[]", root.resolve(t, root.Properties["levels"].Items), reflect.TypeFor[Level]())
+	check("levels[]", root.Resolve(t, root.Properties["levels"].Items), reflect.TypeFor[Level]())
 
 	target := regexp.MustCompile(root.Definitions["target"].Pattern)
 	for _, s := range []string{"1h", "30m", "1h30m", "72h", "3 working days", "1 working day", "30wd", "none", "next release", "per development plan", "soon", "3 weeks", "", "3 working"} {

@@ -457,7 +457,7 @@ func Start(st *incident.Store, o StartOptions) (*incident.Incident, *Drill, erro
 		inc.Close()
 		return nil, nil, err
 	}
-	if err := freeze(filepath.Join(inc.Dir, ScenarioFile), sc.Raw); err != nil {
+	if err := incident.WriteFrozen(filepath.Join(inc.Dir, ScenarioFile), sc.Raw); err != nil {
 		return fail(err)
 	}
 	d, err := NewDrill(inc.ID, NewEngine(sc, rb, o.Policy), inc)
@@ -476,22 +476,6 @@ func Start(st *incident.Store, o StartOptions) (*incident.Incident, *Drill, erro
 		return fail(err)
 	}
 	return inc, d, nil
-}
-
-func freeze(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // LoadFrozen reads the scenario frozen into a drill incident's directory, checked

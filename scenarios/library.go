@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/muster-ir/muster/runbook"
@@ -25,10 +24,7 @@ const SourceEmbedded = "embedded"
 
 // Library is the set of scenarios a trainer can run: muster's embedded ones merged with
 // the user's directory, where a scenario with the same id wins.
-type Library struct {
-	byID map[string]*Scenario
-	ids  []string
-}
+type Library = runbook.Shelf[*Scenario]
 
 // embeddedRunbooks checks embedded scenarios against muster's own runbooks, whatever
 // the user's directory overrides: they are written for those.
@@ -48,12 +44,12 @@ func (e embeddedRunbooks) Get(id string) (*runbook.Runbook, bool) {
 // with problems is reported and left out. Embedded scenarios are checked against the
 // embedded runbooks and the default policy, user files against env.
 func LoadLibrary(userDir string, env Env) (*Library, Problems) {
-	l := &Library{byID: map[string]*Scenario{}}
 	var problems Problems
 	entries, err := libraryFS.ReadDir("library")
 	if err != nil {
-		return l, Problems{{File: EmbeddedDir, Msg: err.Error()}}
+		return emptyLibrary(), Problems{{File: EmbeddedDir, Msg: err.Error()}}
 	}
+	var embedded []*Scenario
 	embEnv := Env{Runbooks: embeddedRunbooks{env.Runbooks}, Policy: runbook.DefaultPolicy()}
 	for _, e := range entries {
 		name := EmbeddedDir + "/" + e.Name()
@@ -66,23 +62,20 @@ func LoadLibrary(userDir string, env Env) (*Library, Problems) {
 		problems = append(problems, ps...)
 		if sc != nil {
 			sc.Source = SourceEmbedded
-			l.byID[sc.ID] = sc
+			embedded = append(embedded, sc)
 		}
 	}
 	user, ups := loadDir(userDir, env)
-	problems = append(problems, ups...)
-	for _, sc := range user {
-		if prev, ok := l.byID[sc.ID]; ok && prev.Source != SourceEmbedded {
-			problems = append(problems, Problem{File: sc.Source, Msg: "scenario id " + sc.ID + " is already defined by " + prev.Source + "; this file is ignored"})
-			continue
-		}
-		l.byID[sc.ID] = sc
-	}
-	for id := range l.byID {
-		l.ids = append(l.ids, id)
-	}
-	sort.Strings(l.ids)
-	return l, problems
+	l, dups := runbook.NewShelf("scenario", scenarioID, scenarioSource, embedded, user)
+	return l, append(append(problems, ups...), dups...)
+}
+
+func scenarioID(s *Scenario) string     { return s.ID }
+func scenarioSource(s *Scenario) string { return s.Source }
+
+func emptyLibrary() *Library {
+	l, _ := runbook.NewShelf("scenario", scenarioID, scenarioSource, nil, nil)
+	return l
 }
 
 func loadDir(dir string, env Env) ([]*Scenario, Problems) {
@@ -115,21 +108,3 @@ func loadDir(dir string, env Env) ([]*Scenario, Problems) {
 	}
 	return out, problems
 }
-
-// List returns every scenario, by id.
-func (l *Library) List() []*Scenario {
-	out := make([]*Scenario, len(l.ids))
-	for i, id := range l.ids {
-		out[i] = l.byID[id]
-	}
-	return out
-}
-
-// Get returns the scenario with this id.
-func (l *Library) Get(id string) (*Scenario, bool) {
-	s, ok := l.byID[id]
-	return s, ok
-}
-
-// IDs lists the scenario ids.
-func (l *Library) IDs() []string { return append([]string(nil), l.ids...) }

@@ -1,116 +1,25 @@
 package scenarios
 
 import (
-	"encoding/json"
-	"os"
+	"github.com/muster-ir/muster/internal/schematest"
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/muster-ir/muster/runbook"
 )
 
-type jsonSchema struct {
-	Ref                  string                 `json:"$ref"`
-	Type                 string                 `json:"type"`
-	Properties           map[string]*jsonSchema `json:"properties"`
-	Required             []string               `json:"required"`
-	AdditionalProperties *bool                  `json:"additionalProperties"`
-	Items                *jsonSchema            `json:"items"`
-	Enum                 []any                  `json:"enum"`
-	Const                any                    `json:"const"`
-	Pattern              string                 `json:"pattern"`
-	Not                  *jsonSchema            `json:"not"`
-	Definitions          map[string]*jsonSchema `json:"definitions"`
-}
-
-func loadSchema(t *testing.T) *jsonSchema {
-	t.Helper()
-	data, err := os.ReadFile("schema/scenario.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s jsonSchema
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatalf("scenario.schema.json: %v", err)
-	}
-	return &s
-}
-
-func (root *jsonSchema) resolve(t *testing.T, s *jsonSchema) *jsonSchema {
-	t.Helper()
-	for s != nil && s.Ref != "" {
-		name, ok := strings.CutPrefix(s.Ref, "#/definitions/")
-		if !ok || root.Definitions[name] == nil {
-			t.Fatalf("unresolvable $ref %q", s.Ref)
-		}
-		s = root.Definitions[name]
-	}
-	return s
-}
-
-func tomlKeys(t reflect.Type) (keys, required []string) {
-	for f := range t.Fields() {
-		name, opts, _ := strings.Cut(f.Tag.Get("toml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		keys = append(keys, name)
-		if strings.Contains(","+opts+",", ",required,") {
-			required = append(required, name)
-		}
-	}
-	sort.Strings(keys)
-	sort.Strings(required)
-	return keys, required
-}
-
-func props(s *jsonSchema) []string {
-	var out []string
-	for k := range s.Properties {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func sorted(s []string) []string {
-	s = slices.Clone(s)
-	sort.Strings(s)
-	return s
-}
-
-func enumStrings(s *jsonSchema) []string {
-	var out []string
-	for _, e := range s.Enum {
-		out = append(out, e.(string))
-	}
-	return out
-}
-
 // TestSchemaMatchesTypes keeps the editor schema and the decoder in step: the same keys,
 // the same required keys (the decoder's and those the lint requires), no other keys
 // allowed, at every level, and the same enumerations.
 func TestSchemaMatchesTypes(t *testing.T) {
-	root := loadSchema(t)
-	check := func(where string, s *jsonSchema, typ reflect.Type, lintRequired ...string) {
+	root := schematest.Load(t, "schema/scenario.schema.json")
+	check := func(where string, s *schematest.Schema, typ reflect.Type, lintRequired ...string) {
 		t.Helper()
-		keys, required := tomlKeys(typ)
-		required = sorted(append(required, lintRequired...))
-		if got := props(s); !slices.Equal(got, keys) {
-			t.Errorf("%s: schema properties %v, Go toml keys %v", where, got, keys)
-		}
-		if req := sorted(s.Required); !slices.Equal(req, required) {
-			t.Errorf("%s: schema required %v, Go required %v", where, req, required)
-		}
-		if s.AdditionalProperties == nil || *s.AdditionalProperties {
-			t.Errorf("%s: additionalProperties must be false (unknown keys are errors)", where)
-		}
+		schematest.CheckObject(t, where, s, typ, lintRequired...)
 	}
-	item := func(s *jsonSchema) *jsonSchema { return root.resolve(t, s.Items) }
+	item := func(s *schematest.Schema) *schematest.Schema { return root.Item(t, s) }
 	P := root.Properties
 	check("scenario", root, reflect.TypeFor[fileScenario]())
 	check("runbook", P["runbook"], reflect.TypeFor[fileRunbookRef]())
@@ -123,7 +32,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 	inj := item(P["injects"])
 	check("injects[]", inj, reflect.TypeFor[fileInject]())
 	check("injects[].after", inj.Properties["after"], reflect.TypeFor[fileAfter]())
-	dec := root.resolve(t, inj.Properties["decision"])
+	dec := root.Resolve(t, inj.Properties["decision"])
 	check("injects[].decision", dec, reflect.TypeFor[fileDecision](), "timeout", "default")
 	check("injects[].decision.options[]", item(dec.Properties["options"]), reflect.TypeFor[fileOption]())
 	exp := item(inj.Properties["expectations"])
@@ -131,7 +40,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 
 	for _, e := range []struct {
 		where string
-		s     *jsonSchema
+		s     *schematest.Schema
 		want  []string
 	}{
 		{"channel", inj.Properties["channel"], Channels},
@@ -143,7 +52,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 		{"mission_areas", P["mission_areas"].Items, MissionAreas},
 		{"source kind", P["source"].Properties["kind"], SourceKinds},
 	} {
-		if got := enumStrings(e.s); !slices.Equal(got, e.want) {
+		if got := e.s.EnumStrings(); !slices.Equal(got, e.want) {
 			t.Errorf("%s enum %v, Go %v", e.where, got, e.want)
 		}
 	}
@@ -151,7 +60,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 	for _, p := range runbook.PhaseOrder {
 		phases = append(phases, string(p))
 	}
-	if got := enumStrings(root.Definitions["phaseName"]); !slices.Equal(got, phases) {
+	if got := root.Definitions["phaseName"].EnumStrings(); !slices.Equal(got, phases) {
 		t.Errorf("phaseName enum %v, PhaseOrder %v", got, phases)
 	}
 	if P["schema"].Const != float64(SchemaVersion) {
@@ -161,7 +70,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 
 // TestSchemaPatternsAgreeWithParsers: what the editor accepts, muster accepts.
 func TestSchemaPatternsAgreeWithParsers(t *testing.T) {
-	root := loadSchema(t)
+	root := schematest.Load(t, "schema/scenario.schema.json")
 	semver := regexp.MustCompile(root.Definitions["semver"].Pattern)
 	for _, s := range []string{"1.0.0", "0.0.0", "10.2.3-rc.1+b.5", "1.0", "01.0.0", "1.0.0-01", "v1.0.0", "1.0.0+"} {
 		_, err := runbook.ParseVersion(s)

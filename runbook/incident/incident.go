@@ -124,11 +124,11 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 		}
 		break
 	}
-	if err := writeFrozen(filepath.Join(dir, RunbookFile), o.Runbook.Raw); err != nil {
+	if err := WriteFrozen(filepath.Join(dir, RunbookFile), o.Runbook.Raw); err != nil {
 		j.Close()
 		return nil, err
 	}
-	if err := writeFrozen(filepath.Join(dir, PolicyFile), policyBytes); err != nil {
+	if err := WriteFrozen(filepath.Join(dir, PolicyFile), policyBytes); err != nil {
 		j.Close()
 		return nil, err
 	}
@@ -179,7 +179,10 @@ func policySource(p *runbook.Policy) ([]byte, error) {
 	return b, nil
 }
 
-func writeFrozen(path string, data []byte) error {
+// WriteFrozen writes a file frozen into an incident's directory (its runbook, its
+// policy, a drill's scenario): created, never replaced, and on disk before the
+// journal's first line names it.
+func WriteFrozen(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

@@ -35,11 +35,6 @@ type restoreLab struct {
 
 const labPassword = "restore-lab-password-1"
 
-var (
-	pgOnce   sync.Once
-	pgShared *dbtest.Server
-)
-
 func newRestoreLab(t *testing.T) *restoreLab {
 	t.Helper()
 	lab := &restoreLab{moto: mototest.Start(t), calls: &callCounter{}}

@@ -242,9 +242,7 @@ func (t *timelineView) view(st Styles, w, h int, now time.Time) []string {
 		out = append(out, st.Muted.Render(fit(fmt.Sprintf("#%d · %s · %s · %s", e.Seq,
 			e.Time.In(now.Location()).Format("Mon 2 Jan 2006 15:04:05 MST"), clean(e.Actor), friendly(e.Type)), w)))
 		out = append(out, "")
-		for _, l := range wrap(clean(incident.Describe(e)), w) {
-			out = append(out, l)
-		}
+		out = append(out, wrap(clean(incident.Describe(e)), w)...)
 		out = append(out, "", st.Muted.Render(fit("↑/↓ previous / next entry · enter or esc: back to the list", w)))
 		return window(out, 0, h, w)
 	}

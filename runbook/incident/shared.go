@@ -75,7 +75,7 @@ func isTeam(dir string) bool {
 // markTeam writes team.json into a new incident directory.
 func markTeam(dir, store string) error {
 	b, _ := json.Marshal(teamMark{Store: store})
-	return writeFrozen(filepath.Join(dir, TeamFile), append(b, '\n'))
+	return WriteFrozen(filepath.Join(dir, TeamFile), append(b, '\n'))
 }
 
 // frozenNames are the files of an incident directory published beside its lines.
@@ -106,7 +106,7 @@ func (st *Store) fetch(id string) (string, error) {
 			}
 			continue // only drills have a scenario
 		}
-		if err := writeFrozen(filepath.Join(tmp, name), b); err != nil {
+		if err := WriteFrozen(filepath.Join(tmp, name), b); err != nil {
 			return fail(err)
 		}
 	}

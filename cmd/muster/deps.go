@@ -66,7 +66,7 @@ func (g *globals) resolveRunbook(arg string, pol *runbook.Policy) (*runbook.Runb
 }
 
 func (g *globals) store() *incident.Store {
-	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock}
+	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock, LockWait: g.LockWait}
 	if g.team != nil {
 		st.Shared, st.Context = g.team, g.ctx
 	}

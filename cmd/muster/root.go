@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +20,9 @@ type globals struct {
 	Runbooks string // user runbook directory; default <data dir>/runbooks
 	Policy   string // severity policy file or preset name; default <data dir>/policy.toml if present, else the default preset
 	NoColor  bool
-	Clock    clock  // nil: the wall clock (tests set a fixed one)
-	StoreURL string // team store, s3://bucket/prefix (--store, MUSTER_STORE); empty: local only
+	Clock    clock         // nil: the wall clock (tests set a fixed one)
+	LockWait time.Duration // --wait: how long a write waits for another writer's lock
+	StoreURL string        // team store, s3://bucket/prefix (--store, MUSTER_STORE); empty: local only
 
 	team *team.Store     // reached once StoreURL is set
 	ctx  context.Context // the command's, for the team store's calls
@@ -64,6 +66,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 	pf.StringVar(&g.Actor, "actor", defaultActor(), "who is acting, recorded in every journal line")
 	pf.StringVar(&g.Runbooks, "runbooks", "", "directory of your own runbooks (default <data dir>/runbooks); an id there wins over the embedded one")
 	pf.StringVar(&g.Policy, "policy", "", "severity policy: a TOML file or a preset name (default <data dir>/policy.toml, else the built-in default)")
+	pf.DurationVar(&g.LockWait, "wait", 10*time.Second, "how long a write waits for the incident's lock while another writer holds it (0: fail at once)")
 	pf.StringVar(&g.StoreURL, "store", os.Getenv("MUSTER_STORE"), "team store shared by responders, s3://bucket/prefix (also MUSTER_STORE); without it incidents stay on this machine")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error { return g.openTeam(cmd.Context()) }
 	pf.BoolVar(&g.NoColor, "no-color", os.Getenv("NO_COLOR") != "", "no colour in output (also NO_COLOR)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -58,5 +59,35 @@ func TestTeamIncidentThroughTheCLI(t *testing.T) {
 	code, doctor, _ := alice.run("", "team", "doctor")
 	if code != 1 || !strings.Contains(doctor, "fail  public access") || !strings.Contains(doctor, "ok    conditional writes") {
 		t.Errorf("team doctor on a bucket without a public access block: exit %d\n%s", code, doctor)
+	}
+}
+
+// A write that meets another writer's lock waits for it (--wait, 10 s by default)
+// instead of failing; with --wait 0 it is refused at once, naming the holder.
+func TestWriteWaitsForTheLock(t *testing.T) {
+	c := newCLI(t)
+	id := strings.TrimSpace(c.ok("incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout down"))
+	inc, err := (&incident.Store{DataDir: c.home}).Open(id, "bob@desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := c.exits(2, "--wait", "0", "incident", "note", id, "refused at once")
+	if !strings.Contains(errs, "being written by bob@desk") {
+		t.Errorf("--wait 0: %q, want the holder named", errs)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		inc.Close()
+		close(released)
+	}()
+	c.ok("incident", "note", id, "written once bob's write is done")
+	<-released
+	v, err := (&incident.Store{DataDir: c.home}).Load(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Events[len(v.Events)-1]; got.Type != incident.EvNote {
+		t.Errorf("last event %s, want the note", got.Type)
 	}
 }

@@ -40,13 +40,16 @@ type Store struct {
 	// read from and written to (see Shared); nil keeps everything local.
 	Shared  Shared
 	Context context.Context // for the team store's calls; Background when nil
+	// LockWait is how long a writer waits for the journal's lock another writer holds
+	// (they hold it only for one write); 0 fails at once.
+	LockWait time.Duration
 }
 
 // Dir is the directory of the incident id.
 func (st *Store) Dir(id string) string { return filepath.Join(st.DataDir, "incidents", id) }
 
 func (st *Store) journalOptions(actor string) []journal.Option {
-	opts := []journal.Option{journal.WithActor(actor)}
+	opts := []journal.Option{journal.WithActor(actor), journal.WithLockWait(st.LockWait)}
 	if st.Now != nil {
 		opts = append(opts, journal.WithClock(st.Now))
 	}

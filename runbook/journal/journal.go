@@ -63,14 +63,19 @@ type File interface {
 type Option func(*options)
 
 type options struct {
-	actor string
-	now   func() time.Time
-	wrap  func(*os.File) File
+	lockWait time.Duration
+	actor    string
+	now      func() time.Time
+	wrap     func(*os.File) File
 }
 
 // WithActor names the writer in the lock so others see who holds it (default
 // $USER@hostname). Each Append names its own actor.
 func WithActor(actor string) Option { return func(o *options) { o.actor = actor } }
+
+// WithLockWait makes Create and Open wait up to d for a lock another writer holds,
+// instead of failing at once with a *LockedError.
+func WithLockWait(d time.Duration) Option { return func(o *options) { o.lockWait = d } }
 
 // WithClock sets the clock events are stamped with (default time.Now). The zone of
 // the times it returns is recorded as the event's tz.
@@ -159,7 +164,7 @@ func Create(dir string, opts ...Option) (*Journal, error) {
 }
 
 func create(dir string, o options) (*Journal, error) {
-	lk, err := lock(dir, holder(o))
+	lk, err := lock(dir, holder(o), o.lockWait)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +212,7 @@ func Open(dir string, opts ...Option) (*Journal, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open incident journal: %w", err)
 	}
-	lk, err := lock(dir, holder(o))
+	lk, err := lock(dir, holder(o), o.lockWait)
 	if err != nil {
 		return nil, err
 	}

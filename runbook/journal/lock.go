@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -23,6 +24,7 @@ type Holder struct {
 type LockedError struct {
 	Dir    string
 	Holder Holder
+	Waited time.Duration // how long Open waited for the lock (WithLockWait)
 }
 
 func (e *LockedError) Error() string {
@@ -36,24 +38,46 @@ func (e *LockedError) Error() string {
 	if who == "" {
 		who = "someone"
 	}
-	return fmt.Sprintf("%s is being written by %s (pid %d on %s) since %s",
+	msg := fmt.Sprintf("%s is being written by %s (pid %d on %s) since %s",
 		name, who, h.PID, h.Host, h.Since.UTC().Format("2006-01-02 15:04:05 UTC"))
+	if e.Waited > 0 {
+		msg += fmt.Sprintf("; waited %s for it", e.Waited.Round(100*time.Millisecond))
+	}
+	return msg
 }
 
-// lock takes the exclusive advisory lock on dir's lock file without waiting and writes
-// the holder into it. Readers never take it.
-func lock(dir string, h Holder) (*os.File, error) {
+// lock takes the exclusive advisory lock on dir's lock file and writes the holder into
+// it. While another writer holds it, lock tries again for up to wait (writers hold it
+// only for one write, so a short wait turns a refusal into a delay of milliseconds).
+// Readers never take it.
+func lock(dir string, h Holder, wait time.Duration) (*os.File, error) {
 	path := filepath.Join(dir, LockName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
-	if err := flock(f); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &LockedError{Dir: dir, Holder: readHolder(path)}
+	start := time.Now()
+	pause := time.Millisecond
+	for {
+		err := flock(f)
+		if err == nil {
+			break
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		waited := time.Since(start)
+		if !errors.Is(err, syscall.EWOULDBLOCK) || waited >= wait {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				le := &LockedError{Dir: dir, Holder: readHolder(path)}
+				if wait > 0 {
+					le.Waited = waited
+				}
+				return nil, le
+			}
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		// Jittered and growing, so waiting writers do not retry in step.
+		time.Sleep(min(pause/2+time.Duration(rand.Int64N(int64(pause))), wait-waited))
+		pause = min(pause*2, 25*time.Millisecond)
 	}
 	b, _ := json.Marshal(h)
 	b = append(b, '\n')

@@ -155,6 +155,7 @@ func TestRestoreTest(t *testing.T) {
 		{"Aurora cluster", restoreAuroraCluster},
 		{"bad input", restoreBadInput},
 		{"faults", restoreFaults},
+		{"MariaDB probed with go-sql-driver/mysql", restoreMariaDB},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, lab)
@@ -556,4 +557,37 @@ func BenchmarkRestoreTest(b *testing.B) {
 	b.ReportMetric(float64(before.Milliseconds())/n, "ms-to-start/op")
 	b.ReportMetric(float64(probe.Milliseconds())/n, "ms-available-to-query/op")
 	b.ReportMetric(float64(after.Milliseconds())/n, "ms-query-to-cleaned/op")
+}
+
+func restoreMariaDB(t *testing.T, lab *restoreLab) {
+	maria := dbtest.StartMariaDB(t, "muster", labPassword, "shop")
+	newest := time.Now().Add(-3 * time.Hour).UTC().Truncate(time.Second)
+	maria.Exec(t, "CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY, created_at DATETIME NOT NULL)",
+		fmt.Sprintf("INSERT INTO shop.orders (created_at) VALUES ('%s'), ('%s')",
+			newest.Add(-time.Hour).Format("2006-01-02 15:04:05"), newest.Format("2006-01-02 15:04:05")))
+	c := mototest.Client(lab.moto, west)
+	ctx := context.Background()
+	if _, err := c.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("legacy-shop"), Engine: aws.String("mariadb"), EngineVersion: aws.String("10.11.9"), // moto has no default version for mariadb
+
+		DBInstanceClass: aws.String("db.m5.xlarge"), AllocatedStorage: aws.Int32(20), MasterUsername: aws.String("muster"),
+		MasterUserPassword: aws.String("source-password-1"), BackupRetentionPeriod: aws.Int32(7), Port: aws.Int32(3306)}); err != nil {
+		t.Fatal(err)
+	}
+	o := lab.options(RestoreTestOptions{DB: "legacy-shop", Kind: KindPITR, Database: "shop"})
+	o.ResolveEndpoint = func(string, int32) (string, int32) { return maria.Host, maria.Port }
+	res, err := RunRestoreTest(ctx, o)
+	if err != nil || res.Status != Pass {
+		t.Fatalf("%v\n%s", err, res.Summary())
+	}
+	if res.Probe.Driver != DriverMySQL || res.Probe.NewestRow == nil || !res.Probe.NewestRow.Equal(newest) || !near(*res.DataAgeSeconds, 3*time.Hour) {
+		t.Errorf("probe %+v, data age %v: want mysql, newest row %s, about 3h", res.Probe, *res.DataAgeSeconds, newest)
+	}
+	if res.Restored.Class != "db.m5.large" {
+		t.Errorf("class %s", res.Restored.Class)
+	}
+	o.NewPassword = func() (string, error) { return "wrong-password", nil }
+	_, err = RunRestoreTest(ctx, o)
+	if err == nil || !strings.Contains(err.Error(), "credentials refused") || !strings.Contains(err.Error(), "MySQL error 1045") {
+		t.Errorf("wrong password on MariaDB: %v", err)
+	}
 }

@@ -109,29 +109,37 @@ func (s *Server) URL(db string) string {
 	return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", s.User, s.Password, net.JoinHostPort(s.Host, strconv.Itoa(int(s.Port))), db)
 }
 
-type account struct{ uid, gid int }
+type account struct {
+	uid, gid int
+	name     string
+}
 
-// unprivileged is the account the server runs as: nil when not root; else postgres
+// unprivileged is the account PostgreSQL runs as: nil when not root; else postgres
 // (or nobody), owning dir.
 func unprivileged(tb testing.TB, dir string) *account {
+	return unprivilegedAs(tb, dir, "postgres", "nobody")
+}
+
+// unprivilegedAs is the first of names that exists, owning dir; nil when not root.
+func unprivilegedAs(tb testing.TB, dir string, names ...string) *account {
 	if os.Geteuid() != 0 {
 		return nil
 	}
-	for _, name := range []string{"postgres", "nobody"} {
+	for _, name := range names {
 		u, err := user.Lookup(name)
 		if err != nil {
 			continue
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		a := &account{uid, gid}
+		a := &account{uid, gid, name}
 		if err := os.Chmod(dir, 0o755); err != nil {
 			tb.Fatal(err)
 		}
 		chown(tb, a, dir)
 		return a
 	}
-	tb.Fatal("running as root and there is no postgres or nobody user to run PostgreSQL as")
+	tb.Fatalf("running as root and there is none of the users %v to run the server as", names)
 	return nil
 }
 

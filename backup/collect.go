@@ -44,6 +44,9 @@ type CollectOptions struct {
 	AttributeConcurrency int              // snapshot attribute look-ups at once, over all regions; default 4
 	Now                  func() time.Time // stamps Inventory.ReadAt; default time.Now
 	Progress             *Progress        // counts regions done; nil: none
+	// Slots, when set, bounds the regions read at once across several Collect calls
+	// (a run over accounts) instead of RegionConcurrency.
+	Slots *semaphore.Weighted
 }
 
 // Collect reads the inventory of regions (databases, snapshots, automated backups,
@@ -71,11 +74,28 @@ func Collect(ctx context.Context, client func(region string) API, regions, copyR
 	var g errgroup.Group
 	g.SetLimit(o.RegionConcurrency)
 	o.Progress.addRegions(len(c.inv.Regions) + len(c.inv.CopyRegions))
+	read := func(r string, copyOnly bool) func() error {
+		return func() error {
+			if o.Slots != nil {
+				if err := o.Slots.Acquire(ctx, 1); err != nil {
+					for _, op := range []string{OpDescribeDBInstances, OpDescribeDBClusters} {
+						c.fail(ctx, r, op, "", err)
+					}
+					o.Progress.regionDone()
+					return nil
+				}
+				defer o.Slots.Release(1)
+			}
+			c.region(ctx, client(r), r, copyOnly)
+			o.Progress.regionDone()
+			return nil
+		}
+	}
 	for _, r := range c.inv.Regions {
-		g.Go(func() error { c.region(ctx, client(r), r, false); o.Progress.regionDone(); return nil })
+		g.Go(read(r, false))
 	}
 	for _, r := range c.inv.CopyRegions {
-		g.Go(func() error { c.region(ctx, client(r), r, true); o.Progress.regionDone(); return nil })
+		g.Go(read(r, true))
 	}
 	_ = g.Wait()
 	c.sort()

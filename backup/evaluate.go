@@ -53,41 +53,67 @@ type unit struct {
 // Evaluate judges every backup unit of inv against p at the instant now. It is pure:
 // it reads nothing but its arguments, so any instant can be audited again.
 func Evaluate(inv Inventory, p Policy, now time.Time) Report {
+	return EvaluateAccounts([]Inventory{inv}, p, now)
+}
+
+// EvaluateAccounts judges the inventories of several accounts (one Inventory each,
+// Account set) as one report: every unit carries its account, and a service fails
+// only when it matches no database in any account.
+func EvaluateAccounts(invs []Inventory, p Policy, now time.Time) Report {
 	now = now.UTC()
-	e := newEvaluator(&inv, &p, now)
 	rep := Report{
 		Schema:      ReportSchema,
 		AsOf:        now,
 		Policy:      p.Source,
-		Regions:     append([]string{}, inv.Regions...),
+		Regions:     []string{},
 		Units:       []UnitResult{},
-		Errors:      append([]InventoryError{}, inv.Errors...),
+		Errors:      []InventoryError{},
 		NotVerified: append([]string{}, NotVerified...),
 	}
 	if rep.Policy == "" {
 		rep.Policy = "built-in defaults"
 	}
-	units := e.classify()
 	matched := make([]int, len(p.Services))
-	for _, u := range units {
-		if u.service != nil {
-			matched[u.serviceIdx]++
+	evals := make([]*evaluator, 0, len(invs))
+	for i := range invs {
+		inv := &invs[i]
+		for _, r := range inv.Regions {
+			if !slices.Contains(rep.Regions, r) {
+				rep.Regions = append(rep.Regions, r)
+			}
 		}
-		rep.Units = append(rep.Units, e.judge(u))
+		for _, er := range inv.Errors {
+			if er.Account == "" {
+				er.Account = inv.Account
+			}
+			rep.Errors = append(rep.Errors, er)
+		}
+		e := newEvaluator(inv, &p, now)
+		evals = append(evals, e)
+		first := len(rep.Units)
+		for _, u := range e.classify() {
+			if u.service != nil {
+				matched[u.serviceIdx]++
+			}
+			rep.Units = append(rep.Units, e.judge(u))
+		}
+		rep.Units = append(rep.Units, e.regionEntries()...)
+		rep.Units = append(rep.Units, e.orphanEntries()...)
+		for j := first; j < len(rep.Units); j++ {
+			rep.Units[j].Account, rep.Units[j].AccountName = inv.Account, inv.AccountName
+		}
 	}
 	for i := range p.Services {
-		if r, ok := e.serviceEntry(&p.Services[i], matched[i]); ok {
+		if r, ok := serviceEntry(evals, &p.Services[i], matched[i]); ok {
 			rep.Units = append(rep.Units, r)
 		}
 	}
-	rep.Units = append(rep.Units, e.regionEntries()...)
-	rep.Units = append(rep.Units, e.orphanEntries()...)
 	slices.SortStableFunc(rep.Units, func(a, b UnitResult) int {
 		// Owned databases by service, then the unowned, then regions that failed.
 		if c := cmp.Compare(kindOrder(a), kindOrder(b)); c != 0 {
 			return c
 		}
-		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Region, b.Region),
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Account, b.Account), cmp.Compare(a.Region, b.Region),
 			cmp.Compare(a.ID, b.ID), cmp.Compare(a.Kind, b.Kind))
 	})
 	rep.finish()
@@ -96,7 +122,7 @@ func Evaluate(inv Inventory, p Policy, now time.Time) Report {
 
 func kindOrder(u UnitResult) int {
 	switch {
-	case u.Kind == KindRegion:
+	case u.Kind == KindRegion || u.Kind == KindAccount:
 		return 3
 	case u.Service == "":
 		return 2
@@ -136,6 +162,9 @@ type evaluator struct {
 	ambiguous map[ikey]bool
 	clusters  map[ikey]*Cluster
 	subs      map[string][]*Subscription
+	// accountErr: the account could not be read at all (its role not assumed); every
+	// call of it counts as failed.
+	accountErr *InventoryError
 	// covered are the snapshots some unit's checks looked at; a manual one no unit
 	// covers belongs to a database that no longer exists (see orphanEntries).
 	covered map[*Snapshot]bool
@@ -191,6 +220,8 @@ func newEvaluator(inv *Inventory, p *Policy, now time.Time) *evaluator {
 	for i := range inv.Errors {
 		er := &inv.Errors[i]
 		switch er.Operation {
+		case OpAssumeRole, OpListAccounts:
+			e.accountErr = er
 		case OpDescribeDBSnapshotAttributes, OpDescribeDBClusterSnapshotAttributes:
 			e.attrErr[key(er.Region, kindKey(er.Operation == OpDescribeDBClusterSnapshotAttributes), er.Target)] = er
 		default:
@@ -262,6 +293,9 @@ func (e *evaluator) readAt() time.Time {
 
 // failed returns the error of op in region, if that call failed.
 func (e *evaluator) failed(region, op string) *InventoryError {
+	if e.accountErr != nil {
+		return e.accountErr
+	}
 	return e.errs[key(region, op)]
 }
 
@@ -316,7 +350,7 @@ func (e *evaluator) classify() []*unit {
 		u.rules = e.policy.Defaults
 		for i := range e.policy.Services {
 			s := &e.policy.Services[i]
-			if !s.matches(u.id, u.region, u.tags) {
+			if !s.matches(u.id, u.region, u.tags) || !s.inAccount(e.inv.Account, e.inv.AccountName) {
 				continue
 			}
 			if u.service == nil {
@@ -583,7 +617,7 @@ func minTime(a, b time.Time) time.Time {
 
 // serviceEntry reports a service that matched no database: fail, because a deleted
 // database must never look green; error when a region it covers could not be listed.
-func (e *evaluator) serviceEntry(s *Service, matched int) (UnitResult, bool) {
+func serviceEntry(evals []*evaluator, s *Service, matched int) (UnitResult, bool) {
 	if matched > 0 {
 		return UnitResult{}, false
 	}
@@ -592,38 +626,62 @@ func (e *evaluator) serviceEntry(s *Service, matched int) (UnitResult, bool) {
 		RPOSeconds: int64(s.Rules.RPO / time.Second), RTOSeconds: int64(s.Rules.RTO / time.Second),
 		PolicyRetention: s.Rules.RetentionDays,
 	}
-	var regions []string
-	for _, r := range e.inv.Regions {
-		if s.coversRegion(r) {
-			regions = append(regions, r)
+	var where, errs, hints []string
+	for _, e := range evals {
+		if !s.inAccount(e.inv.Account, e.inv.AccountName) {
+			continue
+		}
+		var regions []string
+		for _, r := range e.inv.Regions {
+			if s.coversRegion(r) {
+				regions = append(regions, r)
+			}
+		}
+		for _, r := range regions {
+			label := r
+			if e.inv.Account != "" {
+				label = accountLabel(e.inv.Account, e.inv.AccountName) + " " + r
+			}
+			where = append(where, label)
+			for _, op := range []string{OpDescribeDBInstances, OpDescribeDBClusters} {
+				if er := e.failed(r, op); er != nil && !slices.Contains(errs, er.String()) {
+					errs = append(errs, er.String())
+				}
+			}
+		}
+		if hint := e.retainedHint(s, regions); hint != "" {
+			hints = append(hints, hint)
 		}
 	}
 	check := CheckResult{Name: CheckServiceMatch}
-	var errs []string
-	for _, r := range regions {
-		for _, op := range []string{OpDescribeDBInstances, OpDescribeDBClusters} {
-			if er := e.failed(r, op); er != nil {
-				errs = append(errs, er.String())
-			}
-		}
-	}
 	switch {
-	case len(regions) == 0:
+	case len(where) == 0:
 		check.Status = Skip
 		check.Detail = fmt.Sprintf("the service's regions (%s) are not checked in this run", strings.Join(s.Regions, ", "))
+		if len(s.Match.Accounts) > 0 {
+			check.Detail = fmt.Sprintf("the service's accounts (%s) and regions (%s) are not checked in this run", strings.Join(s.Match.Accounts, ", "), strings.Join(s.Regions, ", "))
+		}
 	case len(errs) > 0:
 		check.Status = Error
 		check.Detail = "no database found, but the databases could not all be listed: " + strings.Join(errs, "; ")
 	default:
 		check.Status = Fail
-		check.Detail = fmt.Sprintf("no database matches %s in %s: a deleted or renamed database must not look green", describeMatch(s.Match), strings.Join(regions, ", "))
-		if hint := e.retainedHint(s, regions); hint != "" {
-			check.Detail += "; " + hint
+		check.Detail = fmt.Sprintf("no database matches %s in %s: a deleted or renamed database must not look green", describeMatch(s.Match), strings.Join(where, ", "))
+		if len(hints) > 0 {
+			check.Detail += "; " + strings.Join(hints, "; ")
 		}
 	}
 	res.Checks = []CheckResult{check}
 	res.Status = check.Status
 	return res, true
+}
+
+// accountLabel names an account for people: "prod (111111111111)", else the id.
+func accountLabel(id, name string) string {
+	if name == "" || name == id {
+		return id
+	}
+	return name + " (" + id + ")"
 }
 
 func describeMatch(m Match) string {
@@ -642,6 +700,9 @@ func describeMatch(m Match) string {
 			tags = append(tags, k+"="+m.Tags[k])
 		}
 		parts = append(parts, "tags "+strings.Join(tags, ", "))
+	}
+	if len(m.Accounts) > 0 {
+		parts = append(parts, "accounts "+strings.Join(m.Accounts, ", "))
 	}
 	return strings.Join(parts, " and ")
 }
@@ -669,6 +730,13 @@ func (e *evaluator) retainedHint(s *Service, regions []string) string {
 
 // regionEntries reports each checked region whose databases could not be listed.
 func (e *evaluator) regionEntries() []UnitResult {
+	if er := e.accountErr; er != nil {
+		return []UnitResult{{
+			ID: cmp.Or(e.inv.Account, er.Target), Kind: KindAccount, Region: strings.Join(e.inv.Regions, ","), Status: Error,
+			Checks: []CheckResult{{Name: CheckInventory, Status: Error,
+				Detail: "the account could not be read, so none of its databases is judged: " + er.String()}},
+		}}
+	}
 	var out []UnitResult
 	for _, r := range e.inv.Regions {
 		var errs []string

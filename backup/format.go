@@ -52,10 +52,18 @@ func verdict(s Status, color bool) string {
 func (r *Report) WriteTable(w io.Writer, color bool) error {
 	bw := bufio.NewWriter(w)
 	head := []string{"SERVICE", "DATABASE", "REGION", "NEWEST RESTORE POINT", "AGE", "RPO", "MARGIN", "RETENTION", "VERDICT"}
+	accounts := r.spansAccounts()
+	if accounts {
+		head = slices.Insert(head, 1, "ACCOUNT")
+	}
 	rows := [][]string{head}
 	verdicts := []Status{""}
 	for _, u := range r.Units {
-		rows = append(rows, r.row(&u))
+		row := r.row(&u)
+		if accounts {
+			row = slices.Insert(row, 1, accountLabel(u.Account, u.AccountName))
+		}
+		rows = append(rows, row)
 		verdicts = append(verdicts, u.Status)
 	}
 	widths := make([]int, len(head))
@@ -131,13 +139,27 @@ func verdictPad(s Status, color bool) string {
 }
 
 func unitLabel(u *UnitResult) string {
+	in := ""
+	if u.Account != "" {
+		in = " in account " + accountLabel(u.Account, u.AccountName)
+	}
 	switch u.Kind {
 	case KindService:
 		return "service " + u.ID
 	case KindRegion:
-		return "region " + u.ID
+		return "region " + u.ID + in
+	case KindAccount:
+		return "account " + accountLabel(u.Account, u.AccountName)
+	}
+	if in != "" {
+		return u.ID + " (" + u.Region + in + ")"
 	}
 	return u.ID + " (" + u.Region + ")"
+}
+
+// spansAccounts reports a run over accounts: its units carry account ids.
+func (r *Report) spansAccounts() bool {
+	return slices.ContainsFunc(r.Units, func(u UnitResult) bool { return u.Account != "" })
 }
 
 func (r *Report) row(u *UnitResult) []string {
@@ -155,6 +177,8 @@ func (r *Report) row(u *UnitResult) []string {
 		name = "(no database)"
 	case KindRegion:
 		service, name = "-", "(inventory)"
+	case KindAccount:
+		service, name = "-", "(account)"
 	case KindOrphanedSnapshot:
 		name += " [orphaned snapshot]"
 	}
@@ -209,11 +233,18 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 		fmt.Fprintf(bw, "muster_backup_units{status=%q} %d\n", s, counts[s])
 	}
 
+	accounts := r.spansAccounts()
 	labels := func(u *UnitResult, extra ...string) string {
-		parts := []string{
-			`id="` + escapeLabel(u.ID) + `"`, `kind="` + escapeLabel(u.Kind) + `"`,
-			`region="` + escapeLabel(u.Region) + `"`, `service="` + escapeLabel(u.Service) + `"`,
+		var parts []string
+		if accounts {
+			// Every series of a run over accounts carries them (an empty value is the
+			// same series as no label, so a one-account run leaves them out).
+			parts = append(parts, `account="`+escapeLabel(u.Account)+`"`, `account_name="`+escapeLabel(u.AccountName)+`"`)
 		}
+		parts = append(parts,
+			`id="`+escapeLabel(u.ID)+`"`, `kind="`+escapeLabel(u.Kind)+`"`,
+			`region="`+escapeLabel(u.Region)+`"`, `service="`+escapeLabel(u.Service)+`"`,
+		)
 		for i := 0; i+1 < len(extra); i += 2 {
 			parts = append(parts, extra[i]+`="`+escapeLabel(extra[i+1])+`"`)
 		}

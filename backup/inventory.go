@@ -10,6 +10,9 @@ import (
 // terminal control sequences. Absent timestamps are the zero time; absent booleans are
 // nil ("not reported", never false).
 type Inventory struct {
+	// Account and AccountName say whose inventory it is, in a run over accounts.
+	Account     string `json:"account,omitempty"`
+	AccountName string `json:"account_name,omitempty"`
 	// Regions are the regions whose databases are checked.
 	Regions []string `json:"regions"`
 	// CopyRegions are read only to find cross-region copies.
@@ -142,6 +145,7 @@ type Subscription struct {
 // InventoryError is an API call that failed: in which region, which operation, why,
 // and the IAM action it needs.
 type InventoryError struct {
+	Account   string `json:"account,omitempty"` // in a run over accounts
 	Region    string `json:"region"`
 	Operation string `json:"operation"`        // DescribeDBSnapshots
 	Target    string `json:"target,omitempty"` // for per-snapshot look-ups: the snapshot
@@ -152,7 +156,13 @@ type InventoryError struct {
 
 func (e InventoryError) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", e.Region, e.Operation)
+	if e.Account != "" {
+		b.WriteString(e.Account + " ")
+	}
+	if e.Region != "" {
+		b.WriteString(e.Region + " ")
+	}
+	b.WriteString(e.Operation)
 	if e.Target != "" {
 		fmt.Fprintf(&b, " (%s)", e.Target)
 	}
@@ -164,7 +174,10 @@ func (e InventoryError) String() string {
 		}
 	}
 	b.WriteString(e.Message)
-	if isAccessDenied(e.Code) {
+	switch {
+	case isAccessDenied(e.Code) && e.Operation == OpAssumeRole:
+		fmt.Fprintf(&b, " (the role is missing, or its trust policy does not let these credentials %s it, or the external id differs)", e.Action)
+	case isAccessDenied(e.Code):
 		fmt.Fprintf(&b, " (the credentials lack %s)", e.Action)
 	}
 	return b.String()
@@ -188,6 +201,12 @@ const (
 	OpDescribeEventSubscriptions          = "DescribeEventSubscriptions"
 	OpDescribeDBSnapshotAttributes        = "DescribeDBSnapshotAttributes"
 	OpDescribeDBClusterSnapshotAttributes = "DescribeDBClusterSnapshotAttributes"
+)
+
+// Operations of a run over accounts: an error of these covers the whole account.
+const (
+	OpAssumeRole   = "AssumeRole"   // sts:AssumeRole into the account's role
+	OpListAccounts = "ListAccounts" // organizations:ListAccounts, discovering accounts
 )
 
 // IAMActions are the read-only actions the check needs, for the least-privilege policy.

@@ -21,6 +21,27 @@ type Policy struct {
 	Regions  []string
 	Defaults Rules
 	Services []Service
+	// Accounts are checked by assuming their role; Organization discovers more.
+	// Neither: the one account of the credentials.
+	Accounts     []Account
+	Organization *Organization
+}
+
+// Account is an AWS account the check reads by assuming a role in it.
+type Account struct {
+	ID         string   // from the role ARN
+	Name       string   // how people call it; Organizations' name when discovered
+	RoleARN    string   // arn:aws:iam::111111111111:role/muster-backup-audit
+	ExternalID string   // sts:ExternalId the role's trust policy requires, if any
+	Regions    []string // the account's regions; empty: the run's
+}
+
+// Organization discovers accounts with organizations:ListAccounts and reads each
+// active one through the same role name.
+type Organization struct {
+	RoleName   string   // the role deployed in every account (muster-backup-audit)
+	ExternalID string   // if the role's trust policy requires one
+	Regions    []string // empty: the run's
 }
 
 // Rules are the knobs that apply to one backup unit. Defaults holds them for every
@@ -59,6 +80,7 @@ type Service struct {
 type Match struct {
 	Identifiers []string          // globs (path.Match syntax) on the instance or cluster identifier
 	Tags        map[string]string // tag key -> value glob
+	Accounts    []string          // account ids or names; empty: every account
 }
 
 // Snapshot types RDS reports that a policy may count.
@@ -97,7 +119,8 @@ func (s *Service) matches(id, region string, tags map[string]string) bool {
 		return false
 	}
 	if len(s.Match.Identifiers) == 0 && len(s.Match.Tags) == 0 {
-		return false
+		// Only accounts: every database of those accounts (see inAccount).
+		return len(s.Match.Accounts) > 0
 	}
 	if len(s.Match.Identifiers) > 0 {
 		ok := false
@@ -121,6 +144,15 @@ func (s *Service) matches(id, region string, tags map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// inAccount reports whether the service may own databases of the account (id and
+// name; "" for a run without accounts, which every service covers).
+func (s *Service) inAccount(id, name string) bool {
+	if len(s.Match.Accounts) == 0 || id == "" {
+		return true
+	}
+	return slices.Contains(s.Match.Accounts, id) || (name != "" && slices.Contains(s.Match.Accounts, name))
 }
 
 // coversRegion reports whether the service may own databases in region.

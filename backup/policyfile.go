@@ -29,6 +29,22 @@ type policyFile struct {
 	Regions  []string      `toml:"regions"`
 	Defaults defaultsFile  `toml:"defaults"`
 	Services []serviceFile `toml:"service"`
+	// Many accounts: listed, discovered from AWS Organizations, or both.
+	Accounts     []accountFile     `toml:"accounts"`
+	Organization *organizationFile `toml:"organization"`
+}
+
+type accountFile struct {
+	RoleARN    string   `toml:"role_arn,required"`
+	ExternalID string   `toml:"external_id"`
+	Name       string   `toml:"name"`
+	Regions    []string `toml:"regions"`
+}
+
+type organizationFile struct {
+	RoleName   string   `toml:"role_name,required"`
+	ExternalID string   `toml:"external_id"`
+	Regions    []string `toml:"regions"`
 }
 
 type defaultsFile struct {
@@ -81,6 +97,7 @@ type serviceFile struct {
 type matchFile struct {
 	Identifiers []string          `toml:"identifiers"`
 	Tags        map[string]string `toml:"tags"`
+	Accounts    []string          `toml:"accounts"`
 }
 
 // duration is a TOML string like "6h", "30m" or "2d".
@@ -102,7 +119,14 @@ var (
 	unownedValues      = []string{string(Pass), string(Warn), string(Fail)}
 )
 
-var accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// roleARNPattern: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
+	roleARNPattern  = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	roleNamePattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	// externalIDPattern is what STS accepts as an ExternalId.
+	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]{2,}$`)
+)
 
 // DefaultPolicyFile is <dataDir>/backup.toml when it exists, else "" (built-in
 // defaults).
@@ -183,7 +207,45 @@ func (v *validator) policy(pf *policyFile) Policy {
 		}
 		p.Services = append(p.Services, s)
 	}
+	p.Accounts = v.accounts(pf.Accounts)
+	if o := pf.Organization; o != nil {
+		if v.doc.Has("organization", "role_name") && !roleNamePattern.MatchString(o.RoleName) {
+			v.add(fmt.Sprintf("role_name %q is not an IAM role name (like muster-backup-audit)", o.RoleName), "organization", "role_name")
+		}
+		if v.doc.Has("organization", "external_id") && !validExternalID(o.ExternalID) {
+			v.add("external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-", "organization", "external_id")
+		}
+		p.Organization = &Organization{RoleName: o.RoleName, ExternalID: o.ExternalID, Regions: v.regions(o.Regions, "organization", "regions")}
+	}
 	return p
+}
+
+func validExternalID(s string) bool { return len(s) <= 1224 && externalIDPattern.MatchString(s) }
+
+func (v *validator) accounts(list []accountFile) []Account {
+	var out []Account
+	seen := map[string]int{}
+	for i, a := range list {
+		at := func(k string) []any { return []any{"accounts", i, k} }
+		acc := Account{RoleARN: a.RoleARN, ExternalID: a.ExternalID, Name: a.Name, Regions: v.regions(a.Regions, at("regions")...)}
+		if m := roleARNPattern.FindStringSubmatch(a.RoleARN); m != nil {
+			acc.ID = m[2]
+			if j, dup := seen[acc.ID]; dup {
+				v.add(fmt.Sprintf("account %s is listed twice (also accounts[%d])", acc.ID, j), at("role_arn")...)
+			}
+			seen[acc.ID] = i
+		} else if v.doc.Has(at("role_arn")...) {
+			v.add(fmt.Sprintf("role_arn %q is not an IAM role ARN (like arn:aws:iam::111111111111:role/muster-backup-audit)", a.RoleARN), at("role_arn")...)
+		}
+		if v.doc.Has(at("external_id")...) && !validExternalID(a.ExternalID) {
+			v.add("external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-", at("external_id")...)
+		}
+		if v.doc.Has(at("name")...) && (a.Name == "" || untrusted.Line(a.Name) != a.Name) {
+			v.add("an account name must be non-empty text on one line", at("name")...)
+		}
+		out = append(out, acc)
+	}
+	return out
 }
 
 func (v *validator) regions(list []string, path ...any) []string {
@@ -331,8 +393,13 @@ func (v *validator) service(sf *serviceFile, i int, defaults Rules) Service {
 	}
 	v.restoreRules(restoreKeys{sf.RestoreTestMaxAge, sf.RestoreTestMissed, sf.RestoreProbe, sf.RestoreDatabase, sf.RestoreInstanceClass}, &r.Restore, "service", i)
 	m := sf.Match
-	if v.doc.Has(at("match")...) && len(m.Identifiers) == 0 && len(m.Tags) == 0 {
-		v.add("match needs identifiers or tags: a service must say which databases it owns", at("match")...)
+	if v.doc.Has(at("match")...) && len(m.Identifiers) == 0 && len(m.Tags) == 0 && len(m.Accounts) == 0 {
+		v.add("match needs identifiers, tags or accounts: a service must say which databases it owns", at("match")...)
+	}
+	for j, a := range m.Accounts {
+		if a == "" || untrusted.Line(a) != a {
+			v.add("an account must be a 12-digit account id or an account's name", at("match", "accounts", j)...)
+		}
 	}
 	for j, g := range m.Identifiers {
 		if _, err := path.Match(g, ""); err != nil || g == "" {

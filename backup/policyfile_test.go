@@ -117,7 +117,7 @@ rpo = "6h"
 		`bad.toml:12:21: "12345" is not a 12-digit AWS account id`,
 		"bad.toml:13:1: defaults.grace must be a string, not an integer",
 		"bad.toml:17:1: rpo must be longer than 0",
-		"bad.toml:18:1: match needs identifiers or tags",
+		"bad.toml:18:1: match needs identifiers, tags or accounts",
 		`bad.toml:21:1: service "platform" is defined twice (also service[0])`,
 		`bad.toml:22:1: unknown key "service[1].retension_days" (did you mean "retention_days"?)`,
 		`bad.toml:24:16: identifier glob "[a-" is not valid`,
@@ -307,7 +307,7 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 // draft-07 validator, so editors validating with the schema agree with muster.
 func TestExampleValidatesAgainstSchema(t *testing.T) {
 	root := schematest.Load(t, "backup-policy.schema.json")
-	for _, file := range []string{"testdata/backup.toml", "testdata/moto-policy.toml"} {
+	for _, file := range []string{"testdata/backup.toml", "testdata/moto-policy.toml", "testdata/accounts-policy.toml"} {
 		var doc map[string]any
 		if _, err := toml.DecodeFile(file, &doc); err != nil {
 			t.Fatal(err)

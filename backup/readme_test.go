@@ -96,3 +96,46 @@ func TestReadmeIAMPolicyListsTheActionsUsed(t *testing.T) {
 		}
 	}
 }
+
+func TestReadmeAccountsSection(t *testing.T) {
+	sec := readmeSection(t, "### muster backup check")
+	i := strings.Index(sec, "#### Many AWS accounts")
+	if i < 0 {
+		t.Fatal("no #### Many AWS accounts")
+	}
+	sec = sec[i:]
+	example := fenced(t, sec, "toml")
+	want, err := os.ReadFile("testdata/accounts-policy.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if example != string(want) {
+		t.Errorf("the README's accounts example differs from testdata/accounts-policy.toml")
+	}
+	p, err := ParsePolicy("README.md", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Accounts) != 2 || p.Accounts[0].ID != "111111111111" || p.Organization == nil || p.Organization.RoleName != "muster-backup-audit" {
+		t.Errorf("%+v", p)
+	}
+	var trust struct {
+		Statement []struct {
+			Effect    string
+			Action    string
+			Principal map[string]string
+		}
+	}
+	if err := json.Unmarshal([]byte(fenced(t, sec, "json")), &trust); err != nil || len(trust.Statement) != 1 || trust.Statement[0].Action != "sts:AssumeRole" {
+		t.Errorf("trust policy: %v %+v", err, trust)
+	}
+	stackSet := fenced(t, sec, "yaml")
+	for _, a := range IAMActions {
+		if !strings.Contains(stackSet, "- "+a+"\n") {
+			t.Errorf("the StackSet's role lacks %s", a)
+		}
+	}
+	if !strings.Contains(stackSet, "RoleName: "+p.Organization.RoleName) {
+		t.Errorf("the StackSet deploys another role name")
+	}
+}

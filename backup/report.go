@@ -91,6 +91,7 @@ const (
 	// KindOrphanedSnapshot is a shared manual snapshot of a database that no longer
 	// exists: no database's checks would show its sharing.
 	KindOrphanedSnapshot = "orphaned-snapshot"
+	KindAccount          = "account" // an account that could not be read (its role not assumed)
 )
 
 // CheckResult is one check on one unit.
@@ -106,6 +107,8 @@ type CheckResult struct {
 type UnitResult struct {
 	ID                  string        `json:"id"` // the identifier people know
 	Kind                string        `json:"kind"`
+	Account             string        `json:"account,omitempty"`      // the AWS account id, in a run over accounts
+	AccountName         string        `json:"account_name,omitempty"` // its name from the policy or Organizations
 	Region              string        `json:"region"`
 	Service             string        `json:"service"` // "" when no service owns it
 	Status              Status        `json:"status"`
@@ -231,7 +234,7 @@ func (r Report) ForService(name string) Report {
 	out := r
 	out.Units = nil
 	for _, u := range r.Units {
-		if u.Service == name || u.Kind == KindRegion {
+		if u.Service == name || u.Kind == KindRegion || u.Kind == KindAccount {
 			out.Units = append(out.Units, u)
 		}
 	}
@@ -260,8 +263,11 @@ func (r *Report) Summary() string {
 			}
 		}
 		label := u.ID
-		if u.Region != "" && u.Kind != KindRegion {
+		if u.Region != "" && u.Kind != KindRegion && u.Kind != KindAccount {
 			label += "@" + u.Region
+		}
+		if u.Account != "" && u.Kind != KindAccount {
+			label += " in " + accountLabel(u.Account, u.AccountName)
 		}
 		bad = append(bad, fmt.Sprintf("%s %s (%s)", label, u.Status, strings.Join(names, ", ")))
 	}

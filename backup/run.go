@@ -49,6 +49,11 @@ type Options struct {
 	Now                  func() time.Time
 	// Progress, when set, counts regions, accounts and requests as the run goes.
 	Progress *Progress
+	// Accounts narrows a run over the policy's accounts to these ids or names.
+	Accounts []string
+	// Concurrency bounds the account x region pairs read at once in a run over
+	// accounts; default DefaultConcurrency.
+	Concurrency int
 }
 
 // DefaultTimeout bounds a run when Options.Timeout is zero.
@@ -87,13 +92,28 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return Report{}, fmt.Errorf("no usable AWS credentials (profile %q): %s", o.Profile, untrusted.Line(err.Error()))
 	}
-	client := func(region string) API {
-		return rds.NewFromConfig(cfg, func(ro *rds.Options) { ro.Region = region })
+	var invs []Inventory
+	if len(p.Accounts) > 0 || p.Organization != nil || len(o.Accounts) > 0 {
+		if cfg.Region == "" {
+			cfg.Region = regions[0] // STS and Organizations need one
+		}
+		targets, discovery, err := accountsOf(ctx, cfg, &p, o.Accounts, &o)
+		if err != nil {
+			return Report{}, err
+		}
+		invs = collectAccounts(ctx, cfg, targets, regions, copyRegions(&p), len(o.Regions) > 0, &o)
+		if discovery != nil {
+			invs = append(invs, *discovery)
+		}
+	} else {
+		client := func(region string) API {
+			return rds.NewFromConfig(cfg, func(ro *rds.Options) { ro.Region = region })
+		}
+		invs = []Inventory{Collect(ctx, client, regions, copyRegions(&p), CollectOptions{
+			RegionConcurrency: o.RegionConcurrency, AttributeConcurrency: o.AttributeConcurrency, Now: o.Now,
+			Progress: o.Progress,
+		})}
 	}
-	inv := Collect(ctx, client, regions, copyRegions(&p), CollectOptions{
-		RegionConcurrency: o.RegionConcurrency, AttributeConcurrency: o.AttributeConcurrency, Now: o.Now,
-		Progress: o.Progress,
-	})
 	now := o.AsOf
 	if now.IsZero() {
 		if o.Now != nil {
@@ -102,7 +122,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			now = time.Now()
 		}
 	}
-	rep := Evaluate(inv, p, now)
+	rep := EvaluateAccounts(invs, p, now)
 	if o.DataDir != "" {
 		history, _ := LoadRestoreTests(o.DataDir)
 		rep.AddRestoreTested(p, history, now)
@@ -166,6 +186,19 @@ func (o *Options) regions(p *Policy, configured string) ([]string, error) {
 		}
 		if len(out) == 0 && configured != "" {
 			add(configured)
+		}
+		if len(out) == 0 {
+			// Every listed account names its own regions: their union.
+			for _, a := range p.Accounts {
+				for _, r := range a.Regions {
+					add(r)
+				}
+			}
+			if p.Organization != nil {
+				for _, r := range p.Organization.Regions {
+					add(r)
+				}
+			}
 		}
 	}
 	if len(out) == 0 {

@@ -24,6 +24,8 @@ type backupCheckOptions struct {
 	IncludeReplicas bool
 	Timeout         time.Duration
 	Service         string
+	Accounts        []string
+	Concurrency     int
 	Now             func() time.Time
 }
 
@@ -41,7 +43,7 @@ func newBackupCmd(g *globals) *cobra.Command {
 func newBackupCheckCmd(g *globals) *cobra.Command {
 	o := backupCheckOptions{Now: g.now}
 	cmd := &cobra.Command{
-		Use:   "check [--config FILE] [--profile P] [--region R]... [--as-of TIME] [--format table|json|prometheus] [--strict] [--include-replicas] [--timeout D]",
+		Use:   "check [--config FILE] [--profile P] [--region R]... [--as-of TIME] [--format table|json|prometheus] [--strict] [--include-replicas] [--timeout D] [--account ID]... [--concurrency N]",
 		Short: "Prove every RDS database can be restored within its RPO and holds its retention window",
 		Long: `Reads every RDS instance and Aurora or Multi-AZ cluster of the regions through the
 RDS API (read-only Describe calls) and judges each against the backup policy:
@@ -85,12 +87,17 @@ access denied, timeout) or the command could not run.`,
 	f.BoolVar(&o.IncludeReplicas, "include-replicas", false, "check read replicas instead of skipping them")
 	f.DurationVar(&o.Timeout, "timeout", backup.DefaultTimeout, "time limit of the whole run")
 	f.StringVar(&o.Service, "service", "", "check only this service of the policy")
+	f.StringArrayVar(&o.Accounts, "account", nil, "check only this account of the policy's [[accounts]] or [organization] (id or name; repeatable)")
+	f.IntVar(&o.Concurrency, "concurrency", backup.DefaultConcurrency, "account x region pairs read at once in a run over accounts")
 	return cmd
 }
 
 // runBackupCheck runs the check and prints the report; the exit code follows the
 // report: 1 failed, 2 could not check.
 func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error {
+	if o.Concurrency <= 0 {
+		return usageError("--concurrency %d: must be at least 1", o.Concurrency)
+	}
 	if o.Timeout <= 0 {
 		return usageError("--timeout %s: must be longer than 0", o.Timeout)
 	}
@@ -129,6 +136,8 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 		Timeout:         o.Timeout,
 		Now:             o.Now,
 		Progress:        progress,
+		Accounts:        o.Accounts,
+		Concurrency:     o.Concurrency,
 	})
 	stopProgress()
 	if err != nil {

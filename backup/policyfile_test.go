@@ -157,6 +157,10 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add([]byte("schema = 1\n[[service]]\nname = \"a\"\n[service.match]\ntags = { \"x\" = \"[\" }\n"))
 	f.Add([]byte("schema = 1\n[[service]]\nname = \"\\u001b]52;c;x\\u0007\"\nmatch = { identifiers = [\"*\"] }\n"))
 	f.Add([]byte("schema = 1\nregions = [\"eu-west-1\"\n"))
+	if accounts, err := os.ReadFile("testdata/accounts-policy.toml"); err == nil {
+		f.Add(accounts)
+	}
+	f.Add([]byte("schema = 1\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/a\"\nexternal_id = \"x\"\n[organization]\nrole_name = \"\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePolicy("fuzz.toml", data)
 		if err != nil {
@@ -167,10 +171,15 @@ func FuzzParsePolicy(f *testing.F) {
 			}
 			return
 		}
+		for _, a := range p.Accounts {
+			if !accountPattern.MatchString(a.ID) || !strings.Contains(a.RoleARN, a.ID) {
+				t.Fatalf("accepted account %+v", a)
+			}
+		}
 		// An accepted policy is one Evaluate can use.
 		rules := []Rules{p.Defaults}
 		for _, s := range p.Services {
-			if s.Name == "" || strings.ContainsAny(s.Name, "\n\x1b") || (len(s.Match.Identifiers) == 0 && len(s.Match.Tags) == 0) {
+			if s.Name == "" || strings.ContainsAny(s.Name, "\n\x1b") || (len(s.Match.Identifiers) == 0 && len(s.Match.Tags) == 0 && len(s.Match.Accounts) == 0) {
 				t.Fatalf("accepted service %+v", s)
 			}
 			rules = append(rules, s.Rules)

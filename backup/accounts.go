@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,14 +39,16 @@ type target struct {
 // Organizations lists (ACTIVE only; suspended and closing accounts are skipped), then
 // the --account filter (ids or names). A failed discovery is returned as an inventory
 // of its own, so the listed accounts are still checked.
-func accountsOf(ctx context.Context, cfg aws.Config, p *Policy, only []string, o *Options) ([]target, *Inventory, error) {
+func accountsOf(ctx context.Context, cfg aws.Config, p *Policy, only []string, o *Options) ([]target, *Inventory, []SkippedAccount, error) {
 	var out []target
+	var skipped []SkippedAccount
 	for _, a := range p.Accounts {
 		out = append(out, target{Account: a})
 	}
 	var discovery *Inventory
 	if org := p.Organization; org != nil {
-		found, err := listAccounts(ctx, cfg)
+		found, notActive, err := listAccounts(ctx, cfg)
+		skipped = notActive
 		if err != nil {
 			ie := inventoryError("", OpListAccounts, "", err, nil)
 			ie.Action = "organizations:ListAccounts"
@@ -62,7 +65,7 @@ func accountsOf(ctx context.Context, cfg aws.Config, p *Policy, only []string, o
 	}
 	if len(only) > 0 {
 		if len(p.Accounts) == 0 && p.Organization == nil {
-			return nil, nil, errors.New("--account needs [[accounts]] or [organization] in the backup policy")
+			return nil, nil, nil, errors.New("--account needs [[accounts]] or [organization] in the backup policy")
 		}
 		var kept []target
 		for _, want := range only {
@@ -71,42 +74,55 @@ func accountsOf(ctx context.Context, cfg aws.Config, p *Policy, only []string, o
 				if discovery != nil {
 					continue // perhaps an account discovery could not list
 				}
-				return nil, nil, fmt.Errorf("--account %s: no such account in the backup policy (%s) or the organization", want, p.Source)
+				return nil, nil, nil, fmt.Errorf("--account %s: no such account in the backup policy (%s) or the organization", want, p.Source)
 			}
 			if !slices.ContainsFunc(kept, func(t target) bool { return t.ID == out[i].ID }) {
 				kept = append(kept, out[i])
 			}
 		}
 		out = kept
+		skipped = slices.DeleteFunc(skipped, func(a SkippedAccount) bool { return !slices.Contains(only, a.ID) && !slices.Contains(only, a.Name) })
 	}
-	return out, discovery, nil
+	return out, discovery, skipped, nil
+}
+
+// SkippedAccount is an account of the organization a run did not read, and why.
+type SkippedAccount struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	State string `json:"state"` // SUSPENDED, PENDING_CLOSURE, CLOSED, ...
 }
 
 // listAccounts pages organizations:ListAccounts and keeps the active accounts.
-func listAccounts(ctx context.Context, cfg aws.Config) ([]Account, error) {
+func listAccounts(ctx context.Context, cfg aws.Config) ([]Account, []SkippedAccount, error) {
 	ctx, _ = withCause(ctx)
 	c := organizations.NewFromConfig(cfg)
 	p := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{},
 		func(o *organizations.ListAccountsPaginatorOptions) { o.StopOnDuplicateToken = true })
 	var out []Account
+	var skipped []SkippedAccount
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return out, err
+			return out, skipped, err
 		}
 		for _, a := range page.Accounts {
-			if !activeAccount(a) {
-				continue
-			}
 			id := untrusted.Line(aws.ToString(a.Id))
 			if !accountPattern.MatchString(id) {
 				continue
 			}
-			out = append(out, Account{ID: id, Name: untrusted.Line(aws.ToString(a.Name))})
+			name := untrusted.Line(aws.ToString(a.Name))
+			if !activeAccount(a) {
+				state := untrusted.Line(cmp.Or(string(a.State), string(a.Status)))
+				skipped = append(skipped, SkippedAccount{ID: id, Name: name, State: state})
+				continue
+			}
+			out = append(out, Account{ID: id, Name: name})
 		}
 	}
 	slices.SortFunc(out, func(a, b Account) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	slices.SortFunc(skipped, func(a, b SkippedAccount) int { return strings.Compare(a.ID, b.ID) })
+	return out, skipped, nil
 }
 
 // activeAccount reads State (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, ...), else the

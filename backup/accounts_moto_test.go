@@ -257,6 +257,9 @@ tags = { service = "platform" }
 		if !seen[ids["analytics"]+"/analytics-db"] || !seen["123456789012/caller-db"] {
 			t.Errorf("units %v", seen)
 		}
+		if len(rep.SkippedAccounts) != 1 || rep.SkippedAccounts[0].ID != ids["closed-sandbox"] || rep.SkippedAccounts[0].State != "SUSPENDED" {
+			t.Errorf("skipped accounts %+v", rep.SkippedAccounts)
+		}
 		for _, u := range rep.Units {
 			if u.Account == ids["analytics"] && u.AccountName != "analytics" {
 				t.Errorf("account name from Organizations: %q", u.AccountName)

@@ -118,6 +118,12 @@ func (r *Report) WriteTable(w io.Writer, color bool) error {
 			fmt.Fprintf(bw, "  %s %s\n", Error.Symbol(), e.String())
 		}
 	}
+	if len(r.SkippedAccounts) > 0 {
+		fmt.Fprintln(bw, "\nAccounts of the organization not checked (not ACTIVE):")
+		for _, a := range r.SkippedAccounts {
+			fmt.Fprintf(bw, "  - %s: %s\n", accountLabel(a.ID, a.Name), a.State)
+		}
+	}
 	if len(r.NotVerified) > 0 {
 		fmt.Fprintln(bw, "\nNot verified (the RDS API cannot show it):")
 		for _, n := range r.NotVerified {

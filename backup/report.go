@@ -184,6 +184,8 @@ type Report struct {
 	Errors  []InventoryError `json:"errors"`
 	// NotVerified names what the policy asks for and the RDS API cannot show.
 	NotVerified []string `json:"not_verified"`
+	// SkippedAccounts are the organization's accounts not read: not ACTIVE.
+	SkippedAccounts []SkippedAccount `json:"skipped_accounts,omitempty"`
 }
 
 // ReportSchema is the version of the JSON report.

@@ -93,11 +93,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, fmt.Errorf("no usable AWS credentials (profile %q): %s", o.Profile, untrusted.Line(err.Error()))
 	}
 	var invs []Inventory
+	var skippedAccounts []SkippedAccount
 	if len(p.Accounts) > 0 || p.Organization != nil || len(o.Accounts) > 0 {
 		if cfg.Region == "" {
 			cfg.Region = regions[0] // STS and Organizations need one
 		}
-		targets, discovery, err := accountsOf(ctx, cfg, &p, o.Accounts, &o)
+		targets, discovery, skipped, err := accountsOf(ctx, cfg, &p, o.Accounts, &o)
 		if err != nil {
 			return Report{}, err
 		}
@@ -105,6 +106,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		if discovery != nil {
 			invs = append(invs, *discovery)
 		}
+		skippedAccounts = skipped
 	} else {
 		client := func(region string) API {
 			return rds.NewFromConfig(cfg, func(ro *rds.Options) { ro.Region = region })
@@ -123,6 +125,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	}
 	rep := EvaluateAccounts(invs, p, now)
+	rep.SkippedAccounts = skippedAccounts
 	if o.DataDir != "" {
 		history, _ := LoadRestoreTests(o.DataDir)
 		rep.AddRestoreTested(p, history, now)

@@ -23,7 +23,7 @@ plays against a runbook. muster embeds a library; files in <data dir>/scenarios 
 it, and a file with the id of an embedded scenario replaces it.`,
 		GroupID: "prepare",
 	}
-	cmd.AddCommand(newScenarioListCmd(g), newScenarioShowCmd(g), newScenarioLintCmd(g), newScenarioFromIncidentCmd(g))
+	cmd.AddCommand(newScenarioListCmd(g), newScenarioShowCmd(g), newScenarioLintCmd(g), newScenarioFromIncidentCmd(g), newScenarioMSELCmd(g))
 	return cmd
 }
 
@@ -314,4 +314,37 @@ func runScenarioFromIncident(g *globals, o fromIncidentOptions) error {
 	}
 	_, err = g.Stdout.Write(data)
 	return err
+}
+
+func newScenarioMSELCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "msel ID|FILE [--format csv|md]",
+		Short: "Print the master scenario events list (MSEL): every inject, when, from whom, to whom, what the players should do",
+		Long: `Print the master scenario events list, for a facilitator who runs the exercise on
+paper: one row per inject in the order a drill can deliver them (a relative inject or a
+branch at the earliest it can fire, with what it waits for), its story time, module,
+sender, addressees, channel, title and message, the expected player actions with their
+deadlines, the decision with its options and default, its random pool, the objectives it
+rates and the facilitator's notes. CSV (for a spreadsheet) or Markdown.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			env, _, err := g.scenarioEnv()
+			if err != nil {
+				return err
+			}
+			sc, err := g.resolveScenario(args[0], env)
+			if err != nil {
+				return err
+			}
+			if format == "csv" {
+				_, err = g.Stdout.Write(scenarios.MSELCSV(sc))
+			} else {
+				_, err = g.Stdout.Write(scenarios.MSELMarkdown(sc))
+			}
+			return err
+		},
+	}
+	addFormatFlag(cmd, &format, "md", "csv")
+	return cmd
 }

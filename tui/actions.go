@@ -369,7 +369,7 @@ func (m *Model) submitDialog() tea.Cmd {
 		return nil
 	}
 	switch d.kind {
-	case dlgTrigger, dlgAdHoc, dlgDecide:
+	case dlgTrigger, dlgAdHoc, dlgDecide, dlgObserve:
 		return m.submitDrillDialog(d)
 	}
 	d.err, d.saving = "", true

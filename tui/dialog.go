@@ -63,6 +63,7 @@ const (
 	dlgSeverity dialogKind = "severity"
 	dlgTrigger  dialogKind = "drill-trigger" // the drill screen's facilitator dialogs
 	dlgAdHoc    dialogKind = "drill-adhoc"
+	dlgObserve  dialogKind = "drill-observe"
 	dlgDecide   dialogKind = "drill-decide"
 )
 

@@ -33,6 +33,7 @@ type drillScreen struct {
 	loadReq     int
 	cancel      context.CancelFunc // stops the driver
 	acting      string             // facilitator action in flight
+	queued      []tea.KeyPressMsg  // facilitator keys pressed while it was in flight, played in order after it
 	actReq      int
 	confirmStop bool
 
@@ -218,8 +219,12 @@ type drillReportMsg struct {
 // and renders the after-action report.
 func finishDrill(req int, store *incident.Store, d *scenarios.Drill, now time.Time, width int, style string) tea.Cmd {
 	return func() tea.Msg {
-		if _, err := d.Finalise(now); err != nil && !incident.IsRefused(err) {
-			return drillReportMsg{req: req, err: err}
+		// A scenario with a hot wash is finalised after it (muster drill act ID finalise),
+		// as a headless drill does: finalising closes the evaluation.
+		if len(d.Scenario().HotWash) == 0 {
+			if _, err := d.Finalise(now); err != nil && !incident.IsRefused(err) {
+				return drillReportMsg{req: req, err: err}
+			}
 		}
 		v, err := store.Load(d.ID)
 		if err != nil {

@@ -149,6 +149,7 @@ func (m *Model) onDrillActed(msg drillActedMsg) tea.Cmd {
 			m.quitting = false
 			m.flash = flash{text: "✗ not quitting: the last drill action failed — " + text, err: true}
 		}
+		m.drill.queued = nil // what was pressed after a failed action is not played blind
 		return tea.Batch(cmds...)
 	}
 	if d != nil && msg.draft != "" && d.draft == msg.draft {
@@ -158,6 +159,9 @@ func (m *Model) onDrillActed(msg drillActedMsg) tea.Cmd {
 	m.flash = flash{text: "✓ drill: " + msg.what}
 	if m.quitting && m.inc.saving == "" {
 		return tea.Sequence(tea.Batch(cmds...), tea.Quit)
+	}
+	if cmd := m.playQueued(); cmd != nil {
+		cmds = append(cmds, cmd)
 	}
 	return tea.Batch(cmds...)
 }
@@ -201,7 +205,7 @@ func (m *Model) drillKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	confirm := m.drill.confirmStop
 	m.drill.confirmStop = false
 	matched := false
-	for _, b := range []key.Binding{k.Pause, k.Faster, k.Slower, k.Next, k.Trigger, k.AdHoc, k.Decide, k.Feed, k.AfterRep, k.Stop} {
+	for _, b := range []key.Binding{k.Pause, k.Faster, k.Slower, k.Next, k.Trigger, k.AdHoc, k.Decide, k.Feed, k.AfterRep, k.Stop, k.Observe} {
 		matched = matched || key.Matches(msg, b)
 	}
 	if !matched {
@@ -222,13 +226,23 @@ func (m *Model) drillKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		return m.showAfterAction(), true
+	case key.Matches(msg, k.Observe):
+		// Evaluators observe while the drill runs and after it, until it is finalised.
+		return m.openDialog(m.observeDialog()), true
 	}
 	if st.Ended {
 		m.flash = flash{text: "the drill has ended: A shows the after-action report", err: true}
 		return nil, true
 	}
 	if m.drill.acting != "" {
-		m.flash = flash{text: "still saving “" + m.drill.acting + "” — wait for the journal to answer"}
+		// Pressed while a drill write is in flight: played in order once it is saved
+		// (+ + is two speed steps), dropped if the write fails.
+		if len(m.drill.queued) < maxQueuedKeys {
+			m.drill.queued = append(m.drill.queued, msg)
+			m.flash = flash{text: fmt.Sprintf("queued %s (%d) after “%s”", msg.String(), len(m.drill.queued), m.drill.acting)}
+		} else {
+			m.flash = flash{text: "still saving “" + m.drill.acting + "” — too many keys queued", err: true}
+		}
 		return nil, true
 	}
 	switch {
@@ -269,6 +283,37 @@ func (m *Model) drillKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.drillDo("stopped", "", func(d *scenarios.Drill, now time.Time) (scenarios.Update, error) { return d.Stop(now) }), true
 	}
 	return nil, true
+}
+
+// maxQueuedKeys bounds the facilitator keys held while a drill write is in flight.
+const maxQueuedKeys = 8
+
+// playQueued plays the first facilitator key queued while a write was in flight.
+func (m *Model) playQueued() tea.Cmd {
+	if len(m.drill.queued) == 0 {
+		return nil
+	}
+	next := m.drill.queued[0]
+	m.drill.queued = m.drill.queued[1:]
+	cmd, _ := m.drillKey(next)
+	return cmd
+}
+
+func (m *Model) observeDialog() *dialog {
+	var ids, notes []string
+	for _, o := range m.drill.d.Scenario().Objectives {
+		ids = append(ids, o.ID)
+		notes = append(notes, clean(o.Text))
+	}
+	return &dialog{kind: dlgObserve, draft: "drill-observe", title: "DRILL · evaluator's observation",
+		intro: "What you saw, for which objective; the report lists it under strengths or areas for improvement.",
+		fields: []field{
+			newLine("What was seen", "one line: who did what, when", "", true, m.styles),
+			newChoice("Kind", []string{scenarios.Strength, scenarios.Improvement}, []string{"a strength", "an area for improvement"}, 0),
+			newChoice("Objective", ids, notes, 0),
+			newLine("Root cause (improvement)", "why it happened", "", false, m.styles),
+			newLine("Recommendation (improvement)", "the corrective action", "", false, m.styles),
+		}}
 }
 
 func (m *Model) triggerDialog() *dialog {
@@ -333,6 +378,9 @@ func (m *Model) submitDrillDialog(d *dialog) tea.Cmd {
 	case dlgDecide:
 		inj, opt := d.step, d.value(0)
 		return m.drillDo("decision on "+inj+": "+opt, d.draft, func(dr *scenarios.Drill, now time.Time) (scenarios.Update, error) { return dr.Decide(now, inj, opt) })
+	case dlgObserve:
+		o := scenarios.ObservationPayload{Text: d.value(0), Kind: d.value(1), Objective: d.value(2), RootCause: d.value(3), Recommendation: d.value(4)}
+		return m.drillDo("observation recorded", d.draft, func(dr *scenarios.Drill, now time.Time) (scenarios.Update, error) { return dr.Observe(now, o) })
 	case dlgAdHoc:
 		a := scenarios.AdHoc{Title: d.value(0), From: d.value(1), Channel: d.value(2), Body: d.value(3)}
 		return m.drillDo("ad-hoc inject "+clean(a.Title), d.draft, func(dr *scenarios.Drill, now time.Time) (scenarios.Update, error) { return dr.AddAdHoc(now, a) })

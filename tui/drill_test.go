@@ -255,3 +255,47 @@ func TestHomeListsDrillsApartAndEnterResumesOne(t *testing.T) {
 		t.Error("leaving the drill screen did not pause the drill")
 	}
 }
+
+// o records an evaluator's observation from the drill screen; it is in the journal
+// and in the after-action report.
+func TestDrillObservationFromTheScreen(t *testing.T) {
+	d, _, id := drillFixture(t)
+	m := newDrillModel(t, d, id, 120, 40)
+	m = press(t, m, "o")
+	if got := shot(m); !strings.Contains(got, "DRILL · evaluator's observation") {
+		t.Fatalf("o did not open the observation dialog:\n%s", got)
+	}
+	m = typeText(t, m, "Nobody had the status page login")
+	m = press(t, m, "tab", "right") // kind: an area for improvement
+	m = press(t, m, "ctrl+s")
+	if got := shot(m); !strings.Contains(got, "✓ drill: observation recorded") {
+		t.Fatalf("after saving:\n%s", got)
+	}
+	v, err := d.Store.Load(id)
+	must(t, err)
+	a, err := scenarios.BuildAAR(v, time.Now())
+	must(t, err)
+	if len(a.Observations) != 1 || a.Observations[0].Kind != scenarios.Improvement || a.Observations[0].Text != "Nobody had the status page login" {
+		t.Fatalf("observations in the report: %+v", a.Observations)
+	}
+}
+
+// Facilitator keys pressed while a drill write is in flight are played after it, in
+// order: + + is two speed steps.
+func TestDrillKeysQueueWhileAWriteIsInFlight(t *testing.T) {
+	d, _, id := drillFixture(t)
+	m := newDrillModel(t, d, id, 120, 40)
+	start := m.drill.snap.status.Speed
+	next, first := m.Update(keyMsg("+")) // the first write is in flight...
+	m = next.(Model)
+	m = send(t, m, keyMsg("+")) // ...when the second + comes: queued
+	if len(m.drill.queued) != 1 {
+		t.Errorf("the second + is not queued: %d keys held", len(m.drill.queued))
+	}
+	m = runCmd(t, m, first) // the first answers; the queued one plays
+	want, _ := nextSpeed(start, true)
+	want, _ = nextSpeed(want, true)
+	if got := m.drill.snap.status.Speed; got != want {
+		t.Fatalf("speed after + + is %gx, want %gx (from %gx)", got, want, start)
+	}
+}

@@ -302,6 +302,7 @@ type drillKeys struct {
 	Feed     key.Binding
 	AfterRep key.Binding
 	Stop     key.Binding
+	Observe  key.Binding
 }
 
 func newDrillKeys() drillKeys {
@@ -316,6 +317,7 @@ func newDrillKeys() drillKeys {
 		Feed:     bind([]string{"f"}, "f", "inject feed in full"),
 		AfterRep: bind([]string{"A"}, "A", "after-action report"),
 		Stop:     bind([]string{"S"}, "S", "stop the drill (twice)"),
+		Observe:  bind([]string{"o"}, "o", "record an evaluator's observation"),
 	}
 }
 
@@ -333,6 +335,6 @@ func (k drillKeyMap) FullHelp() [][]key.Binding {
 	d := k.drill
 	return append([][]key.Binding{
 		{d.Pause, d.Faster, d.Slower, d.Next, d.Trigger},
-		{d.AdHoc, d.Decide, d.Feed, d.AfterRep, d.Stop},
+		{d.AdHoc, d.Decide, d.Feed, d.AfterRep, d.Stop, d.Observe},
 	}, k.inc.FullHelp()...)
 }

@@ -272,6 +272,13 @@ func TestDrillOnTheScreen(t *testing.T) {
 	p.waitWithin(60*time.Second, "DRILL ▶ RUNNING 1x", "ALERT from Synthetic monitoring: API returns 503 everywhere", "▸ · Open the incident")
 	p.keys("Space")
 	p.waitWithin(30*time.Second, "✓ saved: step open-incident done")
+	// The facilitator, evaluating too, records what she saw from the drill screen.
+	p.keys("o")
+	p.waitWithin(30*time.Second, "DRILL · evaluator's observation", "What was seen")
+	p.typ("Alice opened the incident before anyone asked")
+	p.waitWithin(30*time.Second, "Alice opened the incident before anyone asked")
+	p.keys("C-s")
+	p.waitWithin(30*time.Second, "✓ drill: observation recorded")
 	p.keys("q")
 	after = p.waitWithin(30*time.Second, "muster exited with status 0")
 	id2 := regexp.MustCompile(`INC-\d{8}-[0-9A-Z]{5}`).FindString(after)
@@ -287,6 +294,13 @@ func TestDrillOnTheScreen(t *testing.T) {
 	}
 	if err := json.Unmarshal(out, &st2); err != nil || !st2.Paused || st2.Score.Met != 1 {
 		t.Errorf("after quitting a running drill: %+v (%v)\n%s", st2, err, out)
+	}
+	out, err = exec.Command(bin, "--data-dir", home, "incident", "report", id2, "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("muster incident report %s: %v", id2, err)
+	}
+	if !strings.Contains(string(out), `"text": "Alice opened the incident before anyone asked"`) || !strings.Contains(string(out), `"by": "e2e@tmux"`) {
+		t.Errorf("the observation entered on the drill screen is not in the report")
 	}
 	out, err = exec.Command(bin, "--data-dir", home, "evidence", "verify", id2).CombinedOutput()
 	if err != nil {

@@ -3,8 +3,11 @@ package scenarios
 import (
 	"bytes"
 	"encoding/csv"
+
 	"strings"
 	"testing"
+
+	"github.com/muster-ir/muster/internal/golden"
 )
 
 func TestMSELListsEveryInjectInDeliveryOrder(t *testing.T) {
@@ -26,8 +29,8 @@ func TestMSELListsEveryInjectInDeliveryOrder(t *testing.T) {
 	if err != nil || len(recs) != len(rows)+1 || recs[0][10] != "expected player action" {
 		t.Fatalf("CSV: %v, %d records", err, len(recs))
 	}
-	golden(t, "msel.csv", MSELCSV(sc))
-	golden(t, "msel.md", MSELMarkdown(sc))
+	golden.AssertFile(t, "msel.csv", MSELCSV(sc))
+	golden.AssertFile(t, "msel.md", MSELMarkdown(sc))
 }
 
 // A spreadsheet opening the CSV runs no formula a scenario author (or a recorded

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/muster-ir/muster/internal/golden"
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/journal"
 )
@@ -221,13 +222,13 @@ func TestAvailabilityReportNovember(t *testing.T) {
 	if len(r.Skipped) != 1 || !strings.Contains(r.Skipped[0], `service "mail" is not in the services config`) {
 		t.Errorf("skipped %v", r.Skipped)
 	}
-	golden(t, "availability-2026-11.txt", []byte(r.Table()))
-	golden(t, "availability-2026-11.md", []byte(r.Markdown()))
+	golden.AssertFile(t, "availability-2026-11.txt", []byte(r.Table()))
+	golden.AssertFile(t, "availability-2026-11.md", []byte(r.Markdown()))
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "availability-2026-11.json", js)
+	golden.AssertFile(t, "availability-2026-11.json", js)
 }
 
 func TestAvailabilityReportYear(t *testing.T) {
@@ -248,12 +249,12 @@ func TestAvailabilityReportYear(t *testing.T) {
 	if web.Year == nil || !web.Year.Judged || web.Year.Missed || web.Months[10].Judged || web.Year.Down != 30 {
 		t.Errorf("website, measured over the year: %+v", web.Year)
 	}
-	golden(t, "availability-2026.txt", []byte(r.Table()))
+	golden.AssertFile(t, "availability-2026.txt", []byte(r.Table()))
 	html, err := r.HTML()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "availability-2026.html", html)
+	golden.AssertFile(t, "availability-2026.html", html)
 }
 
 func TestAvailabilityBadInput(t *testing.T) {
@@ -296,13 +297,13 @@ func TestSLAReport(t *testing.T) {
 	if r.Total.Incidents != 7 {
 		t.Errorf("total %+v (the drill and October left out)", r.Total)
 	}
-	golden(t, "sla-2026-11.txt", []byte(r.Table()))
-	golden(t, "sla-2026-11.md", []byte(r.Markdown()))
+	golden.AssertFile(t, "sla-2026-11.txt", []byte(r.Table()))
+	golden.AssertFile(t, "sla-2026-11.md", []byte(r.Markdown()))
 	js, err := r.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sla-2026-11.json", js)
+	golden.AssertFile(t, "sla-2026-11.json", js)
 	withDrills := BuildSLAReport(facts, pol.LevelNames(), SLAQuery{Drills: true, Severity: "critical", Now: reportNow})
 	if withDrills.Total.Incidents != 5 || len(withDrills.Levels) != 1 {
 		t.Errorf("critical with drills: %+v", withDrills.Total)

@@ -52,7 +52,7 @@ type Styles struct {
 	DrillMark lipgloss.Style // the DRILL marker and the drill's state
 	NewInject lipgloss.Style // an inject just delivered
 
-	// Glamour is the glamour style name for Markdown bodies.
+	// Glamour names how Markdown bodies are rendered: "dark", "light" or "notty" (plain).
 	Glamour string
 
 	Help     help.Styles

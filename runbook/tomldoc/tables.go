@@ -132,7 +132,7 @@ func (p *parser) header(key []string, off int, array bool) {
 			p.failKind(redefined, off, "table %s is defined twice: first %s%s", headerString(key, false), p.what(n, last), p.first(rec))
 		}
 	}
-	p.table, p.tablePath, p.tableRec = c, key, rec
+	p.table, p.tablePath, p.tableRec = c, append(p.tablePath[:0], key...), rec
 }
 
 // keyValue sets `key = value` in table n (path is its key path, for messages; rec
@@ -166,17 +166,13 @@ func (p *parser) keyValue(kv *unstable.Node, n *knode, path []string, parentRec 
 	if _, ok := n.tbl[last]; ok {
 		p.failKind(redefined, off, "%s is defined twice: first %s%s", full(len(key)-1), p.what(n, last), p.first(rec))
 	}
-	v := kv.Value()
-	if v.Kind == unstable.InlineTable || v.Kind == unstable.Array { // the path of its keys, for messages
-		path = append(path[:len(path):len(path)], key...)
-	}
-	n.tbl[last], _ = p.value(v, path, rec, p.valueStart(kv))
+	n.tbl[last], _ = p.value(kv.Value(), path, key, rec, p.valueStart(kv))
 }
 
-// value converts the value node v; start is its offset in the input and path its key,
-// for messages. It records the position of every array element under rec, and
-// returns the offset just past the value.
-func (p *parser) value(v *unstable.Node, path []string, rec int32, start int) (val any, end int) {
+// value converts the value node v; start is its offset in the input, and path then
+// key its key, for messages. It records the position of every array element under
+// rec, and returns the offset just past the value.
+func (p *parser) value(v *unstable.Node, path, key []string, rec int32, start int) (val any, end int) {
 	end = int(v.Raw.Offset + v.Raw.Length)
 	switch v.Kind {
 	case unstable.String:
@@ -202,12 +198,12 @@ func (p *parser) value(v *unstable.Node, path []string, rec int32, start int) (v
 			}
 			at := p.skipFiller(cursor)
 			var val any
-			val, cursor = p.value(e, path, p.recordIndex(rec, len(array), at), at)
+			val, cursor = p.value(e, path, key, p.recordIndex(rec, len(array), at), at)
 			array = append(array, val)
 		}
 		return array, p.skipFiller(cursor) + 1
 	case unstable.InlineTable:
-		return p.inlineTable(v, path, rec, start)
+		return p.inlineTable(v, append(path[:len(path):len(path)], key...), rec, start)
 	}
 	p.fail(int(v.Raw.Offset), "unexpected %s", v.Kind)
 	return nil, 0

@@ -3,12 +3,14 @@ package backup
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 )
 
@@ -16,7 +18,7 @@ import (
 // over accounts (parallel, --concurrency 8) against the same checks done one account
 // after another (a run per account, its regions in parallel as a one-account check
 // does). It reports both times, the speed-up and the HTTP requests of each (STS
-// included).
+// included), on loopback and with a 50 ms round trip added to every request.
 func BenchmarkAccounts(b *testing.B) {
 	const nAccounts, perRegion = 20, 50
 	regions := []string{west, central, "us-east-2"}
@@ -77,8 +79,29 @@ func BenchmarkAccounts(b *testing.B) {
 	}
 	p := DefaultPolicy()
 	p.Regions, p.Accounts = regions, accounts
+	for _, rtt := range []time.Duration{0, 50 * time.Millisecond} {
+		b.Run(fmt.Sprintf("rtt=%v", rtt), func(b *testing.B) { benchAccounts(b, &p, accounts, rtt, nAccounts*len(regions)*perRegion) })
+	}
+}
+
+// delayed adds a round trip to every request: moto answers on loopback in a
+// millisecond, AWS from another region or continent in tens of them.
+type delayed struct {
+	next aws.HTTPClient
+	rtt  time.Duration
+}
+
+func (d delayed) Do(r *http.Request) (*http.Response, error) {
+	time.Sleep(d.rtt)
+	return d.next.Do(r)
+}
+
+func benchAccounts(b *testing.B, p *Policy, accounts []Account, rtt time.Duration, wantUnits int) {
 	check := func(o Options) (Report, int64) {
-		o.Policy, o.Progress, o.Timeout = &p, &Progress{}, 10*time.Minute
+		o.Policy, o.Progress, o.Timeout = p, &Progress{}, 10*time.Minute
+		if rtt > 0 {
+			o.HTTPClient = delayed{next: awshttp.NewBuildableClient(), rtt: rtt}
+		}
 		r, err := Run(context.Background(), o)
 		if err != nil {
 			b.Fatal(err)
@@ -97,7 +120,7 @@ func BenchmarkAccounts(b *testing.B) {
 		r, n := check(Options{})
 		par += time.Since(start)
 		parReq += n
-		if r.Totals.Units != nAccounts*len(regions)*perRegion {
+		if r.Totals.Units != wantUnits {
 			b.Fatalf("units %d", r.Totals.Units)
 		}
 		start = time.Now()
@@ -108,7 +131,7 @@ func BenchmarkAccounts(b *testing.B) {
 			units += r.Totals.Units
 		}
 		seq += time.Since(start)
-		if units != nAccounts*len(regions)*perRegion {
+		if units != wantUnits {
 			b.Fatalf("units %d one account after another", units)
 		}
 	}

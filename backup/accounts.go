@@ -53,6 +53,12 @@ func accountsOf(ctx context.Context, cfg aws.Config, p *Policy, only []string, o
 			ie := inventoryError("", OpListAccounts, "", err, nil)
 			ie.Action = "organizations:ListAccounts"
 			discovery = &Inventory{AccountName: "organization", Errors: []InventoryError{ie}}
+		} else if len(found) == 0 {
+			// A discovery that finds nothing must not read as "every account passed".
+			discovery = &Inventory{AccountName: "organization", Errors: []InventoryError{{
+				Operation: OpListAccounts, Code: "no-accounts", Action: "organizations:ListAccounts",
+				Message: fmt.Sprintf("the organization listed no ACTIVE account (%d skipped)", len(notActive)),
+			}}}
 		}
 		for _, a := range found {
 			if slices.ContainsFunc(out, func(t target) bool { return t.ID == a.ID }) {

@@ -73,7 +73,7 @@ func BenchmarkAccounts(b *testing.B) {
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "AKIDMUSTERTEST", "AWS_SECRET_ACCESS_KEY": "muster-test-secret",
 		"AWS_REGION": west, "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_MAX_ATTEMPTS": "", "AWS_ENDPOINT_URL_RDS": "",
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_MAX_ATTEMPTS": "", "AWS_ENDPOINT_URL_RDS": "", "AWS_CA_BUNDLE": "",
 	} {
 		b.Setenv(k, v)
 	}

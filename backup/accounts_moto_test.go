@@ -222,6 +222,13 @@ tags = { service = "platform" }
 	})
 
 	t.Run("organization: active accounts only", func(t *testing.T) {
+		orgPolicy := writePolicy(t, "schema = 1\nregions = [\"eu-west-1\"]\n[organization]\nrole_name = \""+auditRole+"\"\n")
+		// No organization yet: the discovery fails, as an error of its own.
+		r := runCLI(t, env, "backup", "check", "--config", orgPolicy, "--format", "json")
+		rep := r.report(t)
+		if u := unitOf(t, rep, "organization"); r.code != 2 || u.Kind != KindAccount || u.Status != Error || !strings.Contains(u.Checks[0].Detail, "ListAccounts") {
+			t.Errorf("discovery without an organization: exit %d %+v", r.code, u)
+		}
 		ctx := context.Background()
 		base := motoClient(moto, west).Options()
 		org := organizations.New(organizations.Options{Region: "us-east-1", BaseEndpoint: aws.String(moto), Credentials: base.Credentials})
@@ -245,8 +252,7 @@ tags = { service = "platform" }
 		}
 		seedDB(t, accountRDS(t, moto, ids["analytics"], west), "analytics-db")
 		seedDB(t, accountRDS(t, moto, ids["closed-sandbox"], west), "forgotten-db")
-		orgPolicy := writePolicy(t, "schema = 1\nregions = [\"eu-west-1\"]\n[organization]\nrole_name = \""+auditRole+"\"\n")
-		rep := runCLI(t, env, "backup", "check", "--config", orgPolicy, "--format", "json").report(t)
+		rep = runCLI(t, env, "backup", "check", "--config", orgPolicy, "--format", "json").report(t)
 		seen := map[string]bool{}
 		for _, u := range rep.Units {
 			seen[u.Account+"/"+u.ID] = true

@@ -732,7 +732,7 @@ func (e *evaluator) retainedHint(s *Service, regions []string) string {
 func (e *evaluator) regionEntries() []UnitResult {
 	if er := e.accountErr; er != nil {
 		return []UnitResult{{
-			ID: cmp.Or(e.inv.Account, er.Target), Kind: KindAccount, Region: strings.Join(e.inv.Regions, ","), Status: Error,
+			ID: cmp.Or(e.inv.Account, e.inv.AccountName, er.Target), Kind: KindAccount, Region: strings.Join(e.inv.Regions, ","), Status: Error,
 			Checks: []CheckResult{{Name: CheckInventory, Status: Error,
 				Detail: "the account could not be read, so none of its databases is judged: " + er.String()}},
 		}}

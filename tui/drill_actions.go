@@ -169,6 +169,9 @@ func (m *Model) onDrillActed(msg drillActedMsg) tea.Cmd {
 // showAfterAction opens the after-action report once the drill has ended.
 func (m *Model) showAfterAction() tea.Cmd {
 	m.drill.endShown = true
+	if strings.HasPrefix(m.flash.text, "🔔") {
+		m.flash = flash{} // a "new inject" from before the end is stale on the end screen
+	}
 	m.inc.dialog = nil
 	m.overlay = overlayReport
 	m.pager = pager{title: "DRILL ended · after-action report · muster incident report " + m.drill.id + " writes it", keys: newPagerKeys("A"), loading: true}

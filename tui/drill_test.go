@@ -50,7 +50,7 @@ func TestGoldenDrill(t *testing.T) {
 			got := shot(m)
 			for _, want := range []string{"DRILL ▶ RUNNING 1x", "drill T+40s of 2m", "story Tue 09:30", "real 10:00:40",
 				"★ NEW T+30s · 09:30 · PHONE from Ops lead: Fail over now?", "  T+0s · 09:30 · ALERT from Synthetic monitoring: API returns 503",
-				"⚑ DECISION OPEN (d answers): Fail over now?", "Module: Is it really down?", "? Who confirms the outage",
+				"⚑ DECISION (d answers) · default wait at T+1m10s, 30s left · Fail over now?", "Module: Is it really down?", "? Who confirms the outage",
 				"p pause/resume"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("the drill screen at %s does not show %q:\n%s", sz.name, want, got)
@@ -85,7 +85,7 @@ func TestDrillInjectRingsTheBellAndTheTeamMeetsAnExpectation(t *testing.T) {
 		t.Fatalf("no decision dialog:\n%s", shot(m))
 	}
 	m = press(t, m, "left", "enter")
-	if got := shot(m); !strings.Contains(got, "✓ drill: decision on failover-call: now") || strings.Contains(got, "DECISION OPEN") {
+	if got := shot(m); !strings.Contains(got, "✓ drill: decision on failover-call: now") || strings.Contains(got, "DECISION (d answers)") {
 		t.Fatalf("after the decision:\n%s", got)
 	}
 
@@ -168,6 +168,11 @@ func TestDrillFacilitatorKeys(t *testing.T) {
 	}
 	if m.drill.score == nil {
 		t.Error("no final score")
+	}
+	// Back on the drill: nothing is new any more, and no stale "new inject" line.
+	m = press(t, m, "esc")
+	if got := shot(m); strings.Contains(got, "★ NEW") || strings.Contains(got, "new inject") {
+		t.Errorf("the end screen still says an inject is new:\n%s", got)
 	}
 	// The plan became follow-ups, as a headless drill's does.
 	v, err := d.Store.Load(id)

@@ -49,7 +49,7 @@ func (m *Model) drillPanel(w int) []string {
 	for i := len(feed) - 1; i >= 0 && len(feed)-1-i < feedRows; i-- {
 		f := feed[i]
 		age := m.now.Sub(f.Real)
-		if age >= 0 && age < newInjectFor {
+		if age >= 0 && age < newInjectFor && !s.Ended { // nothing is new on the end screen
 			out = append(out, st.NewInject.Render(fit("★ NEW "+feedHead(f), w)))
 		} else {
 			out = append(out, fit("  "+feedHead(f), w))
@@ -65,7 +65,11 @@ func (m *Model) drillPanel(w int) []string {
 		for _, o := range dv.Options {
 			opts = append(opts, o.ID+" "+o.Label)
 		}
-		text := fmt.Sprintf("⚑ DECISION OPEN (d answers): %s — %s · default %s at %s", dv.Prompt, strings.Join(opts, " / "), dv.Default, scenarios.FormatOffset(dv.Deadline))
+		// What the facilitator must not miss comes first: the default and the time left,
+		// then the question and the options (cut when the line is too long).
+		left := max(dv.Deadline-s.Drill, 0)
+		text := fmt.Sprintf("⚑ DECISION (d answers) · default %s at %s, %s left · %s — %s", dv.Default, scenarios.FormatOffset(dv.Deadline),
+			scenarios.ClockText(left), dv.Prompt, strings.Join(opts, " / "))
 		out = append(out, st.Overdue.Render(fit(clean(text), w)))
 	}
 

@@ -1,0 +1,103 @@
+package e2e_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Whole-process figures (README, Performance): muster as a responder starts it, on a
+// 10-event incident, beside `git --version` as a baseline process.
+//
+//	go test -run='^$' -bench=Process -benchtime=20x ./tui/e2e/
+
+// benchIncident builds muster and starts an incident with 10 events in a fresh data
+// dir.
+func benchIncident(b *testing.B) (bin, home, id string) {
+	b.Helper()
+	dir := b.TempDir()
+	bin = filepath.Join(dir, "muster")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/muster-ir/muster/cmd/muster").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	home = filepath.Join(dir, "data")
+	run := func(args ...string) string {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "MUSTER_HOME="+home, "NO_COLOR=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("muster %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	id = run("incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout down")
+	run("incident", "step", id, "open-incident", "--done")
+	run("incident", "step", id, "confirm-outage", "--done")
+	for i := range 7 {
+		run("incident", "note", id, "note "+string(rune('a'+i)))
+	}
+	return bin, home, id
+}
+
+func BenchmarkProcess(b *testing.B) {
+	bin, home, id := benchIncident(b)
+	env := append(os.Environ(), "MUSTER_HOME="+home, "NO_COLOR=1", "TERM=xterm-256color")
+	oneShot := func(name string, args ...string) {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				cmd := exec.Command(args[0], args[1:]...)
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v: %v\n%s", args, err, out)
+				}
+			}
+		})
+	}
+	oneShot("git --version", "git", "--version")
+	oneShot("incident show", bin, "incident", "show", id)
+	oneShot("incident note", bin, "incident", "note", id, "benchmark note")
+	if _, err := exec.LookPath("script"); err != nil {
+		b.Log("no script(1) for a terminal: the resume figure is skipped")
+		return
+	}
+	// First frame: from starting the process in a terminal (script(1) gives it a pty)
+	// to the incident's deadlines on screen.
+	b.Run("incident resume to first frame", func(b *testing.B) {
+		for b.Loop() {
+			cmd := exec.Command("script", "-qfec", "stty cols 100 rows 30; exec "+bin+" incident resume "+id, "/dev/null")
+			cmd.Env = env
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			r := bufio.NewReader(out)
+			var seen bytes.Buffer
+			buf := make([]byte, 4096)
+			deadline := time.Now().Add(20 * time.Second)
+			for !bytes.Contains(seen.Bytes(), []byte("respond-by")) && time.Now().Before(deadline) {
+				n, err := r.Read(buf)
+				seen.Write(buf[:n])
+				if err != nil {
+					break
+				}
+			}
+			b.StopTimer()
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+			if !bytes.Contains(seen.Bytes(), []byte("respond-by")) {
+				b.Fatalf("no first frame:\n%q", seen.String())
+			}
+			b.StartTimer()
+		}
+	})
+}

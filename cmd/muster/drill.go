@@ -100,7 +100,7 @@ func drillScreen(ctx context.Context, g *globals, o drillOptions) error {
 	} else if id, err = startDrill(g, st, o); err != nil {
 		return err
 	}
-	return tui.RunDrill(ctx, deps, tui.DrillOptions{ID: id, Speed: speed, Input: g.Stdin, Output: g.Stdout})
+	return g.afterTUI(tui.RunDrill(ctx, deps, tui.DrillOptions{ID: id, Speed: speed, Input: g.Stdin, Output: g.Stdout}))
 }
 
 func runDrill(ctx context.Context, g *globals, o drillOptions) error {

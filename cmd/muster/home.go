@@ -23,7 +23,7 @@ func runHome(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
-	return tui.Run(cmd.Context(), deps, tui.Options{Input: g.Stdin, Output: g.Stdout})
+	return g.afterTUI(tui.Run(cmd.Context(), deps, tui.Options{Input: g.Stdin, Output: g.Stdout}))
 }
 
 // tuiDeps fills what the TUI works with from the global flags. The library's problems

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -268,6 +270,8 @@ func writeCleanup(w io.Writer, rep *backup.CleanupReport) {
 // for service and returns it as the journal records it; a test that could not run is
 // status error with its cause, never pass. The result is saved like the command's.
 func (g *globals) runStepRestoreTest(ctx context.Context, step runbook.Step, service string, o stepCheckOptions) incident.CheckRun {
+	g.restores.start()
+	defer g.restores.done()
 	ro := backup.RestoreTestOptions{PolicyFile: backup.DefaultPolicyFile(g.DataDir), Profile: o.Profile, Service: service, Now: g.now}
 	if len(o.Regions) > 0 {
 		ro.Region = o.Regions[0]
@@ -287,4 +291,24 @@ func (g *globals) runStepRestoreTest(ctx context.Context, step runbook.Step, ser
 		run.Summary = "service " + service + ": " + run.Summary
 	}
 	return run
+}
+
+// restoresRunning counts restore tests in flight. Quitting the TUI cancels a running
+// restore test, which then deletes its copy; the process must not exit before that.
+type restoresRunning struct {
+	wg sync.WaitGroup
+	n  atomic.Int32
+}
+
+func (r *restoresRunning) start() { r.wg.Add(1); r.n.Add(1) }
+func (r *restoresRunning) done()  { r.n.Add(-1); r.wg.Done() }
+
+// afterTUI waits, saying so, for restore tests still deleting what they created when
+// the TUI quit, then returns err.
+func (g *globals) afterTUI(err error) error {
+	if g.restores.n.Load() > 0 {
+		fmt.Fprintln(g.Stderr, "muster: a restore test is deleting what it created; waiting for it (up to 5 minutes)…")
+	}
+	g.restores.wg.Wait()
+	return err
 }

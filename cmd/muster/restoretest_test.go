@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,7 +115,7 @@ identifiers = ["platform-db"]
 
 	// backup check now sees a passing restore test for platform-db.
 	_, out, _ = c.run("", "backup", "check", "--format", "table")
-	if !strings.Contains(out, "Restore tests:") || !strings.Contains(out, "platform-db (eu-west-1): restore tested 0s ago: RTO") {
+	if !strings.Contains(out, "Restore tests:") || !strings.Contains(out, "platform-db (eu-west-1): restore tested ") || !strings.Contains(out, " ago: RTO ") {
 		t.Errorf("backup check does not show the restore test:\n%s", out)
 	}
 
@@ -143,5 +144,55 @@ identifiers = ["platform-db"]
 	}
 	if out := c.ok("backup", "restore-test", "cleanup"); !strings.Contains(out, "no restore-test resources in eu-west-1") {
 		t.Fatalf("after cleanup:\n%s", out)
+	}
+
+	// Quitting the TUI while its restore-test check runs cancels the check; the process
+	// waits (afterTUI) until the copy is deleted.
+	var stderr strings.Builder
+	g := &globals{DataDir: c.home, Actor: "alice@test", Stdout: io.Discard, Stderr: &stderr}
+	deps, err := g.tuiDeps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := deps.Library.Get("database-restore")
+	step, _ := rb.Step("prove-restore")
+	tctx, quit := context.WithCancel(ctx)
+	waiting := make(chan struct{})
+	restoreTestHook = func(o *backup.RestoreTestOptions) {
+		o.Poll = 10 * time.Millisecond
+		o.Progress = func(backup.RestoreProgress) { close(waiting); quit() }
+	}
+	checked := make(chan incident.CheckRun, 1)
+	go func() {
+		run, _ := deps.RunCheck(tctx, step, "critical")
+		checked <- run
+	}()
+	<-waiting
+	if err := g.afterTUI(nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "deleting what it created") {
+		t.Errorf("afterTUI did not say why it waits: %q", stderr.String())
+	}
+	insts, err := rc.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(insts.DBInstances) != 1 {
+		t.Errorf("after quitting the TUI during a restore test, moto has %d instances, want only platform-db", len(insts.DBInstances))
+	}
+	if run := <-checked; run.Status != "error" || !strings.Contains(run.Summary, "interrupted") {
+		t.Errorf("interrupted check logged as %s: %s", run.Status, run.Summary)
+	}
+}
+
+func TestRestoreProgressLineShowsElapsedAgainstTheRTO(t *testing.T) {
+	var b strings.Builder
+	show := progressLine(&b)
+	show(backup.RestoreProgress{Resource: "muster-rt-1", Status: "creating", Elapsed: 12*time.Minute + 400*time.Millisecond, RTO: 30 * time.Minute})
+	show(backup.RestoreProgress{Resource: "muster-rt-1", Status: "backing-up", Elapsed: 31 * time.Minute, RTO: 30 * time.Minute})
+	want := "\r\x1b[Kwaiting for muster-rt-1 (creating): 12m0s of RTO 30m" + "\r\x1b[Kwaiting for muster-rt-1 (backing-up): 31m0s of RTO 30m (RTO missed)"
+	if b.String() != want {
+		t.Errorf("progress\n%q\nwant\n%q", b.String(), want)
 	}
 }

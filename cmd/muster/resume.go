@@ -40,5 +40,5 @@ func runIncidentResume(ctx context.Context, g *globals, id string) error {
 	if err != nil {
 		return err
 	}
-	return tui.Run(ctx, deps, tui.Options{Resume: id, Input: g.Stdin, Output: g.Stdout})
+	return g.afterTUI(tui.Run(ctx, deps, tui.Options{Resume: id, Input: g.Stdin, Output: g.Stdout}))
 }

@@ -26,6 +26,8 @@ type globals struct {
 
 	team *team.Store     // reached once StoreURL is set
 	ctx  context.Context // the command's, for the team store's calls
+	// restore tests started from the TUI; the process waits for their cleanup
+	restores restoresRunning
 
 	Stdin  io.Reader
 	Stdout io.Writer

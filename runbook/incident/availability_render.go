@@ -132,10 +132,10 @@ func (r *AvailabilityReport) Table() string {
 // SVG draws each service's monthly availability as bars against its target line.
 func (s ServiceAvailability) SVG() string {
 	const (
-		barW, gap, left, top, plotH, bottom = 36, 12, 64, 28, 180, 40
+		barW, gap, left, top, plotH, bottom = 36, 12, 64, 40, 180, 40
 	)
 	n := len(s.Months)
-	width := left + n*(barW+gap) + gap + 16
+	width := max(left+n*(barW+gap)+gap+16, 420) // room for the title
 	height := top + plotH + bottom
 	lo := chartScale(s)
 	y := func(v float64) float64 { return top + plotH*(1-(math.Max(v, lo)-lo)/(100-lo)) }
@@ -156,8 +156,9 @@ func (s ServiceAvailability) SVG() string {
 			color = "#c62828"
 		}
 		if m.Minutes > 0 {
+			h := math.Max(top+plotH-y(m.Availability), 3) // a month on the floor still shows
 			w(`<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s: %.3f%% (%s min down)</title></rect>`,
-				x, y(m.Availability), barW, top+plotH-y(m.Availability), color, m.Period, m.Availability, minutes(m.Down))
+				x, top+plotH-h, barW, h, color, m.Period, m.Availability, minutes(m.Down))
 			w(`<text x="%d" y="%.1f" text-anchor="middle" fill="#222222" font-size="9">%.2f</text>`, x+barW/2, y(m.Availability)-3, m.Availability)
 		}
 		label := m.Period
@@ -170,8 +171,8 @@ func (s ServiceAvailability) SVG() string {
 		w(`<text x="%d" y="%d" text-anchor="middle" fill="#222222">%s</text>`, x+barW/2, top+plotH+16, label)
 	}
 	w(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#1565c0" stroke-width="2" stroke-dasharray="6 3"/>`, left, y(s.Target), width-8, y(s.Target))
-	w(`<text x="%d" y="%.1f" fill="#1565c0">target %g%%</text>`, left+4, y(s.Target)-5, s.Target)
-	w(`<text x="%d" y="16" font-size="13" font-weight="bold" fill="#222222">%s</text>`, left, template.HTMLEscapeString(s.Service))
+	w(`<text x="%d" y="16" font-size="13" fill="#222222"><tspan font-weight="bold">%s</tspan> · monthly availability · <tspan fill="#1565c0">target %g%% (dashed)</tspan></text>`,
+		left, template.HTMLEscapeString(s.Service), s.Target)
 	w(`</svg>`)
 	return b.String()
 }
@@ -226,7 +227,7 @@ var availabilityHTML = template.Must(template.New("availability").Funcs(template
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
-td:first-child,th:first-child{text-align:left}.MISSED{color:#c62828;font-weight:bold}.met{color:#2e7d32}
+td:first-child,th:first-child{text-align:left}td,th{white-space:nowrap}.MISSED{color:#c62828;font-weight:bold}.met{color:#2e7d32}
 </style></head><body>
 <h1>Availability {{.Period}}</h1>
 <p>Times in {{.TimeZone}}; claim deadlines on the {{.Calendar}} calendar. Generated {{utc .GeneratedAt}}.</p>

@@ -43,7 +43,29 @@ func Start(tb testing.TB) string {
 // Run starts moto_server on a free port of 127.0.0.1 and returns its URL and the
 // function that stops it; for a TestMain that shares one server among a package's
 // tests.
-func Run() (url string, stop func(), err error) {
+func Run() (url string, stop func(), err error) { return run(false) }
+
+// serialScript runs moto's WSGI application with one request at a time. moto checks a
+// conditional write (If-None-Match: *) and stores the object in two steps, so two
+// concurrent PUTs of one key can both succeed; S3 makes the check and the write one
+// atomic step. Tests of writers racing for one key need S3's guarantee.
+const serialScript = `
+import sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+app = DomainDispatcherApplication(create_backend_app)
+lock = threading.Lock()
+def serial(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(sys.argv[1], int(sys.argv[2]), serial, threaded=True)
+`
+
+// RunAtomic is Run with requests handled one at a time, so that conditional writes are
+// atomic as on S3 (see serialScript).
+func RunAtomic() (url string, stop func(), err error) { return run(true) }
+
+func run(serial bool) (url string, stop func(), err error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return "", nil, ErrMissing
@@ -56,6 +78,13 @@ func Run() (url string, stop func(), err error) {
 	l.Close()
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	if serial {
+		py, err := exec.LookPath("python3")
+		if err != nil {
+			return "", nil, ErrMissing
+		}
+		cmd = exec.Command(py, "-c", serialScript, "127.0.0.1", fmt.Sprint(port))
+	}
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start moto_server: %w", err)

@@ -24,7 +24,9 @@ import (
 var moto string
 
 func TestMain(m *testing.M) {
-	url, stop, err := motoserver.Run()
+	// Writers race for one key in these tests: moto must make a conditional write
+	// atomic, as S3 does.
+	url, stop, err := motoserver.RunAtomic()
 	if err != nil && (!errors.Is(err, motoserver.ErrMissing) || motoserver.Required()) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -63,6 +63,9 @@ func TestShowProgress(t *testing.T) {
 
 func TestRunCountsRegionsAndRequests(t *testing.T) {
 	twoRegions(t)
+	// Without a CA bundle the SDK's config has no HTTP client of its own to wrap.
+	t.Setenv("AWS_CA_BUNDLE", "")
+	os.Unsetenv("AWS_CA_BUNDLE")
 	o := fastOptions()
 	o.Progress = &Progress{}
 	run(t, o)

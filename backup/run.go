@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/smithy-go/logging"
@@ -248,7 +249,12 @@ func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("AWS configuration: %s", untrusted.Line(err.Error()))
 	}
 	if o.Progress != nil {
-		cfg.HTTPClient = requestCounter{next: cfg.HTTPClient, p: o.Progress}
+		next := cfg.HTTPClient
+		if next == nil {
+			// The config leaves it nil unless something (AWS_CA_BUNDLE) customised it.
+			next = awshttp.NewBuildableClient()
+		}
+		cfg.HTTPClient = requestCounter{next: next, p: o.Progress}
 	}
 	// Failures are reported as inventory errors; the SDK's own log lines would only
 	// repeat them on stderr.

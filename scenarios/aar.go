@@ -234,6 +234,7 @@ func (e *Engine) ImprovementPlan() []PlanItem {
 	}
 	for k := range out {
 		out[k].Organisation, out[k].Contact = e.sc.Exercise.Sponsor, e.sc.Exercise.Contact
+		e.draft.apply(&out[k])
 	}
 	if e.finalised != nil {
 		for k := range out {
@@ -468,6 +469,9 @@ func (e *Engine) Report(v *incident.View, now time.Time) *AAR {
 	a.Replay = e.replay(a.Expectations)
 	a.Timeline = e.timeline(v.Events)
 	a.Summary = executiveSummary(a)
+	if e.draft != nil {
+		a.Summary.Text = e.draft.Summary
+	}
 	return a
 }
 

@@ -517,6 +517,9 @@ func Rebuild(v *incident.View) (*Engine, error) {
 	for _, ev := range v.Events {
 		eng.Apply(ev)
 	}
+	if err := eng.loadDraft(v.Dir); err != nil {
+		return nil, err
+	}
 	return eng, nil
 }
 

@@ -62,7 +62,8 @@ type Engine struct {
 	undecodable int // events whose payload does not decode (the incident's State lists them)
 	module      string
 
-	eval evaluation // observations, ratings, hot wash, discussion answers
+	eval  evaluation // observations, ratings, hot wash, discussion answers
+	draft *Draft     // the facilitator's edits to the after-action report, if any
 
 	stepDone     map[string]action
 	phaseEntered map[runbook.PhaseName]time.Duration

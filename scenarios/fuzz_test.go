@@ -115,3 +115,27 @@ func playInMemory(t testing.TB, sc *Scenario, env Env) {
 		t.Fatalf("the drill did not end at its planned duration: %+v", e.Status(start.Add(sc.PlannedDuration)))
 	}
 }
+
+// FuzzParseDraft: an after-action draft never panics, and a draft that parses only
+// edits items the plan has.
+func FuzzParseDraft(f *testing.F) {
+	plan := []PlanItem{{ID: "IP1", Action: "Rehearse"}, {ID: "IP2", Action: "Write it down"}}
+	f.Add([]byte("schema = 1\nexecutive_summary = \"\"\"\nGood.\n\"\"\"\n\n[[plan]]\nid = \"IP1\"\nowner = \"dana\"\ncompletion = 2027-01-15T00:00:00Z\n"))
+	f.Add([]byte("schema = 1\n[[plan]]\nid = \"IP9\"\nelement = \"luck\"\n"))
+	f.Add([]byte("schema = 2\n[[plan]]\nid = \"IP2\"\nstart = 2027-02-01T00:00:00Z\ncompletion = 2027-01-01T00:00:00Z\n"))
+	f.Add([]byte("schema = 1\nsumary = 3\n[plan]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, ps := ParseDraft("draft.toml", data, plan)
+		if d == nil {
+			if len(ps) == 0 {
+				t.Fatal("no draft and no problem")
+			}
+			return
+		}
+		for id := range d.Items {
+			if id != "IP1" && id != "IP2" {
+				t.Fatalf("draft edits unknown item %q", id)
+			}
+		}
+	})
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -160,4 +162,43 @@ func newDrillDiscussCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func newDrillAARCmd(g *globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "draft ID [--force]",
+		Short: "Write the after-action report's editable draft (executive summary, improvement plan items) into the drill's directory",
+		Long: `Write aar-draft.toml into the drill incident's directory with the executive summary
+to write and every improvement plan item with muster's values: its corrective action,
+POETE element, primary responsible organisation, point of contact, owner, start and
+completion date. Edit it; muster incident report ID reads it (a problem in it is
+reported with its line and column), and muster drill act ID finalise makes the edited
+items follow-ups. --force replaces a draft already there.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := g.store().Load(args[0])
+			if err != nil {
+				return commandError(err)
+			}
+			if !v.State.Drill {
+				return usageError("%s is not a drill", args[0])
+			}
+			path := filepath.Join(v.Dir, scenarios.DraftFile)
+			if _, err := os.Stat(path); err == nil && !force {
+				return usageError("%s exists: edit it, or --force to start again", path)
+			}
+			a, err := scenarios.BuildAAR(v, g.now())
+			if err != nil {
+				return commandError(err)
+			}
+			if err := os.WriteFile(path, scenarios.DraftTOML(a), 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintln(g.Stdout, path)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace the draft already there")
+	return cmd
 }

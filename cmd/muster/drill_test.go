@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -292,8 +293,34 @@ func TestDrillEvaluationFromTheCommandLine(t *testing.T) {
 	if code, _, e := c.run("", "drill", "hotwash", id, "3", "x", "--participant", "bob"); code != 1 || !strings.Contains(e, "questions 1 to 2") {
 		t.Errorf("hot wash question 3: exit %d %s", code, e)
 	}
+	// The facilitator edits the draft before finalising: the report reads it, and the
+	// follow-ups carry the edited items.
+	draft := strings.TrimSpace(c.ok("drill", "draft", id))
+	data, err := os.ReadFile(draft)
+	if err != nil || !strings.Contains(string(data), `id = "IP1"`) {
+		t.Fatalf("draft %s: %v\n%s", draft, err, data)
+	}
+	broken := strings.Replace(string(data), "schema = 1", "schema = 1\nsumary = \"x\"", 1)
+	if err := os.WriteFile(draft, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if md := c.ok("incident", "report", id); !strings.Contains(md, `aar-draft.toml:4:1: unknown key "sumary"`) {
+		t.Errorf("a broken draft is not reported with its position")
+	}
+	edited := strings.Replace(string(data), "executive_summary = \"\"\"\n", "executive_summary = \"\"\"\nThe team opened late; the rota fixes it.\n", 1)
+	edited = regexp.MustCompile(`(?m)^owner = .*$`).ReplaceAllString(edited, `owner = "dana@ops"`)
+	edited = regexp.MustCompile(`(?m)^completion = .*$`).ReplaceAllString(edited, `completion = 2027-01-15T00:00:00Z`)
+	if err := os.WriteFile(draft, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if md := c.ok("incident", "report", id); !strings.Contains(md, "The team opened late; the rota fixes it.") || !strings.Contains(md, "| dana@ops | ") || !strings.Contains(md, "| 2027-01-15 |") {
+		t.Errorf("the edited draft is not in the report")
+	}
 	if got := c.ok("drill", "act", id, "finalise"); !strings.Contains(got, "IP") {
 		t.Errorf("finalise: %s", got)
+	}
+	if fu := c.ok("followups", "--drills"); !strings.Contains(fu, "2027-01-15") || !strings.Contains(fu, "dana@ops") {
+		t.Errorf("follow-ups from the edited draft:\n%s", fu)
 	}
 	md := c.ok("incident", "report", id)
 	for _, want := range []string{"### Hot wash and participant feedback", "   - alice: The alert was clear", "| open — Open the incident at once | **U** (evaluator eve@evaluator: nobody opened it; muster rated",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -156,6 +157,11 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	step, hasStep := s.selected()
 	switch {
 	case key.Matches(msg, k.Done) && hasStep:
+		if now := m.deps.now(); !s.movedAt.IsZero() && now.Sub(s.movedAt) < spaceGuard && now.Sub(s.movedAt) >= 0 {
+			s.movedAt = time.Time{}
+			m.flash = flash{text: "selection moved on — Space again marks “" + step.Title + "” done"}
+			return nil
+		}
 		if cur := s.state.Step(step.ID); cur.Status != incident.StepTodo {
 			m.flash = flash{text: fmt.Sprintf("step %s is already %s — u undoes it", step.ID, cur.Status), err: true}
 			return nil
@@ -169,6 +175,12 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.openDialog(m.skipDialog(step))
 	case key.Matches(msg, k.Undo) && hasStep:
+		if now := m.deps.now(); s.lastDone != "" && now.Sub(s.lastDoneAt) < undoWindow && s.state.Step(step.ID).Status == incident.StepTodo {
+			// Right after a done or skip the selection moved on: u means that step.
+			if st, ok := s.rb.Step(s.lastDone); ok && s.state.Step(st.ID).Status != incident.StepTodo {
+				step = st
+			}
+		}
 		if s.state.Step(step.ID).Status == incident.StepTodo {
 			m.flash = flash{text: "step " + step.ID + " is not done or skipped: nothing to undo", err: true}
 			return nil
@@ -207,6 +219,14 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// spaceGuard is how long after the selection moved on by itself a Space is taken as a
+// second press of the first rather than meant for the next step; undoWindow is how
+// long u refers to the step just done.
+const (
+	spaceGuard = 1500 * time.Millisecond
+	undoWindow = 30 * time.Second
+)
 
 // isAction reports whether a key writes to the journal.
 func isAction(msg tea.KeyPressMsg, k incidentKeys) bool {

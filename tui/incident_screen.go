@@ -38,11 +38,16 @@ type incidentScreen struct {
 	notes    map[string][]incident.NoteEntry // notes about each step
 	checks   map[string][]incident.CheckEntry
 
-	sel       int // row of the selected step
-	top       int // first visible row of the list
-	detail    []string
-	detailTop int
-	cmdSel    int
+	sel int // row of the selected step
+	// The step just done or skipped and when, for u right after; when the selection
+	// last moved on by itself, so a quick second Space is not taken as meant.
+	lastDone   string
+	lastDoneAt time.Time
+	movedAt    time.Time
+	top        int // first visible row of the list
+	detail     []string
+	detailTop  int
+	cmdSel     int
 
 	saving   string // what is being written, "" when idle
 	actReq   int

@@ -459,7 +459,19 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		delete(m.drafts, m.inc.id+"/"+msg.draft)
 	}
 	if msg.nextTo != "" {
+		before := m.inc.sel
 		m.inc.selectNextTodo(msg.nextTo)
+		// u right after undoes this step, not the one the selection moved to; and a
+		// second Space straight after does not complete the next step by accident.
+		m.inc.lastDone, m.inc.lastDoneAt = msg.nextTo, m.deps.now()
+		if m.inc.sel != before {
+			m.inc.movedAt = m.deps.now()
+		}
+		defer func() {
+			if m.flash.text != "" && !m.flash.err {
+				m.flash.text += " — u undoes it"
+			}
+		}()
 	}
 	if len(m.inc.queued) > 0 {
 		q := m.inc.queued[0]

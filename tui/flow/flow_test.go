@@ -153,7 +153,9 @@ func TestStartWorkQuitResume(t *testing.T) {
 	s.waitFor("✓ started INC-", "▸ · Open the incident")
 
 	s.keys("space")
-	s.waitFor("✓ saved: step open-incident done", "✓ Open the incident", "▸ · Confirm the outage")
+	s.waitFor("✓ saved: step open-incident done", "u undoes it", "✓ Open the incident", "▸ · Confirm the outage")
+	s.keys("space") // straight after the selection moved on: the guard asks again
+	s.waitFor("Space again marks")
 	s.keys("space")
 	s.waitFor("✓ saved: step confirm-outage done", "2/2 ✓")
 	s.keys("n")

@@ -1,0 +1,42 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/muster-ir/muster/runbook/incident"
+)
+
+// Space marks the step done and says u undoes it; a second Space straight after does
+// not complete the step the selection moved to, and u right after undoes the step just
+// done, not the newly selected one.
+func TestSpaceGuardAndUndoRightAfter(t *testing.T) {
+	d, clk, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	m = press(t, m, "space")
+	if !strings.Contains(m.flash.text, "step assign-owner-and-severity done") || !strings.Contains(m.flash.text, "u undoes it") {
+		t.Fatalf("flash %q", m.flash.text)
+	}
+	m = press(t, m, "space")
+	v, err := d.Store.Load(id)
+	must(t, err)
+	if v.State.Step("escalate-to-incident-lead").Status != incident.StepTodo {
+		t.Fatal("a quick second Space completed the next step")
+	}
+	if !strings.Contains(m.flash.text, "Space again marks “Escalate to the incident lead") {
+		t.Errorf("the guard does not say why: %q", m.flash.text)
+	}
+	m = press(t, m, "u")
+	if m.inc.dialog == nil || m.inc.dialog.step != "assign-owner-and-severity" {
+		t.Fatalf("u right after did not undo the step just done: %+v", m.inc.dialog)
+	}
+	m = press(t, m, "esc")
+	clk.Advance(2 * time.Second)
+	m = press(t, m, "space")
+	v, err = d.Store.Load(id)
+	must(t, err)
+	if v.State.Step("escalate-to-incident-lead").Status != incident.StepDone {
+		t.Error("a deliberate Space after the guard did not complete the step")
+	}
+}

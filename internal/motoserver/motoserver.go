@@ -94,7 +94,7 @@ func run(serial bool) (url string, stop func(), err error) {
 		_ = cmd.Wait()
 	}
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute) // importing moto takes a while on a loaded machine
 	for {
 		resp, err := http.Get(base + "/moto-api/")
 		if err == nil {
@@ -105,7 +105,7 @@ func run(serial bool) (url string, stop func(), err error) {
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", nil, fmt.Errorf("moto_server did not answer on %s within 60s: %v\n%s", base, err, logs.String())
+			return "", nil, fmt.Errorf("moto_server did not answer on %s within 3 minutes: %v\n%s", base, err, logs.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

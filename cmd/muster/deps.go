@@ -66,7 +66,7 @@ func (g *globals) resolveRunbook(arg string, pol *runbook.Policy) (*runbook.Runb
 }
 
 func (g *globals) store() *incident.Store {
-	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock, LockWait: g.LockWait}
+	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock, LockWait: g.LockWait, Signer: g.lineSigner()}
 	if g.team != nil {
 		st.Shared, st.Context = g.team, g.ctx
 	}
@@ -75,6 +75,9 @@ func (g *globals) store() *incident.Store {
 
 // openIncident opens an incident for writing with the caller as actor.
 func (g *globals) openIncident(id string) (*incident.Incident, error) {
+	if err := g.signingReady(); err != nil {
+		return nil, err
+	}
 	inc, err := g.store().Open(id, g.Actor)
 	if err != nil {
 		return nil, commandError(err)

@@ -55,7 +55,7 @@ func withIncident(g *globals, id string, f func(inc *incident.Incident) error) e
 	if err != nil {
 		return err
 	}
-	defer inc.Close()
+	defer g.closeIncident(inc)
 	err = f(inc)
 	var q *incident.QueuedError
 	if errors.As(err, &q) {
@@ -110,11 +110,14 @@ func runIncidentStart(g *globals, o startOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := g.signingReady(); err != nil {
+		return err
+	}
 	inc, err := g.store().Start(incident.StartOptions{Runbook: rb, Policy: pol, Severity: o.Severity, Title: o.Title, Actor: g.Actor})
 	if err != nil {
 		return commandError(err)
 	}
-	defer inc.Close()
+	defer g.closeIncident(inc)
 	fmt.Fprintln(g.Stdout, inc.ID)
 	return nil
 }

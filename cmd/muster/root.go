@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/runbook/settings"
 	"github.com/muster-ir/muster/runbook/team"
 )
 
@@ -28,6 +30,12 @@ type globals struct {
 	ctx  context.Context // the command's, for the team store's calls
 	// restore tests started from the TUI; the process waits for their cleanup
 	restores restoresRunning
+	SignKey  string // --sign-key: the key lines are signed with; "none" for unsigned
+
+	settingsOnce sync.Once
+	cfg          settings.Settings
+	cfgErr       error
+	signer       *lazyKey
 
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -71,6 +79,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 	pf.DurationVar(&g.LockWait, "wait", 10*time.Second, "how long a write waits for the incident's lock while another writer holds it (0: fail at once)")
 	pf.StringVar(&g.StoreURL, "store", os.Getenv("MUSTER_STORE"), "team store shared by responders, s3://bucket/prefix (also MUSTER_STORE); without it incidents stay on this machine")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error { return g.openTeam(cmd.Context()) }
+	pf.StringVar(&g.SignKey, "sign-key", "", "sign every journal line you write with this SSH key: a .pub file (the key in ssh-agent) or a private key file; \"none\" for unsigned (default [signing] key in <data dir>/config.toml)")
 	pf.BoolVar(&g.NoColor, "no-color", os.Getenv("NO_COLOR") != "", "no colour in output (also NO_COLOR)")
 
 	root.AddGroup(&cobra.Group{ID: "respond", Title: "Respond to an incident:"},

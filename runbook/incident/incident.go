@@ -43,6 +43,7 @@ type Store struct {
 	// LockWait is how long a writer waits for the journal's lock another writer holds
 	// (they hold it only for one write); 0 fails at once.
 	LockWait time.Duration
+	Signer   journal.Signer // signs every line written; nil: lines are not signed
 }
 
 // Dir is the directory of the incident id.
@@ -52,6 +53,9 @@ func (st *Store) journalOptions(actor string) []journal.Option {
 	opts := []journal.Option{journal.WithActor(actor), journal.WithLockWait(st.LockWait)}
 	if st.Now != nil {
 		opts = append(opts, journal.WithClock(st.Now))
+	}
+	if st.Signer != nil {
+		opts = append(opts, journal.WithSigner(st.Signer))
 	}
 	return opts
 }

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -180,7 +181,13 @@ func PayloadProblems(events []journal.Event) []journal.Problem {
 // its line. Payloads are checked when the journal can be read at all (a broken chain
 // already fails with its own problems).
 func Verify(dir string) (journal.Report, error) {
-	rep, err := journal.Verify(dir)
+	return VerifyWith(context.Background(), dir, journal.VerifyOptions{})
+}
+
+// VerifyWith is Verify with the journal's signature and published-head checks and a
+// context that ends it early.
+func VerifyWith(ctx context.Context, dir string, opts journal.VerifyOptions) (journal.Report, error) {
+	rep, err := journal.VerifyContext(ctx, dir, opts)
 	if err != nil {
 		return rep, err
 	}

@@ -67,6 +67,7 @@ type options struct {
 	actor    string
 	now      func() time.Time
 	wrap     func(*os.File) File
+	signer   Signer
 }
 
 // WithActor names the writer in the lock so others see who holds it (default
@@ -111,6 +112,7 @@ type Journal struct {
 	h          *lineHasher
 	buf        []byte
 	recoveries []Recovery
+	signer     *signer // nil when lines are not signed
 }
 
 func newOptions(opts []Option) options {
@@ -187,6 +189,9 @@ func create(dir string, o options) (*Journal, error) {
 	j := newJournal(dir, o, f, head, lk)
 	err = errors.Join(f.Sync(), writeHead(head, 0, Genesis), head.Sync(),
 		syncDir(dir), syncDir(filepath.Dir(dir)))
+	if err == nil && o.signer != nil {
+		j.signer, err = openSigner(dir, o.signer)
+	}
 	if err != nil {
 		j.closeFiles()
 		return nil, fmt.Errorf("create incident %s: %w", dir, err)
@@ -228,6 +233,12 @@ func Open(dir string, opts ...Option) (*Journal, error) {
 		return nil, fmt.Errorf("open incident journal: %w", err)
 	}
 	j := newJournal(dir, o, f, head, lk)
+	if o.signer != nil {
+		if j.signer, err = openSigner(dir, o.signer); err != nil {
+			j.closeFiles()
+			return nil, err
+		}
+	}
 	if err := j.load(); err != nil {
 		j.closeFiles()
 		return nil, err
@@ -549,6 +560,9 @@ func (j *Journal) append(actor, typ string, payload []byte) (Event, error) {
 	}
 	j.size += int64(len(line))
 	j.seq, j.hash = seq, hash
+	if j.signer != nil {
+		j.signer.add(seq, hash)
+	}
 	// journal.head lets Verify notice lines cut from the end. It is advisory: written
 	// after the fsync, never ahead of the journal, and not fsync'd itself.
 	writeHead(j.head, j.seq, j.hash)
@@ -592,7 +606,11 @@ func (j *Journal) Close() error {
 }
 
 func (j *Journal) closeFiles() error {
-	return errors.Join(j.f.Close(), j.head.Close(), unlock(j.lock))
+	var err error
+	if j.signer != nil {
+		err = j.signer.close()
+	}
+	return errors.Join(err, j.f.Close(), j.head.Close(), unlock(j.lock))
 }
 
 // head is the content of journal.head.

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,58 @@ type Report struct {
 	Problems []Problem `json:"problems,omitempty"`
 	// Omitted counts problems beyond the first 1000, which are not listed.
 	Omitted int `json:"omitted,omitempty"`
+	// Signatures counts the entries of journal.sigs.
+	Signatures int `json:"signatures"`
+	// SignaturesChecked is set when signatures were checked against allowed signers.
+	SignaturesChecked bool `json:"signatures_checked"`
+	// Signers counts the lines each principal signed (checked signatures only), by
+	// principal.
+	Signers []SignerLines `json:"signers,omitempty"`
+	// Unsigned lists the lines without a signature (checked or not), as ranges.
+	Unsigned []LineRange `json:"unsigned,omitempty"`
+}
+
+// SignerLines is how many lines one principal signed.
+type SignerLines struct {
+	Principal string `json:"principal"`
+	Lines     int    `json:"lines"`
+}
+
+// LineRange is lines From to To, both included.
+type LineRange struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+}
+
+func (l LineRange) String() string {
+	if l.From == l.To {
+		return fmt.Sprint(l.From)
+	}
+	return fmt.Sprintf("%d-%d", l.From, l.To)
+}
+
+// UnsignedCount is the number of lines in r.Unsigned.
+func (r Report) UnsignedCount() int {
+	n := 0
+	for _, u := range r.Unsigned {
+		n += u.To - u.From + 1
+	}
+	return n
+}
+
+// SignatureChecker checks a line's signature; sshsig.AllowedSigners is one (an
+// OpenSSH allowed_signers file). It returns the principal of the key that made sig
+// and whether actor is one of that key's principals.
+type SignatureChecker interface {
+	CheckSignature(hash string, sig []byte, actor string, at time.Time) (principal string, actorOK bool, err error)
+}
+
+// VerifyOptions adds checks to Verify.
+type VerifyOptions struct {
+	// Signatures checks every signature in journal.sigs; nil only counts them.
+	Signatures SignatureChecker
+	// RequireSigned makes every line without a valid signature a problem.
+	RequireSigned bool
 }
 
 // OK reports whether Verify found no problem.
@@ -116,6 +169,8 @@ type verifier struct {
 	headLine int
 	blobs    []blobRef
 	recs     []recRef
+	sig      *sigCheck
+	signers  map[string]int
 }
 
 // Verify recomputes the chain of the journal in dir and the hash of every attachment
@@ -123,23 +178,43 @@ type verifier struct {
 // appends. Every problem goes into the report, in line order; the error is only for a
 // directory it cannot read at all.
 func Verify(dir string) (Report, error) {
+	return VerifyContext(context.Background(), dir, VerifyOptions{})
+}
+
+// VerifyContext is Verify with signature checks and a context: a cancelled context
+// ends it within one chunk of lines with ctx's error.
+func VerifyContext(ctx context.Context, dir string, opts VerifyOptions) (Report, error) {
 	r := Report{Dir: dir}
 	// journal.head first: the writer updates it after the journal, so what it records
-	// is in the journal read after it, unless lines were removed.
+	// is in the journal read after it, unless lines were removed. journal.sigs next:
+	// a signature is written after its line, so every line it names is there.
 	hd, herr := readHeadRetry(dir)
-	f, err := os.Open(filepath.Join(dir, FileName))
+	sigs, sigProblems, err := ReadSignatures(dir)
+	if err != nil {
+		return r, fmt.Errorf("verify incident journal: %w", err)
+	}
+	f, err := openNoFollow(filepath.Join(dir, FileName), os.O_RDONLY, false)
 	if err != nil {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
 	defer f.Close()
 	v := newVerifier(&r, hd.Seq)
+	v.sig = &sigCheck{sigs: sigs, checker: opts.Signatures, require: opts.RequireSigned}
+	for _, s := range sigs {
+		r.Signatures += len(s)
+	}
+	r.SignaturesChecked = opts.Signatures != nil
 	var size int64
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	if err := v.scan(f, size); err != nil {
+	if err := v.scan(ctx, f, size); err != nil {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
+	for _, p := range sigProblems {
+		v.problem(p)
+	}
+	v.finishSigs()
 	v.finish(dir, hd, herr)
 	return r, nil
 }
@@ -165,7 +240,7 @@ func (v *verifier) finish(dir string, hd head, herr error) {
 }
 
 func newVerifier(r *Report, headSeq uint64) *verifier {
-	v := &verifier{r: r, expected: 1, headSeq: headSeq, haveRun: true}
+	v := &verifier{r: r, expected: 1, headSeq: headSeq, haveRun: true, sig: &sigCheck{}}
 	copy(v.running[:], Genesis)
 	return v
 }
@@ -210,8 +285,9 @@ type chunk struct {
 	buf      []byte // owns data
 	data     []byte
 	checks   []lineCheck
-	lastRun  []byte // the hash the line after the chunk must name as prev; nil if none
-	overlong int64  // size of the skipped line; data is empty
+	sigs     []sigResult // per check, when the journal has signatures
+	lastRun  []byte      // the hash the line after the chunk must name as prev; nil if none
+	overlong int64       // size of the skipped line; data is empty
 	done     chan struct{}
 }
 
@@ -230,8 +306,9 @@ func runHash(line []byte, parsed, intact bool) []byte {
 
 // check parses and hashes every line of the chunk and checks the prev links inside
 // it.
-func (c *chunk) check(lh *lineHasher) {
+func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 	c.checks = c.checks[:0]
+	c.sigs = c.sigs[:0]
 	var (
 		f   lineFields
 		run []byte
@@ -245,6 +322,9 @@ func (c *chunk) check(lh *lineHasher) {
 		if lc.err = parseFields(line, &f); lc.err != nil {
 			run = runHash(line, false, false)
 			c.checks = append(c.checks, lc)
+			if sc.sigs != nil {
+				c.sigs = append(c.sigs, sigResult{})
+			}
 			continue
 		}
 		lc.seq = f.seq
@@ -264,6 +344,9 @@ func (c *chunk) check(lh *lineHasher) {
 		}
 		run = runHash(line, true, intact)
 		c.checks = append(c.checks, lc)
+		if sc.sigs != nil {
+			c.sigs = append(c.sigs, sc.line(&f))
+		}
 	}
 	c.lastRun = run
 }
@@ -276,7 +359,7 @@ const chunkBuf = 2 << 20
 // opened; it may grow meanwhile). Reading, parsing and hashing run on all CPUs, a
 // chunk of lines each; the checks that need the lines before (seq, prev) run here,
 // in order, so the report is the same as a line-by-line pass.
-func (v *verifier) scan(r io.Reader, size int64) error {
+func (v *verifier) scan(ctx context.Context, r io.Reader, size int64) error {
 	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
 	work := make(chan *chunk, workers)
 	ordered := make(chan *chunk, 2*workers)
@@ -286,7 +369,7 @@ func (v *verifier) scan(r io.Reader, size int64) error {
 		readErr error
 	)
 	go func() {
-		tail, readErr = readChunks(r, size, free, work, ordered)
+		tail, readErr = readChunks(ctx, r, size, free, work, ordered)
 		close(work)
 		close(ordered)
 	}()
@@ -297,7 +380,7 @@ func (v *verifier) scan(r io.Reader, size int64) error {
 			defer wg.Done()
 			lh := newLineHasher()
 			for c := range work {
-				c.check(lh)
+				c.check(lh, v.sig)
 				close(c.done)
 			}
 		}()
@@ -323,7 +406,7 @@ func (v *verifier) scan(r io.Reader, size int64) error {
 
 // readChunks reads r into chunks of complete lines and hands each to the workers and,
 // in order, to the merge. It returns the size of an unterminated last line.
-func readChunks(r io.Reader, size int64, free chan *chunk, work, ordered chan<- *chunk) (int64, error) {
+func readChunks(ctx context.Context, r io.Reader, size int64, free chan *chunk, work, ordered chan<- *chunk) (int64, error) {
 	get := func(n int) *chunk {
 		var c *chunk
 		select {
@@ -348,6 +431,9 @@ func readChunks(r io.Reader, size int64, free chan *chunk, work, ordered chan<- 
 	cur := get(int(min(chunkBuf, max(4<<10, size+4096))))
 	filled, skipping := 0, int64(0)
 	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		n, err := r.Read(cur.buf[filled:])
 		filled += n
 		data := cur.buf[:filled]
@@ -461,6 +547,11 @@ func (v *verifier) mergeChunk(c *chunk) {
 		}
 		if lc.kind != 0 {
 			v.record(line, lc)
+		}
+		if v.sig.sigs != nil {
+			v.signed(c.sigs[i], lc.seq)
+		} else {
+			v.signed(sigResult{}, lc.seq)
 		}
 	}
 	if len(c.checks) > 0 {

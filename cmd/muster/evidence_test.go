@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/muster-ir/muster/runbook/journal/sshsig/sshsigtest"
+)
+
+func startIncident(c *cli, args ...string) string {
+	c.t.Helper()
+	return strings.TrimSpace(c.ok(append(args, "incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout down")...))
+}
+
+// Responders sign with the key configured in config.toml (through a real ssh-agent)
+// or given with --sign-key (a key file); verify --allowed-signers names the signers,
+// the unsigned lines and a line whose actor is not the key's principal.
+func TestSignedIncidentEndToEnd(t *testing.T) {
+	alice, bob := sshsigtest.NewKey(t, "ed25519"), sshsigtest.NewKey(t, "rsa")
+	sshsigtest.StartAgent(t, alice)
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@test": alice, "bob@test": bob})
+	c := newCLI(t)
+	os.WriteFile(filepath.Join(c.home, "config.toml"), []byte("[signing]\nkey = \""+alice.Public+"\"\n"), 0o600)
+
+	id := startIncident(c)
+	c.ok("incident", "note", id, "signed through the agent")
+	c.ok("--sign-key", "none", "incident", "note", id, "unsigned on purpose")
+	c.ok("--actor", "bob@test", "--sign-key", bob.Private, "incident", "note", id, "signed by bob's key file (rsa-sha2-512)")
+
+	out := c.ok("evidence", "verify", id, "--allowed-signers", allowed)
+	for _, want := range []string{"signed by alice@test: 2 lines", "signed by bob@test: 1 lines", "unsigned: 1 lines (3)", "intact: 4 events"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify output lacks %q:\n%s", want, out)
+		}
+	}
+	if out := c.ok("evidence", "verify", id); !strings.Contains(out, "signatures: 3 in journal.sigs, not checked") {
+		t.Errorf("verify without allowed signers:\n%s", out)
+	}
+	// The policy option makes the unsigned line an error, named.
+	os.WriteFile(filepath.Join(c.home, "config.toml"), []byte("[signing]\nkey = \""+alice.Public+"\"\nallowed_signers = \""+allowed+"\"\nrequire_signed = true\n"), 0o600)
+	code, out, errs := c.run("", "evidence", "verify", id)
+	if code != 1 || !strings.Contains(out, "line 3 (seq 3): not signed, and every line must be") {
+		t.Errorf("require_signed: exit %d\n%s%s", code, out, errs)
+	}
+	// A responder claiming to be bob while signing with alice's key.
+	c.ok("--actor", "bob@test", "incident", "note", id, "typed as bob")
+	code, out, _ = c.run("", "evidence", "verify", id, "--allowed-signers", allowed)
+	if code != 1 || !strings.Contains(out, `line 5 (seq 5): actor "bob@test" is not among the principals "alice@test"`) {
+		t.Errorf("actor mismatch: exit %d\n%s", code, out)
+	}
+}
+
+// A configured key that cannot be used refuses the write up front (exit 2) and says
+// how to go on.
+func TestUnusableSigningKeyRefusesTheWrite(t *testing.T) {
+	alice := sshsigtest.NewKey(t, "ed25519")
+	c := newCLI(t)
+	id := startIncident(c)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	errs := c.exits(2, "--sign-key", alice.Public, "incident", "note", id, "x")
+	if !strings.Contains(errs, "SSH_AUTH_SOCK is not set") || !strings.Contains(errs, "--sign-key=none") {
+		t.Errorf("stderr: %s", errs)
+	}
+	os.WriteFile(filepath.Join(c.home, "config.toml"), []byte("[signing]\nkee = \"x\"\n"), 0o600)
+	if errs := c.exits(2, "incident", "note", id, "x"); !strings.Contains(errs, "config.toml:2:1:") {
+		t.Errorf("bad config: %s", errs)
+	}
+}

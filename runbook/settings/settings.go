@@ -1,0 +1,81 @@
+// Package settings reads muster's own settings file, <data dir>/config.toml.
+//
+//	schema = 1
+//
+//	[signing]
+//	key = "~/.ssh/id_ed25519.pub"                     # .pub: the key in ssh-agent; else a private key file
+//	allowed_signers = "~/.config/muster/allowed_signers" # default for evidence verify
+//	require_signed = true                              # verify: a line without a valid signature is a problem
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/muster-ir/muster/runbook/tomldoc"
+)
+
+// FileName is the settings file in the data directory.
+const FileName = "config.toml"
+
+// Settings is config.toml.
+type Settings struct {
+	Schema  int     `toml:"schema"`
+	Signing Signing `toml:"signing"`
+}
+
+// Signing is the [signing] table: how lines are signed and checked.
+type Signing struct {
+	// Key is the signing key: a public key file (the key is used from ssh-agent) or a
+	// private key file without a passphrase. Empty: lines are not signed.
+	Key string `toml:"key"`
+	// AllowedSigners is the OpenSSH allowed_signers file verify checks signatures
+	// against when --allowed-signers is not given.
+	AllowedSigners string `toml:"allowed_signers"`
+	// RequireSigned makes verify report every line without a valid signature.
+	RequireSigned bool `toml:"require_signed"`
+}
+
+// Load reads the settings file at path. A missing file is the zero Settings. Every
+// problem is returned at once, one per line with file:line:col.
+func Load(path string) (Settings, error) {
+	var s Settings
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("%s: %s", path, tomldoc.ReadError(err))
+	}
+	doc, problems := tomldoc.Decode(path, b, &s)
+	if len(problems) == 0 && s.Schema != 0 && s.Schema != 1 {
+		problems = append(problems, doc.Problemf([]any{"schema"}, "schema %d is not supported (this muster reads schema 1)", s.Schema))
+	}
+	if len(problems) > 0 {
+		return Settings{}, problems
+	}
+	dir := filepath.Dir(path)
+	s.Signing.Key = expand(s.Signing.Key, dir)
+	s.Signing.AllowedSigners = expand(s.Signing.AllowedSigners, dir)
+	return s, nil
+}
+
+// expand makes ~/ the home directory and a relative path relative to the data
+// directory.
+func expand(p, dir string) string {
+	switch {
+	case p == "":
+		return ""
+	case strings.HasPrefix(p, "~/"):
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	case !filepath.IsAbs(p):
+		return filepath.Join(dir, p)
+	}
+	return p
+}

@@ -15,7 +15,7 @@ func newEvidenceCmd(g *globals) *cobra.Command {
 		Short:   "Prove an incident's journal and attachments were not altered; export them",
 		GroupID: "verify",
 	}
-	cmd.AddCommand(newEvidenceVerifyCmd(g), &cobra.Command{
+	cmd.AddCommand(newEvidenceVerifyCmd(g), newEvidenceHeadCmd(g), &cobra.Command{
 		Use:   "export ID DIR",
 		Short: "Write the journal, attachments, report and a SHA256SUMS file to DIR",
 		Args:  cobra.ExactArgs(2),

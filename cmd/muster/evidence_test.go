@@ -68,3 +68,42 @@ func TestUnusableSigningKeyRefusesTheWrite(t *testing.T) {
 		t.Errorf("bad config: %s", errs)
 	}
 }
+
+// The head is published, the whole journal is later forged with recomputed hashes
+// (plain verify passes): --expect with the published line fails at its seq, exit 1.
+func TestPublishedHeadCatchesAForgedRewrite(t *testing.T) {
+	alice := sshsigtest.NewKey(t, "ed25519")
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@test": alice})
+	c := newCLI(t)
+	id := startIncident(c, "--sign-key", alice.Private)
+	c.ok("--sign-key", alice.Private, "incident", "note", id, "the database is down")
+	head := strings.TrimSpace(c.ok("--sign-key", alice.Private, "evidence", "head", id))
+	if !strings.HasPrefix(head, "muster-head "+id+" seq=2 hash=") || !strings.Contains(head, " sig=") {
+		t.Fatalf("head: %q", head)
+	}
+	out := c.ok("evidence", "verify", id, "--expect", head, "--allowed-signers", allowed)
+	if !strings.Contains(out, "holds the published head seq 2 (signed by alice@test)") {
+		t.Errorf("verify --expect:\n%s", out)
+	}
+	hashOnly := strings.Fields(head)[3][len("hash="):]
+	c.ok("evidence", "verify", id, "--expect", "2:"+hashOnly)
+
+	// The forger builds a new journal in another data directory and copies it over.
+	f := newCLI(t)
+	fid := startIncident(f)
+	f.ok("incident", "note", fid, "nothing happened")
+	src, dst := filepath.Join(f.home, "incidents", fid), filepath.Join(c.home, "incidents", id)
+	for _, name := range []string{"journal.jsonl", "journal.head"} {
+		b, _ := os.ReadFile(filepath.Join(src, name))
+		os.WriteFile(filepath.Join(dst, name), b, 0o600)
+	}
+	os.Remove(filepath.Join(dst, "journal.sigs"))
+	c.ok("evidence", "verify", id) // the chain alone cannot tell
+	code, out, _ := c.run("", "evidence", "verify", id, "--expect", head)
+	if code != 1 || !strings.Contains(out, "line 2 (seq 2): hash") || !strings.Contains(out, "differs from the published head") {
+		t.Errorf("forged: exit %d\n%s", code, out)
+	}
+	if errs := c.exits(2, "evidence", "verify", id, "--expect", "muster-head nonsense"); !strings.Contains(errs, "--expect") {
+		t.Errorf("bad --expect: %s", errs)
+	}
+}

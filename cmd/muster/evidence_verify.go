@@ -18,6 +18,7 @@ type verifyOptions struct {
 	ID             string
 	AllowedSigners string
 	RequireSigned  bool
+	Expect         []string
 }
 
 func newEvidenceVerifyCmd(g *globals) *cobra.Command {
@@ -38,6 +39,7 @@ Exit codes: 0 intact, 1 a problem was found, 2 verify could not run.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.AllowedSigners, "allowed-signers", "", "OpenSSH allowed_signers file to check signatures against (default [signing] allowed_signers)")
+	cmd.Flags().StringArrayVar(&o.Expect, "expect", nil, "a published head (the line evidence head printed, SEQ:HASH, or @FILE) the journal must still hold; repeatable")
 	cmd.Flags().BoolVar(&o.RequireSigned, "require-signed", false, "every line must carry a valid signature (default [signing] require_signed)")
 	return cmd
 }
@@ -60,9 +62,12 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 	}
 	var opts journal.VerifyOptions
 	opts.RequireSigned = o.RequireSigned
+	if opts.Expect, err = parseExpects(o.Expect); err != nil {
+		return err
+	}
+	var as *sshsig.AllowedSigners
 	if o.AllowedSigners != "" {
-		as, err := sshsig.ReadAllowedSigners(o.AllowedSigners)
-		if err != nil {
+		if as, err = sshsig.ReadAllowedSigners(o.AllowedSigners); err != nil {
 			return &exitError{code: 2, err: err}
 		}
 		opts.Signatures = as
@@ -80,6 +85,7 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 		fmt.Fprintf(g.Stdout, "note: line %d (seq %d): a torn write of %d bytes was recovered at open and kept in %s\n", r.Line, r.Seq, r.Bytes, untrusted.Line(r.File))
 	}
 	printSignatures(g, rep)
+	headsOK := printHeads(g, opts.Expect, rep, as)
 	if !rep.OK() {
 		for _, p := range rep.Problems {
 			fmt.Fprintln(g.Stdout, untrusted.Line(p.String()))
@@ -88,6 +94,9 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 			fmt.Fprintf(g.Stdout, "... and %d more problems\n", rep.Omitted)
 		}
 		return checkFailed(fmt.Errorf("%s: verification FAILED: %s", o.ID, untrusted.Line(rep.Summary())))
+	}
+	if !headsOK {
+		return checkFailed(fmt.Errorf("%s: verification FAILED: a published head's signature is bad", o.ID))
 	}
 	fmt.Fprintln(g.Stdout, untrusted.Line(rep.Summary()))
 	return nil

@@ -57,6 +57,10 @@ type Report struct {
 	Signers []SignerLines `json:"signers,omitempty"`
 	// Unsigned lists the lines without a signature (checked or not), as ranges.
 	Unsigned []LineRange `json:"unsigned,omitempty"`
+	// LastTime is the time of the last line.
+	LastTime time.Time `json:"last_time"`
+	// HeadsMatched lists the seqs of the expected heads the journal holds.
+	HeadsMatched []uint64 `json:"heads_matched,omitempty"`
 }
 
 // SignerLines is how many lines one principal signed.
@@ -100,6 +104,8 @@ type VerifyOptions struct {
 	Signatures SignatureChecker
 	// RequireSigned makes every line without a valid signature a problem.
 	RequireSigned bool
+	// Expect lists published heads the journal must still hold, line for line.
+	Expect []Head
 }
 
 // OK reports whether Verify found no problem.
@@ -171,6 +177,7 @@ type verifier struct {
 	recs     []recRef
 	sig      *sigCheck
 	signers  map[string]int
+	expect   *expectCheck
 }
 
 // Verify recomputes the chain of the journal in dir and the hash of every attachment
@@ -204,6 +211,9 @@ func VerifyContext(ctx context.Context, dir string, opts VerifyOptions) (Report,
 		r.Signatures += len(s)
 	}
 	r.SignaturesChecked = opts.Signatures != nil
+	if len(opts.Expect) > 0 {
+		v.expect = &expectCheck{heads: opts.Expect, found: map[uint64][hexLen]byte{}}
+	}
 	var size int64
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
@@ -215,6 +225,7 @@ func VerifyContext(ctx context.Context, dir string, opts VerifyOptions) (Report,
 		v.problem(p)
 	}
 	v.finishSigs()
+	v.finishExpect(dir)
 	v.finish(dir, hd, herr)
 	return r, nil
 }
@@ -541,6 +552,7 @@ func (v *verifier) mergeChunk(c *chunk) {
 		}
 		last = i
 		v.r.LastSeq = lc.seq
+		v.expect.note(lc.seq, line)
 		if lc.seq == v.headSeq {
 			copy(v.headHash[:], line[hashOff:hashOff+hexLen])
 			v.headLine = v.line
@@ -560,7 +572,12 @@ func (v *verifier) mergeChunk(c *chunk) {
 	}
 	if last >= 0 {
 		lc := c.checks[last]
-		copy(v.lastHash[:], c.data[lc.start+hashOff:lc.start+hashOff+hexLen])
+		line := c.data[lc.start:lc.end]
+		copy(v.lastHash[:], line[hashOff:hashOff+hexLen])
+		var f lineFields
+		if parseFields(line, &f) == nil {
+			v.r.LastTime, _ = parseTime(f.time)
+		}
 	}
 }
 

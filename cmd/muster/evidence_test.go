@@ -107,3 +107,25 @@ func TestPublishedHeadCatchesAForgedRewrite(t *testing.T) {
 		t.Errorf("bad --expect: %s", errs)
 	}
 }
+
+// An edited frozen runbook or policy is caught by verify, naming the file and the line
+// that froze it; so is one replaced by a symlink.
+func TestVerifyChecksTheFrozenFiles(t *testing.T) {
+	c := newCLI(t)
+	id := startIncident(c)
+	dir := filepath.Join(c.home, "incidents", id)
+	f, _ := os.OpenFile(filepath.Join(dir, "policy.toml"), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString("\n# quietly relaxed\n")
+	f.Close()
+	rb := filepath.Join(dir, "runbook.toml")
+	b, _ := os.ReadFile(rb)
+	elsewhere := filepath.Join(t.TempDir(), "runbook.toml")
+	os.WriteFile(elsewhere, b, 0o600)
+	os.Remove(rb)
+	os.Symlink(elsewhere, rb)
+	code, out, _ := c.run("", "evidence", "verify", id)
+	if code != 1 || !strings.Contains(out, "line 1 (seq 1): policy.toml: the frozen copy changed after line 1 froze it") ||
+		!strings.Contains(out, "line 1 (seq 1): runbook.toml: the frozen copy cannot be read: ") || !strings.Contains(out, "is a symbolic link") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}

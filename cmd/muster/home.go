@@ -29,6 +29,7 @@ func runHome(cmd *cobra.Command, g *globals) error {
 // tuiDeps fills what the TUI works with from the global flags. The library's problems
 // are not printed (the TUI takes the screen); home shows how many files did not load.
 func (g *globals) tuiDeps() (tui.Deps, error) {
+	screenActive.Store(true)
 	pol, err := g.loadPolicy()
 	if err != nil {
 		return tui.Deps{}, err

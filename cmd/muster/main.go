@@ -10,11 +10,39 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 func main() {
+	go exitWhenInterrupted(os.Stderr)
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// interruptGrace is how long a command has after Ctrl+C (or SIGTERM) to end by itself
+// (commands that read long files stop at the cancelled context) before the process
+// exits with 130. Exiting mid-write is safe: the journal recovers a torn line at the
+// next open and keeps every line whose fsync returned.
+const interruptGrace = time.Second
+
+// screenActive is set while the TUI owns the terminal: it handles Ctrl+C as a key and
+// must restore the terminal itself, so the watchdog leaves it alone.
+var screenActive atomic.Bool
+
+// exitWhenInterrupted ends the process interruptGrace after the first interrupt
+// unless it has ended by then, so that Ctrl+C never leaves a command hanging on a
+// read that does not honour cancellation (stdin, a slow disk).
+func exitWhenInterrupted(stderr io.Writer) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	time.Sleep(interruptGrace)
+	if screenActive.Load() {
+		return
+	}
+	fmt.Fprintln(stderr, "muster: interrupted")
+	os.Exit(130)
 }
 
 // run executes one command line and returns the process exit code: 0 ok, 1 the check

@@ -222,7 +222,7 @@ func NewID(now time.Time) string {
 
 // Load reads the runbook and policy frozen into an incident directory.
 func loadFrozen(dir string) (*runbook.Runbook, *runbook.Policy, error) {
-	pdata, err := os.ReadFile(filepath.Join(dir, PolicyFile))
+	pdata, err := journal.ReadFile(filepath.Join(dir, PolicyFile), maxFrozen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("incident %s: %w", filepath.Base(dir), err)
 	}
@@ -230,7 +230,7 @@ func loadFrozen(dir string) (*runbook.Runbook, *runbook.Policy, error) {
 	if len(problems) > 0 {
 		return nil, nil, problems
 	}
-	rdata, err := os.ReadFile(filepath.Join(dir, RunbookFile))
+	rdata, err := journal.ReadFile(filepath.Join(dir, RunbookFile), maxFrozen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("incident %s: %w", filepath.Base(dir), err)
 	}
@@ -240,6 +240,9 @@ func loadFrozen(dir string) (*runbook.Runbook, *runbook.Policy, error) {
 	}
 	return rb, pol, nil
 }
+
+// maxFrozen bounds a frozen runbook or policy read back from an incident directory.
+const maxFrozen = 16 << 20
 
 // checkID refuses ids that could escape the incidents directory.
 func checkID(id string) error {

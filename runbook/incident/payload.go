@@ -3,10 +3,15 @@ package incident
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/muster-ir/muster/runbook/journal"
 )
@@ -176,6 +181,53 @@ func PayloadProblems(events []journal.Event) []journal.Problem {
 	return out
 }
 
+// FrozenProblems checks the files frozen into the incident directory (runbook.toml,
+// policy.toml, a drill's scenario.toml) against the SHA-256 the started and
+// drill.started events recorded: an edited frozen file is a problem naming it and the
+// line that froze it. The files are read without following symlinks.
+func FrozenProblems(dir string, events []journal.Event) []journal.Problem {
+	var out []journal.Problem
+	check := func(e journal.Event, name, digest string) {
+		p := journal.Problem{Line: e.Line, Seq: e.Seq, File: name}
+		if name == "" || digest == "" {
+			return
+		}
+		if filepath.Base(name) != name || strings.HasPrefix(name, ".") {
+			p.What = "the frozen file is named outside the incident directory"
+			out = append(out, p)
+			return
+		}
+		b, err := journal.ReadFile(filepath.Join(dir, name), maxFrozen)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			p.What = "the frozen copy is missing"
+		case err != nil:
+			p.What = "the frozen copy cannot be read: " + err.Error()
+		default:
+			sum := sha256.Sum256(b)
+			if got := hex.EncodeToString(sum[:]); got != digest {
+				p.What = fmt.Sprintf("the frozen copy changed after line %d froze it: its sha256 is now %s, the line records %s", e.Line, got, digest)
+			} else {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	for _, e := range events {
+		if e.Type != EvStarted && e.Type != EvDrillStarted {
+			continue
+		}
+		switch p, _ := Decode(e); p := p.(type) {
+		case Started:
+			check(e, p.Runbook.File, p.Runbook.Digest)
+			check(e, p.Policy.File, p.Policy.Digest)
+		case DrillStarted:
+			check(e, p.File, p.Digest)
+		}
+	}
+	return out
+}
+
 // Verify is journal.Verify plus the payload of every event: a journal whose chain is
 // intact but holds an event muster cannot read does not verify, and the report names
 // its line. Payloads are checked when the journal can be read at all (a broken chain
@@ -195,7 +247,7 @@ func VerifyWith(ctx context.Context, dir string, opts journal.VerifyOptions) (jo
 	if err != nil {
 		return rep, nil // Verify reported why
 	}
-	ps := PayloadProblems(events)
+	ps := append(PayloadProblems(events), FrozenProblems(dir, events)...)
 	if len(ps) == 0 {
 		return rep, nil
 	}

@@ -200,7 +200,7 @@ func (st *Store) catchUpDir(id, dir string) error {
 // publishFrozen writes the incident's frozen files to the store before its first line.
 func (inc *Incident) publishFrozen() error {
 	for _, name := range frozenNames {
-		b, err := os.ReadFile(filepath.Join(inc.Dir, name))
+		b, err := journal.ReadFile(filepath.Join(inc.Dir, name), maxFrozen)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -51,8 +51,12 @@ type Attachment struct {
 	LinkHex string `json:"link_hex,omitempty"`
 	// Changed is set when the original's size or modification time changed while it
 	// was being copied: the copy is what was read, SHA256 its hash.
-	Changed bool           `json:"changed_while_copying,omitempty"`
-	Meta    map[string]any `json:"meta,omitempty"` // the caller's, e.g. a description
+	Changed bool `json:"changed_while_copying,omitempty"`
+	// Cut is set when the original kept growing past GrowthLimit of its size when the
+	// copy started: the copy stops there (the rest was not taken), so a log that never
+	// stops being written cannot fill the disk.
+	Cut  bool           `json:"cut,omitempty"`
+	Meta map[string]any `json:"meta,omitempty"` // the caller's, e.g. a description
 }
 
 // Attachment decodes the data of a TypeAttached event.
@@ -171,13 +175,23 @@ func (j *Journal) store(path string, before fs.FileInfo, a *Attachment) error {
 		return errors.New("the file was replaced while it was being opened; try again")
 	}
 	dir := filepath.Join(j.dir, AttachDir)
+	if err := checkDir(dir); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, incomingPre+"*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), src, make([]byte, copyBufSize))
+	limit := GrowthLimit(st.Size())
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), io.LimitReader(src, limit), make([]byte, copyBufSize))
+	if err == nil && n == limit {
+		var one [1]byte
+		if m, _ := src.Read(one[:]); m > 0 {
+			a.Cut = true
+		}
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -201,6 +215,8 @@ func (j *Journal) store(path string, before fs.FileInfo, a *Attachment) error {
 		}
 	} else if !errors.Is(err, fs.ErrExist) {
 		return err
+	} else if err := checkDir(blobs); err != nil {
+		return err
 	}
 	dest := filepath.Join(blobs, sum)
 	if old, size, err := hashFile(dest); err == nil && old == sum && size == n {
@@ -211,6 +227,26 @@ func (j *Journal) store(path string, before fs.FileInfo, a *Attachment) error {
 		return err
 	}
 	return syncDir(blobs)
+}
+
+// GrowthLimit is how much of a file that is size bytes when the copy starts Attach
+// copies at most: size plus 1 MiB or a tenth of it, whichever is more.
+func GrowthLimit(size int64) int64 { return size + max(growthMargin, size/10) }
+
+// growthMargin is the least GrowthLimit adds (tests lower it).
+var growthMargin int64 = 1 << 20
+
+// checkDir refuses a path in the incident directory that is not a real directory (a
+// planted symlink would send attachments elsewhere).
+func checkDir(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return &NotRegularError{Path: path, What: modeName(st.Mode()), Want: "a directory"}
+	}
+	return nil
 }
 
 // blobPath is where the store keeps content with this hex SHA-256.

@@ -133,14 +133,14 @@ type exporter struct {
 // head never runs ahead of the copied journal), then the rest, whose blobs and side
 // files are written before the events that name them.
 func (x *exporter) incident(dir string) error {
-	if b, err := os.ReadFile(filepath.Join(dir, HeadName)); err == nil {
+	if b, err := readFileNoFollow(filepath.Join(dir, HeadName), 4*headSize); err == nil {
 		if err := x.write(HeadName, bytes.NewReader(b)); err != nil {
 			return err
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	jf, err := os.Open(filepath.Join(dir, FileName))
+	jf, err := openNoFollow(filepath.Join(dir, FileName), os.O_RDONLY, false)
 	if err != nil {
 		return err
 	}
@@ -175,9 +175,9 @@ func (x *exporter) incident(dir string) error {
 			strings.HasPrefix(d.Name(), incomingPre):
 			return nil
 		case !d.Type().IsRegular():
-			return fmt.Errorf("%s is not a regular file; an incident directory should hold only regular files", path)
+			return &NotRegularError{Path: path, What: modeName(d.Type())}
 		}
-		f, err := os.Open(path)
+		f, err := openNoFollow(path, os.O_RDONLY, false)
 		if err != nil {
 			return err
 		}

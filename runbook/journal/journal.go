@@ -177,11 +177,11 @@ func create(dir string, o options) (*Journal, error) {
 	if err := os.Mkdir(filepath.Join(dir, AttachDir), dirPerm); err != nil {
 		return fail(err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, FileName), os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
+	f, err := openNoFollow(filepath.Join(dir, FileName), os.O_RDWR|os.O_CREATE|os.O_EXCL, false)
 	if err != nil {
 		return fail(err)
 	}
-	head, err := os.OpenFile(filepath.Join(dir, HeadName), os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
+	head, err := openNoFollow(filepath.Join(dir, HeadName), os.O_RDWR|os.O_CREATE|os.O_EXCL, false)
 	if err != nil {
 		f.Close()
 		return fail(err)
@@ -214,19 +214,21 @@ func newJournal(dir string, o options, f, head, lk *os.File) *Journal {
 func Open(dir string, opts ...Option) (*Journal, error) {
 	o := newOptions(opts)
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); err != nil {
+	if st, err := os.Lstat(path); err != nil {
 		return nil, fmt.Errorf("open incident journal: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("open incident journal: %w", &NotRegularError{Path: path, What: modeName(st.Mode())})
 	}
 	lk, err := lock(dir, holder(o), o.lockWait)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := openNoFollow(path, os.O_RDWR, false)
 	if err != nil {
 		unlock(lk)
 		return nil, fmt.Errorf("open incident journal: %w", err)
 	}
-	head, err := os.OpenFile(filepath.Join(dir, HeadName), os.O_RDWR|os.O_CREATE, filePerm)
+	head, err := openNoFollow(filepath.Join(dir, HeadName), os.O_RDWR|os.O_CREATE, false)
 	if err != nil {
 		f.Close()
 		unlock(lk)
@@ -378,7 +380,7 @@ func (j *Journal) writeSideFile(next uint64, end, size int64) (string, error) {
 		unix++
 	}
 	tmp := filepath.Join(j.dir, name+".tmp")
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, filePerm)
+	out, err := openNoFollow(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, false)
 	if err != nil {
 		return "", err
 	}
@@ -403,9 +405,23 @@ func (j *Journal) writeSideFile(next uint64, end, size int64) (string, error) {
 }
 
 // recordOrphans appends the recovered event for side files a crash left unrecorded:
-// those named for the seq the next event takes.
+// those no recovered event names. The usual orphan is named for the seq the next event
+// takes (a crash between the cut and the event); but when the recovered event itself
+// was then torn, the next Open recovers that first and the orphan is named for an
+// earlier seq, so every side file is checked against the journal's recovered events.
 func (j *Journal) recordOrphans() error {
-	for _, name := range sideFiles(j.dir, j.seq+1) {
+	all := sideFiles(j.dir, 0)
+	if len(all) == 0 {
+		return nil
+	}
+	named, err := recordedSideFiles(j.dir)
+	if err != nil {
+		return err
+	}
+	for _, name := range all {
+		if named[name] {
+			continue
+		}
 		sum, n, err := hashFile(filepath.Join(j.dir, name))
 		if err != nil {
 			return err
@@ -430,10 +446,39 @@ func (j *Journal) appendRecovered(r Recovery) error {
 	return nil
 }
 
-// sideFiles lists the torn-tail side files named for seq, sorted.
+// recordedSideFiles returns the side files the journal's recovered events name.
+func recordedSideFiles(dir string) (map[string]bool, error) {
+	b, err := readFileNoFollow(filepath.Join(dir, FileName), 0)
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	var f lineFields
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		line := b[:i+1]
+		b = b[i+1:]
+		if parseFields(line, &f) != nil || string(f.typ) != TypeRecovered {
+			continue
+		}
+		var r Recovery
+		if json.Unmarshal(f.data, &r) == nil {
+			named[r.File] = true
+		}
+	}
+	return named, nil
+}
+
+// sideFiles lists the torn-tail side files named for seq (any seq when 0), sorted.
 func sideFiles(dir string, seq uint64) []string {
 	ents, _ := os.ReadDir(dir)
-	pre := tornPre + strconv.FormatUint(seq, 10) + "-"
+	pre := tornPre
+	if seq > 0 {
+		pre += strconv.FormatUint(seq, 10) + "-"
+	}
 	var names []string
 	for _, e := range ents {
 		if n := e.Name(); strings.HasPrefix(n, pre) && strings.HasSuffix(n, tornSuf) && e.Type().IsRegular() {
@@ -639,7 +684,7 @@ func writeHead(f *os.File, seq uint64, hash string) error {
 // a mix, which fails to parse (or, rarely, names a hash that does not fit); callers
 // retry.
 func readHead(dir string) (head, error) {
-	b, err := os.ReadFile(filepath.Join(dir, HeadName))
+	b, err := readFileNoFollow(filepath.Join(dir, HeadName), 4*headSize)
 	if err != nil {
 		return head{}, err
 	}
@@ -668,7 +713,7 @@ func syncDir(dir string) error {
 
 // hashFile returns the hex SHA-256 and size of a file, streaming it.
 func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := openNoFollow(path, os.O_RDONLY, false)
 	if err != nil {
 		return "", 0, err
 	}

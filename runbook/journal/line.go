@@ -578,10 +578,20 @@ func checkActor(actor string) error {
 	case !utf8.ValidString(actor):
 		return fmt.Errorf("actor %q is not valid UTF-8", actor)
 	}
+	blank := true
 	for _, r := range actor {
-		if unicode.IsControl(r) {
+		switch {
+		case unicode.IsControl(r):
 			return fmt.Errorf("actor %q holds a control character", actor)
+		case unicode.Is(unicode.Cf, r):
+			// Bidi overrides and zero-width characters make one name look like another.
+			return fmt.Errorf("actor %q holds an invisible formatting character (U+%04X: a bidi control or zero-width character)", actor, r)
+		case !unicode.IsSpace(r):
+			blank = false
 		}
+	}
+	if blank {
+		return fmt.Errorf("actor %q is blank", actor)
 	}
 	return nil
 }
@@ -713,4 +723,28 @@ func (f *lineFields) event(intern map[string]string, prev *string) Event {
 		e.Prev = string(f.prev)
 	}
 	return e
+}
+
+// unixNano reads a time that passed validTime as nanoseconds since 1970 without
+// building a time.Time (days from civil, H. Hinnant's algorithm).
+func unixNano(b []byte) int64 {
+	d := func(i, n int) int64 {
+		v := int64(0)
+		for _, c := range b[i : i+n] {
+			v = v*10 + int64(c-'0')
+		}
+		return v
+	}
+	y, m, day := d(0, 4), d(5, 2), d(8, 2)
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	secs := days*86400 + d(11, 2)*3600 + d(14, 2)*60 + d(17, 2)
+	return secs*1e9 + d(20, 9)
 }

@@ -52,7 +52,8 @@ func (e *LockedError) Error() string {
 // Readers never take it.
 func lock(dir string, h Holder, wait time.Duration) (*os.File, error) {
 	path := filepath.Join(dir, LockName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+	// Never through a planted symlink: truncating it would truncate its target.
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE, false)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}
@@ -107,7 +108,7 @@ func unlock(f *os.File) error {
 // after taking the lock, so an empty file is retried for a moment.
 func readHolder(path string) Holder {
 	for try := 0; try < 20; try++ {
-		b, err := os.ReadFile(path)
+		b, err := readFileNoFollow(path, 64<<10)
 		var h Holder
 		if err == nil && json.Unmarshal(b, &h) == nil && h.PID != 0 {
 			return h

@@ -3,8 +3,8 @@ package journal
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 )
 
@@ -53,7 +53,11 @@ func (e *CorruptError) Error() string {
 func ReadAll(dir string) ([]Event, error) {
 	path := filepath.Join(dir, FileName)
 	hd, herr := readHeadRetry(dir) // before the journal, as Verify does
-	b, err := os.ReadFile(path)
+	var planted *NotRegularError
+	if errors.As(herr, &planted) {
+		return nil, fmt.Errorf("read incident journal: %w", herr)
+	}
+	b, err := readFileNoFollow(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read incident journal: %w", err)
 	}

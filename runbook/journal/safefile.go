@@ -20,10 +20,15 @@ import (
 type NotRegularError struct {
 	Path string
 	What string // "a symbolic link", "a named pipe (FIFO)", ...
+	Want string // "a regular file" (when empty) or "a directory"
 }
 
 func (e *NotRegularError) Error() string {
-	return fmt.Sprintf("%s is %s, not a regular file: refusing to use it (someone may have planted it)", e.Path, e.What)
+	want := e.Want
+	if want == "" {
+		want = "a regular file"
+	}
+	return fmt.Sprintf("%s is %s, not %s: refusing to use it (it may have been planted)", e.Path, e.What, want)
 }
 
 // openNoFollow opens path with flag (plus O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC) and checks
@@ -46,7 +51,11 @@ func openNoFollow(path string, flag int, dir bool) (*os.File, error) {
 	}
 	if m := st.Mode(); dir && !m.IsDir() || !dir && !m.IsRegular() {
 		f.Close()
-		return nil, &NotRegularError{Path: path, What: modeName(m)}
+		e := &NotRegularError{Path: path, What: modeName(m)}
+		if dir {
+			e.Want = "a directory"
+		}
+		return nil, e
 	}
 	return f, nil
 }
@@ -67,6 +76,11 @@ func modeName(m fs.FileMode) string {
 	}
 	return "a special file (" + m.String() + ")"
 }
+
+// ReadFile reads a file of an incident directory the way the journal reads its own:
+// never through a symlink, never blocking on a FIFO, only a regular file; max > 0
+// caps its size. The incident layer reads its frozen runbook and policy with it.
+func ReadFile(path string, max int64) ([]byte, error) { return readFileNoFollow(path, max) }
 
 // readFileNoFollow reads a regular file without following a symlink; limit > 0 caps
 // how much is read (a larger file is an error).

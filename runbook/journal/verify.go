@@ -16,6 +16,13 @@ import (
 	"time"
 )
 
+// TimeTolerance is how far a line's time may be before the line above it. Clocks
+// step (NTP corrections, a laptop resuming, a VM migrated) and in a team incident lines
+// from machines whose clocks differ interleave; 5 minutes is the skew Kerberos
+// tolerates by default. A line further back in time than that was written with a
+// wrong or forged clock, and verify reports it.
+const TimeTolerance = 5 * time.Minute
+
 // maxProblems caps how many problems a Report keeps; Omitted counts the rest.
 const maxProblems = 1000
 
@@ -175,6 +182,7 @@ type verifier struct {
 	headLine int
 	blobs    []blobRef
 	recs     []recRef
+	prevTime int64 // the last parsed line's time, 0 after a damaged line
 	sig      *sigCheck
 	signers  map[string]int
 	expect   *expectCheck
@@ -276,6 +284,7 @@ func readHeadRetry(dir string) (head, error) {
 type lineCheck struct {
 	start, end int32 // the line is chunk.data[start:end]
 	seq        uint64
+	unixNano   int64 // the line's time
 	err        error // syntax
 	flags      uint8
 	kind       uint8 // kindAttached, kindRecovered or 0
@@ -339,6 +348,7 @@ func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 			continue
 		}
 		lc.seq = f.seq
+		lc.unixNano = unixNano(f.time)
 		lh.hash(line, &sum)
 		intact := bytes.Equal(sum[:], f.hash)
 		if intact {
@@ -550,6 +560,12 @@ func (v *verifier) mergeChunk(c *chunk) {
 		if len(whats) > 0 {
 			v.problem(Problem{Line: v.line, Seq: lc.seq, What: strings.Join(whats, "; ")})
 		}
+		if v.prevTime != 0 && lc.unixNano < v.prevTime-int64(TimeTolerance) {
+			v.problem(Problem{Line: v.line, Seq: lc.seq, What: fmt.Sprintf(
+				"time goes back %s from line %d, more than the %s tolerated (a line written with a wrong or forged clock)",
+				time.Duration(v.prevTime-lc.unixNano).Round(time.Second), v.line-1, TimeTolerance)})
+		}
+		v.prevTime = lc.unixNano
 		last = i
 		v.r.LastSeq = lc.seq
 		v.expect.note(lc.seq, line)
@@ -615,6 +631,7 @@ func (v *verifier) damaged(line []byte, err error) {
 		seq = s
 	}
 	v.problem(Problem{Line: v.line, Seq: seq, What: "not a valid journal line: " + err.Error()})
+	v.prevTime = 0
 	v.expected = seq + 1
 	v.haveRun = false
 	if len(line) > hashOff+hexLen && hasAt(line, 0, linePrefix) && hasAt(line, prevOff+hexLen, hashSep) &&

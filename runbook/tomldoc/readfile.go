@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 )
 
 // ReadFile reads a file of the kind named by what ("runbook", "scenario") for
 // decoding: at most max bytes, never a directory. Its errors are short and say what is
 // wrong with the file, to stand after "path: " in a problem line.
 func ReadFile(path, what string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a named pipe in place of the file must not hang the open.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read: %s", ReadError(err))
 	}
@@ -21,6 +23,9 @@ func ReadFile(path, what string, max int64) ([]byte, error) {
 	}
 	if st.IsDir() {
 		return nil, fmt.Errorf("is a directory, not a %s file", what)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("is not a regular file (%s), not a %s file", st.Mode().Type(), what)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {

@@ -1,0 +1,42 @@
+package journal
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUnixNanoMatchesTime(t *testing.T) {
+	for _, s := range []string{"1970-01-01T00:00:00.000000000Z", "2026-11-23T11:03:04.123456789Z", "2000-02-29T23:59:59.999999999Z",
+		"1969-12-31T23:59:59.000000001Z", "0001-01-01T00:00:00.000000000Z", "9999-12-31T23:59:59.999999999Z", "2024-03-01T00:00:00.000000000Z"} {
+		tm, _ := time.Parse(time.RFC3339Nano, s)
+		if got := unixNano([]byte(s)); got != tm.UnixNano() && tm.Year() > 1677 && tm.Year() < 2262 {
+			t.Errorf("%s: %d, want %d", s, got, tm.UnixNano())
+		}
+	}
+}
+
+// A clock stepping back a few minutes is tolerated; a line far before the one above
+// it is reported.
+func TestTimeGoingBackwards(t *testing.T) {
+	base := time.Date(2026, 11, 23, 12, 0, 0, 0, berlin)
+	times := []time.Time{base, base.Add(-4 * time.Minute), base.Add(time.Minute), base.Add(-2 * time.Hour), base.Add(2 * time.Minute)}
+	var next []time.Time
+	j, dir := newIncident(t, WithClock(func() time.Time {
+		if len(next) == 0 {
+			return base
+		}
+		now := next[0]
+		next = next[1:]
+		return now
+	}))
+	next = times
+	appendN(t, j, len(times))
+	r, err := Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 1 || r.Problems[0].Line != 4 || !strings.Contains(r.Problems[0].What, "time goes back 2h1m0s from line 3, more than the 5m0s tolerated") {
+		t.Fatalf("problems: %v", r.Problems)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -39,9 +40,22 @@ func runEvidenceExport(g *globals, id, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := journal.Export(v.Dir, dir, map[string][]byte{"report.md": md, "report.json": js}); err != nil {
+	opts := journal.ExportOptions{Extra: map[string][]byte{"report.md": md, "report.json": js}}
+	if err := g.evidenceFiles(v.Dir, opts.Extra); err != nil {
+		return err
+	}
+	sign, err := g.fileSigner()
+	if err != nil {
+		return err
+	}
+	opts.SignSums = sign
+	if err := journal.ExportWith(v.Dir, dir, opts); err != nil {
 		return commandError(err)
 	}
 	fmt.Fprintf(g.Stdout, "%s exported to %s; check it with: (cd %s && sha256sum -c SHA256SUMS)\n", id, untrusted.Line(dir), untrusted.Line(dir))
+	if sign != nil {
+		fmt.Fprintf(g.Stdout, "and its signature with: ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n file -s %s < %s\n",
+			untrusted.Line(filepath.Join(dir, journal.SumsSigName)), untrusted.Line(filepath.Join(dir, journal.SumsName)))
+	}
 	return nil
 }

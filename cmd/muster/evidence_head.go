@@ -113,3 +113,66 @@ func printHeads(g *globals, heads []journal.Head, rep journal.Report, as *sshsig
 	}
 	return ok
 }
+
+// evidenceFiles adds HEAD (the journal's head line, signed when a key is configured)
+// and SIGNERS (who signed how many lines) to an export.
+func (g *globals) evidenceFiles(dir string, extra map[string][]byte) error {
+	cfg, err := g.settings()
+	if err != nil {
+		return err
+	}
+	var opts journal.VerifyOptions
+	if cfg.Signing.AllowedSigners != "" {
+		as, err := sshsig.ReadAllowedSigners(cfg.Signing.AllowedSigners)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		opts.Signatures = as
+	}
+	rep, err := journal.VerifyContext(context.Background(), dir, opts)
+	if err != nil {
+		return commandError(err)
+	}
+	var head string
+	if h, _, err := journal.CurrentHead(context.Background(), dir); err == nil {
+		if h.Sig, err = g.signHead(h); err != nil {
+			return err
+		}
+		head = h.String() + "\n"
+	} else {
+		head = "no head: " + err.Error() + "\n"
+	}
+	extra["HEAD"] = []byte(head)
+	var b strings.Builder
+	switch {
+	case rep.SignaturesChecked:
+		for _, s := range rep.Signers {
+			fmt.Fprintf(&b, "%s\t%d lines\n", s.Principal, s.Lines)
+		}
+		fmt.Fprintf(&b, "unsigned\t%d lines\n", rep.UnsignedCount())
+	default:
+		fmt.Fprintf(&b, "%d signatures in %s, not checked (no [signing] allowed_signers); %d lines unsigned\n",
+			rep.Signatures, journal.SigName, rep.UnsignedCount())
+	}
+	extra["SIGNERS"] = []byte(b.String())
+	return nil
+}
+
+// fileSigner signs an export's SHA256SUMS (namespace "file", as ssh-keygen -Y sign
+// files by convention), or is nil when no key is configured.
+func (g *globals) fileSigner() (func([]byte) ([]byte, error), error) {
+	if err := g.signingReady(); err != nil {
+		return nil, err
+	}
+	if g.lineSigner() == nil {
+		return nil, nil
+	}
+	k, _ := g.signer.load()
+	return func(b []byte) ([]byte, error) {
+		sig, err := sshsig.Sign(k.Signer, sshsig.NamespaceFile, b)
+		if err != nil {
+			return nil, err
+		}
+		return sshsig.Armor(sig), nil
+	}, nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +128,36 @@ func TestVerifyChecksTheFrozenFiles(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "line 1 (seq 1): policy.toml: the frozen copy changed after line 1 froze it") ||
 		!strings.Contains(out, "line 1 (seq 1): runbook.toml: the frozen copy cannot be read: ") || !strings.Contains(out, "is a symbolic link") {
 		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+// An export carries the head line, the signers and a detached signature of SHA256SUMS
+// that stock tools check without muster.
+func TestSignedExportChecksWithStockTools(t *testing.T) {
+	alice := sshsigtest.NewKey(t, "ed25519")
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@test": alice})
+	c := newCLI(t)
+	os.WriteFile(filepath.Join(c.home, "config.toml"), []byte("[signing]\nkey = \""+alice.Private+"\"\nallowed_signers = \""+allowed+"\"\n"), 0o600)
+	id := startIncident(c)
+	c.ok("incident", "note", id, "signed")
+	out := filepath.Join(t.TempDir(), "export")
+	c.ok("evidence", "export", id, out)
+	head, _ := os.ReadFile(filepath.Join(out, "HEAD"))
+	signers, _ := os.ReadFile(filepath.Join(out, "SIGNERS"))
+	if !strings.HasPrefix(string(head), "muster-head "+id+" seq=2 ") || !strings.Contains(string(head), " sig=") ||
+		string(signers) != "alice@test\t2 lines\nunsigned\t0 lines\n" {
+		t.Errorf("HEAD %q SIGNERS %q", head, signers)
+	}
+	sums := exec.Command("sha256sum", "-c", "--quiet", "SHA256SUMS")
+	sums.Dir = out
+	if b, err := sums.CombinedOutput(); err != nil {
+		t.Errorf("sha256sum -c: %v %s", err, b)
+	}
+	sumsBytes, _ := os.ReadFile(filepath.Join(out, "SHA256SUMS"))
+	if msg, err := sshsigtest.Verify(t, allowed, "alice@test", "file", filepath.Join(out, "SHA256SUMS.sig"), sumsBytes); err != nil {
+		t.Errorf("ssh-keygen -Y verify of SHA256SUMS.sig: %v %s", err, msg)
+	}
+	if msg, err := sshsigtest.Verify(t, allowed, "alice@test", "file", filepath.Join(out, "SHA256SUMS.sig"), append(sumsBytes, 'x')); err == nil {
+		t.Errorf("a changed SHA256SUMS verified: %s", msg)
 	}
 }

@@ -29,8 +29,30 @@ const SumsName = "SHA256SUMS"
 // temporary directory beside outDir, fsync'd and renamed into place, so outDir holds
 // a complete export or nothing.
 func Export(dir, outDir string, extra map[string][]byte) error {
+	return ExportWith(dir, outDir, ExportOptions{Extra: extra})
+}
+
+// SumsSigName is the detached signature of SHA256SUMS an export carries when
+// ExportOptions.SignSums is set.
+const SumsSigName = SumsName + ".sig"
+
+// ExportOptions adds to Export.
+type ExportOptions struct {
+	// Extra files, by name relative to the export (e.g. "report.md").
+	Extra map[string][]byte
+	// SignSums, when set, signs the bytes of SHA256SUMS; the signature is written as
+	// SHA256SUMS.sig (not listed in SHA256SUMS, which it covers).
+	SignSums func(sums []byte) ([]byte, error)
+}
+
+// ExportWith is Export with options.
+func ExportWith(dir, outDir string, opts ExportOptions) error {
+	extra := opts.Extra
 	names := make([]string, 0, len(extra))
 	for name := range extra {
+		if name == SumsSigName {
+			return fmt.Errorf("export: extra file name %s is reserved for the signature of %s", name, SumsName)
+		}
 		if err := checkExtraName(name); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
@@ -58,8 +80,18 @@ func Export(dir, outDir string, extra map[string][]byte) error {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
-	if err := x.writeSums(); err != nil {
+	sums, err := x.writeSums()
+	if err != nil {
 		return fmt.Errorf("export: %w", err)
+	}
+	if opts.SignSums != nil {
+		sig, err := opts.SignSums(sums)
+		if err != nil {
+			return fmt.Errorf("export: sign %s: %w", SumsName, err)
+		}
+		if err := x.writeUnlisted(SumsSigName, sig); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
 	for d := range x.dirs {
 		if err := syncDir(d); err != nil {
@@ -219,7 +251,7 @@ func (x *exporter) write(name string, r io.Reader) error {
 
 // writeSums writes SHA256SUMS in the format sha256sum -c reads: "<hex>  <name>", with
 // a leading backslash and escapes for a name holding a backslash or a newline.
-func (x *exporter) writeSums() error {
+func (x *exporter) writeSums() ([]byte, error) {
 	names := make([]string, 0, len(x.sums))
 	for n := range x.sums {
 		names = append(names, n)
@@ -234,11 +266,16 @@ func (x *exporter) writeSums() error {
 		}
 		fmt.Fprintf(&b, "%s  %s\n", x.sums[n], n)
 	}
-	f, err := os.OpenFile(filepath.Join(x.out, SumsName), os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
+	return b.Bytes(), x.writeUnlisted(SumsName, b.Bytes())
+}
+
+// writeUnlisted writes a file of the export that SHA256SUMS does not list.
+func (x *exporter) writeUnlisted(name string, b []byte) error {
+	f, err := os.OpenFile(filepath.Join(x.out, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(b.Bytes())
+	_, err = f.Write(b)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -57,7 +57,7 @@ func NewKey(t testing.TB, typ string) Key {
 // StartAgent starts a real ssh-agent on a socket in a temporary directory, adds the
 // keys' private halves, sets SSH_AUTH_SOCK for the test and stops the agent at the
 // end.
-func StartAgent(t *testing.T, keys ...Key) string {
+func StartAgent(t testing.TB, keys ...Key) string {
 	t.Helper()
 	Need(t, "ssh-agent", "ssh-add")
 	dir, err := os.MkdirTemp("", "agent") // short: a socket path is at most ~100 bytes

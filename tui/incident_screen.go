@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"github.com/muster-ir/muster/runbook/untrusted"
 	"strings"
 	"time"
 
@@ -456,7 +457,7 @@ func (s *incidentScreen) buildDetail(st Styles, md *mdCache, w int, now time.Tim
 		// The latest few: the timeline has them all.
 		from := max(len(notes)-5, 0)
 		for _, n := range notes[from:] {
-			add(indentWrap("  "+clock(n.At, now)+" "+n.Actor+": ", n.Text, w)...)
+			add(indentWrap("  "+clock(n.At, now)+" "+clean(n.Actor)+": ", untrusted.Clean(n.Text), w)...) // a journal may hold what muster refuses now
 		}
 	}
 	s.detail = out

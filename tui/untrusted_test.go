@@ -10,6 +10,7 @@ import (
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
 )
 
 // assertPlain fails when the screen holds anything a terminal would act on: ESC, a C0
@@ -55,8 +56,13 @@ func TestUntrustedRunbookTextNeverReachesTheTerminal(t *testing.T) {
 	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "high", Actor: d.Actor,
 		Title: "Pasted \x1b]52;c;ZWNobyBwd25lZA==\x07title \x1b[2J\u202Etxt.exe"})
 	must(t, err)
-	must(t, inc.AddNote("note with \x1b[31mred\x1b[0m and \u202Ereversed\u202C text\r\nand a CR", "paste-check"))
 	must(t, inc.Close())
+	// muster refuses such a note now; a journal written before, or by hand, may hold one.
+	j, err := journal.Open(inc.Dir)
+	must(t, err)
+	_, err = j.Append(d.Actor, incident.EvNote, incident.Note{Text: "note with \x1b[31mred\x1b[0m and \u202Ereversed\u202C text\r\nand a CR", Step: "paste-check"})
+	must(t, err)
+	must(t, j.Close())
 
 	home := newModel(t, d, Options{}, 120, 40)
 	got := home.View().Content

@@ -161,3 +161,22 @@ func TestSignedExportChecksWithStockTools(t *testing.T) {
 		t.Errorf("a changed SHA256SUMS verified: %s", msg)
 	}
 }
+
+// A note that cleaning would alter (ESC, NUL, invalid UTF-8, a bidi override) is
+// refused with the reason; nothing is written.
+func TestNotesAreStoredExactlyOrRefused(t *testing.T) {
+	c := newCLI(t)
+	id := startIncident(c)
+	for _, text := range []string{"red \x1b[31malert", "nul\x00byte", "latin1 caf\xe9", "evil \u202e txt.exe"} {
+		if code, _, errs := c.run("", "incident", "note", id, text); code != 1 || !strings.Contains(errs, "the note") {
+			t.Errorf("note %q: exit %d: %s", text, code, errs)
+		}
+	}
+	if errs := c.exits(2, "--actor", "ali\u200bce", "incident", "note", id, "x"); !strings.Contains(errs, "invisible formatting character") {
+		t.Errorf("zero-width actor: %s", errs)
+	}
+	c.ok("incident", "note", id, "tab\tand\r\nnewlines are fine")
+	if out := c.ok("evidence", "verify", id); !strings.Contains(out, "intact: 2 events") {
+		t.Errorf("refused notes were written: %s", out)
+	}
+}

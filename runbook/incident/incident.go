@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -483,6 +485,27 @@ func required(fields ...field) error {
 	return nil
 }
 
+// checkNoteText refuses a note that cleaning would alter: NUL, ESC and the other
+// control characters but tab, newline and carriage return, bidi overrides and invalid
+// UTF-8. A note is stored exactly as typed or not at all; binary or terminal-control
+// content belongs in an attached file.
+func checkNoteText(s string) error {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			return refuse("the note is not valid UTF-8 (byte 0x%02x at offset %d): convert it to UTF-8, or attach it as a file (muster incident attach)", s[i], i)
+		case r == '\t' || r == '\n' || r == '\r':
+		case unicode.IsControl(r):
+			return refuse("the note holds a control character (U+%04X at offset %d; ESC starts terminal escape sequences): remove it, or attach the content as a file (muster incident attach)", r, i)
+		case r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069:
+			return refuse("the note holds a bidi override (U+%04X at offset %d), which can make text read differently from what it says: remove it", r, i)
+		}
+		i += n
+	}
+	return nil
+}
+
 // field is a value a command requires, cleaned in place, and how to ask for it.
 type field struct {
 	what string
@@ -559,6 +582,9 @@ func (inc *Incident) Acknowledge() error {
 // AddNote records a note, optionally about a step.
 func (inc *Incident) AddNote(text, step string) error {
 	if err := inc.open(); err != nil {
+		return err
+	}
+	if err := checkNoteText(text); err != nil {
 		return err
 	}
 	if err := required(field{"the note's text", &text}); err != nil {

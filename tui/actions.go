@@ -320,7 +320,7 @@ func (m *Model) escalateDialog() *dialog {
 }
 
 func (m *Model) notifyDialog() *dialog {
-	audience, channel := "", ""
+	audience, channel, template := "", "", ""
 	var known []string
 	if m.inc.hasNext {
 		audience, channel = m.inc.next.Audience, m.inc.next.Channel
@@ -332,6 +332,9 @@ func (m *Model) notifyDialog() *dialog {
 				audience, channel = r.Audience, r.Channel
 			}
 		}
+		if r.AppliesTo(m.inc.state.Severity) && strings.EqualFold(r.Audience, audience) && template == "" {
+			template = fillTemplate(r.Template, m.inc.state, m.now)
+		}
 	}
 	a := newLine("Audience", "affected customers, leadership, status page…", audience, true, m.styles)
 	if len(known) > 0 {
@@ -340,7 +343,25 @@ func (m *Model) notifyDialog() *dialog {
 	return &dialog{kind: dlgNotify, draft: "notify", title: "Record a notice that was sent",
 		intro: "muster does not send it: record what went out, to whom and how.",
 		fields: []field{a, newLine("Channel", "email, status page, phone…", channel, false, m.styles),
-			newText("Message sent", "the text as sent", "", true, m.styles)}}
+			newText("Message sent", "the text as sent", template, true, m.styles)}}
+}
+
+// fillTemplate fills what muster knows into a notice template: [INCIDENT ID],
+// [SEVERITY], [DATE], [START TIME UTC] (and [START UTC]), [TIME UTC] (now); the rest
+// ([PRODUCT], [ONE SENTENCE]) stays for the responder to fill.
+func fillTemplate(t string, s *incident.State, now time.Time) string {
+	if t == "" {
+		return ""
+	}
+	start := s.OpenedAt.UTC()
+	return strings.NewReplacer(
+		"[INCIDENT ID]", s.ID,
+		"[SEVERITY]", s.Severity,
+		"[DATE]", start.Format("2 January 2006"),
+		"[START TIME UTC]", start.Format("15:04 UTC"),
+		"[START UTC]", start.Format("15:04 UTC"),
+		"[TIME UTC]", now.UTC().Format("15:04 UTC"),
+	).Replace(strings.TrimSpace(t))
 }
 
 func (m *Model) severityDialog() *dialog {

@@ -40,3 +40,17 @@ func TestSpaceGuardAndUndoRightAfter(t *testing.T) {
 		t.Error("a deliberate Space after the guard did not complete the step")
 	}
 }
+
+// The notice dialog is prefilled from the rule's template with what muster knows.
+func TestNoticePrefilledFromTemplate(t *testing.T) {
+	d, _, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	m = press(t, m, "c")
+	if m.inc.dialog == nil {
+		t.Fatal("no notice dialog")
+	}
+	msg := m.inc.dialog.value(2)
+	if !strings.Contains(msg, "Since 10:00 UTC") || strings.Contains(msg, "[START TIME UTC]") || !strings.Contains(msg, "[PRODUCT]") {
+		t.Errorf("the message is not prefilled from the template: %q", msg)
+	}
+}

@@ -83,7 +83,7 @@ func newIncidentCheckCmd(g *globals) *cobra.Command {
 			return withIncident(g, args[0], func(inc *incident.Incident) error {
 				step, ok := inc.Runbook.Step(args[1])
 				if !ok {
-					return checkFailed(fmt.Errorf("runbook %s has no step %q", inc.Runbook.ID, args[1]))
+					return usageError("runbook %s has no step %q", inc.Runbook.ID, args[1])
 				}
 				if step.Check == "" {
 					return checkFailed(fmt.Errorf("step %s has no built-in check", step.ID))

@@ -86,8 +86,8 @@ func (g *globals) openIncident(id string) (*incident.Incident, error) {
 }
 
 // commandError maps package errors to exit codes: a refused command (invalid in the
-// incident's state) is 1; a writer lock held elsewhere, an unreadable incident or a
-// failed disk is 2.
+// incident's state) is 1; bad input (a missing --reason, an unknown severity or step),
+// a writer lock held elsewhere, an unreadable incident or a failed disk is 2.
 func commandError(err error) error {
 	if err == nil {
 		return nil
@@ -95,6 +95,9 @@ func commandError(err error) error {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return err
+	}
+	if incident.IsBadInput(err) {
+		return &exitError{code: 2, err: err}
 	}
 	if incident.IsRefused(err) {
 		return checkFailed(err)

@@ -29,7 +29,7 @@ func TestIncidentCommandsEndToEnd(t *testing.T) {
 	if errs := c.exits(1, "incident", "step", id, first, "--done"); !strings.Contains(errs, "already done") {
 		t.Errorf("second done: %s", errs)
 	}
-	if errs := c.exits(1, "incident", "step", id, second, "--skip"); !strings.Contains(errs, "reason") {
+	if errs := c.exits(2, "incident", "step", id, second, "--skip"); !strings.Contains(errs, "reason") {
 		t.Errorf("skip without reason: %s", errs)
 	}
 	c.exits(2, "incident", "step", id, second, "--done", "--skip")
@@ -38,7 +38,7 @@ func TestIncidentCommandsEndToEnd(t *testing.T) {
 	if code, _, _ := c.run("first line\nsecond line\n", "incident", "note", id, "-"); code != 0 {
 		t.Fatal("note from stdin failed")
 	}
-	c.exits(1, "incident", "escalate", id, "--to", "incident lead")
+	c.exits(2, "incident", "escalate", id, "--to", "incident lead")
 	c.ok("incident", "escalate", id, "--to", "incident lead", "--reason", "platform down")
 	c.ok("incident", "notify", id, "--audience", "all customers", "--channel", "status page", "--message", "We are investigating.")
 	c.ok("incident", "severity", id, "high", "--reason", "partial recovery")
@@ -127,12 +127,12 @@ func TestIncidentStartErrors(t *testing.T) {
 	if errs := c.exits(2, "incident", "start", "--runbook", "no-such-runbook", "--severity", "high", "--title", "x"); !strings.Contains(errs, "no runbook") {
 		t.Errorf("unknown runbook: %s", errs)
 	}
-	if errs := c.exits(1, "incident", "start", "--runbook", "service-outage", "--severity", "sev1", "--title", "x"); !strings.Contains(errs, "unknown severity") {
+	if errs := c.exits(2, "incident", "start", "--runbook", "service-outage", "--severity", "sev1", "--title", "x"); !strings.Contains(errs, "unknown severity") {
 		t.Errorf("unknown severity: %s", errs)
 	}
 	c.exits(2, "incident", "start", "--severity", "high", "--title", "x")
 	c.exits(2, "incident", "show", "INC-20990101-XXXXX")
-	c.exits(1, "incident", "show", "../../etc")
+	c.exits(2, "incident", "show", "../../etc")
 }
 
 func TestSecondWriterIsToldWhoHoldsTheIncident(t *testing.T) {

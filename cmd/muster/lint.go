@@ -19,11 +19,22 @@ func lintFiles(g *globals, args []string, kind string, load func(path string) (i
 	var problems tomldoc.Problems
 	files := 0
 	firstID := map[string]string{} // id -> first file that used it
+	unread := 0                    // files or directories that could not be read: the lint could not do its job
 	for _, arg := range args {
 		paths, ps := lintPaths(arg, kind)
 		problems = append(problems, ps...)
+		for _, p := range ps {
+			if strings.HasPrefix(p.Msg, "cannot read") {
+				unread++
+			}
+		}
 		for _, path := range paths {
 			files++
+			if p, bad := unreadable(path); bad {
+				problems = append(problems, p)
+				unread++
+				continue
+			}
 			id, ps := load(path)
 			problems = append(problems, ps...)
 			if id == "" {
@@ -41,11 +52,25 @@ func lintFiles(g *globals, args []string, kind string, load func(path string) (i
 		fmt.Fprintln(g.Stdout, p.String())
 		bad[p.File] = true
 	}
+	if unread > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("%s in %s; %s could not be read", plural(len(problems), "problem"), plural(len(bad), "file"), plural(unread, "path"))}
+	}
 	if len(problems) > 0 {
 		return checkFailed(fmt.Errorf("%s in %s", plural(len(problems), "problem"), plural(len(bad), "file")))
 	}
 	fmt.Fprintf(g.Stdout, "%s OK\n", plural(files, kind))
 	return nil
+}
+
+// unreadable is the problem of a path that cannot be opened as a file. It is not a
+// finding about the file's content: the lint could not do its job there (exit 2).
+func unreadable(path string) (tomldoc.Problem, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return tomldoc.Problem{File: path, Msg: "cannot read: " + tomldoc.ReadError(err)}, true
+	}
+	f.Close()
+	return tomldoc.Problem{}, false
 }
 
 // lintPaths expands a lint argument: a file is itself, a directory its *.toml files.

@@ -16,6 +16,7 @@ func newPolicyCmd(g *globals) *cobra.Command {
 		Short:   "Severity policies: levels, SLA targets and the business calendar",
 		GroupID: "prepare",
 	}
+	cmd.AddCommand(newPolicyCopyCmd(g))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show [FILE|PRESET]",
 		Short: "Print the SLA matrix of a policy (default: the policy in force)",
@@ -30,7 +31,8 @@ func newPolicyCmd(g *globals) *cobra.Command {
 					for _, p := range problems {
 						fmt.Fprintln(g.Stderr, p.String())
 					}
-					return problemsFound()
+					// Nothing to show: the command could not do its job.
+					return &exitError{code: 2, err: fmt.Errorf("the policy %s has %s", args[0], plural(len(problems), "problem"))}
 				}
 			} else if pol, err = g.loadPolicy(); err != nil {
 				return err
@@ -67,23 +69,14 @@ func newPolicyCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}, &cobra.Command{
-		Use:   "lint FILE...",
-		Short: "Check policy files; every problem as path:line:col",
+		Use:   "lint FILE|DIR...",
+		Short: "Check policy files; every problem as path:line:col: message (exit 1 if any)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			bad := 0
-			for _, f := range args {
-				_, problems := runbook.LoadPolicy(f)
-				for _, p := range problems {
-					fmt.Fprintln(g.Stdout, p.String())
-				}
-				bad += len(problems)
-			}
-			if bad > 0 {
-				return problemsFound()
-			}
-			fmt.Fprintf(g.Stdout, "%d policy file(s) OK\n", len(args))
-			return nil
+			return lintFiles(g, args, "policy", func(path string) (string, runbook.Problems) {
+				_, problems := runbook.LoadPolicy(path)
+				return "", problems
+			})
 		},
 	})
 	return cmd

@@ -69,7 +69,8 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 	root.SetOut(g.Stdout)
 	root.SetErr(g.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.Version = versionLine()
+	root.SetVersionTemplate("{{.Version}}\n")
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.DataDir, "data-dir", defaultDataDir(), "where incidents, runbooks and settings live ($MUSTER_HOME, $XDG_STATE_HOME/muster, ~/.local/state/muster)")
@@ -97,6 +98,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		newDrillCmd(g),
 		newTeamCmd(g),
 		newReportCmd(g),
+		newVersionCmd(g),
 	)
 	return root
 }

@@ -29,7 +29,7 @@ A runbook is named by its id, by a file path, or as embedded:ID for the built-in
 version of an id you override.`,
 		GroupID: "prepare",
 	}
-	cmd.AddCommand(newRunbookListCmd(g), newRunbookShowCmd(g), newRunbookLintCmd(g), newRunbookDiffCmd(g))
+	cmd.AddCommand(newRunbookListCmd(g), newRunbookShowCmd(g), newRunbookCopyCmd(g), newRunbookLintCmd(g), newRunbookDiffCmd(g))
 	return cmd
 }
 
@@ -296,6 +296,9 @@ func writeIndented(w io.Writer, text, prefix string) {
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(word, "y")) // policy, policies
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }

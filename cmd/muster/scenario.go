@@ -23,7 +23,7 @@ plays against a runbook. muster embeds a library; files in <data dir>/scenarios 
 it, and a file with the id of an embedded scenario replaces it.`,
 		GroupID: "prepare",
 	}
-	cmd.AddCommand(newScenarioListCmd(g), newScenarioShowCmd(g), newScenarioLintCmd(g), newScenarioFromIncidentCmd(g), newScenarioMSELCmd(g))
+	cmd.AddCommand(newScenarioListCmd(g), newScenarioShowCmd(g), newScenarioCopyCmd(g), newScenarioLintCmd(g), newScenarioFromIncidentCmd(g), newScenarioMSELCmd(g))
 	return cmd
 }
 

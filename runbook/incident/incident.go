@@ -27,10 +27,27 @@ func (r *Refused) Error() string { return r.Reason }
 
 func refuse(format string, a ...any) error { return &Refused{Reason: fmt.Sprintf(format, a...)} }
 
-// IsRefused reports whether err is a refusal rather than a failure to do the job.
+// IsRefused reports whether err is a refusal (bad input included) rather than a
+// failure to do the job: nothing was appended.
 func IsRefused(err error) bool {
 	var r *Refused
-	return errors.As(err, &r)
+	return errors.As(err, &r) || IsBadInput(err)
+}
+
+// BadInput is returned when a command's own input is wrong whatever the incident's
+// state: a required value missing, a severity, step or follow-up the incident does not
+// have, a malformed id. It appended nothing, and is a refusal too (IsRefused); the CLI
+// exits 2 (bad arguments) where it exits 1 for other refusals.
+type BadInput struct{ Reason string }
+
+func (b *BadInput) Error() string { return b.Reason }
+
+func badInput(format string, a ...any) error { return &BadInput{Reason: fmt.Sprintf(format, a...)} }
+
+// IsBadInput reports whether err is about the command's input.
+func IsBadInput(err error) bool {
+	var b *BadInput
+	return errors.As(err, &b)
 }
 
 // Store is where incidents live: <data dir>/incidents/<ID>/.
@@ -93,18 +110,18 @@ type StartOptions struct {
 func (st *Store) Start(o StartOptions) (*Incident, error) {
 	title := strings.TrimSpace(untrusted.Line(o.Title))
 	if title == "" {
-		return nil, refuse("an incident needs a title (--title)")
+		return nil, badInput("an incident needs a title (--title)")
 	}
 	if o.Runbook == nil || o.Policy == nil {
 		return nil, errors.New("incident.Start: runbook and policy are required")
 	}
 	if _, ok := o.Policy.Level(o.Severity); !ok {
-		return nil, refuse("unknown severity %q: the %s policy has %s", o.Severity, o.Policy.Name, strings.Join(o.Policy.LevelNames(), ", "))
+		return nil, badInput("unknown severity %q: the %s policy has %s", o.Severity, o.Policy.Name, strings.Join(o.Policy.LevelNames(), ", "))
 	}
 	// The incident is resumed by parsing its frozen runbook against its frozen policy,
 	// so the two must agree now, not only when the runbook was linted on its own.
 	if _, problems := runbook.Parse(o.Runbook.Source, o.Runbook.Raw, o.Policy); len(problems) > 0 {
-		return nil, refuse("runbook %s does not fit the %s policy (levels %s): %s; copy it with `muster runbook show --toml %s` and adapt its severities",
+		return nil, refuse("runbook %s does not fit the %s policy (levels %s): %s; copy it with `muster runbook copy %s` and adapt its severities",
 			o.Runbook.ID, o.Policy.Name, strings.Join(o.Policy.LevelNames(), ", "), problems[0].Msg, o.Runbook.ID)
 	}
 	if len(o.Runbook.Severities) > 0 && !contains(o.Runbook.Severities, o.Severity) {
@@ -249,7 +266,7 @@ const maxFrozen = 16 << 20
 // checkID refuses ids that could escape the incidents directory.
 func checkID(id string) error {
 	if id == "" || strings.ContainsAny(id, `/\`) || id == "." || id == ".." || strings.HasPrefix(id, ".") {
-		return refuse("%q is not an incident id", id)
+		return badInput("%q is not an incident id", id)
 	}
 	return nil
 }
@@ -479,7 +496,7 @@ func required(fields ...field) error {
 	for _, f := range fields {
 		*f.v = strings.TrimSpace(untrusted.Clean(*f.v))
 		if *f.v == "" {
-			return refuse("%s is required", f.what)
+			return badInput("%s is required", f.what)
 		}
 	}
 	return nil
@@ -515,7 +532,7 @@ type field struct {
 func (inc *Incident) step(id string) (runbook.Step, error) {
 	st, ok := inc.Runbook.Step(id)
 	if !ok {
-		return st, refuse("runbook %s has no step %q", inc.Runbook.ID, id)
+		return st, badInput("runbook %s has no step %q", inc.Runbook.ID, id)
 	}
 	return st, nil
 }
@@ -639,7 +656,7 @@ func (inc *Incident) ChangeSeverity(level, reason string) error {
 		return err
 	}
 	if _, ok := inc.Policy.Level(level); !ok {
-		return refuse("unknown severity %q: the %s policy has %s", level, inc.Policy.Name, strings.Join(inc.Policy.LevelNames(), ", "))
+		return badInput("unknown severity %q: the %s policy has %s", level, inc.Policy.Name, strings.Join(inc.Policy.LevelNames(), ", "))
 	}
 	if level == inc.State.Severity {
 		return refuse("incident %s is already %s", inc.ID, level)
@@ -674,7 +691,7 @@ func (inc *Incident) AddFollowUp(owner string, due time.Time, text string) (stri
 		return "", err
 	}
 	if due.IsZero() {
-		return "", refuse("the follow-up's due date is required (--due YYYY-MM-DD)")
+		return "", badInput("the follow-up's due date is required (--due YYYY-MM-DD)")
 	}
 	id := inc.State.NextFollowUpID()
 	return id, inc.append(EvFollowUpAdded, FollowUp{ID: id, Owner: untrusted.Line(owner), Due: due, Text: text})
@@ -693,7 +710,7 @@ func (inc *Incident) CompleteFollowUp(id, note string) error {
 			return inc.append(EvFollowUpDone, FollowUpDone{ID: f.ID, Note: strings.TrimSpace(untrusted.Clean(note))})
 		}
 	}
-	return refuse("incident %s has no follow-up %q", inc.ID, id)
+	return badInput("incident %s has no follow-up %q", inc.ID, id)
 }
 
 // RecordCheck logs a built-in check's result as evidence.

@@ -19,7 +19,7 @@ func leafCommands() []string {
 	var out []string
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
-		if c.Runnable() && c.Name() != "help" && !c.Hidden {
+		if c.Runnable() && !c.HasSubCommands() && c.Name() != "help" && !c.Hidden {
 			out = append(out, strings.TrimPrefix(strings.TrimPrefix(c.CommandPath(), "muster"), " "))
 		}
 		for _, sub := range c.Commands() {
@@ -134,6 +134,11 @@ func TestExitCodeContract(t *testing.T) {
 		{2, "runbook copy no-such-runbook"},
 		{2, "scenario copy no-such-scenario"},
 		{2, "policy copy no-such-preset"},
+		{2, "scenario no-such-command"},
+		{0, "scenario"}, // a group alone prints its help
+		{2, "report availability --format yaml"},
+		{2, "report sla --format yaml"},
+		{2, "scenario msel no-such-scenario"},
 		{0, "version"},
 		{2, "version extra"},
 		{0, "completion bash"},

@@ -100,7 +100,26 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		newReportCmd(g),
 		newVersionCmd(g),
 	)
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes a command group (muster incident, muster scenario, ...)
+// refuse an unknown subcommand with exit 2, as the root does; cobra would print the
+// group's help and exit 0.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() && !sub.Runnable() {
+			sub.Args = cobra.ArbitraryArgs
+			sub.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usageError("unknown command %q for %q", args[0], cmd.CommandPath())
+				}
+				return cmd.Help()
+			}
+		}
+		refuseUnknownSubcommands(sub)
+	}
 }
 
 func defaultDataDir() string {

@@ -139,6 +139,9 @@ func TestExitCodeContract(t *testing.T) {
 		{2, "report availability --format yaml"},
 		{2, "report sla --format yaml"},
 		{2, "scenario msel no-such-scenario"},
+		{2, "drill draft INC-20990101-XXXXX"},
+		{2, "evidence head INC-20990101-XXXXX"},
+		{0, "evidence head {id}"},
 		{0, "version"},
 		{2, "version extra"},
 		{0, "completion bash"},
@@ -161,7 +164,7 @@ func TestExitCodeContract(t *testing.T) {
 	}
 	for _, cmd := range leafCommands() {
 		if !covered[cmd] {
-			t.Errorf("muster %s has no row in the exit-code table", cmd)
+			t.Errorf("muster %s has no row in the exit-code table: add its bad-input and ok cases to TestExitCodeContract", cmd)
 		}
 	}
 }

@@ -19,6 +19,7 @@ type verifyOptions struct {
 	AllowedSigners string
 	RequireSigned  bool
 	Expect         []string
+	Remote         bool
 }
 
 func newEvidenceVerifyCmd(g *globals) *cobra.Command {
@@ -40,6 +41,7 @@ Exit codes: 0 intact, 1 a problem was found, 2 verify could not run.`,
 	}
 	cmd.Flags().StringVar(&o.AllowedSigners, "allowed-signers", "", "OpenSSH allowed_signers file to check signatures against (default [signing] allowed_signers)")
 	cmd.Flags().StringArrayVar(&o.Expect, "expect", nil, "a published head (the line evidence head printed, SEQ:HASH, or @FILE) the journal must still hold; repeatable")
+	cmd.Flags().BoolVar(&o.Remote, "remote", false, "also check the team store's chain of the incident and that this machine's copy is the same chain")
 	cmd.Flags().BoolVar(&o.RequireSigned, "require-signed", false, "every line must carry a valid signature (default [signing] require_signed)")
 	return cmd
 }
@@ -86,6 +88,10 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 	}
 	printSignatures(g, rep)
 	headsOK := printHeads(g, opts.Expect, rep, as)
+	var remoteErr error
+	if o.Remote {
+		remoteErr = g.verifyRemote(ctx, o.ID, dir)
+	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
 			fmt.Fprintln(g.Stdout, untrusted.Line(p.String()))
@@ -99,7 +105,7 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 		return checkFailed(fmt.Errorf("%s: verification FAILED: a published head's signature is bad", o.ID))
 	}
 	fmt.Fprintln(g.Stdout, untrusted.Line(rep.Summary()))
-	return nil
+	return remoteErr
 }
 
 // printSignatures says who signed what and which lines nobody signed.

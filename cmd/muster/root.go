@@ -26,8 +26,9 @@ type globals struct {
 	LockWait time.Duration // --wait: how long a write waits for another writer's lock
 	StoreURL string        // team store, s3://bucket/prefix (--store, MUSTER_STORE); empty: local only
 
-	team *team.Store     // reached once StoreURL is set
-	ctx  context.Context // the command's, for the team store's calls
+	team         *team.Store     // reached once StoreURL is set
+	storeFlagSet bool            // --store or MUSTER_STORE given, even empty
+	ctx          context.Context // the command's, for the team store's calls
 	// restore tests started from the TUI; the process waits for their cleanup
 	restores restoresRunning
 	SignKey  string // --sign-key: the key lines are signed with; "none" for unsigned
@@ -79,7 +80,12 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 	pf.StringVar(&g.Policy, "policy", "", "severity policy: a TOML file or a preset name (default <data dir>/policy.toml, else the built-in default)")
 	pf.DurationVar(&g.LockWait, "wait", 10*time.Second, "how long a write waits for the incident's lock while another writer holds it (0: fail at once)")
 	pf.StringVar(&g.StoreURL, "store", os.Getenv("MUSTER_STORE"), "team store shared by responders, s3://bucket/prefix (also MUSTER_STORE); without it incidents stay on this machine")
-	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error { return g.openTeam(cmd.Context()) }
+	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		// --store "" (or MUSTER_STORE="") means local, whatever config.toml says.
+		_, env := os.LookupEnv("MUSTER_STORE")
+		g.storeFlagSet = cmd.Flags().Changed("store") || env
+		return g.openTeam(cmd.Context())
+	}
 	pf.StringVar(&g.SignKey, "sign-key", "", "sign every journal line you write with this SSH key: a .pub file (the key in ssh-agent) or a private key file; \"none\" for unsigned (default [signing] key in <data dir>/config.toml)")
 	pf.BoolVar(&g.NoColor, "no-color", os.Getenv("NO_COLOR") != "", "no colour in output (also NO_COLOR)")
 

@@ -21,7 +21,15 @@ import (
 // openTeam reaches the team store named by --store or MUSTER_STORE, once per command
 // line; without one muster stays local.
 func (g *globals) openTeam(ctx context.Context) error {
-	if g.StoreURL == "" || g.team != nil {
+	if g.team != nil {
+		return nil
+	}
+	if g.StoreURL == "" && !g.storeFlagSet {
+		if cfg, err := g.settings(); err == nil {
+			g.StoreURL = cfg.Team.Store
+		}
+	}
+	if g.StoreURL == "" {
 		return nil
 	}
 	s, err := team.Open(ctx, g.StoreURL)
@@ -235,4 +243,29 @@ func reportRefused(g *globals, inc *incident.Incident) {
 	for _, q := range qs {
 		fmt.Fprintf(g.Stderr, "  %s %s by %s: %s\n", q.QueuedAt.Format("2006-01-02 15:04:05Z"), q.Type, untrusted.Line(q.Actor), untrusted.Line(q.Refused))
 	}
+}
+
+// verifyRemote is evidence verify --remote: the team store's chain of the incident,
+// the local copy compared with it line by line, and every event object written more
+// than once. Problems print like verify's; a failure is exit 1.
+func (g *globals) verifyRemote(ctx context.Context, id, dir string) error {
+	s, err := g.needTeam()
+	if err != nil {
+		return err
+	}
+	r, err := s.VerifyRemote(ctx, id, dir)
+	if err != nil {
+		return commandError(err)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintln(g.Stdout, "remote: "+untrusted.Line(p.String()))
+	}
+	if r.Behind > 0 {
+		fmt.Fprintf(g.Stdout, "remote: this machine's copy is %d line(s) behind %s (muster team sync brings them)\n", r.Behind, r.Store)
+	}
+	if !r.OK() {
+		return checkFailed(fmt.Errorf("%s: verification against %s FAILED: %d problem(s)", id, r.Store, len(r.Problems)))
+	}
+	fmt.Fprintf(g.Stdout, "remote: %d line(s) in %s form one chain; the local copy is the same chain\n", r.StoreLines, r.Store)
+	return nil
 }

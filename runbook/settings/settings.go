@@ -26,6 +26,13 @@ const FileName = "config.toml"
 type Settings struct {
 	Schema  int     `toml:"schema"`
 	Signing Signing `toml:"signing"`
+	Team    Team    `toml:"team"`
+}
+
+// Team is the [team] table: the store a team's incidents are shared through.
+type Team struct {
+	// Store is s3://bucket/prefix; --store and MUSTER_STORE win over it.
+	Store string `toml:"store"`
 }
 
 // Signing is the [signing] table: how lines are signed and checked.

@@ -69,7 +69,7 @@ func parseSigLine(line []byte) (Signature, error) {
 		return s, fmt.Errorf("line is longer than %d bytes", maxSigLine)
 	}
 	if !bytes.HasPrefix(line, []byte(sigPrefix)) {
-		return s, errors.New(`line does not start with {"seq":`)
+		return s, errors.New(`line does not start with the {"seq": key`)
 	}
 	seq, i, ok := parseUint(line, len(sigPrefix))
 	if !ok || seq == 0 {

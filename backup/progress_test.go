@@ -83,7 +83,11 @@ func TestProgressOnATerminalOnly(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	f := twoRegions(t)
+	// Under the fake's lock: the requests come from another process, so nothing else
+	// orders this write before the server's read for the race detector.
+	f.mu.Lock()
 	f.fault = func(region, action string, n int, _ map[string]string) fault { return faultHang }
+	f.mu.Unlock()
 	env := cleanAWSEnv(t, f.srv.URL)
 
 	r := runCLI(t, env, "backup", "check", "--region", west, "--timeout", "1500ms", "--format", "json")

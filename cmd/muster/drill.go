@@ -218,7 +218,11 @@ func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenar
 		// start, and any responder quicker than this process.
 		printUpdate(scenarios.Update{Fired: d.Feed(), Events: v.Events})
 	}
-	err := scenarios.Run(ctx, d, scenarios.RealClock, scenarios.RunOptions{Poll: o.Poll, OnUpdate: printUpdate})
+	clk := scenarios.RealClock
+	if g.DrillClock != nil {
+		clk = g.DrillClock
+	}
+	err := scenarios.Run(ctx, d, clk, scenarios.RunOptions{Poll: o.Poll, OnUpdate: printUpdate})
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		now := g.now()
 		if u, perr := d.Pause(now); perr == nil {

@@ -67,6 +67,10 @@ func (s *syncBuffer) String() string {
 // while it runs, and at the end it prints the score and the report path.
 func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	c := newCLI(t)
+	// The drill's clock and the responders' are one clock the test moves: alice's
+	// step lands at T+0s however slow the machine is.
+	clk := newDrillClock(time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC))
+	c.clock, c.drillClock = clk.Now, clk
 	pr, pw := io.Pipe()
 	var stderr syncBuffer
 	done := make(chan int, 1)
@@ -85,9 +89,9 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	copied := make(chan struct{})
 	go func() { io.Copy(&rest, lines); close(copied) }()
 	// A responder in another terminal opens the incident within the first minute of
-	// drill time (one real second at 60x).
+	// drill time.
 	c.ok("--actor", "alice@ops", "incident", "step", id, "open-incident", "--done")
-	if code := <-done; code != 0 {
+	if code := clk.playUntilDone(t, done); code != 0 {
 		t.Fatalf("drill exit %d\n%s\n%s", code, rest.String(), stderr.String())
 	}
 	<-copied

@@ -13,6 +13,7 @@ import (
 
 	"github.com/muster-ir/muster/runbook/settings"
 	"github.com/muster-ir/muster/runbook/team"
+	"github.com/muster-ir/muster/scenarios"
 )
 
 // globals are the flags every command shares (DESIGN.md, the command line).
@@ -22,9 +23,12 @@ type globals struct {
 	Runbooks string // user runbook directory; default <data dir>/runbooks
 	Policy   string // severity policy file or preset name; default <data dir>/policy.toml if present, else the default preset
 	NoColor  bool
-	Clock    clock         // nil: the wall clock (tests set a fixed one)
-	LockWait time.Duration // --wait: how long a write waits for another writer's lock
-	StoreURL string        // team store, s3://bucket/prefix (--store, MUSTER_STORE); empty: local only
+	Clock    clock // nil: the wall clock (tests set a fixed one)
+	// DrillClock drives a headless drill's timers; nil: the wall clock. Tests give
+	// one they advance themselves, so a drill's verdicts never hang on a loaded CPU.
+	DrillClock scenarios.Clock
+	LockWait   time.Duration // --wait: how long a write waits for another writer's lock
+	StoreURL   string        // team store, s3://bucket/prefix (--store, MUSTER_STORE); empty: local only
 
 	team         *team.Store     // reached once StoreURL is set
 	storeFlagSet bool            // --store or MUSTER_STORE given, even empty

@@ -285,11 +285,19 @@ func (st *Store) Open(id string, actor string) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := journal.Open(dir, st.journalOptions(actor)...)
+	team := isTeam(dir)
+	if team && st.Shared == nil {
+		return nil, refuse("incident %s is a team incident (%s): give its store with --store or MUSTER_STORE to write to it", id, teamStore(dir))
+	}
+	open := journal.Open
+	if team {
+		// The mirror holds only the store's lines: it never writes one of its own.
+		open = journal.OpenMirror
+	}
+	j, err := open(dir, st.journalOptions(actor)...)
 	if err != nil {
 		return nil, err
 	}
-	team := st.Shared != nil && isTeam(dir)
 	if team {
 		if _, err := st.Shared.CatchUp(st.ctx(), j, id); err != nil {
 			j.Close()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
 // Shared is a team store that an incident's lines go to before the local journal, so
@@ -70,6 +71,16 @@ func (st *Store) ctx() context.Context {
 func isTeam(dir string) bool {
 	_, err := os.Lstat(filepath.Join(dir, TeamFile))
 	return err == nil
+}
+
+// teamStore names the store of the team incident at dir, as team.json records it.
+func teamStore(dir string) string {
+	b, err := journal.ReadFile(filepath.Join(dir, TeamFile), 4096)
+	var m teamMark
+	if err != nil || json.Unmarshal(b, &m) != nil || m.Store == "" {
+		return "its store is not recorded"
+	}
+	return untrusted.Line(m.Store)
 }
 
 // markTeam writes team.json into a new incident directory.
@@ -189,7 +200,7 @@ func (st *Store) catchUpDir(id, dir string) error {
 			return nil
 		}
 	}
-	j, err := journal.Open(dir, st.journalOptions("")...)
+	j, err := journal.OpenMirror(dir, st.journalOptions("")...)
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,7 @@ type options struct {
 	now      func() time.Time
 	wrap     func(*os.File) File
 	signer   Signer
+	mirror   bool // OpenMirror: never write a line of its own
 }
 
 // WithActor names the writer in the lock so others see who holds it (default
@@ -113,6 +114,7 @@ type Journal struct {
 	buf        []byte
 	recoveries []Recovery
 	signer     *signer // nil when lines are not signed
+	mirror     bool    // a shared store's mirror (OpenMirror)
 }
 
 func newOptions(opts []Option) options {
@@ -235,6 +237,7 @@ func Open(dir string, opts ...Option) (*Journal, error) {
 		return nil, fmt.Errorf("open incident journal: %w", err)
 	}
 	j := newJournal(dir, o, f, head, lk)
+	j.mirror = o.mirror
 	if o.signer != nil {
 		if j.signer, err = openSigner(dir, o.signer); err != nil {
 			j.closeFiles()
@@ -287,6 +290,15 @@ func (j *Journal) load() error {
 		}
 	}
 	removeTemps(j.dir)
+	if j.mirror {
+		if size > end {
+			if err := j.cutTail(end); err != nil {
+				return fmt.Errorf("cut the torn end of %s: %w", path, err)
+			}
+		}
+		writeHead(j.head, j.seq, j.hash)
+		return nil
+	}
 	if size > end {
 		if err := j.recoverTail(end, size); err != nil {
 			return fmt.Errorf("recover the torn end of %s: %w", path, err)

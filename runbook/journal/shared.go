@@ -128,3 +128,24 @@ func LastLine(dir string) (seq uint64, hash string, err error) {
 	}
 	return e.Seq, e.Hash, nil
 }
+
+// OpenMirror opens the local mirror of a shared incident for writing. It is Open
+// without a line of its own: a mirror holds exactly the shared store's lines, so a torn
+// last line (a copy a crash cut short) is cut off without a recovered event or side
+// file, and the next catch-up fetches that line again from the store. Everything else
+// is as Open: the lock, the last seq and hash, the checks against journal.head.
+func OpenMirror(dir string, opts ...Option) (*Journal, error) {
+	return Open(dir, append(opts[:len(opts):len(opts)], func(o *options) { o.mirror = true })...)
+}
+
+// cutTail truncates the bytes after the last complete line of a mirror.
+func (j *Journal) cutTail(end int64) error {
+	if err := j.f.Truncate(end); err != nil {
+		return err
+	}
+	if err := j.f.Sync(); err != nil {
+		return err
+	}
+	j.size = end
+	return nil
+}

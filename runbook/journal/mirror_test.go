@@ -1,0 +1,63 @@
+package journal
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// OpenMirror never writes a line of its own: a torn tail is cut, without a recovered
+// event or side file, so the mirror stays the shared store's lines byte for byte.
+func TestOpenMirrorCutsATornTail(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "inc")
+	j, err := Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain []byte
+	prev := Genesis
+	for i := uint64(1); i <= 3; i++ {
+		line, err := BuildLine(prev, i, time.Now(), "alice@a", "note", map[string]uint64{"i": i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := j.AppendLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev, chain = e.Hash, append(chain, line...)
+	}
+	j.Close()
+	next, _ := BuildLine(prev, 4, time.Now(), "bob@b", "note", map[string]int{"i": 4})
+	path := filepath.Join(dir, FileName)
+	if err := os.WriteFile(path, append(bytes.Clone(chain), next[:len(next)/2]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenMirror(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, hash := m.Last(); seq != 3 || hash != prev {
+		t.Errorf("mirror opens at seq %d, want 3", seq)
+	}
+	if len(m.Recoveries()) != 0 {
+		t.Errorf("recoveries %+v in a mirror", m.Recoveries())
+	}
+	if _, err := m.AppendLine(next); err != nil {
+		t.Fatalf("the line fetched again: %v", err)
+	}
+	m.Close()
+	got, _ := os.ReadFile(path)
+	if !bytes.Equal(got, append(chain, next...)) {
+		t.Errorf("mirror after the repair:\n%s", got)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tornPre) {
+			t.Errorf("side file %s in a mirror", e.Name())
+		}
+	}
+}

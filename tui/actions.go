@@ -155,6 +155,10 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	step, hasStep := s.selected()
+	if hasStep && s.queuedSteps[step.ID] && (key.Matches(msg, k.Done) || key.Matches(msg, k.Skip)) {
+		m.flash = flash{text: "step " + step.ID + " is queued offline, not yet shared — it is shared with the outbox, not queued twice", err: true}
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Done) && hasStep:
 		if now := m.deps.now(); !s.movedAt.IsZero() && now.Sub(s.movedAt) < spaceGuard && now.Sub(s.movedAt) >= 0 {

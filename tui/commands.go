@@ -105,34 +105,40 @@ func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, 
 
 // incidentLoadedMsg carries an incident read without its lock: the resume path.
 type incidentLoadedMsg struct {
-	req    int
-	id     string
-	view   *incident.View
-	stamp  incident.Stamp // the journal as read: a later poll compares with it
-	err    error
-	reload bool // a re-read after another writer appended
+	req     int
+	id      string
+	view    *incident.View
+	stamp   incident.Stamp // the journal as read: a later poll compares with it
+	pending int            // events in the team incident's outbox, not yet shared
+	err     error
+	reload  bool // a re-read after another writer appended
 }
 
 func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cmd {
 	return func() tea.Msg {
 		v, stamp, err := store.LoadStamped(id)
-		return incidentLoadedMsg{req: req, id: id, view: v, stamp: stamp, err: err, reload: reload}
+		msg := incidentLoadedMsg{req: req, id: id, view: v, stamp: stamp, err: err, reload: reload}
+		if v != nil {
+			msg.pending = incident.Pending(v.Dir)
+		}
+		return msg
 	}
 }
 
 // journalPolledMsg says how the journal stands now; a change means someone else
 // appended and the screen reloads.
 type journalPolledMsg struct {
-	req   int
-	id    string
-	stamp incident.Stamp
-	err   error // the journal could not be looked at: nothing to reload
+	req     int
+	id      string
+	stamp   incident.Stamp
+	pending int   // events in the outbox: muster team sync elsewhere may have shared them
+	err     error // the journal could not be looked at: nothing to reload
 }
 
 func pollJournal(req int, store *incident.Store, id string) tea.Cmd {
 	return func() tea.Msg {
 		s, err := store.Stamp(id)
-		return journalPolledMsg{req: req, id: id, stamp: s, err: err}
+		return journalPolledMsg{req: req, id: id, stamp: s, err: err, pending: incident.Pending(store.Dir(id))}
 	}
 }
 
@@ -169,8 +175,12 @@ type appendedMsg struct {
 	draft  string // the dialog whose text this was, "" for none
 	state  *incident.State
 	stamp  incident.Stamp
-	err    error
+	err    error  // a *incident.QueuedError is saved on this machine, not shared yet
 	nextTo string // step to select after a done or skip
+	// pending is what waits in a team incident's outbox after the write; flushed what
+	// publishing it (before the write, or on its own) did.
+	pending int
+	flushed incident.Flushed
 }
 
 // act opens the incident for writing, does one command and releases the lock. The
@@ -184,7 +194,8 @@ func act(req int, store *incident.Store, id, actor, what, draft string, do func(
 		}
 		defer inc.Close()
 		err = do(inc)
-		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, stamp: inc.Stamp(), err: err}
+		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, stamp: inc.Stamp(), err: err,
+			pending: incident.Pending(inc.Dir), flushed: inc.Flushed}
 	}
 }
 

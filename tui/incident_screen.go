@@ -63,6 +63,13 @@ type incidentScreen struct {
 	eventsReq int
 	feed      []feedItem // what the team did, newest last (feed.go)
 
+	// outbox counts a team incident's events saved here while the store was away, not
+	// shared yet; queuedSteps are the steps this screen queued as done or skipped, so a
+	// second press does not queue them again.
+	outbox      int
+	publishedAt time.Time
+	queuedSteps map[string]bool
+
 	keys incidentKeys
 }
 
@@ -85,7 +92,15 @@ type stepRow struct {
 }
 
 func newIncidentScreen(id string, readOnly bool) incidentScreen {
-	return incidentScreen{id: id, readOnly: readOnly, keys: newIncidentKeys(readOnly)}
+	return incidentScreen{id: id, readOnly: readOnly, keys: newIncidentKeys(readOnly), queuedSteps: map[string]bool{}}
+}
+
+// setOutbox follows the outbox: once it is empty, nothing this screen queued waits.
+func (s *incidentScreen) setOutbox(n int) {
+	s.outbox = n
+	if n == 0 {
+		clear(s.queuedSteps)
+	}
 }
 
 func (s *incidentScreen) stepAt(row int) (runbook.Step, bool) {
@@ -303,6 +318,9 @@ func (s *incidentScreen) stepMark(st runbook.Step) (string, string) {
 		return "✓", "done"
 	case incident.StepSkipped:
 		return "↷", "skipped"
+	}
+	if s.queuedSteps[st.ID] {
+		return "⧗", "queued offline, not yet shared"
 	}
 	if s.overdue[st.ID] {
 		return "⚠", "overdue"
@@ -557,6 +575,9 @@ func (s *incidentScreen) statusBar(st Styles, w int, now time.Time) []string {
 	}
 	if state.Closed {
 		parts = append(parts, styled{"CLOSED " + clock(state.ClosedAt, now) + " by " + state.ClosedBy, st.Muted.Render})
+	}
+	if s.outbox > 0 {
+		parts = append(parts, styled{fmt.Sprintf("⧗ outbox: %d queued offline, not yet shared", s.outbox), st.SLAWarn.Render})
 	}
 	if n := len(state.Undecodable); n > 0 { // never hidden: the state is missing what they record
 		parts = append(parts, styled{fmt.Sprintf("⚠ %d journal event(s) do not decode: muster evidence verify %s", n, s.id), st.SLAWarn.Render})

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/muster-ir/muster/runbook"
+	"github.com/muster-ir/muster/runbook/incident"
 )
 
 // screen is which screen the root model shows.
@@ -185,6 +187,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.inc.polling = false
+		if m.screen == screenIncident && msg.id == m.inc.id && msg.err == nil && m.inc.saving == "" {
+			m.inc.setOutbox(msg.pending) // muster team sync elsewhere may have shared it
+		}
 		if m.screen != screenIncident || msg.id != m.inc.id || m.inc.saving != "" || msg.err != nil || !msg.stamp.Changed(m.inc.stamp) {
 			return nil
 		}
@@ -267,6 +272,12 @@ func (m *Model) onTick() tea.Cmd {
 			s.polling, s.polledAt, s.pollReq = true, m.now, m.req()
 			cmds = append(cmds, pollJournal(s.pollReq, m.deps.Store, s.id))
 		}
+		if s.state != nil && s.outbox > 0 && s.saving == "" && s.dialog == nil && !m.drill.on && due(s.publishedAt, m.now, publishEvery) {
+			// What waits in the outbox is shared as soon as the store answers, without
+			// waiting for the responder's next action.
+			s.publishedAt = m.now
+			cmds = append(cmds, m.act(publishOutbox, "", "", func(inc *incidentWriter) error { _, err := inc.Flush(); return err }))
+		}
 		if m.drill.d != nil {
 			// The drill and story clocks move between the driver's updates.
 			cmds = append(cmds, refreshDrill(m.drill.d, m.now))
@@ -292,7 +303,31 @@ func (m *Model) onTick() tea.Cmd {
 const (
 	pollEvery       = 2 * time.Second
 	homeRescanEvery = 15 * time.Second
+	publishEvery    = 15 * time.Second // a team incident's outbox, while it holds events
 )
+
+// publishOutbox is the write that shares a team incident's outbox on its own.
+const publishOutbox = "publish the outbox"
+
+// onOutboxPublished says what sharing the outbox did: nothing while the store is still
+// away (the header keeps the count), else how many were shared and which no longer
+// applied.
+func (m *Model) onOutboxPublished(msg appendedMsg) tea.Cmd {
+	f := msg.flushed
+	switch {
+	case msg.err != nil:
+		m.flash = flash{text: "✗ the outbox could not be shared: " + errText(msg.err), err: true}
+	case len(f.Refused) > 0:
+		m.flash = flash{text: fmt.Sprintf("✗ shared %d queued events; %d no longer applied (someone did it meanwhile): kept in %s", f.Published,
+			len(f.Refused), incident.RefusedFile), err: true}
+	case f.Published > 0:
+		m.flash = flash{text: fmt.Sprintf("✓ shared %s from the outbox with the team", plural(f.Published, "queued event", "queued events"))}
+	}
+	if m.quitting {
+		return tea.Quit
+	}
+	return nil
+}
 
 // due reports whether every has elapsed since last (the zero time is always due).
 // A clock that goes back (a test, a corrected wall clock) makes it due too.
@@ -375,6 +410,7 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 		seen = m.inc.state.LastSeq
 	}
 	m.inc.loadErr = ""
+	m.inc.setOutbox(msg.pending)
 	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = v.Dir, v.Runbook, v.Policy, v.State, msg.stamp
 	m.inc.events = v.Events
 	m.inc.rebuild(m.now)
@@ -429,11 +465,25 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	if msg.state != nil {
 		// The state is what the journal holds now, whatever happened.
 		m.inc.state, m.inc.stamp = msg.state, msg.stamp
+		m.inc.setOutbox(msg.pending)
 		m.inc.rebuild(m.now)
 	}
 	d := m.inc.dialog
 	inFlight := m.inc.inFlight
 	m.inc.inFlight = queuedWrite{}
+	if msg.what == publishOutbox {
+		return m.onOutboxPublished(msg)
+	}
+	var queued *incident.QueuedError
+	if errors.As(msg.err, &queued) {
+		// Saved on this machine, not shared: the text must not be sent again (a retry
+		// would queue it twice), so the dialog closes as after a save.
+		m.inc.setOutbox(queued.Pending)
+		if msg.nextTo != "" {
+			m.inc.queuedSteps[msg.nextTo] = true
+		}
+		msg.err = nil
+	}
 	if msg.err != nil {
 		kept := d != nil && d.draft == msg.draft && msg.draft != ""
 		text := describeErr(msg.err, kept)
@@ -473,13 +523,21 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 			}
 		}()
 	}
+	saved := fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)
+	if queued != nil {
+		saved = fmt.Sprintf("⧗ queued offline, not yet shared: %d — %s is saved on this machine and shared when the team store answers",
+			queued.Pending, msg.what)
+	}
+	if n := len(msg.flushed.Refused); n > 0 {
+		saved += fmt.Sprintf(" — %s no longer applied: kept in %s", plural(n, "queued event", "queued events"), incident.RefusedFile)
+	}
 	if len(m.inc.queued) > 0 {
 		q := m.inc.queued[0]
 		m.inc.queued = m.inc.queued[1:]
-		m.flash = flash{text: fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)}
+		m.flash = flash{text: saved}
 		return m.write(q)
 	}
-	m.flash = flash{text: fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)}
+	m.flash = flash{text: saved}
 	if m.quitting && m.drill.acting == "" {
 		return tea.Quit
 	}

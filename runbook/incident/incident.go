@@ -299,7 +299,9 @@ func (st *Store) Open(id string, actor string) (*Incident, error) {
 		return nil, err
 	}
 	if team {
-		if _, err := st.Shared.CatchUp(st.ctx(), j, id); err != nil {
+		// A store that cannot be reached leaves the mirror as it is: the command is
+		// checked against it and goes to the outbox (a *QueuedError says so).
+		if _, err := st.Shared.CatchUp(st.ctx(), j, id); err != nil && !st.Shared.Offline(err) {
 			j.Close()
 			return nil, fmt.Errorf("incident %s: catch up with %s: %w", id, st.Shared, err)
 		}

@@ -1,0 +1,214 @@
+package flow_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/muster-ir/muster/internal/motoserver"
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/team"
+	"github.com/muster-ir/muster/tui"
+)
+
+// A team incident whose store goes away: a note written meanwhile is saved in the
+// outbox, and the screen says so plainly instead of offering a retry that would queue
+// it twice. The dialog closes, the header counts what waits, and once the store is back
+// the screen shares it on its own and the count goes.
+func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
+	url := motoserver.Start(t)
+	client := s3Client(url)
+	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tui-outbox")}); err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, strings.TrimPrefix(url, "http://"))
+	loc := team.Location{Bucket: "tui-outbox"}
+	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	d := deps(t)
+	d.Now = clk.now
+	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: team.New(s3Client(px.URL()), loc), Now: clk.now, Context: ctx}
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+	px.cut()
+	s.keys("N")
+	s.typ("written on the train")
+	s.keys("ctrl+s")
+	scr := s.waitFor("queued offline, not yet shared: 1", "⧗ outbox: 1 queued offline, not yet shared")
+	if strings.Contains(scr, "ctrl+s save") || strings.Contains(scr, "your text is kept") {
+		t.Fatalf("the dialog stayed open for a retry:\n%s", scr)
+	}
+	if n := incident.Pending(d.Store.Dir(id)); n != 1 {
+		t.Fatalf("the outbox holds %d events, want 1", n)
+	}
+	// The next note starts empty: nothing was kept to be sent again.
+	s.keys("N")
+	scr = s.waitFor("ctrl+s save")
+	if strings.Contains(scr, "written on the train") {
+		t.Fatalf("the queued note is offered again:\n%s", scr)
+	}
+	s.keys("esc")
+
+	// Space on a step queued as done does not queue it again.
+	s.keys("space")
+	s.waitFor("queued offline, not yet shared: 2", "⧗ Open the incident")
+	s.keys("up", "space")
+	s.waitFor("is queued offline, not yet shared — it is shared with the outbox")
+	if n := incident.Pending(d.Store.Dir(id)); n != 2 {
+		t.Fatalf("the outbox holds %d events, want 2", n)
+	}
+
+	// The store is back: within a publishing round the screen shares the outbox.
+	px.restore()
+	clk.advance(publishRound)
+	s.waitFor("✓ shared 2 queued events from the outbox with the team", "✓ Open the incident")
+	if scr := s.waitFor("✓ Open the incident"); strings.Contains(scr, "outbox:") {
+		t.Errorf("the header still counts the outbox:\n%s", scr)
+	}
+	if n := incident.Pending(d.Store.Dir(id)); n != 0 {
+		t.Errorf("the outbox still holds %d", n)
+	}
+	lines, err := team.New(client, loc).Lines(ctx, id, 0, journal.Genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes int
+	for _, l := range lines {
+		if l.Event.Type == incident.EvNote && strings.Contains(string(l.Event.Data), "written on the train") {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("the store holds the note %d times, want once", notes)
+	}
+	s.quit()
+}
+
+// publishRound is more than the screen waits between two tries to share the outbox.
+const publishRound = 20 * time.Second
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func s3Client(endpoint string) *s3.Client {
+	return s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
+		}),
+	})
+}
+
+// proxy is a TCP proxy on 127.0.0.1 in front of moto that the test cuts (the port
+// refuses connections, open ones are dropped) and restores: a store that goes away.
+type proxy struct {
+	t      testing.TB
+	addr   string
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[net.Conn]bool
+}
+
+func newProxy(t testing.TB, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{t: t, addr: ln.Addr().String(), target: target, conns: map[net.Conn]bool{}}
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) URL() string { return "http://" + p.addr }
+
+func (p *proxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.pipe(c)
+		}
+	}()
+}
+
+func (p *proxy) pipe(c net.Conn) {
+	up, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns[c], p.conns[up] = true, true
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(up, c); done <- struct{}{} }()
+	go func() { io.Copy(c, up); done <- struct{}{} }()
+	<-done
+	c.Close()
+	up.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, up)
+	p.mu.Unlock()
+}
+
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
+func (p *proxy) restore() {
+	p.t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.serve(ln)
+}

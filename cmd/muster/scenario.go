@@ -193,6 +193,9 @@ func renderScenario(w io.Writer, s *scenarios.Scenario) {
 		for _, t := range o.Targets {
 			fmt.Fprintf(w, "      target: %s\n", t)
 		}
+		for _, t := range o.Tasks {
+			fmt.Fprintf(w, "      critical task %s: %s\n", t.ID, t.Text)
+		}
 	}
 	if len(s.Roles) > 0 {
 		fmt.Fprintln(w, "\nROLES")
@@ -234,7 +237,11 @@ func renderScenario(w io.Writer, s *scenarios.Scenario) {
 			}
 		}
 		for _, x := range in.Expects {
-			fmt.Fprintf(w, "      expects %s: %s within %s (%d points, objective %s)\n", x.ID, x.Text, runbook.FormatDuration(x.Within), x.Points, x.Objective)
+			task := ""
+			if x.Task != "" {
+				task = ", task " + x.Task
+			}
+			fmt.Fprintf(w, "      expects %s: %s within %s (%d points, objective %s%s)\n", x.ID, x.Text, runbook.FormatDuration(x.Within), x.Points, x.Objective, task)
 		}
 	}
 	for _, p := range s.Pools {
@@ -246,6 +253,12 @@ func renderScenario(w io.Writer, s *scenarios.Scenario) {
 			members = append(members, m)
 		}
 		fmt.Fprintf(w, "  pool %s draws one of: %s\n", p.ID, strings.Join(members, ", "))
+	}
+	if len(s.HotWash) > 0 {
+		fmt.Fprintln(w, "\nHOT WASH (asked of every participant at the end)")
+		for i, q := range s.HotWash {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, q)
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		case dialogSubmit:
 			return m.submitDialog()
 		}
-		return tea.Batch(cmd, m.afterDialogInput())
+		return tea.Batch(cmd, m.afterDialogInput(), m.keepDraft())
 	}
 
 	if m.drill.on {
@@ -263,6 +263,10 @@ func (m *Model) openDialog(d *dialog) tea.Cmd {
 	if old, ok := m.drafts[m.inc.id+"/"+d.draft]; ok {
 		d = old
 		delete(m.drafts, m.inc.id+"/"+d.draft)
+	} else if f, ok := m.diskDrafts.onDisk[m.inc.id+"/"+d.draft]; ok {
+		// Kept on disk by an earlier session that ended before it was sent.
+		d.restore(f)
+		delete(m.diskDrafts.onDisk, m.inc.id+"/"+d.draft)
 	}
 	d.keys = newDialogKeys()
 	d.setStyles(m.styles)

@@ -110,8 +110,11 @@ type incidentLoadedMsg struct {
 	view    *incident.View
 	stamp   incident.Stamp // the journal as read: a later poll compares with it
 	pending int            // events in the team incident's outbox, not yet shared
-	err     error
-	reload  bool // a re-read after another writer appended
+	// drafts are the dialogs' texts kept on disk by an earlier session (first load only).
+	drafts    []draftFile
+	draftsErr error
+	err       error
+	reload    bool // a re-read after another writer appended
 }
 
 func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cmd {
@@ -120,6 +123,9 @@ func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cm
 		msg := incidentLoadedMsg{req: req, id: id, view: v, stamp: stamp, err: err, reload: reload}
 		if v != nil {
 			msg.pending = incident.Pending(v.Dir)
+		}
+		if v != nil && !reload && store.DataDir != "" {
+			msg.drafts, msg.draftsErr = readDrafts(store.DataDir, id)
 		}
 		return msg
 	}

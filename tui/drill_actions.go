@@ -157,7 +157,7 @@ func (m *Model) onDrillActed(msg drillActedMsg) tea.Cmd {
 		delete(m.drafts, m.inc.id+"/"+msg.draft)
 	}
 	m.flash = flash{text: "✓ drill: " + msg.what}
-	if m.quitting && m.inc.saving == "" {
+	if m.quitting && m.readyToQuit() {
 		return tea.Sequence(tea.Batch(cmds...), tea.Quit)
 	}
 	if cmd := m.playQueued(); cmd != nil {

@@ -69,11 +69,13 @@ type Model struct {
 	spin      spinner.Model
 	help      help.Model
 
-	flash    flash
-	flashAt  time.Time          // when the flash last changed: a fresh one is not replaced by news
-	drafts   map[string]*dialog // cancelled dialogs by incident and kind: their text is kept
-	nextReq  int
-	firstReq tea.Cmd // the load Init starts
+	flash   flash
+	flashAt time.Time          // when the flash last changed: a fresh one is not replaced by news
+	drafts  map[string]*dialog // cancelled dialogs by incident and kind: their text is kept
+	// diskDrafts keeps the dialogs' text in the data directory as it is typed (drafts.go).
+	diskDrafts draftDisk
+	nextReq    int
+	firstReq   tea.Cmd // the load Init starts
 
 	quitting bool // quit once the write in flight has answered
 	// manualDrill keeps the drill driver from starting: golden tests step the drill
@@ -199,6 +201,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onStarted(msg)
 	case appendedMsg:
 		return m.onAppended(msg)
+	case draftsSavedMsg:
+		return m.onDraftsSaved(msg)
 	case eventsLoadedMsg:
 		if msg.req != m.inc.eventsReq {
 			return nil
@@ -323,7 +327,7 @@ func (m *Model) onOutboxPublished(msg appendedMsg) tea.Cmd {
 	case f.Published > 0:
 		m.flash = flash{text: fmt.Sprintf("✓ shared %s from the outbox with the team", plural(f.Published, "queued event", "queued events"))}
 	}
-	if m.quitting {
+	if m.quitting && m.readyToQuit() {
 		return tea.Quit
 	}
 	return nil
@@ -417,7 +421,7 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 	if first {
 		m.inc.selectFirstTodo()
 		m.inc.seedFeed(v.Events, m.deps.Actor)
-		return nil
+		return m.offerDrafts(msg.drafts, msg.draftsErr)
 	}
 	n := m.inc.arrived(v.Events, seen)
 	if m.overlay == overlayTimeline && !m.timeline.loading {
@@ -504,9 +508,11 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		}
 		return nil
 	}
+	var dropped tea.Cmd
 	if d != nil && d.draft == msg.draft {
 		m.inc.dialog = nil
 		delete(m.drafts, m.inc.id+"/"+msg.draft)
+		dropped = m.dropDraft(msg.draft) // the journal (or the outbox) has the text
 	}
 	if msg.nextTo != "" {
 		before := m.inc.sel
@@ -535,13 +541,13 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		q := m.inc.queued[0]
 		m.inc.queued = m.inc.queued[1:]
 		m.flash = flash{text: saved}
-		return m.write(q)
+		return tea.Batch(dropped, m.write(q))
 	}
 	m.flash = flash{text: saved}
-	if m.quitting && m.drill.acting == "" {
+	if m.quitting && m.readyToQuit() {
 		return tea.Quit
 	}
-	return nil
+	return dropped
 }
 
 func (m *Model) onCheckRan(msg checkRanMsg) tea.Cmd {
@@ -590,7 +596,7 @@ func (m *Model) forwardText(msg tea.Msg) tea.Cmd {
 	switch {
 	case m.screen == screenIncident && m.inc.dialog != nil:
 		_, cmd = m.inc.dialog.update(msg)
-		return tea.Batch(cmd, m.afterDialogInput())
+		return tea.Batch(cmd, m.afterDialogInput(), m.keepDraft())
 	case m.screen == screenStart && m.start.focus == startTitle:
 		m.start.title, cmd = m.start.title.Update(msg)
 		cleanInput(&m.start.title)
@@ -628,18 +634,28 @@ func (m *Model) hasUnsavedText() bool {
 // quit leaves at once when nothing is being written, else as soon as the write has
 // answered, so what the screen is about to call saved is.
 func (m *Model) quit() tea.Cmd {
-	if m.inc.saving != "" || m.start.saving || m.drill.acting != "" {
+	if !m.readyToQuit() {
 		m.quitting = true
 		m.flash = flash{text: "finishing the write in progress, then quitting…"}
-		return nil
+		return m.flushDrafts()
 	}
 	return tea.Quit
+}
+
+// readyToQuit reports whether nothing is on its way to the disk: no journal write, no
+// draft.
+func (m *Model) readyToQuit() bool {
+	return m.inc.saving == "" && !m.start.saving && m.drill.acting == "" && !m.draftsBusy()
 }
 
 // confirmQuit quits, but asks once more when typed text would be lost.
 func (m *Model) confirmQuit(k string) tea.Cmd {
 	if m.hasUnsavedText() && m.confirmKey != k {
 		m.confirmKey = k
+		if m.persistent() && m.screen != screenStart {
+			m.flash = flash{text: "unsent text in a dialog — " + k + " again quits; the text is kept as a draft for the next resume", err: true}
+			return nil
+		}
 		m.flash = flash{text: "unsaved text in a dialog or draft — " + k + " again quits without it", err: true}
 		return nil
 	}

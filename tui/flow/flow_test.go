@@ -4,6 +4,8 @@
 package flow_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -242,7 +244,7 @@ func TestFailingJournalKeepsTypedText(t *testing.T) {
 	s.keys("n")
 	s.waitFor("Failover started at 10:14")
 	s.keys("ctrl+c")
-	s.waitFor("ctrl+c again quits without it")
+	s.waitFor("ctrl+c again quits; the text is kept as a draft for the next resume")
 	s.keys("ctrl+s")
 	s.waitFor(locked, "Failover started at 10:14")
 
@@ -313,4 +315,38 @@ func TestCtrlCQuits(t *testing.T) {
 	s.waitFor("Runbooks (7)")
 	s.keys("ctrl+c")
 	s.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
+
+// A note half written when the responder quits with Ctrl+C twice is on disk; the next
+// session on the incident opens it again, and sending it empties the drafts.
+func TestDraftComesBackOnResume(t *testing.T) {
+	d := deps(t)
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+	s.keys("N")
+	s.typ("DBA says the replica is 40 min behind")
+	s.waitFor("DBA says the replica is 40 min behind")
+	s.keys("ctrl+c", "ctrl+c")
+	s.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+
+	s = start(t, d, tui.Options{Resume: id})
+	s.waitFor("your draft note from", "DBA says the replica is 40 min behind")
+	s.keys("ctrl+s")
+	s.waitFor("✓ saved: note")
+	s.quit()
+	if entries, _ := os.ReadDir(filepath.Join(d.Store.DataDir, "drafts")); len(entries) != 0 {
+		t.Errorf("drafts left after the note was sent: %v", entries)
+	}
+	v := onlyIncident(t, d.Store)
+	if n := len(v.State.Notes); n != 1 || v.State.Notes[0].Text != "DBA says the replica is 40 min behind" {
+		t.Errorf("notes: %+v", v.State.Notes)
+	}
 }

@@ -14,7 +14,7 @@ import (
 func TestDraftKeptOnDiskAndOfferedOnResume(t *testing.T) {
 	d, _, id := workedIncident(t)
 	m := newModel(t, d, Options{Resume: id}, 120, 40)
-	m = press(t, m, "n") // a note about the selected step, assign-owner-and-severity
+	m = press(t, m, "n")                                   // a note about the selected step, assign-owner-and-severity
 	_ = typeText(t, m, "Maria paged the DBA; failover at") // the session ends here, unsaid
 	path := draftPath(d.Store.DataDir, id, "note:assign-owner-and-severity")
 	fi, err := os.Stat(path)

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -111,11 +112,32 @@ type ImpactOptions struct {
 // skew), when the end is not after the start, and on a drill: availability is
 // measured on real incidents only.
 func (inc *Incident) RecordImpact(o ImpactOptions) (string, error) {
-	if err := inc.open(); err != nil {
+	e, err := inc.run(recordImpact(o))
+	if err != nil {
 		return "", err
 	}
+	var p Impact
+	if err := json.Unmarshal(e.Data, &p); err != nil {
+		return "", err
+	}
+	return p.Window, nil
+}
+
+// recordImpact decides an outage window: a new one takes the next free id when it is
+// written (a window another responder recorded meanwhile moves it on).
+func recordImpact(o ImpactOptions) decision {
+	return func(inc *Incident) (string, any, error) {
+		p, err := inc.impact(o)
+		if err != nil {
+			return "", nil, err
+		}
+		return EvImpact, p, nil
+	}
+}
+
+func (inc *Incident) impact(o ImpactOptions) (Impact, error) {
 	if inc.State.Drill {
-		return "", refuse("incident %s is a drill: outage windows are recorded on real incidents only (they count against availability)", inc.ID)
+		return Impact{}, refuse("incident %s is a drill: outage windows are recorded on real incidents only (they count against availability)", inc.ID)
 	}
 	p := Impact{Window: strings.ToUpper(strings.TrimSpace(o.Window)), Service: strings.TrimSpace(untrusted.Line(o.Service)),
 		Level: o.Level, Start: o.Start.UTC(), End: o.End.UTC(), Note: strings.TrimSpace(untrusted.Clean(o.Note)), Withdrawn: o.Withdraw}
@@ -125,7 +147,7 @@ func (inc *Incident) RecordImpact(o ImpactOptions) (string, error) {
 	if p.Window != "" {
 		i := slices.IndexFunc(inc.State.Impacts, func(w ImpactEntry) bool { return w.Window == p.Window })
 		if i < 0 {
-			return "", refuse("incident %s has no outage window %q (it has %s)", inc.ID, o.Window, windowIDs(inc.State))
+			return Impact{}, refuse("incident %s has no outage window %q (it has %s)", inc.ID, o.Window, windowIDs(inc.State))
 		}
 		old := inc.State.Impacts[i].Impact
 		if p.Service == "" {
@@ -146,37 +168,37 @@ func (inc *Incident) RecordImpact(o ImpactOptions) (string, error) {
 		p.Corrects = true
 	} else {
 		if o.Withdraw {
-			return "", refuse("name the window to withdraw (--window W1)")
+			return Impact{}, refuse("name the window to withdraw (--window W1)")
 		}
 		p.Window = inc.State.NextWindowID()
 		if p.Level == "" {
 			p.Level = ImpactFull
 		}
 		if p.Service == "" {
-			return "", refuse("the service is required (--service)")
+			return Impact{}, refuse("the service is required (--service)")
 		}
 		if p.Start.IsZero() {
-			return "", refuse("the outage start is required (--start), taken from the metrics: the first minute of failure")
+			return Impact{}, refuse("the outage start is required (--start), taken from the metrics: the first minute of failure")
 		}
 	}
 	if o.Services != nil && !slices.Contains(o.Services, p.Service) {
-		return "", refuse("unknown service %q: the services config has %s", p.Service, strings.Join(o.Services, ", "))
+		return Impact{}, refuse("unknown service %q: the services config has %s", p.Service, strings.Join(o.Services, ", "))
 	}
 	if p.Level != ImpactFull && p.Level != ImpactPartial {
-		return "", refuse("level %q: want full or partial", p.Level)
+		return Impact{}, refuse("level %q: want full or partial", p.Level)
 	}
 	now := inc.now()
 	const skew = time.Minute
 	if p.Start.After(now.Add(skew)) {
-		return "", refuse("the outage start %s is in the future (now %s)", p.Start.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return Impact{}, refuse("the outage start %s is in the future (now %s)", p.Start.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if !p.End.IsZero() && p.End.After(now.Add(skew)) {
-		return "", refuse("the outage end %s is in the future (now %s): record it when it is over", p.End.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return Impact{}, refuse("the outage end %s is in the future (now %s): record it when it is over", p.End.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if !p.End.IsZero() && !p.End.After(p.Start) {
-		return "", refuse("the outage end %s is not after its start %s", p.End.Format(time.RFC3339), p.Start.Format(time.RFC3339))
+		return Impact{}, refuse("the outage end %s is not after its start %s", p.End.Format(time.RFC3339), p.Start.Format(time.RFC3339))
 	}
-	return p.Window, inc.append(EvImpact, p)
+	return p, nil
 }
 
 func windowIDs(s *State) string {

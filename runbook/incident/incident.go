@@ -179,7 +179,7 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 		}
 		inc.shared, inc.ctx = st.Shared, st.ctx()
 	}
-	if err := inc.append(EvStarted, started); err != nil {
+	if err := inc.do(as(EvStarted, started)); err != nil {
 		j.Close()
 		var q *QueuedError
 		if errors.As(err, &q) {
@@ -448,23 +448,57 @@ func (inc *Incident) Close() error { return inc.j.Close() }
 // Events reads the journal's events so far.
 func (inc *Incident) Events() ([]journal.Event, error) { return inc.j.Events() }
 
-// append writes one event and folds it into the state only once it is on disk.
-func (inc *Incident) append(typ string, payload any) error {
-	_, err := inc.appendEvent(typ, payload)
-	return err
+// A decision is a command checked against the incident as it stands (its state,
+// runbook and policy): the event the command writes, or a refusal that says why not.
+// It does no I/O and may run more than once: a team incident runs it again after
+// catching up with what others wrote meanwhile (publish), and the outbox runs a queued
+// event's command again when the store is back (Flush). One set of rules, wherever the
+// command meets the state.
+type decision func(inc *Incident) (typ string, payload any, err error)
+
+// as is the decision of an event written as it is (a drill's injects, the started
+// event): only the incident must still be open.
+func as(typ string, payload any) decision {
+	return func(*Incident) (string, any, error) { return typ, payload, nil }
 }
 
-// appendEvent refuses a payload that would not decode as typ (muster never writes
-// what it cannot read back), then writes the event and folds it.
-func (inc *Incident) appendEvent(typ string, payload any) (journal.Event, error) {
+// decide runs d against the current state, after the check every command makes (the
+// incident is open), and refuses a payload that would not decode as its type: muster
+// never writes what it cannot read back.
+func (inc *Incident) decide(d decision) (string, any, error) {
+	if err := inc.open(); err != nil {
+		return "", nil, err
+	}
+	typ, payload, err := d(inc)
+	if err != nil {
+		return "", nil, err
+	}
 	data, err := json.Marshal(payload)
 	if err != nil {
-		return journal.Event{}, fmt.Errorf("%s event: %w", typ, err)
+		return "", nil, fmt.Errorf("%s event: %w", typ, err)
 	}
 	if _, err := Decode(journal.Event{Type: typ, Data: data}); err != nil {
-		return journal.Event{}, fmt.Errorf("%s event: refusing to write a payload muster cannot read back: %s", typ, err.(*PayloadError).Err)
+		return "", nil, fmt.Errorf("%s event: refusing to write a payload muster cannot read back: %s", typ, err.(*PayloadError).Err)
 	}
-	e, err := inc.write(typ, payload)
+	return typ, payload, nil
+}
+
+// run decides a command and writes its event, folding it into the state only once it
+// is saved.
+func (inc *Incident) run(d decision) (journal.Event, error) {
+	typ, payload, err := inc.decide(d)
+	if err != nil {
+		return journal.Event{}, err
+	}
+	var e journal.Event
+	if inc.shared != nil {
+		e, err = inc.appendShared(d, typ, payload)
+	} else {
+		e, err = inc.j.Append(inc.Actor, typ, payload)
+		if err == nil {
+			inc.Saved = Saved{Seq: e.Seq}
+		}
+	}
 	if err != nil {
 		return journal.Event{}, err
 	}
@@ -472,31 +506,24 @@ func (inc *Incident) appendEvent(typ string, payload any) (journal.Event, error)
 	return e, nil
 }
 
+// do is run for the commands that return only an error.
+func (inc *Incident) do(d decision) error {
+	_, err := inc.run(d)
+	return err
+}
+
 // AppendEvent appends an event written by another package (a drill's injects and
 // verdicts) after the same open-incident check as every command. The payload must
 // decode as typ (see Decode).
 func (inc *Incident) AppendEvent(typ string, payload any) (journal.Event, error) {
-	if err := inc.open(); err != nil {
-		return journal.Event{}, err
-	}
-	return inc.appendEvent(typ, payload)
-}
-
-// write appends one event to the journal, or for a team incident to the team store
-// first and then to its mirror.
-func (inc *Incident) write(typ string, payload any) (journal.Event, error) {
-	if inc.shared != nil {
-		return inc.appendShared(typ, payload)
-	}
-	e, err := inc.j.Append(inc.Actor, typ, payload)
-	if err == nil {
-		inc.Saved = Saved{Seq: e.Seq}
-	}
-	return e, err
+	return inc.run(as(typ, payload))
 }
 
 func (inc *Incident) open() error {
 	if inc.State.Closed {
+		if inc.State.ClosedBy != "" {
+			return refuse("incident %s is closed (by %s at %s)", inc.ID, inc.State.ClosedBy, inc.State.ClosedAt.UTC().Format(time.RFC3339))
+		}
 		return refuse("incident %s is closed", inc.ID)
 	}
 	return nil
@@ -549,75 +576,93 @@ func (inc *Incident) step(id string) (runbook.Step, error) {
 
 // CompleteStep marks a step done, with an optional note.
 func (inc *Incident) CompleteStep(stepID, note string) error {
-	if err := inc.open(); err != nil {
-		return err
+	return inc.do(completeStep(stepID, note))
+}
+
+func completeStep(stepID, note string) decision {
+	return func(inc *Incident) (string, any, error) {
+		st, err := inc.todo(stepID)
+		if err != nil {
+			return "", nil, err
+		}
+		return EvStepDone, StepEvent{Step: st.ID, Note: strings.TrimSpace(untrusted.Clean(note))}, nil
 	}
+}
+
+// todo is the runbook's step stepID, refused unless it is still to do.
+func (inc *Incident) todo(stepID string) (runbook.Step, error) {
 	st, err := inc.step(stepID)
 	if err != nil {
-		return err
+		return st, err
 	}
 	if cur := inc.State.Step(st.ID); cur.Status != StepTodo {
-		return refuse("step %s is already %s (by %s at %s); undo it first", st.ID, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
+		return st, refuse("step %s is already %s (by %s at %s); undo it first", st.ID, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
 	}
-	return inc.append(EvStepDone, StepEvent{Step: st.ID, Note: strings.TrimSpace(untrusted.Clean(note))})
+	return st, nil
 }
 
 // SkipStep marks a step skipped; the reason is required.
 func (inc *Incident) SkipStep(stepID, reason string) error {
-	if err := inc.open(); err != nil {
-		return err
+	return inc.do(skipStep(stepID, reason))
+}
+
+func skipStep(stepID, reason string) decision {
+	return func(inc *Incident) (string, any, error) {
+		if _, err := inc.step(stepID); err != nil {
+			return "", nil, err
+		}
+		if err := required(field{"a reason for skipping", &reason}); err != nil {
+			return "", nil, err
+		}
+		st, err := inc.todo(stepID)
+		if err != nil {
+			return "", nil, err
+		}
+		return EvStepSkipped, StepEvent{Step: st.ID, Reason: reason}, nil
 	}
-	st, err := inc.step(stepID)
-	if err != nil {
-		return err
-	}
-	if err := required(field{"a reason for skipping", &reason}); err != nil {
-		return err
-	}
-	if cur := inc.State.Step(st.ID); cur.Status != StepTodo {
-		return refuse("step %s is already %s (by %s at %s); undo it first", st.ID, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
-	}
-	return inc.append(EvStepSkipped, StepEvent{Step: st.ID, Reason: reason})
 }
 
 // UndoStep puts a done or skipped step back to do.
 func (inc *Incident) UndoStep(stepID, reason string) error {
-	if err := inc.open(); err != nil {
-		return err
+	return inc.do(undoStep(stepID, reason))
+}
+
+func undoStep(stepID, reason string) decision {
+	return func(inc *Incident) (string, any, error) {
+		st, err := inc.step(stepID)
+		if err != nil {
+			return "", nil, err
+		}
+		if inc.State.Step(st.ID).Status == StepTodo {
+			return "", nil, refuse("step %s is not done or skipped; nothing to undo", st.ID)
+		}
+		return EvStepUndone, StepEvent{Step: st.ID, Reason: strings.TrimSpace(untrusted.Clean(reason))}, nil
 	}
-	st, err := inc.step(stepID)
-	if err != nil {
-		return err
-	}
-	if inc.State.Step(st.ID).Status == StepTodo {
-		return refuse("step %s is not done or skipped; nothing to undo", st.ID)
-	}
-	return inc.append(EvStepUndone, StepEvent{Step: st.ID, Reason: strings.TrimSpace(untrusted.Clean(reason))})
 }
 
 // Acknowledge records that a responder took the incident: it meets respond-by.
-func (inc *Incident) Acknowledge() error {
-	if err := inc.open(); err != nil {
-		return err
-	}
+func (inc *Incident) Acknowledge() error { return inc.do(acknowledge) }
+
+func acknowledge(inc *Incident) (string, any, error) {
 	if !inc.State.RespondedAt.IsZero() {
-		return refuse("incident %s was already acknowledged at %s", inc.ID, inc.State.RespondedAt.UTC().Format(time.RFC3339))
+		return "", nil, refuse("incident %s was already acknowledged at %s", inc.ID, inc.State.RespondedAt.UTC().Format(time.RFC3339))
 	}
-	return inc.append(EvAcknowledged, struct{}{})
+	return EvAcknowledged, struct{}{}, nil
 }
 
 // AddNote records a note, optionally about a step.
-func (inc *Incident) AddNote(text, step string) error {
-	if err := inc.open(); err != nil {
-		return err
+func (inc *Incident) AddNote(text, step string) error { return inc.do(addNote(text, step)) }
+
+func addNote(text, step string) decision {
+	return func(*Incident) (string, any, error) {
+		if err := checkNoteText(text); err != nil {
+			return "", nil, err
+		}
+		if err := required(field{"the note's text", &text}); err != nil {
+			return "", nil, err
+		}
+		return EvNote, Note{Text: text, Step: step}, nil
 	}
-	if err := checkNoteText(text); err != nil {
-		return err
-	}
-	if err := required(field{"the note's text", &text}); err != nil {
-		return err
-	}
-	return inc.append(EvNote, Note{Text: text, Step: step})
 }
 
 // Attach stores a file as evidence: streamed into the content-addressed store, the
@@ -638,117 +683,148 @@ func (inc *Incident) Attach(path string) (journal.Attachment, error) {
 }
 
 // Escalate records an escalation: to whom and why, both required.
-func (inc *Incident) Escalate(to, reason string) error {
-	if err := inc.open(); err != nil {
-		return err
+func (inc *Incident) Escalate(to, reason string) error { return inc.do(escalate(to, reason)) }
+
+func escalate(to, reason string) decision {
+	return func(*Incident) (string, any, error) {
+		if err := required(field{"who the incident is escalated to (--to)", &to}, field{"the reason for the escalation (--reason)", &reason}); err != nil {
+			return "", nil, err
+		}
+		return EvEscalated, Escalation{To: untrusted.Line(to), Reason: reason}, nil
 	}
-	if err := required(field{"who the incident is escalated to (--to)", &to}, field{"the reason for the escalation (--reason)", &reason}); err != nil {
-		return err
-	}
-	return inc.append(EvEscalated, Escalation{To: untrusted.Line(to), Reason: reason})
 }
 
 // Notify records a customer or stakeholder communication that was sent.
 func (inc *Incident) Notify(audience, channel, message string) error {
-	if err := inc.open(); err != nil {
-		return err
+	return inc.do(notify(audience, channel, message))
+}
+
+func notify(audience, channel, message string) decision {
+	return func(*Incident) (string, any, error) {
+		if err := required(field{"the audience (--audience)", &audience}, field{"the message that was sent (--message)", &message}); err != nil {
+			return "", nil, err
+		}
+		return EvNotified, Notice{Audience: untrusted.Line(audience), Channel: untrusted.Line(channel), Message: message}, nil
 	}
-	if err := required(field{"the audience (--audience)", &audience}, field{"the message that was sent (--message)", &message}); err != nil {
-		return err
-	}
-	return inc.append(EvNotified, Notice{Audience: untrusted.Line(audience), Channel: untrusted.Line(channel), Message: message})
 }
 
 // ChangeSeverity moves the incident to another level; deadlines are recomputed from
 // the original start.
 func (inc *Incident) ChangeSeverity(level, reason string) error {
-	if err := inc.open(); err != nil {
-		return err
+	return inc.do(changeSeverity(level, reason))
+}
+
+func changeSeverity(level, reason string) decision {
+	return func(inc *Incident) (string, any, error) {
+		if _, ok := inc.Policy.Level(level); !ok {
+			return "", nil, badInput("unknown severity %q: the %s policy has %s", level, inc.Policy.Name, strings.Join(inc.Policy.LevelNames(), ", "))
+		}
+		if level == inc.State.Severity {
+			if n := len(inc.State.Severities); n > 0 {
+				last := inc.State.Severities[n-1]
+				return "", nil, refuse("incident %s is already %s (moved by %s at %s)", inc.ID, level, last.Actor, last.At.UTC().Format(time.RFC3339))
+			}
+			return "", nil, refuse("incident %s is already %s", inc.ID, level)
+		}
+		if err := required(field{"the reason for the change (--reason)", &reason}); err != nil {
+			return "", nil, err
+		}
+		respond, resolve, err := inc.Policy.Deadlines(level, inc.State.OpenedAt)
+		if err != nil {
+			return "", nil, refuse("%v", err)
+		}
+		return EvSeverityChanged, SeverityChange{From: inc.State.Severity, To: level, Reason: reason, RespondBy: respond, ResolveBy: resolve}, nil
 	}
-	if _, ok := inc.Policy.Level(level); !ok {
-		return badInput("unknown severity %q: the %s policy has %s", level, inc.Policy.Name, strings.Join(inc.Policy.LevelNames(), ", "))
-	}
-	if level == inc.State.Severity {
-		return refuse("incident %s is already %s", inc.ID, level)
-	}
-	if err := required(field{"the reason for the change (--reason)", &reason}); err != nil {
-		return err
-	}
-	respond, resolve, err := inc.Policy.Deadlines(level, inc.State.OpenedAt)
-	if err != nil {
-		return refuse("%v", err)
-	}
-	return inc.append(EvSeverityChanged, SeverityChange{From: inc.State.Severity, To: level, Reason: reason, RespondBy: respond, ResolveBy: resolve})
 }
 
 // Assign gives a role to a person.
-func (inc *Incident) Assign(role, to string) error {
-	if err := inc.open(); err != nil {
-		return err
+func (inc *Incident) Assign(role, to string) error { return inc.do(assign(role, to)) }
+
+func assign(role, to string) decision {
+	return func(*Incident) (string, any, error) {
+		if err := required(field{"the role (--role)", &role}, field{"who takes the role (--to)", &to}); err != nil {
+			return "", nil, err
+		}
+		return EvRoleAssigned, RoleAssignment{Role: untrusted.Line(role), To: untrusted.Line(to)}, nil
 	}
-	if err := required(field{"the role (--role)", &role}, field{"who takes the role (--to)", &to}); err != nil {
-		return err
-	}
-	return inc.append(EvRoleAssigned, RoleAssignment{Role: untrusted.Line(role), To: untrusted.Line(to)})
 }
 
-// AddFollowUp records a follow-up action with its owner and due date.
+// AddFollowUp records a follow-up action with its owner and due date, and returns its
+// id: the next free one when the event is written (on a team incident, a follow-up
+// another responder added meanwhile moves this one to the next id).
 func (inc *Incident) AddFollowUp(owner string, due time.Time, text string) (string, error) {
-	if err := inc.open(); err != nil {
+	e, err := inc.run(addFollowUp(owner, due, text))
+	if err != nil {
 		return "", err
 	}
-	if err := required(field{"the follow-up's owner (--owner)", &owner}, field{"what the follow-up is", &text}); err != nil {
+	var f FollowUp
+	if err := json.Unmarshal(e.Data, &f); err != nil {
 		return "", err
 	}
-	if due.IsZero() {
-		return "", badInput("the follow-up's due date is required (--due YYYY-MM-DD)")
+	return f.ID, nil
+}
+
+func addFollowUp(owner string, due time.Time, text string) decision {
+	return func(inc *Incident) (string, any, error) {
+		if err := required(field{"the follow-up's owner (--owner)", &owner}, field{"what the follow-up is", &text}); err != nil {
+			return "", nil, err
+		}
+		if due.IsZero() {
+			return "", nil, badInput("the follow-up's due date is required (--due YYYY-MM-DD)")
+		}
+		return EvFollowUpAdded, FollowUp{ID: inc.State.NextFollowUpID(), Owner: untrusted.Line(owner), Due: due, Text: text}, nil
 	}
-	id := inc.State.NextFollowUpID()
-	return id, inc.append(EvFollowUpAdded, FollowUp{ID: id, Owner: untrusted.Line(owner), Due: due, Text: text})
 }
 
 // CompleteFollowUp marks a follow-up done.
 func (inc *Incident) CompleteFollowUp(id, note string) error {
-	if err := inc.open(); err != nil {
-		return err
-	}
-	for _, f := range inc.State.FollowUps {
-		if strings.EqualFold(f.ID, id) {
-			if f.Done {
-				return refuse("follow-up %s is already done (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
+	return inc.do(completeFollowUp(id, note))
+}
+
+func completeFollowUp(id, note string) decision {
+	return func(inc *Incident) (string, any, error) {
+		for _, f := range inc.State.FollowUps {
+			if strings.EqualFold(f.ID, id) {
+				if f.Done {
+					return "", nil, refuse("follow-up %s is already done (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
+				}
+				return EvFollowUpDone, FollowUpDone{ID: f.ID, Note: strings.TrimSpace(untrusted.Clean(note))}, nil
 			}
-			return inc.append(EvFollowUpDone, FollowUpDone{ID: f.ID, Note: strings.TrimSpace(untrusted.Clean(note))})
 		}
+		return "", nil, badInput("incident %s has no follow-up %q", inc.ID, id)
 	}
-	return badInput("incident %s has no follow-up %q", inc.ID, id)
 }
 
 // RecordCheck logs a built-in check's result as evidence.
-func (inc *Incident) RecordCheck(c CheckRun) error {
-	if err := inc.open(); err != nil {
-		return err
+func (inc *Incident) RecordCheck(c CheckRun) error { return inc.do(recordCheck(c)) }
+
+func recordCheck(c CheckRun) decision {
+	return func(*Incident) (string, any, error) {
+		c.Summary = untrusted.Clean(c.Summary)
+		return EvCheckRun, c, nil
 	}
-	c.Summary = untrusted.Clean(c.Summary)
-	return inc.append(EvCheckRun, c)
 }
 
 // CloseIncident closes the incident. It is refused while required steps are neither
 // done nor skipped, or follow-ups are open, unless force is set with a reason; a forced
 // close records what was left open.
 func (inc *Incident) CloseIncident(summary string, force bool, reason string) error {
-	if err := inc.open(); err != nil {
-		return err
-	}
-	open := inc.State.OpenWork()
-	c := Closed{Summary: strings.TrimSpace(untrusted.Clean(summary))}
-	if len(open) > 0 {
-		if !force {
-			return refuse("cannot close %s: %d open (%s); finish or skip them with a reason, or use --force --reason", inc.ID, len(open), strings.Join(open, ", "))
+	return inc.do(closeIncident(summary, force, reason))
+}
+
+func closeIncident(summary string, force bool, reason string) decision {
+	return func(inc *Incident) (string, any, error) {
+		open := inc.State.OpenWork()
+		c := Closed{Summary: strings.TrimSpace(untrusted.Clean(summary))}
+		if len(open) > 0 {
+			if !force {
+				return "", nil, refuse("cannot close %s: %d open (%s); finish or skip them with a reason, or use --force --reason", inc.ID, len(open), strings.Join(open, ", "))
+			}
+			if err := required(field{"a reason for forcing the close (--reason)", &reason}); err != nil {
+				return "", nil, err
+			}
+			c.Forced, c.Reason, c.Open = true, reason, open
 		}
-		if err := required(field{"a reason for forcing the close (--reason)", &reason}); err != nil {
-			return err
-		}
-		c.Forced, c.Reason, c.Open = true, reason, open
+		return EvClosed, c, nil
 	}
-	return inc.append(EvClosed, c)
 }

@@ -159,17 +159,14 @@ func (inc *Incident) Flush() (Flushed, error) {
 	for i, q := range qs {
 		p, err := Decode(journal.Event{Type: q.Type, Data: q.Data, Seq: uint64(i + 1)})
 		if err == nil {
-			// Checked when it was queued, against what this machine knew then: check it
-			// again against what the team did meanwhile.
-			var next any = p
-			var changed bool
-			data := q.Data
-			if next, changed, err = inc.recheck(q.Type, p, nil); err == nil {
-				if changed {
-					data = nil
-				}
+			// Decided when it was queued, against what this machine knew then: the
+			// command decides again against what the team did meanwhile.
+			d := commandOf(p)
+			var typ string
+			var payload any
+			if typ, payload, err = inc.decide(d); err == nil {
 				var e journal.Event
-				if e, err = inc.publish(q.Type, next, data, q.Actor); err == nil {
+				if e, err = inc.publish(d, typ, payload, q.Actor); err == nil {
 					inc.State.Apply(e)
 				}
 			}
@@ -214,3 +211,45 @@ type offlineError struct{ err error }
 
 func (e *offlineError) Error() string { return e.err.Error() }
 func (e *offlineError) Unwrap() error { return e.err }
+
+// commandOf is the command that wrote a queued event, so that Flush takes the same
+// decision again (see decision). An event is its command's arguments: what a command
+// takes from the state it meets (a follow-up's or window's id, the severity changed
+// from, the work left open by a forced close) is decided again.
+func commandOf(p Payload) decision {
+	switch p := p.(type) {
+	case StepMarkedDone:
+		return completeStep(p.Step, p.Note)
+	case StepMarkedSkipped:
+		return skipStep(p.Step, p.Reason)
+	case StepUndone:
+		return undoStep(p.Step, p.Reason)
+	case Acknowledged:
+		return acknowledge
+	case Note:
+		return addNote(p.Text, p.Step)
+	case Escalation:
+		return escalate(p.To, p.Reason)
+	case Notice:
+		return notify(p.Audience, p.Channel, p.Message)
+	case SeverityChange:
+		return changeSeverity(p.To, p.Reason)
+	case RoleAssignment:
+		return assign(p.Role, p.To)
+	case FollowUp:
+		return addFollowUp(p.Owner, p.Due, p.Text)
+	case FollowUpDone:
+		return completeFollowUp(p.ID, p.Note)
+	case CheckRun:
+		return recordCheck(p)
+	case Closed:
+		return closeIncident(p.Summary, p.Forced, p.Reason)
+	case Impact:
+		o := ImpactOptions{Service: p.Service, Level: p.Level, Start: p.Start, End: p.End, Note: p.Note, Withdraw: p.Withdrawn}
+		if p.Corrects || p.Withdrawn {
+			o.Window = p.Window
+		}
+		return recordImpact(o)
+	}
+	return as(p.EventType(), p)
+}

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/journal"
@@ -234,8 +233,9 @@ const maxRaces = 200
 
 // appendShared writes a command's event to a team incident: what waits in the outbox
 // goes first, in order; then the event is published, or queued when the store cannot
-// be reached (a *QueuedError says so: it is saved on this machine, not shared).
-func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error) {
+// be reached (a *QueuedError says so: it is saved on this machine, not shared). typ and
+// payload are d's decision against the state as this machine knows it.
+func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.Event, error) {
 	if Pending(inc.Dir) > 0 {
 		if f, err := inc.Flush(); err != nil || f.Pending > 0 {
 			if err != nil && !errors.As(err, new(*offlineError)) {
@@ -243,8 +243,14 @@ func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error
 			}
 			return journal.Event{}, inc.queue(typ, payload, errors.New("the outbox could not be published first"))
 		}
+		// The outbox brought others' lines and this machine's queued ones: decide
+		// again against them.
+		var err error
+		if typ, payload, err = inc.decide(d); err != nil {
+			return journal.Event{}, err
+		}
 	}
-	e, err := inc.publish(typ, payload, nil, inc.Actor)
+	e, err := inc.publish(d, typ, payload, inc.Actor)
 	var offline *offlineError
 	if errors.As(err, &offline) {
 		return journal.Event{}, inc.queue(typ, payload, offline.err)
@@ -252,12 +258,12 @@ func (inc *Incident) appendShared(typ string, payload any) (journal.Event, error
 	return e, err
 }
 
-// publish claims the next line of the team store for the event, then appends it to
-// the mirror. When another responder wrote the next line first, their lines are folded
-// in and the event is checked again against the state it now meets (recheck), so a
-// step someone just marked done is refused with who and when. data, when set, is the
-// payload's JSON as queued.
-func (inc *Incident) publish(typ string, payload any, data json.RawMessage, actor string) (journal.Event, error) {
+// publish claims the next line of the team store for the event d decided, then
+// appends it to the mirror. When another responder wrote the next line first, their
+// lines are folded in and d decides again against the state it now meets: a step
+// someone just marked done is refused with who and when, a follow-up takes the next
+// free id, a severity change starts from the severity it now finds.
+func (inc *Incident) publish(d decision, typ string, payload any, actor string) (journal.Event, error) {
 	backoff := 5 * time.Millisecond
 	for race := 0; race < maxRaces; race++ {
 		seq, hash := inc.j.Last()
@@ -266,11 +272,7 @@ func (inc *Incident) publish(typ string, payload any, data json.RawMessage, acto
 				return journal.Event{}, inc.offline(err)
 			}
 		}
-		var body any = payload
-		if data != nil {
-			body = data
-		}
-		line, err := journal.BuildLine(hash, seq+1, inc.now(), actor, typ, body)
+		line, err := journal.BuildLine(hash, seq+1, inc.now(), actor, typ, payload)
 		if err != nil {
 			return journal.Event{}, err
 		}
@@ -284,12 +286,8 @@ func (inc *Incident) publish(typ string, payload any, data json.RawMessage, acto
 				return journal.Event{}, inc.offline(cerr)
 			}
 			if len(others) > 0 {
-				next, changed, err := inc.recheck(typ, payload, others)
-				if err != nil {
+				if typ, payload, err = inc.decide(d); err != nil {
 					return journal.Event{}, err
-				}
-				if changed {
-					payload, data = next, nil
 				}
 			}
 			t := time.NewTimer(backoff/2 + rand.N(backoff))
@@ -321,69 +319,4 @@ func (inc *Incident) offline(err error) error {
 		return &offlineError{err: err}
 	}
 	return err
-}
-
-// recheck checks a command again once others' events are folded in. It refuses what no
-// longer applies, naming who did what and when, and renumbers what must follow
-// others' (a follow-up's id).
-func (inc *Incident) recheck(typ string, payload any, others []journal.Event) (next any, changed bool, err error) {
-	by := func(match func(journal.Event) bool) string {
-		for i := len(others) - 1; i >= 0; i-- {
-			if match(others[i]) {
-				return fmt.Sprintf(" (by %s at %s)", others[i].Actor, others[i].Time.UTC().Format(time.RFC3339))
-			}
-		}
-		return ""
-	}
-	if inc.State.Closed {
-		return nil, false, refuse("incident %s was closed meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvClosed }))
-	}
-	switch p := payload.(type) {
-	case StepMarkedDone, StepMarkedSkipped, StepUndone:
-		return inc.recheck(typ, stepEvent(p), others)
-	case StepEvent:
-		cur := inc.State.Step(p.Step)
-		switch {
-		case typ == EvStepUndone && cur.Status == StepTodo:
-			return nil, false, refuse("step %s was put back to do meanwhile (by %s at %s)", p.Step, cur.By, cur.At.UTC().Format(time.RFC3339))
-		case typ != EvStepUndone && cur.Status != StepTodo:
-			return nil, false, refuse("step %s was %s meanwhile (by %s at %s)", p.Step, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
-		}
-	case FollowUp:
-		p.ID = inc.State.NextFollowUpID()
-		return p, true, nil
-	case FollowUpDone:
-		for _, f := range inc.State.FollowUps {
-			if f.ID == p.ID && f.Done {
-				return nil, false, refuse("follow-up %s was done meanwhile (by %s at %s)", f.ID, f.DoneBy, f.DoneAt.UTC().Format(time.RFC3339))
-			}
-		}
-	case SeverityChange:
-		if inc.State.Severity == p.To {
-			return nil, false, refuse("incident %s was moved to %s meanwhile%s", inc.ID, p.To, by(func(e journal.Event) bool { return e.Type == EvSeverityChanged }))
-		}
-		p.From = inc.State.Severity
-		return p, true, nil
-	case Closed:
-		if open := inc.State.OpenWork(); len(open) > 0 && !p.Forced {
-			return nil, false, refuse("cannot close %s: others opened work meanwhile: %s", inc.ID, strings.Join(open, ", "))
-		}
-	}
-	if typ == EvAcknowledged && !inc.State.RespondedAt.IsZero() {
-		return nil, false, refuse("incident %s was acknowledged meanwhile%s", inc.ID, by(func(e journal.Event) bool { return e.Type == EvAcknowledged }))
-	}
-	return payload, false, nil
-}
-
-// stepEvent is the common shape of the three step payloads Decode returns.
-func stepEvent(p any) StepEvent {
-	switch p := p.(type) {
-	case StepMarkedDone:
-		return StepEvent(p)
-	case StepMarkedSkipped:
-		return StepEvent(p)
-	case StepUndone:
-		return StepEvent(p)
-	}
-	return p.(StepEvent)
 }

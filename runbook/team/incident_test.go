@@ -186,3 +186,32 @@ func TestOutboxWhileTheStoreIsAway(t *testing.T) {
 		t.Errorf("the store's chain: %v, want %v", got, want)
 	}
 }
+
+// startTeam starts incident id in the store s from a new data directory of its own (a
+// responder's machine), and returns that store and the open incident.
+func startTeam(t testing.TB, s *Store, id, actor string) (*incident.Store, *incident.Incident) {
+	t.Helper()
+	st := &incident.Store{DataDir: t.TempDir(), Shared: s, NewID: func(time.Time) string { return id }}
+	rb, problems := runbook.LoadFile("../incident/testdata/runbook.toml", nil)
+	if len(problems) > 0 {
+		t.Fatalf("fixture runbook: %v", problems)
+	}
+	inc, err := st.Start(incident.StartOptions{Runbook: rb, Policy: runbook.DefaultPolicy(),
+		Severity: "high", Title: "Checkout is down", Actor: actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inc.Close() })
+	return st, inc
+}
+
+// joinTeam opens incident id from a new data directory (another responder's machine).
+func joinTeam(t testing.TB, s *Store, id, actor string) *incident.Incident {
+	t.Helper()
+	inc, err := (&incident.Store{DataDir: t.TempDir(), Shared: s}).Open(id, actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inc.Close() })
+	return inc
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/muster-ir/muster/internal/motoserver"
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
@@ -127,18 +128,19 @@ func TestPublishOneWriterWinsEachSeq(t *testing.T) {
 	}
 }
 
-// Eight responders append at once to one incident, each through its own mirror: the
-// store ends with one chain holding every acknowledged event exactly once, and every
-// mirror, caught up, is that chain byte for byte.
+// Eight responders append at once to one incident, each on its own machine (data
+// directory): the store ends with one chain holding every acknowledged event exactly
+// once, and every mirror, caught up, is that chain byte for byte.
 func TestConcurrentWritersOneChain(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-race", true)
 	s := New(c, Location{Bucket: "team-race"}, WithRetention(Retention{Mode: "GOVERNANCE", Days: 1}))
-	ctx := context.Background()
 	const writers, each = 8, 15
-	mirrors := make([]*journal.Journal, writers)
-	for w := range mirrors {
-		mirrors[w] = newMirror(t, fmt.Sprintf("m%d", w))
+	starter, first := startTeam(t, s, "INC-RACE", "writer0@host")
+	first.Close()
+	incs := make([]*incident.Incident, writers)
+	for w := range incs {
+		incs[w] = joinTeam(t, s, "INC-RACE", fmt.Sprintf("writer%d@host", w))
 	}
 	var wg sync.WaitGroup
 	acked := make([][]journal.Event, writers)
@@ -148,10 +150,7 @@ func TestConcurrentWritersOneChain(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				e, err := s.Append(ctx, mirrors[w], "INC-RACE", Draft{
-					Actor: fmt.Sprintf("writer%d@host", w), Type: "note",
-					Data: map[string]string{"text": fmt.Sprintf("w%d-%d", w, i)},
-				}, nil)
+				e, err := incs[w].AppendEvent(incident.EvNote, incident.Note{Text: fmt.Sprintf("w%d-%d", w, i)})
 				if err != nil {
 					errs[w] = err
 					return
@@ -166,12 +165,31 @@ func TestConcurrentWritersOneChain(t *testing.T) {
 			t.Fatalf("writer %d: %v", w, err)
 		}
 	}
-	lines, err := s.Lines(ctx, "INC-RACE", 0, journal.Genesis)
+	checkOneChain(t, s, "INC-RACE", 1+writers*each, acked)
+	dirs := []string{starter.Dir("INC-RACE")}
+	for _, inc := range incs {
+		dirs = append(dirs, inc.Dir)
+		inc.Close()
+	}
+	for _, dir := range dirs {
+		st := &incident.Store{DataDir: filepath.Dir(filepath.Dir(dir)), Shared: s}
+		if failed, err := st.Sync(); err != nil || len(failed) > 0 {
+			t.Fatalf("sync: %v %v", failed, err)
+		}
+	}
+	checkMirrors(t, s, "INC-RACE", dirs)
+}
+
+// checkOneChain checks the store's chain of id: n lines, and every acknowledged event
+// in it exactly once, at the seq its writer was told.
+func checkOneChain(t testing.TB, s *Store, id string, n int, acked [][]journal.Event) []Line {
+	t.Helper()
+	lines, err := s.Lines(context.Background(), id, 0, journal.Genesis)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) != writers*each {
-		t.Fatalf("the store holds %d lines, want %d", len(lines), writers*each)
+	if len(lines) != n {
+		t.Fatalf("the store holds %d lines, want %d", len(lines), n)
 	}
 	seen := map[string]int{}
 	for _, l := range lines {
@@ -187,49 +205,35 @@ func TestConcurrentWritersOneChain(t *testing.T) {
 			}
 		}
 	}
-	for w, m := range mirrors {
-		if _, err := s.CatchUp(ctx, m, "INC-RACE"); err != nil {
-			t.Fatal(err)
-		}
-		if seq, hash := m.Last(); seq != uint64(len(lines)) || hash != lines[len(lines)-1].Event.Hash {
-			t.Errorf("mirror %d ends at seq %d, want the store's %d", w, seq, len(lines))
-		}
-		rep, err := journal.Verify(m.Dir())
-		if err != nil || !rep.OK() {
-			t.Errorf("mirror %d does not verify: %v %v", w, err, rep.Problems)
-		}
-	}
+	return lines
 }
 
-// A command that no longer applies once others' events are known is refused and
-// nothing is written.
-func TestAppendRecheckRefuses(t *testing.T) {
-	c := motoS3(t)
-	makeBucket(t, c, "team-recheck", false)
-	s := New(c, Location{Bucket: "team-recheck"})
-	ctx := context.Background()
-	alice, bob := newMirror(t, "alice"), newMirror(t, "bob")
-	if _, err := s.Append(ctx, alice, "INC-2", Draft{Actor: "alice@a", Type: "step.done", Data: map[string]string{"step": "triage"}}, nil); err != nil {
+// checkMirrors checks that each incident directory holds the store's chain of id byte
+// for byte and verifies on its own and against the store.
+func checkMirrors(t testing.TB, s *Store, id string, dirs []string) {
+	t.Helper()
+	lines, err := s.Lines(context.Background(), id, 0, journal.Genesis)
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Append(ctx, bob, "INC-2", Draft{Actor: "bob@b", Type: "step.done", Data: map[string]string{"step": "triage"}},
-		func(others []journal.Event) error {
-			for _, e := range others {
-				if e.Type == "step.done" {
-					return fmt.Errorf("step triage was done by %s at %s", e.Actor, e.Time.Format(time.RFC3339))
-				}
-			}
-			return nil
-		})
-	if err == nil || !strings.Contains(err.Error(), "done by alice@a") {
-		t.Fatalf("bob's append = %v, want a refusal naming alice", err)
+	var chain []byte
+	for _, l := range lines {
+		chain = append(chain, l.Bytes...)
 	}
-	if seq, _ := bob.Last(); seq != 1 {
-		t.Errorf("bob's mirror is at seq %d, want 1 (alice's line copied, nothing of bob's)", seq)
-	}
-	lines, _ := s.Lines(ctx, "INC-2", 0, journal.Genesis)
-	if len(lines) != 1 {
-		t.Errorf("the store holds %d lines, want 1", len(lines))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, journal.FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, chain) {
+			t.Errorf("%s is not the store's chain (%d bytes, the store's %d)", dir, len(b), len(chain))
+		}
+		if rep, err := journal.Verify(dir); err != nil || !rep.OK() {
+			t.Errorf("%s does not verify: %v %v", dir, err, rep.Problems)
+		}
+		if r, err := s.VerifyRemote(context.Background(), id, dir); err != nil || !r.OK() || r.Behind != 0 {
+			t.Errorf("%s against the store: %+v %v", dir, r, err)
+		}
 	}
 }
 
@@ -240,9 +244,9 @@ func TestRewrittenObjectBreaksTheChain(t *testing.T) {
 	makeBucket(t, c, "team-open", false)
 	s := New(c, Location{Bucket: "team-open", Prefix: "x"})
 	ctx := context.Background()
-	m := newMirror(t, "m")
-	for i := 0; i < 5; i++ {
-		if _, err := s.Append(ctx, m, "INC-3", Draft{Actor: "a@b", Type: "note", Data: map[string]int{"i": i}}, nil); err != nil {
+	_, inc := startTeam(t, s, "INC-3", "a@b")
+	for i := 0; i < 4; i++ {
+		if err := inc.AddNote(fmt.Sprint("note ", i), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -274,10 +278,7 @@ func TestLockedEventCannotBeDeleted(t *testing.T) {
 	makeBucket(t, c, "team-locked", true)
 	s := New(c, Location{Bucket: "team-locked"}, WithRetention(Retention{Mode: "COMPLIANCE", Days: 1}))
 	ctx := context.Background()
-	m := newMirror(t, "m")
-	if _, err := s.Append(ctx, m, "INC-4", Draft{Actor: "a@b", Type: "note", Data: map[string]string{"text": "evidence"}}, nil); err != nil {
-		t.Fatal(err)
-	}
+	startTeam(t, s, "INC-4", "a@b")
 	key := s.EventKey("INC-4", 1)
 	// moto does not serve GetObjectRetention; HeadObject reports the lock as S3 does.
 	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("team-locked"), Key: aws.String(key)})

@@ -14,18 +14,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
-func threeNotes(t *testing.T, s *Store, id string) *journal.Journal {
+// threeLines starts incident id with two notes: three lines in the store.
+func threeLines(t *testing.T, s *Store, id string) *incident.Incident {
 	t.Helper()
-	m := newMirror(t, "m-"+id)
-	for i := 0; i < 3; i++ {
-		if _, err := s.Append(context.Background(), m, id, Draft{Actor: "alice@a", Type: "note", Data: map[string]int{"i": i}}, nil); err != nil {
+	_, inc := startTeam(t, s, id, "alice@a")
+	for i := 0; i < 2; i++ {
+		if err := inc.AddNote(fmt.Sprint("note ", i), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return m
+	return inc
 }
 
 func problemsText(r RemoteReport) string {
@@ -40,16 +42,15 @@ func TestVerifyRemoteCleanAndBehind(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-verify-ok", true)
 	s := New(c, Location{Bucket: "team-verify-ok"})
-	m := threeNotes(t, s, "INC-V1")
-	r, err := s.VerifyRemote(context.Background(), "INC-V1", m.Dir())
+	m := threeLines(t, s, "INC-V1")
+	r, err := s.VerifyRemote(context.Background(), "INC-V1", m.Dir)
 	if err != nil || !r.OK() || r.StoreLines != 3 || r.LocalLines != 3 || r.Behind != 0 {
 		t.Fatalf("clean verify = %+v, %v", r, err)
 	}
-	other := newMirror(t, "other")
-	if _, err := s.Append(context.Background(), other, "INC-V1", Draft{Actor: "bob@b", Type: "note", Data: map[string]int{"i": 9}}, nil); err != nil {
+	if err := joinTeam(t, s, "INC-V1", "bob@b").AddNote("bob's", ""); err != nil {
 		t.Fatal(err)
 	}
-	r, err = s.VerifyRemote(context.Background(), "INC-V1", m.Dir())
+	r, err = s.VerifyRemote(context.Background(), "INC-V1", m.Dir)
 	if err != nil || !r.OK() || r.Behind != 1 {
 		t.Fatalf("a mirror one line behind = %+v, %v; want OK and behind 1", r, err)
 	}
@@ -61,8 +62,8 @@ func TestVerifyRemoteCatchesALocalRewrite(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-verify-local", true)
 	s := New(c, Location{Bucket: "team-verify-local"})
-	m := threeNotes(t, s, "INC-V2")
-	dir := m.Dir()
+	m := threeLines(t, s, "INC-V2")
+	dir := m.Dir
 	m.Close()
 	var forged []byte
 	prev := journal.Genesis
@@ -111,13 +112,13 @@ func TestVerifyRemoteCatchesAnOverwrittenObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(c, Location{Bucket: "team-verify-store"})
-	m := threeNotes(t, s, "INC-V3")
-	e2, _ := journal.DecodeLine(mustLine(t, m.Dir(), 1))
+	m := threeLines(t, s, "INC-V3")
+	e2, _ := journal.DecodeLine(mustLine(t, m.Dir, 1))
 	forged, _ := journal.BuildLine(e2.Hash, 2, time.Now(), "mallory@x", "note", map[string]int{"i": 99})
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("team-verify-store"), Key: aws.String(s.EventKey("INC-V3", 2)), Body: bytes.NewReader(forged)}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.VerifyRemote(ctx, "INC-V3", m.Dir())
+	r, err := s.VerifyRemote(ctx, "INC-V3", m.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}

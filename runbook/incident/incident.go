@@ -272,7 +272,8 @@ func checkID(id string) error {
 }
 
 // Open opens an incident for writing: it takes the journal's lock (a second writer gets
-// an error naming the holder) and folds the journal into the state.
+// an error naming the holder) and folds the journal into the state (from the
+// folded-state cache and the lines after it on a large incident; see StateCacheName).
 func (st *Store) Open(id string, actor string) (*Incident, error) {
 	dir, err := st.Locate(id)
 	if err != nil && st.Shared != nil && checkID(id) == nil {
@@ -306,13 +307,13 @@ func (st *Store) Open(id string, actor string) (*Incident, error) {
 			return nil, fmt.Errorf("incident %s: catch up with %s: %w", id, st.Shared, err)
 		}
 	}
-	events, err := j.Events()
+	state, err := foldCached(dir, rb, j)
 	if err != nil {
 		j.Close()
 		return nil, err
 	}
 	inc := &Incident{ID: id, Dir: dir, Runbook: rb, Policy: pol, Actor: actor, j: j, now: st.now}
-	inc.State = Fold(rb, events)
+	inc.State = state
 	if team {
 		inc.shared, inc.ctx = st.Shared, st.ctx()
 	}

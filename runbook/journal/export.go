@@ -22,9 +22,9 @@ const SumsName = "SHA256SUMS"
 // Export copies the incident directory dir into outDir, which must not exist or be
 // empty: journal.jsonl (its complete lines), journal.head, the attachment store, the
 // torn-write side files and every other regular file in dir (such as the frozen
-// runbook), then the extra files (name relative to outDir, e.g. "report.md"), then
-// SHA256SUMS listing every file written so that `sha256sum -c SHA256SUMS` run in
-// outDir accepts it. It takes no lock. It copies bytes as they are, damaged or not;
+// runbook) except derived files (see IsDerived), then the extra files (name relative
+// to outDir, e.g. "report.md"), then SHA256SUMS listing every file written so that
+// `sha256sum -c SHA256SUMS` run in outDir accepts it. It takes no lock. It copies bytes as they are, damaged or not;
 // run Verify first to know whether the journal is intact. The export is built in a
 // temporary directory beside outDir, fsync'd and renamed into place, so outDir holds
 // a complete export or nothing.
@@ -204,7 +204,8 @@ func (x *exporter) incident(dir string) error {
 			return nil // made as files land in it
 		case rel == FileName || rel == HeadName || rel == LockName,
 			strings.HasPrefix(rel, tornPre) && strings.HasSuffix(rel, ".tmp"),
-			strings.HasPrefix(d.Name(), incomingPre):
+			strings.HasPrefix(d.Name(), incomingPre),
+			IsDerived(rel): // rebuilt from the journal, not evidence
 			return nil
 		case !d.Type().IsRegular():
 			return &NotRegularError{Path: path, What: modeName(d.Type())}

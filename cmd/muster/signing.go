@@ -54,12 +54,20 @@ func (l *lazyKey) load() (*sshsig.Key, error) {
 	return l.key, l.err
 }
 
-func (l *lazyKey) SignHash(hash string) ([]byte, error) {
+func (l *lazyKey) KeyFingerprint() (string, error) {
+	k, err := l.load()
+	if err != nil {
+		return "", err
+	}
+	return k.Fingerprint(), nil
+}
+
+func (l *lazyKey) SignJournal(msg []byte) ([]byte, error) {
 	k, err := l.load()
 	if err != nil {
 		return nil, err
 	}
-	return k.SignHash(hash)
+	return k.SignJournal(msg)
 }
 
 // lineSigner is the journal's signer, or nil when lines are not signed.

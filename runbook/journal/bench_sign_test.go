@@ -1,11 +1,11 @@
 package journal
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,31 +87,35 @@ func BenchmarkVerify100k(b *testing.B) {
 	plain := benchJournal(b, "events", 0, 100_000)
 	signed, allowed := signedBenchJournal(b, plain)
 	b.Run("unsigned", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			r, err := Verify(plain)
 			if err != nil || !r.OK() || r.Events != 100_000 {
 				b.Fatalf("%v %s", err, r.Summary())
 			}
 		}
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	})
 	b.Run("allowed-signers", func(b *testing.B) {
 		as, err := sshsig.ReadAllowedSigners(allowed)
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu0 := cpuTime()
 		for b.Loop() {
 			r, err := VerifyContext(context.Background(), signed, VerifyOptions{Signatures: as, RequireSigned: true})
 			if err != nil || !r.OK() || len(r.Signers) != 1 || r.Signers[0].Lines != 100_000 {
 				b.Fatalf("%v %s %+v", err, r.Summary(), r.Signers)
 			}
 		}
+		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	})
 }
 
 // signedBenchJournal copies the journal in dir and signs every line (cached in the
 // temp directory with its key and allowed_signers file).
 func signedBenchJournal(b *testing.B, dir string) (string, string) {
-	out := dir + "-signed"
+	out := dir + "-signed2"
 	allowed := filepath.Join(out, "allowed_signers")
 	if _, err := os.Stat(allowed); err == nil {
 		return out, allowed
@@ -127,26 +131,26 @@ func signedBenchJournal(b *testing.B, dir string) (string, string) {
 	head, _ := os.ReadFile(filepath.Join(dir, HeadName))
 	os.WriteFile(filepath.Join(tmp, FileName), data, 0o600)
 	os.WriteFile(filepath.Join(tmp, HeadName), head, 0o600)
-	f, _ := os.Create(filepath.Join(tmp, SigName))
-	w := bufio.NewWriterSize(f, 1<<20)
-	var buf []byte
+	var lines []Signature
 	for seq := uint64(1); len(data) > 0; seq++ {
-		i := bytes.IndexByte(data, '\n')
-		h := string(data[hashOff : hashOff+hexLen])
-		data = data[i+1:]
-		sig, err := k.SignHash(h)
-		if err != nil {
-			b.Fatal(err)
-		}
-		buf = appendSigLine(buf[:0], Signature{Seq: seq, Hash: h, Sig: sig})
-		w.Write(buf)
+		lines = append(lines, Signature{Seq: seq, Hash: string(data[hashOff : hashOff+hexLen])})
+		data = data[bytes.IndexByte(data, '\n')+1:]
 	}
-	w.Flush()
-	f.Close()
+	os.WriteFile(filepath.Join(tmp, SigName), signEntries(b, k, lines...), 0o600)
 	// The generated lines name several actors: the key's principals allow them all.
 	os.WriteFile(filepath.Join(tmp, "allowed_signers"), []byte("* "+key.AuthorizedKey+"\n"), 0o600)
 	if err := os.Rename(tmp, out); err != nil {
 		b.Fatal(err)
 	}
 	return out, allowed
+}
+
+// cpuTime is the CPU time this process has used, user and system: on a shared
+// machine it says more than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

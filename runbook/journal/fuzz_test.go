@@ -157,6 +157,7 @@ func FuzzVerify(f *testing.F) {
 func FuzzSigLine(f *testing.F) {
 	f.Add([]byte(`{"seq":2,"hash":"` + Genesis + `","sig":"U1NIU0lH"}` + "\n"))
 	f.Add([]byte(`{"seq":0,"hash":"","sig":""}` + "\n"))
+	f.Add([]byte(`{"seq":7,"hash":"` + Genesis + `","key":"SHA256:xLf9vdh/e4Rb5v6lA/iRNu+dDBWqkF5qfFtmiDJAQbc","claims":"` + Genesis + `","sig":"U1NIU0lH"}` + "\n"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		s, err := parseSigLine(line)
 		if err != nil {
@@ -164,6 +165,11 @@ func FuzzSigLine(f *testing.F) {
 		}
 		if got := appendSigLine(nil, s); !bytes.Equal(got, line) {
 			t.Fatalf("accepted %q, writes %q", line, got)
+		}
+		// The quick reader Verify uses reads the same fields.
+		e, err := scanSigEntry(line, []byte(s.Key))
+		if err != nil || e.seq != s.Seq || string(e.hash) != s.Hash || string(e.key) != s.Key || string(e.claims) != s.Claims {
+			t.Fatalf("scanSigEntry(%q) = %+v, %v", line, e, err)
 		}
 	})
 }

@@ -61,7 +61,8 @@ func TestPlantedSymlinkIsNeverWrittenThrough(t *testing.T) {
 
 type fakeSigner struct{}
 
-func (fakeSigner) SignHash(string) ([]byte, error) { return []byte("sig"), nil }
+func (fakeSigner) KeyFingerprint() (string, error)    { return "SHA256:fake", nil }
+func (fakeSigner) SignJournal([]byte) ([]byte, error) { return []byte("sig"), nil }
 
 // A FIFO planted as journal.head, the journal, a blob, a side file or the lock makes
 // readers and the writer fail with the path named, never hang.

@@ -3,11 +3,17 @@ package journal
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/muster-ir/muster/runbook/journal/sshsig"
 	"github.com/muster-ir/muster/runbook/journal/sshsig/sshsigtest"
@@ -105,27 +111,193 @@ func TestBadSignaturesAreNamedAtTheirLine(t *testing.T) {
 	sigPath := filepath.Join(dir, SigName)
 	orig, _ := os.ReadFile(sigPath)
 	lines := bytes.SplitAfter(orig, []byte("\n"))
-	// Line 2's signature damaged: flip one base64 character inside the signature.
-	l2 := []byte(string(lines[1]))
-	i := len(l2) - 10
-	if l2[i] == 'A' {
-		l2[i] = 'B'
+	// Line 5's signature (alice's newest) damaged: flip one base64 character inside it.
+	l5 := []byte(string(lines[4]))
+	i := len(l5) - 10
+	if l5[i] == 'A' {
+		l5[i] = 'B'
 	} else {
-		l2[i] = 'A'
+		l5[i] = 'A'
 	}
-	// Line 3 signed by mallory instead.
-	mk := loadKey(t, mallory.Private)
+	// Line 3 signed by mallory too.
 	h3 := string(lines[2][len(`{"seq":3,"hash":"`) : len(`{"seq":3,"hash":"`)+64])
-	ms, _ := mk.SignHash(h3)
-	l3 := appendSigLine(nil, Signature{Seq: 3, Hash: h3, Sig: ms})
-	os.WriteFile(sigPath, bytes.Join([][]byte{lines[0], l2, l3, lines[3], lines[4]}, nil), 0o600)
+	l3 := signEntries(t, loadKey(t, mallory.Private), Signature{Seq: 3, Hash: h3})
+	os.WriteFile(sigPath, bytes.Join([][]byte{lines[0], lines[1], lines[2], l3, lines[3], l5}, nil), 0o600)
 	r = verifySigned(t, dir, allowed, false)
 	got := map[int]string{}
 	for _, p := range r.Problems {
 		got[p.Line] = p.What
 	}
-	if !strings.Contains(got[2], "bad signature") || !strings.Contains(got[3], "allowed_signers does not list") || len(r.Problems) != 3 {
+	if !strings.Contains(got[5], "bad signature") || !strings.Contains(got[3], "allowed_signers does not list") || len(r.Problems) != 2 {
 		t.Fatalf("problems: %v", r.Problems)
+	}
+	if want := []SignerLines{{"alice@laptop", 4}}; !slices.Equal(r.Signers, want) {
+		t.Errorf("signers %v, want %v (line 4's signature vouches for lines 1-4)", r.Signers, want)
+	}
+}
+
+// signEntries signs lines the way the journal's signer does (format 2: each
+// signature over the seq, the hash and the claims of the key so far) and returns
+// their journal.sigs lines.
+func signEntries(t testing.TB, k *sshsig.Key, lines ...Signature) []byte {
+	t.Helper()
+	h := sha256.New()
+	var out []byte
+	for _, s := range lines {
+		fmt.Fprintf(h, "%d\n", s.Seq)
+		s.Key, s.Claims = k.Fingerprint(), hex.EncodeToString(h.Sum(nil))
+		sig, err := k.SignJournal(ClaimMessage(s.Seq, s.Hash, s.Claims))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Sig = sig
+		out = appendSigLine(out, s)
+	}
+	return out
+}
+
+// countingChecker counts the signatures verify checks.
+type countingChecker struct {
+	*sshsig.AllowedSigners
+	n atomic.Int64
+}
+
+func (c *countingChecker) CheckSignature(hash string, sig []byte, actor string, at time.Time) (string, bool, error) {
+	c.n.Add(1)
+	return c.AllowedSigners.CheckSignature(hash, sig, actor, at)
+}
+
+func (c *countingChecker) CheckMessage(msg, sig []byte, key string) (func(string, time.Time) (string, bool, error), error) {
+	c.n.Add(1)
+	return c.AllowedSigners.CheckMessage(msg, sig, key)
+}
+
+func verifyCounting(t *testing.T, dir, allowed string) (Report, int64) {
+	t.Helper()
+	as, err := sshsig.ReadAllowedSigners(allowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &countingChecker{AllowedSigners: as}
+	r, err := VerifyContext(context.Background(), dir, VerifyOptions{Signatures: c, RequireSigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, c.n.Load()
+}
+
+// A key's newest signature vouches for all its lines: verify checks one signature
+// per key, and names every line each signed.
+func TestVerifyChecksTheNewestSignatureOfEachKey(t *testing.T) {
+	alice, bob := sshsigtest.NewKey(t, "ed25519"), sshsigtest.NewKey(t, "ecdsa")
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@*": alice, "bob@*": bob})
+	j, dir := newIncident(t, WithSigner(loadKey(t, alice.Private)))
+	appendN(t, j, 12)
+	j.Close()
+	j, err := Open(dir, WithSigner(loadKey(t, bob.Private)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 8 {
+		j.Append("bob@laptop", "note", map[string]string{"text": "bob"})
+	}
+	j.Close()
+	j, _ = Open(dir, WithSigner(loadKey(t, alice.Private)))
+	appendN(t, j, 5)
+	j.Close()
+	r, checks := verifyCounting(t, dir, allowed)
+	want := []SignerLines{{"alice@*", 17}, {"bob@*", 8}}
+	if !r.OK() || !slices.Equal(r.Signers, want) {
+		t.Fatalf("%s; signers %v, want %v", r.Summary(), r.Signers, want)
+	}
+	if checks != 2 {
+		t.Errorf("%d signatures checked for 2 keys", checks)
+	}
+}
+
+// When a key's newest signature does not hold, verify checks its signatures one by
+// one and names the line: a removed entry, a relabelled one and a forged one.
+func TestBrokenClaimsAreNamedAtTheirLine(t *testing.T) {
+	alice, bob := sshsigtest.NewKey(t, "ed25519"), sshsigtest.NewKey(t, "ed25519")
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@laptop": alice, "bob@laptop": bob})
+	j, dir := newIncident(t, WithSigner(loadKey(t, alice.Private)))
+	appendN(t, j, 8)
+	j.Close()
+	sigPath := filepath.Join(dir, SigName)
+	orig, _ := os.ReadFile(sigPath)
+	lines := bytes.SplitAfter(orig, []byte("\n"))[:8]
+
+	// Alice's signature of line 4 removed: line 4 is unsigned, and line 5 (the first
+	// signature that claims it) names the gap.
+	cut := slices.Concat(lines[:3], lines[4:])
+	os.WriteFile(sigPath, bytes.Join(cut, nil), 0o600)
+	r, checks := verifyCounting(t, dir, allowed)
+	if len(r.Problems) != 2 || r.Problems[0].Line != 4 || !strings.Contains(r.Problems[0].What, "not signed") ||
+		r.Problems[1].Line != 5 || !strings.Contains(r.Problems[1].What, "before seq 5 was removed, added or moved") {
+		t.Fatalf("removed entry: %v", r.Problems)
+	}
+	if checks != 5 { // the newest's claims differ: 8, 7, 6, 5 (good, over other claims) and 3, one by one
+		t.Errorf("%d checks, want 5", checks)
+	}
+
+	// A forged signature appended as alice's newest: named, and lines 1-8 still hers.
+	forged := bytes.Replace(lines[7], []byte(`"seq":8`), []byte(`"seq":7`), 1)
+	os.WriteFile(sigPath, slices.Concat(orig, forged), 0o600)
+	r, _ = verifyCounting(t, dir, allowed)
+	if len(r.Problems) != 1 || r.Problems[0].Line != 7 || r.Signers[0].Lines != 8 {
+		t.Fatalf("forged newest: %v %v", r.Problems, r.Signers)
+	}
+
+	// Bob's key named on alice's signature of line 6: the entry's key is not its
+	// signature's, and alice's claims lack line 6 from then on.
+	re := bytes.Replace(lines[5], []byte(loadKey(t, alice.Private).Fingerprint()), []byte(loadKey(t, bob.Private).Fingerprint()), 1)
+	os.WriteFile(sigPath, bytes.Join(slices.Concat(lines[:5], [][]byte{re}, lines[6:]), nil), 0o600)
+	r, _ = verifyCounting(t, dir, allowed)
+	got := map[int][]string{}
+	for _, p := range r.Problems {
+		got[p.Line] = append(got[p.Line], p.What)
+	}
+	if len(got) != 2 || !strings.Contains(strings.Join(got[6], " "), "not by") || !strings.Contains(strings.Join(got[7], " "), "removed, added or moved") {
+		t.Fatalf("relabelled entry: %v", r.Problems)
+	}
+}
+
+// journal.sigs written before claims existed (a signature over the bare hash) still
+// verifies, one signature at a time.
+func TestFormat1SignaturesStillVerify(t *testing.T) {
+	alice := sshsigtest.NewKey(t, "ed25519")
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@laptop": alice})
+	j, dir := newIncident(t)
+	appendN(t, j, 4)
+	j.Close()
+	k := loadKey(t, alice.Private)
+	var sigs []byte
+	data := readJournal(t, dir)
+	for seq := uint64(1); len(data) > 0; seq++ {
+		h := string(data[hashOff : hashOff+hexLen])
+		data = data[bytes.IndexByte(data, '\n')+1:]
+		sig, err := k.SignHash(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq == 3 {
+			sig[len(sig)-1] ^= 1
+		}
+		sigs = appendSigLine(sigs, Signature{Seq: seq, Hash: h, Sig: sig})
+	}
+	os.WriteFile(filepath.Join(dir, SigName), sigs, 0o600)
+	r, checks := verifyCounting(t, dir, allowed)
+	if len(r.Problems) != 1 || r.Problems[0].Line != 3 || !strings.Contains(r.Problems[0].What, "bad signature") ||
+		!slices.Equal(r.Signers, []SignerLines{{"alice@laptop", 3}}) || checks != 4 {
+		t.Fatalf("%v %v, %d checks", r.Problems, r.Signers, checks)
+	}
+	// Lines signed from then on are in format 2, beside the old ones.
+	j, _ = Open(dir, WithSigner(k))
+	appendN(t, j, 2)
+	j.Close()
+	r, _ = verifyCounting(t, dir, allowed)
+	if len(r.Problems) != 1 || !slices.Equal(r.Signers, []SignerLines{{"alice@laptop", 5}}) {
+		t.Fatalf("%v %v", r.Problems, r.Signers)
 	}
 }
 

@@ -102,7 +102,15 @@ func (r Report) UnsignedCount() int {
 // OpenSSH allowed_signers file). It returns the principal of the key that made sig
 // and whether actor is one of that key's principals.
 type SignatureChecker interface {
+	// CheckSignature checks a signature of journal.sigs' first format, over the
+	// line's hash.
 	CheckSignature(hash string, sig []byte, actor string, at time.Time) (principal string, actorOK bool, err error)
+	// CheckMessage checks a signature over msg (a ClaimMessage) made by the key with
+	// fingerprint key, and returns who that key signs for: the principal of a line
+	// written by actor at a time, whether actor is among its principals, or why the
+	// key may not sign at that time. A good signature by a key the checker does not
+	// list is an error with an UnknownKey() bool method that returns true.
+	CheckMessage(msg, sig []byte, key string) (func(actor string, at time.Time) (principal string, actorOK bool, err error), error)
 }
 
 // VerifyOptions adds checks to Verify.
@@ -204,7 +212,9 @@ func VerifyContext(ctx context.Context, dir string, opts VerifyOptions) (Report,
 	// is in the journal read after it, unless lines were removed. journal.sigs next:
 	// a signature is written after its line, so every line it names is there.
 	hd, herr := readHeadRetry(dir)
-	sigs, sigProblems, err := ReadSignatures(dir)
+	sc := &sigCheck{checker: opts.Signatures, require: opts.RequireSigned}
+	sigProblems, err := sc.read(dir)
+	sc.prepare()
 	if err != nil {
 		return r, fmt.Errorf("verify incident journal: %w", err)
 	}
@@ -214,10 +224,8 @@ func VerifyContext(ctx context.Context, dir string, opts VerifyOptions) (Report,
 	}
 	defer f.Close()
 	v := newVerifier(&r, hd.Seq)
-	v.sig = &sigCheck{sigs: sigs, checker: opts.Signatures, require: opts.RequireSigned}
-	for _, s := range sigs {
-		r.Signatures += len(s)
-	}
+	v.sig = sc
+	r.Signatures = len(sc.entries)
 	r.SignaturesChecked = opts.Signatures != nil
 	if len(opts.Expect) > 0 {
 		v.expect = &expectCheck{heads: opts.Expect, found: map[uint64][hexLen]byte{}}
@@ -330,9 +338,10 @@ func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 	c.checks = c.checks[:0]
 	c.sigs = c.sigs[:0]
 	var (
-		f   lineFields
-		run []byte
-		sum [hexLen]byte
+		f      lineFields
+		run    []byte
+		sum    [hexLen]byte
+		actors actorCache
 	)
 	for pos := 0; pos < len(c.data); {
 		i := bytes.IndexByte(c.data[pos:], '\n')
@@ -342,7 +351,7 @@ func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 		if lc.err = parseFields(line, &f); lc.err != nil {
 			run = runHash(line, false, false)
 			c.checks = append(c.checks, lc)
-			if sc.sigs != nil {
+			if sc.entries != nil {
 				c.sigs = append(c.sigs, sigResult{})
 			}
 			continue
@@ -365,8 +374,8 @@ func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 		}
 		run = runHash(line, true, intact)
 		c.checks = append(c.checks, lc)
-		if sc.sigs != nil {
-			c.sigs = append(c.sigs, sc.line(&f))
+		if sc.entries != nil {
+			c.sigs = append(c.sigs, sc.line(&f, lc.unixNano, &actors))
 		}
 	}
 	c.lastRun = run
@@ -576,7 +585,7 @@ func (v *verifier) mergeChunk(c *chunk) {
 		if lc.kind != 0 {
 			v.record(line, lc)
 		}
-		if v.sig.sigs != nil {
+		if v.sig.entries != nil {
 			v.signed(c.sigs[i], lc.seq)
 		} else {
 			v.signed(sigResult{}, lc.seq)

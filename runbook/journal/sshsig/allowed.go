@@ -247,7 +247,14 @@ func glob(p, s string) bool {
 
 // ErrUnknownKey is returned when a valid signature was made by a key the file does
 // not list.
-var ErrUnknownKey = errors.New("signed by a key allowed_signers does not list")
+var ErrUnknownKey error = unknownKeyError{}
+
+type unknownKeyError struct{}
+
+func (unknownKeyError) Error() string { return "signed by a key allowed_signers does not list" }
+
+// UnknownKey tells the journal's verify that the signature itself was good.
+func (unknownKeyError) UnknownKey() bool { return true }
 
 // Check verifies blob over msg in namespace, made at t (zero: not checked against
 // validity dates), and returns the entry of the key that made it. actorOK says
@@ -271,6 +278,12 @@ func (as *AllowedSigners) Check(blob []byte, namespace string, msg []byte, t tim
 	if len(entries) == 0 {
 		return nil, false, fmt.Errorf("%w: %s %s", ErrUnknownKey, pub.Type(), ssh.FingerprintSHA256(pub))
 	}
+	return pick(entries, namespace, t, actor)
+}
+
+// pick returns the entry of a key that allows a signature in namespace at t, one
+// whose principals match actor if there is one.
+func pick(entries []*Signer, namespace string, t time.Time, actor string) (signer *Signer, actorOK bool, err error) {
 	var why error
 	for _, s := range entries {
 		if e := s.allows(namespace, t); e != nil {
@@ -305,4 +318,39 @@ func (as *AllowedSigners) CheckSignature(hash string, sig []byte, actor string, 
 		return "", false, err
 	}
 	return s.Principals, ok, nil
+}
+
+// CheckMessage checks a journal.sigs signature over msg in NamespaceJournal, made by
+// the key whose fingerprint is key (as journal.sigs names it). It returns, for that
+// key, who signed a line written by an actor at a time: the principals of its entry,
+// whether actor matches them, or why the entry does not allow the time.
+func (as *AllowedSigners) CheckMessage(msg, blob []byte, key string) (func(actor string, at time.Time) (string, bool, error), error) {
+	pub, env, sig, err := as.parseCached(blob)
+	if err != nil {
+		return nil, err
+	}
+	if fp := ssh.FingerprintSHA256(pub); fp != key {
+		return nil, fmt.Errorf("signature made by key %s, not by %s as %s says", fp, key, "journal.sigs")
+	}
+	if env.Namespace != NamespaceJournal {
+		return nil, fmt.Errorf("signature is for namespace %q, not %q", env.Namespace, NamespaceJournal)
+	}
+	data, err := toSign(NamespaceJournal, env.HashAlg, msg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pub.Verify(data, sig); err != nil {
+		return nil, fmt.Errorf("signature does not match (key %s)", key)
+	}
+	entries := as.byKey[string(pub.Marshal())]
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("%w: %s %s", ErrUnknownKey, pub.Type(), key)
+	}
+	return func(actor string, at time.Time) (string, bool, error) {
+		s, ok, err := pick(entries, NamespaceJournal, at, actor)
+		if err != nil {
+			return "", false, err
+		}
+		return s.Principals, ok, nil
+	}, nil
 }

@@ -31,8 +31,17 @@ func (k *Key) Close() error {
 // Fingerprint is the key's SHA256 fingerprint, as ssh-keygen -l prints it.
 func (k *Key) Fingerprint() string { return ssh.FingerprintSHA256(k.PublicKey()) }
 
-// SignHash signs a journal line's hash (64 hex characters) in NamespaceJournal; it is
-// the journal's Signer.
+// KeyFingerprint is Fingerprint for the journal's Signer.
+func (k *Key) KeyFingerprint() (string, error) { return k.Fingerprint(), nil }
+
+// SignJournal signs msg (a journal.sigs message) in NamespaceJournal; with
+// KeyFingerprint it is the journal's Signer.
+func (k *Key) SignJournal(msg []byte) ([]byte, error) {
+	return Sign(k.Signer, NamespaceJournal, msg)
+}
+
+// SignHash signs a journal line's hash (64 hex characters) in NamespaceJournal, as the
+// first format of journal.sigs did (still read and checked).
 func (k *Key) SignHash(hash string) ([]byte, error) {
 	return Sign(k.Signer, NamespaceJournal, []byte(hash))
 }

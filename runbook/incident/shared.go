@@ -137,7 +137,13 @@ func (st *Store) fetch(id string) (string, error) {
 
 // Sync brings the local mirrors of the store's incidents up to date: new incidents are
 // fetched, known ones caught up. It returns the ids it could not sync, with why.
-func (st *Store) Sync() (map[string]error, error) {
+func (st *Store) Sync() (map[string]error, error) { return st.sync(false) }
+
+// sync is Sync; with openOnly, as a screen polls (the TUI home, every 2 s), an
+// incident this machine has and knows to be closed takes no request: the poll costs
+// one listing of the store's incidents and one small listing per open incident, and
+// only an incident with new lines is caught up (its lock taken, its new lines read).
+func (st *Store) sync(openOnly bool) (map[string]error, error) {
 	if st.Shared == nil {
 		return nil, nil
 	}
@@ -158,11 +164,21 @@ func (st *Store) Sync() (map[string]error, error) {
 			}
 			continue
 		}
+		if openOnly && closedMirror(dir) {
+			continue
+		}
 		if err := st.catchUpDir(id, dir); err != nil {
 			failed[id] = err
 		}
 	}
 	return failed, nil
+}
+
+// closedMirror reports whether the mirror at dir ends with the incident's close: no
+// command writes after it, so a poll need not ask the store.
+func closedMirror(dir string) bool {
+	e, err := journal.LastEvent(dir)
+	return err == nil && e.Type == EvClosed
 }
 
 // SyncIncident brings the local mirror of one team incident up to date, fetching it

@@ -85,7 +85,9 @@ func (inc *Incident) Stamp() Stamp {
 // and reads them all again (Scan) only then.
 func (st *Store) Stamps() (map[string]Stamp, error) {
 	if st.Shared != nil {
-		_, _ = st.Sync() // new team incidents appear, known ones catch up; offline: what is here
+		// New team incidents appear, open ones catch up (closed ones take no request);
+		// offline: what is here.
+		_, _ = st.sync(true)
 	}
 	entries, err := os.ReadDir(filepath.Join(st.DataDir, "incidents"))
 	if errors.Is(err, os.ErrNotExist) {

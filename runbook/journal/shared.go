@@ -102,31 +102,44 @@ func (j *Journal) AppendLine(line []byte) (Event, error) {
 // LastLine returns the seq and hash of the last complete line of the journal in dir,
 // reading only its end and taking no lock: 0 and Genesis for an empty journal.
 func LastLine(dir string) (seq uint64, hash string, err error) {
-	f, err := os.Open(filepath.Join(dir, FileName))
+	e, err := LastEvent(dir)
 	if err != nil {
 		return 0, "", err
+	}
+	if e.Seq == 0 {
+		return 0, Genesis, nil
+	}
+	return e.Seq, e.Hash, nil
+}
+
+// LastEvent returns the last complete line of the journal in dir, decoded, reading
+// only its end and taking no lock: the zero Event for an empty journal.
+func LastEvent(dir string) (Event, error) {
+	f, err := os.Open(filepath.Join(dir, FileName))
+	if err != nil {
+		return Event{}, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return 0, "", err
+		return Event{}, err
 	}
 	start, end, err := lastLine(f, st.Size())
 	if err != nil || end == 0 {
-		return 0, Genesis, err
+		return Event{}, err
 	}
 	if end-start > MaxLineSize {
-		return 0, "", fmt.Errorf("%s: the last line is longer than %d bytes", FileName, MaxLineSize)
+		return Event{}, fmt.Errorf("%s: the last line is longer than %d bytes", FileName, MaxLineSize)
 	}
 	line := make([]byte, end-start)
 	if _, err := f.ReadAt(line, start); err != nil {
-		return 0, "", err
+		return Event{}, err
 	}
 	e, err := DecodeLine(line)
 	if err != nil {
-		return 0, "", fmt.Errorf("%s: the last line is damaged: %w", FileName, err)
+		return Event{}, fmt.Errorf("%s: the last line is damaged: %w", FileName, err)
 	}
-	return e.Seq, e.Hash, nil
+	return e, nil
 }
 
 // OpenMirror opens the local mirror of a shared incident for writing. It is Open

@@ -136,7 +136,7 @@ func TestPolicyDeadlinesAndRemaining(t *testing.T) {
 
 func TestParseTarget(t *testing.T) {
 	for in, want := range map[string]string{
-		"1h": "1h", "30m": "30m", "72h": "3d", "1 working day": "1 working day", "3 working days": "3 working days",
+		"1h": "1h", "30m": "30m", "72h": "72h", "90m": "1h30m", "1 working day": "1 working day", "3 working days": "3 working days",
 		"30wd": "30 working days", "None": "none", "next release": "next release", "per development plan": "per development plan",
 	} {
 		got, err := ParseTarget(in)
@@ -238,5 +238,46 @@ func TestTargetTextRoundTrips(t *testing.T) {
 		if err != nil || back != tg {
 			t.Errorf("%q -> %q -> %+v, %v", s, b, back, err)
 		}
+	}
+}
+
+// A figure on the business clock says so and never turns into days: 72 working hours
+// are eight working days of nine hours, not "3d".
+func TestFiguresSayWhichClock(t *testing.T) {
+	for _, c := range []struct {
+		d     time.Duration
+		clock Clock
+		want  string
+	}{
+		{72 * time.Hour, Business, "72 working hours"},
+		{time.Hour, Business, "1 working hour"},
+		{27*time.Hour + 30*time.Minute, Business, "27h30m of working time"},
+		{45 * time.Minute, Business, "45m of working time"},
+		{20 * time.Second, Business, "20s of working time"},
+		{-2 * time.Hour, Business, "-2 working hours"},
+		{72 * time.Hour, Continuous, "3d"},
+		{90 * time.Minute, Continuous, "1h30m"},
+	} {
+		if got := c.clock.Span(c.d); got != c.want {
+			t.Errorf("%s.Span(%v) = %q, want %q", c.clock, c.d, got, c.want)
+		}
+	}
+	p := DefaultPolicy()
+	medium, _ := p.Level("medium")
+	if got := medium.ResolveWithin.On(medium.Clock); got != "72 working hours" {
+		t.Errorf("medium resolve = %q", got)
+	}
+	critical, _ := p.Level("critical")
+	if got := critical.ResolveWithin.On(critical.Clock); got != "6h" {
+		t.Errorf("critical resolve = %q", got)
+	}
+	wd, _ := Preset("working-days")
+	minor, _ := wd.Level("minor")
+	if got := minor.ResolveWithin.On(minor.Clock); got != "30 working days" {
+		t.Errorf("working-days minor = %q", got)
+	}
+	_, resolve, _ := wd.Deadlines("minor", time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	if wd.ClockOf(resolve) != Business {
+		t.Error("a working-days target does not count on the business clock")
 	}
 }

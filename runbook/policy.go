@@ -104,10 +104,12 @@ func compactDuration(d time.Duration) string {
 	return s
 }
 
+// String is the target as a policy file writes it: 72h, 3 working days, next release.
+// It does not say which clock the hours run on; On does.
 func (t Target) String() string {
 	switch t.Kind {
 	case Within:
-		return FormatDuration(t.Duration)
+		return compactDuration(t.Duration)
 	case WorkingDays:
 		if t.Days == 1 {
 			return "1 working day"
@@ -118,6 +120,41 @@ func (t Target) String() string {
 		return "none"
 	}
 	return t.Note
+}
+
+// On is the target as a reader must hear it, on the clock it runs on: "72 working
+// hours" on a business clock, "6h" round the clock, "3 working days", "next release".
+func (t Target) On(c Clock) string {
+	if t.Kind == Within {
+		return c.Span(t.Duration)
+	}
+	return t.String()
+}
+
+// Span prints a stretch of time measured on clock c so that it cannot be read as
+// calendar time: on a business clock "72 working hours", "1 working hour",
+// "26h30m of working time", "45m of working time" (never days: a working day is not
+// 24 hours); round the clock as FormatDuration does (45m, 6h, 3d).
+func (c Clock) Span(d time.Duration) string {
+	if c != Business {
+		return FormatDuration(d)
+	}
+	neg := ""
+	if d < 0 {
+		neg, d = "-", -d
+	}
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case h == 1 && d%time.Hour == 0:
+		return neg + "1 working hour"
+	case h > 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%s%d working hours", neg, h)
+	case h > 0:
+		return fmt.Sprintf("%s%dh%02dm of working time", neg, h, m)
+	case m > 0:
+		return fmt.Sprintf("%s%dm of working time", neg, m)
+	}
+	return fmt.Sprintf("%s%ds of working time", neg, int64(d/time.Second))
 }
 
 // FormatDuration prints a duration the way a responder says it: 45m, 6h, 1h30m, 3d.
@@ -359,6 +396,16 @@ func (p *Policy) Deadlines(level string, start time.Time) (respond, resolve Dead
 	return respond, resolve, nil
 }
 
+// ClockOf is the clock a deadline's time counts on: business time for a business-clock
+// level and for any target in working days, round the clock otherwise (and when the
+// policy has no calendar).
+func (p *Policy) ClockOf(d Deadline) Clock {
+	if p.Calendar == nil || d.Clock == Continuous && d.Target.Kind == Within {
+		return Continuous
+	}
+	return Business
+}
+
 // Remaining returns the time left until d is due at now and the total the target
 // allowed, both on the deadline's clock (business time on a business clock). For a
 // deadline with no due date both are zero.
@@ -366,7 +413,7 @@ func (p *Policy) Remaining(d Deadline, start, now time.Time) (left, total time.D
 	if d.None() {
 		return 0, 0
 	}
-	if d.Clock == Continuous && d.Target.Kind == Within || p.Calendar == nil {
+	if p.ClockOf(d) == Continuous {
 		return d.Due.Sub(now), d.Due.Sub(start)
 	}
 	total = p.Calendar.WorkingBetween(start, d.Due)

@@ -526,9 +526,14 @@ func (e *Engine) times(v *incident.View, d time.Duration) []TimeTarget {
 		at := e.drillAt(real)
 		return at, at <= limit
 	}
-	judge := func(t *TimeTarget, target runbook.Target, source string) {
+	judge := func(t *TimeTarget, target runbook.Target, clock runbook.Clock, source string) {
 		t.Source = source
-		t.Target = target.String()
+		t.Target = target.On(clock)
+		if clock == runbook.Business && target.Kind == runbook.Within {
+			// The drill clock runs round the clock: say so rather than let working
+			// hours pass for drill hours.
+			t.Target += ", taken as " + runbook.FormatDuration(target.Duration) + " of drill time"
+		}
 		switch target.Kind {
 		case runbook.Within:
 			t.TargetDur = target.Duration
@@ -554,7 +559,7 @@ func (e *Engine) times(v *incident.View, d time.Duration) []TimeTarget {
 	var out []TimeTarget
 	respond := TimeTarget{Name: "respond"}
 	respond.Took, respond.Reached = measure(s.RespondedAt)
-	judge(&respond, level.RespondWithin, policy)
+	judge(&respond, level.RespondWithin, level.Clock, policy)
 	out = append(out, respond)
 
 	contain := TimeTarget{Name: "contain"}
@@ -570,9 +575,9 @@ func (e *Engine) times(v *incident.View, d time.Duration) []TimeTarget {
 		}
 	}
 	if e.sc.ContainWithin > 0 {
-		judge(&contain, runbook.Target{Kind: runbook.Within, Duration: e.sc.ContainWithin}, "scenario contain_within")
+		judge(&contain, runbook.Target{Kind: runbook.Within, Duration: e.sc.ContainWithin}, runbook.Continuous, "scenario contain_within")
 	} else {
-		judge(&contain, level.ResolveWithin, policy+" (resolve target)")
+		judge(&contain, level.ResolveWithin, level.Clock, policy+" (resolve target)")
 	}
 	out = append(out, contain)
 
@@ -582,7 +587,7 @@ func (e *Engine) times(v *incident.View, d time.Duration) []TimeTarget {
 	if !e.ended || !s.ClosedAt.After(e.end.Real) {
 		resolve.Took, resolve.Reached = measure(s.ClosedAt)
 	}
-	judge(&resolve, level.ResolveWithin, policy)
+	judge(&resolve, level.ResolveWithin, level.Clock, policy)
 	out = append(out, resolve)
 	return out
 }

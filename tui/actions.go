@@ -380,7 +380,8 @@ func (m *Model) severityDialog() *dialog {
 			continue
 		}
 		names = append(names, l.Name)
-		notes = append(notes, fmt.Sprintf("%s — respond %s, resolve %s", l.Description, l.RespondWithin, l.ResolveWithin))
+		// The targets first: the dialog is narrow and the description is on the home screen.
+		notes = append(notes, fmt.Sprintf("respond %s, resolve %s%s — %s", l.RespondWithin.On(l.Clock), l.ResolveWithin.On(l.Clock), roundTheClock(l), l.Description))
 	}
 	return &dialog{kind: dlgSeverity, draft: "severity", title: "Change severity (now " + m.inc.state.Severity + ")",
 		intro:  "Deadlines are recomputed from the incident's start.",
@@ -523,4 +524,13 @@ func (m *Model) startCheck(st runbook.Step) tea.Cmd {
 	s.checkOn = st.ID
 	s.checkReq = m.req()
 	return tea.Batch(runCheck(m.ctx, s.checkReq, m.deps.RunCheck, st, s.state.Severity), m.startSpinner())
+}
+
+// roundTheClock marks a level whose targets run 24x7, so "6h" cannot be read as six
+// working hours.
+func roundTheClock(l runbook.Level) string {
+	if l.Clock == runbook.Continuous {
+		return " round the clock"
+	}
+	return ""
 }

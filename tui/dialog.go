@@ -278,7 +278,7 @@ func (d *dialog) resize(w, h int) {
 			fixed++
 		}
 		if f.kind == fieldChoice && f.notes != nil {
-			fixed++
+			fixed += noteLines(f, inner-2)
 		}
 	}
 	need := fixed
@@ -348,7 +348,16 @@ func (d *dialog) view(st Styles, w int) []string {
 				body = append(body, "  "+l)
 			}
 			if f.notes != nil && f.choice < len(f.notes) {
-				body = append(body, "  "+st.Muted.Render(trunc(f.notes[f.choice], inner-2)))
+				lines := wrap(f.notes[f.choice], inner-2)
+				if len(lines) > 2 {
+					lines = append(lines[:1], trunc(strings.Join(lines[1:], " "), inner-2))
+				}
+				for len(lines) < noteLines(*f, inner-2) {
+					lines = append(lines, "") // the box keeps its height from choice to choice
+				}
+				for _, l := range lines {
+					body = append(body, "  "+st.Muted.Render(l))
+				}
 			}
 		}
 		if d.kind == dlgAttach && i == 0 && len(d.completions) > 0 {
@@ -433,4 +442,16 @@ func box(st Styles, lines []string, w int) []string {
 	}
 	out = append(out, st.Rule.Render("└"+strings.Repeat("─", w-2)+"┘"))
 	return out
+}
+
+// noteLines is how many lines the widest note of a choice takes: one or two (a
+// severity's targets and meaning do not fit one line of a dialog at 80 columns).
+func noteLines(f field, w int) int {
+	n := 1
+	for _, note := range f.notes {
+		if len(wrap(note, w)) > 1 {
+			n = 2
+		}
+	}
+	return n
 }

@@ -617,7 +617,8 @@ func flow(parts []styled, sep string, w int) []string {
 	return out
 }
 
-// slaPart is one deadline in words: "respond-by 14:05 · 40m left · ok",
+// slaPart is one deadline in words, its figure on its clock: "respond-by 14:05 · 40m
+// left · ok", "resolve-by Fri 16:00 · 27h of working time left · ok",
 // "<25% left", "MISSED 12m ago", "✓ met 13:20".
 func slaPart(st Styles, name string, l incident.SLA, now time.Time) styled {
 	switch {
@@ -635,9 +636,9 @@ func slaPart(st Styles, name string, l incident.SLA, now time.Time) styled {
 	case l.Missed:
 		return styled{head + " · MISSED " + ago(l.Due, now), st.SLAMissed.Render}
 	case l.Fraction() < 0.25:
-		return styled{head + " · " + runbook.FormatDuration(l.Left) + " left · <25% left", st.SLAWarn.Render}
+		return styled{head + " · " + l.Standing() + " · <25% left", st.SLAWarn.Render}
 	}
-	return styled{head + " · " + runbook.FormatDuration(l.Left) + " left · ok", st.SLAOk.Render}
+	return styled{head + " · " + l.Standing() + " · ok", st.SLAOk.Render}
 }
 
 // updatePart is the next customer or stakeholder update due.

@@ -344,11 +344,32 @@ func (s *startScreen) scheme(st Styles, w int) []string {
 		return []string{st.Error.Render(trunc("no severity policy", w))}
 	}
 	out := []string{st.Heading.Render(trunc("Severity scheme: "+s.pol.Title, w))}
-	nameW, respW, resW := len("level"), len("respond"), len("resolve")
+	nameW := len("level")
 	for _, l := range s.pol.Levels {
 		nameW = max(nameW, cells(l.Name))
-		respW = max(respW, cells(l.RespondWithin.String()))
-		resW = max(resW, cells(l.ResolveWithin.String()))
+	}
+	// A target on the business clock reads "72 working hours"; where that does not fit,
+	// "72h*" with a footnote, never a bare "72h" that passes for three days.
+	target := func(t runbook.Target, c runbook.Clock) string { return t.On(c) }
+	respW, resW := 0, 0
+	widths := func() {
+		respW, resW = len("respond"), len("resolve")
+		for _, l := range s.pol.Levels {
+			respW = max(respW, cells(target(l.RespondWithin, l.Clock)))
+			resW = max(resW, cells(target(l.ResolveWithin, l.Clock)))
+		}
+	}
+	widths()
+	starred := false
+	if 2+nameW+2+respW+2+resW+5 > w {
+		starred = true
+		target = func(t runbook.Target, c runbook.Clock) string {
+			if c == runbook.Business && t.Kind == runbook.Within {
+				return t.String() + "*"
+			}
+			return t.String()
+		}
+		widths()
 	}
 	withClock := 2+nameW+2+respW+2+resW+2+8 <= w
 	row := func(cursor, name, respond, resolve, clk, note string) string {
@@ -359,7 +380,7 @@ func (s *startScreen) scheme(st Styles, w int) []string {
 		return r + note
 	}
 	out = append(out, st.Muted.Render(fit(row("  ", "level", "respond", "resolve", "clock", ""), w)))
-	someNA := false
+	someNA, someStar := false, false
 	for i, l := range s.pol.Levels {
 		cursor := "  "
 		if i == s.level {
@@ -368,12 +389,13 @@ func (s *startScreen) scheme(st Styles, w int) []string {
 		clk := "24x7"
 		if l.Clock == runbook.Business {
 			clk = "business"
+			someStar = someStar || starred && (l.RespondWithin.Kind == runbook.Within || l.ResolveWithin.Kind == runbook.Within)
 		}
 		note := ""
 		if !s.levelAllowed(i) {
 			note, someNA = "  n/a", true
 		}
-		line := row(cursor, l.Name, l.RespondWithin.String(), l.ResolveWithin.String(), clk, note)
+		line := row(cursor, l.Name, target(l.RespondWithin, l.Clock), target(l.ResolveWithin, l.Clock), clk, note)
 		switch {
 		case i == s.level:
 			out = append(out, st.Selected.Render(fit(line, w)))
@@ -382,6 +404,14 @@ func (s *startScreen) scheme(st Styles, w int) []string {
 		default:
 			out = append(out, fit(line, w))
 		}
+	}
+	if someStar {
+		c := s.pol.Calendar
+		note := "* working hours only: " + c.Hours() + " " + strings.Join(c.WorkingDays(), " ")
+		if cells(note) > w {
+			note = "* working hours only (" + c.Hours() + ")"
+		}
+		out = append(out, st.Muted.Render(trunc(note, w)))
 	}
 	if someNA {
 		out = append(out, st.Muted.Render(trunc("n/a: the runbook is not written for this level", w)))

@@ -244,7 +244,7 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 	fmt.Fprintf(w, "runbook %s %s · policy %s · commander %s · opened %s by %s\n",
 		s.Runbook.ID, s.Runbook.Version, s.Policy.Name, s.Commander(), s.OpenedAt.UTC().Format("2006-01-02 15:04Z"), s.OpenedBy)
 	for _, l := range out.SLA {
-		fmt.Fprintf(w, "%-8s %s\n", l.Name+":", slaText(l))
+		fmt.Fprintf(w, "%-8s %s\n", l.Name+":", slaText(l, v.Policy, now))
 	}
 	if out.NextUpdate != nil {
 		u := out.NextUpdate
@@ -305,17 +305,21 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 	return nil
 }
 
-func slaText(l incident.SLA) string {
-	target := "within " + l.Target
+// slaText is one deadline: the figure first, on its clock, then when it falls due in
+// the policy's time zone and the target it comes from.
+func slaText(l incident.SLA, pol *runbook.Policy, now time.Time) string {
+	target := " (target " + l.TargetText + ")"
 	switch {
 	case l.NoLimit:
-		return "no deadline (" + l.Target + ")"
+		return l.Standing()
 	case l.Met:
-		return fmt.Sprintf("met at %s (%s), %s to spare", l.MetAt.UTC().Format("2006-01-02 15:04Z"), target, runbook.FormatDuration(l.Left))
+		return fmt.Sprintf("met %s, %s to spare%s", incident.DueText(l.MetAt, pol, now), l.Clock.Span(l.Left), target)
+	case l.Missed && !l.MetAt.IsZero():
+		return fmt.Sprintf("MISSED: met %s, %s late%s", incident.DueText(l.MetAt, pol, now), l.Overdue(), target)
 	case l.Missed:
-		return fmt.Sprintf("MISSED: was due %s (%s), %s ago", l.Due.UTC().Format("2006-01-02 15:04Z"), target, runbook.FormatDuration(-l.Left))
+		return fmt.Sprintf("MISSED: was due %s, %s ago%s", incident.DueText(l.Due, pol, now), l.Overdue(), target)
 	}
-	return fmt.Sprintf("due %s (%s), %s left", l.Due.UTC().Format("2006-01-02 15:04Z"), target, runbook.FormatDuration(l.Left))
+	return fmt.Sprintf("%s, due %s%s", l.Standing(), incident.DueText(l.Due, pol, now), target)
 }
 
 func relTime(t, now time.Time) string {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -104,10 +106,13 @@ func printPolicy(g *globals, p *runbook.Policy) error {
 		if l.Clock == runbook.Business {
 			clock = "business hours"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", l.Rank, l.Name, l.RespondWithin, l.ResolveWithin, clock, strings.TrimSpace(l.Description))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", l.Rank, l.Name, l.RespondWithin.On(l.Clock), l.ResolveWithin.On(l.Clock), clock, strings.TrimSpace(l.Description))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if line := businessClockLine(p); line != "" {
+		fmt.Fprintf(w, "\n%s\n", line)
 	}
 	for _, l := range p.Levels {
 		if len(l.EscalateTo) > 0 {
@@ -116,4 +121,28 @@ func printPolicy(g *globals, p *runbook.Policy) error {
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// businessClockLine says what a figure on the business clock means in days, with the
+// longest such target of the policy as the example: "72 working hours" is not 3 days.
+func businessClockLine(p *runbook.Policy) string {
+	c := p.Calendar
+	if c == nil || c.DayLength() <= 0 {
+		return ""
+	}
+	var longest time.Duration
+	for _, l := range p.Levels {
+		for _, t := range []runbook.Target{l.RespondWithin, l.ResolveWithin} {
+			if l.Clock == runbook.Business && t.Kind == runbook.Within && t.Duration > longest {
+				longest = t.Duration
+			}
+		}
+	}
+	if longest == 0 {
+		return ""
+	}
+	days := float64(longest) / float64(c.DayLength())
+	return fmt.Sprintf("On the business clock only working time counts (%s %s, %s): a working day has %s, so %s take %s working days.",
+		c.Hours(), c.TimeZone, strings.Join(c.WorkingDays(), " "), runbook.Business.Span(c.DayLength()), runbook.Business.Span(longest),
+		strconv.FormatFloat(days, 'f', -1, 64))
 }

@@ -291,18 +291,11 @@ func (r *Report) Markdown() string {
 		w("\n## SLA\n\n| target | due (UTC) | met at (UTC) | verdict |\n|---|---|---|---|\n")
 	}
 	for _, l := range r.SLA {
-		verdict := "open"
-		switch {
-		case l.NoLimit:
-			verdict = "no deadline (" + l.Target + ")"
-		case l.Met:
-			verdict = "met, " + runbook.FormatDuration(l.Left) + " to spare"
-		case l.Missed:
-			verdict = "MISSED by " + runbook.FormatDuration(-l.Left)
-		default:
-			verdict = "open, " + runbook.FormatDuration(l.Left) + " left"
+		verdict := l.Standing()
+		if !l.NoLimit && !l.Met && !l.Missed {
+			verdict = "open, " + verdict
 		}
-		w("| %s within %s | %s | %s | %s |\n", l.Name, l.Target, FormatUTC(l.Due), FormatUTC(l.MetAt), verdict)
+		w("| %s within %s | %s | %s | %s |\n", l.Name, l.TargetText, FormatUTC(l.Due), FormatUTC(l.MetAt), verdict)
 	}
 
 	w("\n## Steps\n")

@@ -464,14 +464,23 @@ func (s *State) phaseCompletedAt(phase runbook.PhaseName) time.Time {
 
 // SLA is how one deadline stands at an instant.
 type SLA struct {
-	Name    string        `json:"name"` // respond or resolve
-	Due     time.Time     `json:"due,omitzero"`
-	Target  string        `json:"target"`
-	Met     bool          `json:"met"`
-	MetAt   time.Time     `json:"met_at,omitzero"`
-	Missed  bool          `json:"missed"`
-	Left    time.Duration `json:"left_ns"`  // on the deadline's clock; negative when overdue
-	Total   time.Duration `json:"total_ns"` // what the target allowed on its clock
+	Name   string    `json:"name"` // respond or resolve
+	Due    time.Time `json:"due,omitzero"`
+	Target string    `json:"target"` // as the policy writes it: 72h, 3 working days, next release
+	// TargetText is the target on its clock, for people: "72 working hours",
+	// "1h round the clock", "3 working days".
+	TargetText string `json:"target_text"`
+	// Clock is what Left and Total count: business (working time of the policy's
+	// calendar) or continuous (wall-clock time).
+	Clock  runbook.Clock `json:"clock"`
+	Met    bool          `json:"met"`
+	MetAt  time.Time     `json:"met_at,omitzero"`
+	Missed bool          `json:"missed"`
+	// Left is the time to spare on Clock; once the deadline is passed it is negative
+	// and counts wall-clock time since it fell due, whatever the clock (a deadline
+	// missed at Friday 17:00 is late all weekend).
+	Left    time.Duration `json:"left_ns"`
+	Total   time.Duration `json:"total_ns"` // what the target allowed on Clock
 	NoLimit bool          `json:"no_limit"` // the target sets no deadline
 }
 
@@ -487,7 +496,11 @@ func (l SLA) Fraction() float64 {
 // SLAs judges the respond-by and resolve-by deadlines at now on the policy's calendar.
 func (s *State) SLAs(pol *runbook.Policy, now time.Time) (respond, resolve SLA) {
 	judge := func(name string, d runbook.Deadline, metAt time.Time) SLA {
-		l := SLA{Name: name, Due: d.Due, Target: d.Target.String(), MetAt: metAt}
+		l := SLA{Name: name, Due: d.Due, Target: d.Target.String(), MetAt: metAt, Clock: pol.ClockOf(d)}
+		l.TargetText = d.Target.On(l.Clock)
+		if l.Clock == runbook.Continuous && d.Target.Kind == runbook.Within {
+			l.TargetText += " round the clock"
+		}
 		if d.None() {
 			l.NoLimit = true
 			l.Met = !metAt.IsZero()

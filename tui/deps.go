@@ -35,6 +35,10 @@ type Deps struct {
 	Actor         string
 	Now           func() time.Time // time.Now when nil
 	NoColor       bool
+	// NoticeReminder is how long before a customer or stakeholder update falls due the
+	// incident screen shows a banner and rings the terminal bell ([tui] notice_reminder
+	// in config.toml); 0 means no reminder.
+	NoticeReminder time.Duration
 
 	// RunCheck runs a step's built-in check (check = "rds-backup"). The result is
 	// logged as evidence with RecordCheck.

@@ -66,9 +66,15 @@ type incidentScreen struct {
 	// outbox counts a team incident's events saved here while the store was away, not
 	// shared yet; queuedSteps are the steps this screen queued as done or skipped, so a
 	// second press does not queue them again.
-	outbox      int
-	publishedAt time.Time
-	queuedSteps map[string]bool
+	outbox int
+	// reminder is the banner for the next update when it is near or overdue (sync
+	// derives it from the clock); rang is the reminder the bell last rang for.
+	reminder     string
+	reminderOver bool
+	reminderKey  string
+	rang         string
+	publishedAt  time.Time
+	queuedSteps  map[string]bool
 
 	keys incidentKeys
 }
@@ -583,6 +589,30 @@ func (s *incidentScreen) statusBar(st Styles, w int, now time.Time) []string {
 		parts = append(parts, styled{fmt.Sprintf("⚠ %d journal event(s) do not decode: muster evidence verify %s", n, s.id), st.SLAWarn.Render})
 	}
 	return append(lines, flow(parts, "   ", w)...)
+}
+
+// refreshReminder derives the banner for the next update due: from before minutes
+// before it falls due until the notice is recorded. Each stage (near, overdue) of each
+// update has its own key, so the bell rings once for each.
+func (s *incidentScreen) refreshReminder(now time.Time, before time.Duration) {
+	s.reminder, s.reminderOver, s.reminderKey = "", false, ""
+	if before <= 0 || s.state == nil || s.readOnly || s.state.Closed || !s.hasNext {
+		return
+	}
+	u := s.next
+	to := u.Audience
+	if u.Channel != "" && !strings.EqualFold(u.Channel, u.Audience) {
+		to += " (" + u.Channel + ")"
+	}
+	key := u.Audience + "|" + u.Channel + "|" + u.Due.UTC().Format(time.RFC3339)
+	switch {
+	case !now.Before(u.Due):
+		s.reminder = fmt.Sprintf("⏰ update to %s OVERDUE by %s — send it, then c records it", clean(to), runbook.FormatDuration(now.Sub(u.Due)))
+		s.reminderOver, s.reminderKey = true, "overdue|"+key
+	case !now.Before(u.Due.Add(-before)):
+		s.reminder = fmt.Sprintf("⏰ update to %s due %s, in %s — send it, then c records it", clean(to), clock(u.Due, now), runbook.FormatDuration(u.Due.Sub(now)))
+		s.reminderKey = "near|" + key
+	}
 }
 
 // styled is a piece of text with its style, kept apart so widths are measured on the

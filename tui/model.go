@@ -282,6 +282,12 @@ func (m *Model) onTick() tea.Cmd {
 			s.publishedAt = m.now
 			cmds = append(cmds, m.act(publishOutbox, "", "", func(inc *incidentWriter) error { _, err := inc.Flush(); return err }))
 		}
+		if s.reminderKey != "" && s.reminderKey != s.rang {
+			// The banner is up (sync derives it from the clock): the bell rings once
+			// for it, so a responder looking at another window hears it.
+			s.rang = s.reminderKey
+			cmds = append(cmds, tea.Raw("\a"))
+		}
 		if m.drill.d != nil {
 			// The drill and story clocks move between the driver's updates.
 			cmds = append(cmds, refreshDrill(m.drill.d, m.now))

@@ -60,6 +60,13 @@ func (m Model) render() string {
 // headerLines is the incident status bar at the current width.
 func (m *Model) headerLines() []string {
 	lines := m.inc.statusBar(m.styles, m.width, m.now)
+	if r := m.inc.reminder; r != "" && !m.inc.readOnly {
+		style := m.styles.SLAWarn
+		if m.inc.reminderOver {
+			style = m.styles.SLAMissed
+		}
+		lines = append(lines, style.Render(fit(r, m.width)))
+	}
 	if m.drill.on {
 		lines = append(lines, m.drillPanel(m.width)...)
 	}
@@ -277,6 +284,7 @@ func (m *Model) sync() {
 		return
 	}
 	s := &m.inc
+	s.refreshReminder(m.now, m.deps.NoticeReminder)
 	bodyH := m.bodyHeight() - m.feedHeight()
 	left, right := m.paneWidths()
 	listH, detailH := bodyH, bodyH

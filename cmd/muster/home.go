@@ -35,7 +35,12 @@ func (g *globals) tuiDeps() (tui.Deps, error) {
 		return tui.Deps{}, err
 	}
 	lib, problems := runbook.LoadLibrary(g.RunbookDir(), pol)
+	cfg, err := g.settings()
+	if err != nil {
+		return tui.Deps{}, err
+	}
 	return tui.Deps{
+		NoticeReminder:  cfg.TUI.Reminder(),
 		Store:           g.store(),
 		Library:         lib,
 		LibraryProblems: problems,

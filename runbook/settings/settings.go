@@ -6,6 +6,9 @@
 //	key = "~/.ssh/id_ed25519.pub"                     # .pub: the key in ssh-agent; else a private key file
 //	allowed_signers = "~/.config/muster/allowed_signers" # default for evidence verify
 //	require_signed = true                              # verify: a line without a valid signature is a problem
+//
+//	[tui]
+//	notice_reminder = "10m"  # banner and bell this long before an update falls due; "0" turns it off
 package settings
 
 import (
@@ -15,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/muster-ir/muster/runbook/tomldoc"
 )
@@ -27,6 +31,29 @@ type Settings struct {
 	Schema  int     `toml:"schema"`
 	Signing Signing `toml:"signing"`
 	Team    Team    `toml:"team"`
+	TUI     TUI     `toml:"tui"`
+}
+
+// TUI is the [tui] table: the terminal UI's settings.
+type TUI struct {
+	// NoticeReminder is how long before a customer or stakeholder update falls due
+	// the incident screen reminds the responder (a banner and the terminal bell): a
+	// duration such as "10m" or "90s"; "0" turns the reminder off; empty is
+	// DefaultNoticeReminder.
+	NoticeReminder string `toml:"notice_reminder"`
+}
+
+// DefaultNoticeReminder is the reminder before an update falls due when config.toml
+// does not set one: time to write the update, not so early that it is ignored.
+const DefaultNoticeReminder = 10 * time.Minute
+
+// Reminder is NoticeReminder as a duration: 0 when turned off.
+func (t TUI) Reminder() time.Duration {
+	if t.NoticeReminder == "" {
+		return DefaultNoticeReminder
+	}
+	d, _ := time.ParseDuration(t.NoticeReminder) // checked by Load
+	return d
 }
 
 // Team is the [team] table: the store a team's incidents are shared through.
@@ -61,6 +88,11 @@ func Load(path string) (Settings, error) {
 	doc, problems := tomldoc.Decode(path, b, &s)
 	if len(problems) == 0 && s.Schema != 0 && s.Schema != 1 {
 		problems = append(problems, doc.Problemf([]any{"schema"}, "schema %d is not supported (this muster reads schema 1)", s.Schema))
+	}
+	if r := s.TUI.NoticeReminder; len(problems) == 0 && r != "" {
+		if d, err := time.ParseDuration(r); err != nil || d < 0 {
+			problems = append(problems, doc.Problemf([]any{"tui", "notice_reminder"}, "notice_reminder %q is not a duration such as \"10m\" or \"90s\" (\"0\" turns the reminder off)", r))
+		}
 	}
 	if len(problems) > 0 {
 		return Settings{}, problems

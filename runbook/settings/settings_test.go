@@ -26,3 +26,26 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("want every problem with its position, got %v", err)
 	}
 }
+
+// The notice reminder: 10 minutes unless config.toml says otherwise, "0" turns it off,
+// and a value that is not a duration is refused where it stands.
+func TestNoticeReminder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	s, _ := Load(path)
+	if got := s.TUI.Reminder(); got != DefaultNoticeReminder {
+		t.Errorf("default reminder %v, want %v", got, DefaultNoticeReminder)
+	}
+	for value, want := range map[string]string{`"5m"`: "5m0s", `"0"`: "0s", `"90s"`: "1m30s"} {
+		os.WriteFile(path, []byte("[tui]\nnotice_reminder = "+value+"\n"), 0o600)
+		s, err := Load(path)
+		if err != nil || s.TUI.Reminder().String() != want {
+			t.Errorf("notice_reminder = %s: %v, %v; want %s", value, s.TUI.Reminder(), err, want)
+		}
+	}
+	for _, bad := range []string{`"ten minutes"`, `"-5m"`} {
+		os.WriteFile(path, []byte("schema = 1\n[tui]\nnotice_reminder = "+bad+"\n"), 0o600)
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "config.toml:3:") {
+			t.Errorf("notice_reminder = %s: %v, want a problem at line 3", bad, err)
+		}
+	}
+}

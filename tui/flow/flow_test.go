@@ -4,8 +4,11 @@
 package flow_test
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -350,3 +353,39 @@ func TestDraftComesBackOnResume(t *testing.T) {
 		t.Errorf("notes: %+v", v.State.Notes)
 	}
 }
+
+// With a reminder configured, an update falling due puts a banner on the screen and
+// rings the terminal's bell (BEL reaches the terminal's output).
+func TestNoticeReminderRingsTheBell(t *testing.T) {
+	d := deps(t)
+	d.NoticeReminder = 45 * time.Minute
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range rb.Steps() {
+		if (st.Phase == "detect" || st.Phase == "triage") && st.AppliesTo("critical") {
+			if err := inc.CompleteStep(st.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	id := inc.ID
+	inc.Close()
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("⏰ update to status page due 10:15, in 15m — send it, then c records it")
+	time.Sleep(1500 * time.Millisecond) // the bell rings on the clock's next tick
+	s.quit()
+	out, err := io.ReadAll(s.tm.FinalOutput(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// BEL also ends the OSC sequences that set the window title: leave those out.
+	out = osc.ReplaceAll(out, nil)
+	if n := bytes.Count(out, []byte("\a")); n != 1 {
+		t.Errorf("the bell rang %d times, want once", n)
+	}
+}
+
+var osc = regexp.MustCompile("\x1b\\][^\x07\x1b]*(\x07|\x1b\\\\)")

@@ -28,6 +28,9 @@ func newEvidenceCmd(g *globals) *cobra.Command {
 }
 
 func runEvidenceExport(g *globals, id, dir string) error {
+	if err := g.fetchAttachments(id, true); err != nil {
+		return err
+	}
 	v, err := g.store().Load(id)
 	if err != nil {
 		return commandError(err)

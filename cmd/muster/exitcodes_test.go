@@ -80,6 +80,8 @@ func TestExitCodeContract(t *testing.T) {
 		{0, "incident note {id} hello"},
 		{2, "incident note INC-20990101-XXXXX hello"},
 		{2, "incident attach {id} {missing}"},
+		{2, "incident attachment {id} 99999999"}, // no such attachment
+		{2, "incident attachment INC-20990101-XXXXX 1"},
 		{2, "incident escalate {id} --to lead"},
 		{2, "incident notify {id} --audience customers"},
 		{2, "incident severity {id} medium"},

@@ -34,6 +34,7 @@ func newIncidentCmd(g *globals) *cobra.Command {
 		newIncidentStepCmd(g),
 		newIncidentNoteCmd(g),
 		newIncidentAttachCmd(g),
+		newIncidentAttachmentCmd(g),
 		newIncidentEscalateCmd(g),
 		newIncidentNotifyCmd(g),
 		newIncidentSeverityCmd(g),
@@ -439,6 +440,13 @@ func newIncidentAttachCmd(g *globals) *cobra.Command {
 			return withIncident(g, args[0], func(inc *incident.Incident) error {
 				for _, f := range args[1:] {
 					a, err := inc.Attach(f)
+					var q *incident.QueuedError
+					if errors.As(err, &q) {
+						// Kept here with its blob; the next command or team sync shares it.
+						fmt.Fprintf(g.Stdout, "%s: attached %s sha256 %s (%d bytes): queued offline, not yet shared: %d (%s)\n",
+							inc.ID, untrusted.Line(f), a.SHA256, a.Size, q.Pending, untrusted.Line(q.Cause.Error()))
+						continue
+					}
 					if err != nil {
 						return fmt.Errorf("attaching %s: %w", untrusted.Line(f), err)
 					}

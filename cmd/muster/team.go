@@ -267,5 +267,8 @@ func (g *globals) verifyRemote(ctx context.Context, id, dir string) error {
 		return checkFailed(fmt.Errorf("%s: verification against %s FAILED: %d problem(s)", id, r.Store, len(r.Problems)))
 	}
 	fmt.Fprintf(g.Stdout, "remote: %d line(s) in %s form one chain; the local copy is the same chain\n", r.StoreLines, r.Store)
+	if r.Attachments > 0 {
+		fmt.Fprintf(g.Stdout, "remote: %d attachment(s) in %s, each with the SHA-256 its line names\n", r.Attachments, r.Store)
+	}
 	return nil
 }

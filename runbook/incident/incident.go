@@ -673,7 +673,7 @@ func (inc *Incident) Attach(path string) (journal.Attachment, error) {
 		return journal.Attachment{}, err
 	}
 	if inc.shared != nil {
-		return journal.Attachment{}, refuse("incident %s is a team incident: attaching files to the team store is not built yet; keep the file and record its path and SHA-256 in a note", inc.ID)
+		return inc.attachShared(path)
 	}
 	e, a, err := inc.j.Attach(inc.Actor, path, nil)
 	if err != nil {

@@ -280,6 +280,9 @@ func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.
 // someone just marked done is refused with who and when, a follow-up takes the next
 // free id, a severity change starts from the severity it now finds.
 func (inc *Incident) publish(d decision, typ string, payload any, actor string) (journal.Event, error) {
+	if err := inc.shareBlob(typ, payload); err != nil { // attach_team.go
+		return journal.Event{}, inc.offline(err)
+	}
 	backoff := 5 * time.Millisecond
 	for race := 0; race < maxRaces; race++ {
 		seq, hash := inc.j.Last()

@@ -90,46 +90,13 @@ func (j *Journal) Attach(actor, path string, meta map[string]any) (Event, Attach
 	if err := checkActor(actor); err != nil {
 		return Event{}, Attachment{}, err
 	}
-	j.mu.Lock()
-	closed := j.closed
-	j.mu.Unlock()
-	if closed {
-		return Event{}, Attachment{}, ErrClosed
-	}
-	abs, err := filepath.Abs(path)
+	a, err := j.Take(path, meta)
 	if err != nil {
-		return Event{}, Attachment{}, fmt.Errorf("attach %s: %w", path, err)
-	}
-	st, err := os.Lstat(abs)
-	if err != nil {
-		return Event{}, Attachment{}, fmt.Errorf("attach: %w", err)
-	}
-	host, _ := os.Hostname()
-	a := Attachment{Path: abs, Host: host, Mode: st.Mode().String(), ModTime: st.ModTime().UTC(), Meta: meta}
-	if !utf8.ValidString(abs) {
-		a.PathHex = hex.EncodeToString([]byte(abs))
-	}
-	switch mode := st.Mode(); {
-	case mode&fs.ModeSymlink != 0:
-		target, err := os.Readlink(abs)
-		if err != nil {
-			return Event{}, Attachment{}, fmt.Errorf("attach: %w", err)
-		}
-		a.Kind, a.Link, a.Size = KindSymlink, target, int64(len(target))
-		if !utf8.ValidString(target) {
-			a.LinkHex = hex.EncodeToString([]byte(target))
-		}
-	case mode.IsRegular():
-		a.Kind = KindFile
-		if err := j.store(abs, st, &a); err != nil {
-			return Event{}, Attachment{}, fmt.Errorf("attach %s: %w", abs, err)
-		}
-	default:
-		return Event{}, Attachment{}, fmt.Errorf("attach %s: it is a %s, not a regular file or a symlink", abs, kindName(mode))
+		return Event{}, Attachment{}, err
 	}
 	data, err := marshalData(a)
 	if err != nil {
-		return Event{}, Attachment{}, fmt.Errorf("attach %s: %w", abs, err)
+		return Event{}, Attachment{}, fmt.Errorf("attach %s: %w", a.Path, err)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -141,6 +108,51 @@ func (j *Journal) Attach(actor, path string, meta map[string]any) (Event, Attach
 		return Event{}, Attachment{}, err
 	}
 	return e, a, nil
+}
+
+// Take is the first half of Attach: it copies a regular file into the attachment store
+// (or reads a symlink) and returns the record, without appending the event. A shared
+// store uses it to publish the blob before the line that names it; the blob stays in
+// the store whether or not an event ever names it (it is content-addressed).
+func (j *Journal) Take(path string, meta map[string]any) (Attachment, error) {
+	j.mu.Lock()
+	closed := j.closed
+	j.mu.Unlock()
+	if closed {
+		return Attachment{}, ErrClosed
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Attachment{}, fmt.Errorf("attach %s: %w", path, err)
+	}
+	st, err := os.Lstat(abs)
+	if err != nil {
+		return Attachment{}, fmt.Errorf("attach: %w", err)
+	}
+	host, _ := os.Hostname()
+	a := Attachment{Path: abs, Host: host, Mode: st.Mode().String(), ModTime: st.ModTime().UTC(), Meta: meta}
+	if !utf8.ValidString(abs) {
+		a.PathHex = hex.EncodeToString([]byte(abs))
+	}
+	switch mode := st.Mode(); {
+	case mode&fs.ModeSymlink != 0:
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return Attachment{}, fmt.Errorf("attach: %w", err)
+		}
+		a.Kind, a.Link, a.Size = KindSymlink, target, int64(len(target))
+		if !utf8.ValidString(target) {
+			a.LinkHex = hex.EncodeToString([]byte(target))
+		}
+	case mode.IsRegular():
+		a.Kind = KindFile
+		if err := j.store(abs, st, &a); err != nil {
+			return Attachment{}, fmt.Errorf("attach %s: %w", abs, err)
+		}
+	default:
+		return Attachment{}, fmt.Errorf("attach %s: it is a %s, not a regular file or a symlink", abs, kindName(mode))
+	}
+	return a, nil
 }
 
 func kindName(m fs.FileMode) string {

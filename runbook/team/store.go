@@ -124,6 +124,7 @@ type Store struct {
 	retention Retention
 	now       func() time.Time
 	parallel  int
+	blobs     blobConfig // attachments: multipart sizes, abandoned uploads (blob.go)
 }
 
 // Option configures New.

@@ -25,6 +25,9 @@ type RemoteReport struct {
 	// Behind counts the store's lines the mirror does not have yet: not a problem
 	// (team sync brings them), said so that no one mistakes it for the whole chain.
 	Behind int `json:"behind"`
+	// Attachments counts the distinct blobs the store's lines name, each checked in
+	// the store (verify_blobs.go).
+	Attachments int `json:"attachments"`
 }
 
 // OK reports whether nothing is wrong.
@@ -71,6 +74,11 @@ func (s *Store) VerifyRemote(ctx context.Context, id, dir string) (RemoteReport,
 	if n < len(lines) {
 		r.Behind = len(lines) - n
 	}
+	n, blobProblems, err := s.verifyBlobs(ctx, lines, dir)
+	if err != nil {
+		return r, err
+	}
+	r.Attachments, r.Problems = n, append(r.Problems, blobProblems...)
 	rewritten, err := s.rewrittenEvents(ctx, id)
 	if err != nil {
 		return r, err

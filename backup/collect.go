@@ -11,13 +11,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/muster-ir/muster/internal/awserr"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
@@ -423,12 +423,8 @@ func inventoryError(region, op, target string, err, last error) InventoryError {
 func classify(ie *InventoryError, err error) {
 	var ae smithy.APIError
 	var de *smithy.DeserializationError
-	var re *awshttp.ResponseError
-	status := 0
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
-	}
-	if code, msg, ok := unfixable(err); ok {
+	status := awserr.Status(err)
+	if code, msg, ok := awserr.Unfixable(err); ok {
 		ie.Code, ie.Message = code, msg
 		return
 	}

@@ -12,28 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/muster-ir/muster/internal/motoserver"
+	"github.com/muster-ir/muster/backup/mototest"
 	"github.com/muster-ir/muster/runbook/incident"
 )
 
 // Two responders on two machines share one incident through --store: the second sees
 // it in incident list, works it, and the first is refused a step the second just did.
 func TestTeamIncidentThroughTheCLI(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDMUSTERTEST", "AWS_SECRET_ACCESS_KEY": "muster-test-secret",
-		"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		"AWS_EC2_METADATA_DISABLED": "true", "MUSTER_STORE": "s3://muster-team/acme",
-	} {
-		t.Setenv(k, v)
-	}
-	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
-		})})
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("muster-team"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	teamBucket(t, "muster-team")
+	t.Setenv("MUSTER_STORE", "s3://muster-team/acme")
 
 	alice, bob := newCLI(t), newCLI(t)
 	bob.actor = "bob@desk"
@@ -98,21 +85,7 @@ func TestWriteWaitsForTheLock(t *testing.T) {
 // evidence verify --remote passes on a shared incident, and fails once this machine's
 // copy is rewritten.
 func TestEvidenceVerifyRemote(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "AKIDMUSTERTEST", "AWS_SECRET_ACCESS_KEY": "muster-test-secret",
-		"AWS_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
-	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
-		})})
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("muster-verify"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	teamBucket(t, "muster-verify")
 	a := newCLI(t)
 	// The store comes from config.toml's [team] table this time.
 	if err := os.WriteFile(filepath.Join(a.home, "config.toml"), []byte("[team]\nstore = \"s3://muster-verify/x\"\n"), 0o600); err != nil {
@@ -135,4 +108,23 @@ func TestEvidenceVerifyRemote(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "remote: line 2 (seq 2)") {
 		t.Errorf("verify --remote after a local edit: exit %d\n%s", code, out)
 	}
+}
+
+// teamBucket starts moto for the test, points the AWS configuration chain of the
+// commands it runs at it (mototest.Env), and makes an Object Lock bucket there.
+func teamBucket(t *testing.T, bucket string) *s3.Client {
+	t.Helper()
+	endpoint := mototest.Start(t)
+	for _, kv := range mototest.Env(endpoint, "us-east-1") {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
+		})})
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -30,12 +30,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/muster-ir/muster/internal/awserr"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
@@ -208,22 +208,6 @@ func (s *Store) lock(mode *types.ObjectLockMode, until **time.Time) {
 	*until = &t
 }
 
-// isTaken reports a lost conditional write: 412 Precondition Failed, or 409
-// ConditionalRequestConflict when two writes of the same key race.
-func isTaken(err error) bool {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		switch re.HTTPStatusCode() {
-		case 412:
-			return true
-		case 409:
-			var ae smithy.APIError
-			return errors.As(err, &ae) && ae.ErrorCode() == "ConditionalRequestConflict"
-		}
-	}
-	return false
-}
-
 // Line is one journal line read from the store.
 type Line struct {
 	Key   string
@@ -367,20 +351,10 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 // Explain turns an S3 error into words: access denied names the IAM action that is
 // missing, a missing bucket says so.
 func Explain(err error, action string) error {
-	var ae smithy.APIError
-	code := ""
-	if errors.As(err, &ae) {
-		code = ae.ErrorCode()
-	}
-	status := 0
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		status = re.HTTPStatusCode()
-	}
 	switch {
-	case code == "AccessDenied" || status == 403:
+	case awserr.Denied(err):
 		return fmt.Errorf("access denied: the IAM policy must allow %s (%w)", action, err)
-	case code == "NoSuchBucket":
+	case awserr.Code(err) == "NoSuchBucket":
 		return fmt.Errorf("the bucket does not exist (%w)", err)
 	}
 	return err

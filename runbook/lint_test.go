@@ -67,7 +67,7 @@ commands = ["aws rds describe-db-snapshots --db-instance-identifier prod-db"]
 timebox = "15m"
 when = ["critical"]
 check = "rds-backup"
-service = "platform database"
+service = "platform-database"
 
 [phases.triage]
 [[phases.triage.steps]]
@@ -96,7 +96,7 @@ optional = true
 		ID: "check-backups", Title: "Check the newest restore point", Body: "Run the check.", Role: "ops lead",
 		Evidence: []string{"Newest restore point time", "Instance id"},
 		Commands: []string{"aws rds describe-db-snapshots --db-instance-identifier prod-db"},
-		Timebox:  15 * time.Minute, When: []string{"critical"}, Check: "rds-backup", Service: "platform database", Phase: Recover,
+		Timebox:  15 * time.Minute, When: []string{"critical"}, Check: "rds-backup", Service: "platform-database", Phase: Recover,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("step:\n got %+v\nwant %+v", s, want)
@@ -283,7 +283,7 @@ channel = "phone"
 		},
 		{
 			name: "service without the rds-backup check",
-			src:  head + okPhase + `service = "platform database"` + "\n",
+			src:  head + okPhase + `service = "platform-database"` + "\n",
 			want: []string{`r.toml:17:1: phases.recover.steps[0].service is only used with check = "rds-backup" or "restore-test"`},
 		},
 		{

@@ -141,7 +141,7 @@ func TestCheckStep(t *testing.T) {
 	m = selectStep(t, m, "Check the platform")
 	m = press(t, m, "x")
 	m = press(t, m, "x")
-	if !slices.Equal(ran, []string{"check-backups/platform database/critical", "check-backups/platform database/critical"}) {
+	if !slices.Equal(ran, []string{"check-backups/platform-database/critical", "check-backups/platform-database/critical"}) {
 		t.Errorf("checks run: %v", ran)
 	}
 	v, err := d.Store.Load(id)

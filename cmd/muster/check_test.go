@@ -54,7 +54,7 @@ func TestIncidentCheckLogsTheBackupCheckAsEvidence(t *testing.T) {
 		t.Fatalf("a service that matches nothing passed:\n%s%s", out, errs)
 	}
 
-	policy := "schema = 1\nregions = [\"eu-west-1\"]\n\n[[service]]\nname = \"platform database\"\nrpo = \"6h\"\nrto = \"30m\"\n\n[service.match]\ntags = { service = \"platform\" }\n"
+	policy := "schema = 1\nregions = [\"eu-west-1\"]\n\n[[service]]\nname = \"platform-database\"\nrpo = \"6h\"\nrto = \"30m\"\n\n[service.match]\ntags = { service = \"platform\" }\n"
 	if err := os.WriteFile(filepath.Join(c.home, "backup.toml"), []byte(policy), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestIncidentCheckLogsTheBackupCheckAsEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := v.State.Checks
-	if len(checks) != 2 || checks[1].Status != "fail" || !strings.Contains(checks[1].Summary, "platform database") || len(checks[1].Report) == 0 {
+	if len(checks) != 2 || checks[1].Status != "fail" || !strings.Contains(checks[1].Summary, "platform-database") || len(checks[1].Report) == 0 {
 		t.Fatalf("journal checks: %+v", checks)
 	}
 	if checks[0].Status == "pass" {

@@ -16,7 +16,14 @@ import (
 // line each, then exit 1; or one summary line and exit 0. kind names the files
 // ("runbook", "scenario").
 func lintFiles(g *globals, args []string, kind string, load func(path string) (id string, problems tomldoc.Problems)) error {
-	var problems tomldoc.Problems
+	return lintFilesWarn(g, args, kind, load, nil)
+}
+
+// lintFilesWarn is lintFiles with warnings: warn, when not nil, is asked about every
+// file that loaded. A warning (printed as path:line:col: warning: ...) is not a problem:
+// alone it leaves the exit status 0.
+func lintFilesWarn(g *globals, args []string, kind string, load func(path string) (id string, problems tomldoc.Problems), warn func(path string) tomldoc.Problems) error {
+	var problems, warnings tomldoc.Problems
 	files := 0
 	firstID := map[string]string{} // id -> first file that used it
 	unread := 0                    // files or directories that could not be read: the lint could not do its job
@@ -40,6 +47,9 @@ func lintFiles(g *globals, args []string, kind string, load func(path string) (i
 			if id == "" {
 				continue
 			}
+			if warn != nil {
+				warnings = append(warnings, warn(path)...)
+			}
 			if prev, dup := firstID[id]; dup && prev != path {
 				problems = append(problems, tomldoc.Problem{File: path, Msg: fmt.Sprintf("%s id %s is also used by %s; in one directory only the first would load", kind, id, prev)})
 				continue
@@ -52,13 +62,20 @@ func lintFiles(g *globals, args []string, kind string, load func(path string) (i
 		fmt.Fprintln(g.Stdout, p.String())
 		bad[p.File] = true
 	}
+	for _, w := range warnings {
+		fmt.Fprintln(g.Stdout, w.String())
+	}
+	warned := ""
+	if len(warnings) > 0 {
+		warned = ", " + plural(len(warnings), "warning")
+	}
 	if unread > 0 {
-		return &exitError{code: 2, err: fmt.Errorf("%s in %s; %s could not be read", plural(len(problems), "problem"), plural(len(bad), "file"), plural(unread, "path"))}
+		return &exitError{code: 2, err: fmt.Errorf("%s in %s; %s could not be read%s", plural(len(problems), "problem"), plural(len(bad), "file"), plural(unread, "path"), warned)}
 	}
 	if len(problems) > 0 {
-		return checkFailed(fmt.Errorf("%s in %s", plural(len(problems), "problem"), plural(len(bad), "file")))
+		return checkFailed(fmt.Errorf("%s in %s%s", plural(len(problems), "problem"), plural(len(bad), "file"), warned))
 	}
-	fmt.Fprintf(g.Stdout, "%s OK\n", plural(files, kind))
+	fmt.Fprintf(g.Stdout, "%s OK%s\n", plural(files, kind), warned)
 	return nil
 }
 

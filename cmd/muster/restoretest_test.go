@@ -52,7 +52,7 @@ func TestBackupRestoreTestCommand(t *testing.T) {
 regions = ["eu-west-1"]
 
 [[service]]
-name = "platform database"
+name = "platform-database"
 restore_test_max_age = "30d"
 rpo = "6h"
 rto = "30m"
@@ -67,10 +67,10 @@ identifiers = ["platform-db"]
 	id := strings.TrimSpace(c.ok("incident", "start", "--runbook", "database-restore", "--severity", "critical", "--title", "Orders table corrupted"))
 
 	// Bad input is refused before anything is restored.
-	if errs := c.exits(2, "backup", "restore-test", "--service", "platform database", "--incident", id); !strings.Contains(errs, "--incident and --step go together") {
+	if errs := c.exits(2, "backup", "restore-test", "--service", "platform-database", "--incident", id); !strings.Contains(errs, "--incident and --step go together") {
 		t.Errorf("incident without step: %s", errs)
 	}
-	if errs := c.exits(1, "backup", "restore-test", "--service", "platform database", "--incident", id, "--step", "nope"); !strings.Contains(errs, `no step "nope"`) {
+	if errs := c.exits(1, "backup", "restore-test", "--service", "platform-database", "--incident", id, "--step", "nope"); !strings.Contains(errs, `no step "nope"`) {
 		t.Errorf("unknown step: %s", errs)
 	}
 	if errs := c.exits(2, "backup", "restore-test", "--db", "platform-db", "--format", "yaml"); !strings.Contains(errs, `"yaml"`) || !strings.Contains(errs, "want table, json or prometheus") {
@@ -80,7 +80,7 @@ identifiers = ["platform-db"]
 		t.Errorf("bad keep: %s", errs)
 	}
 
-	out := c.ok("backup", "restore-test", "--service", "platform database", "--format", "json", "--incident", id, "--step", "choose-restore-point")
+	out := c.ok("backup", "restore-test", "--service", "platform-database", "--format", "json", "--incident", id, "--step", "choose-restore-point")
 	var res backup.RestoreTestResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -108,7 +108,7 @@ identifiers = ["platform-db"]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(v.State.Checks); n != 2 || v.State.Checks[1].Step != "prove-restore" || !strings.Contains(v.State.Checks[1].Summary, "service platform database: pass") || len(v.State.Checks[1].Report) == 0 {
+	if n := len(v.State.Checks); n != 2 || v.State.Checks[1].Step != "prove-restore" || !strings.Contains(v.State.Checks[1].Summary, "service platform-database: pass") || len(v.State.Checks[1].Report) == 0 {
 		t.Fatalf("journal checks after incident check: %+v", v.State.Checks)
 	}
 	c.ok("evidence", "verify", id)
@@ -120,7 +120,7 @@ identifiers = ["platform-db"]
 	}
 
 	prom := c.ok("backup", "restore-test", "--db", "platform-db", "--kind", "snapshot", "--format", "prometheus")
-	for _, want := range []string{`muster_restore_test_success{service="platform database",db="platform-db",region="eu-west-1"} 1`,
+	for _, want := range []string{`muster_restore_test_success{service="platform-database",db="platform-db",region="eu-west-1"} 1`,
 		"# TYPE muster_restore_test_rto_seconds gauge", "muster_restore_test_data_age_seconds{"} {
 		if !strings.Contains(prom, want) {
 			t.Errorf("prometheus output lacks %q:\n%s", want, prom)

@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/backup"
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
@@ -309,7 +311,10 @@ func newRunbookLintCmd(g *globals) *cobra.Command {
 		Short: "Check runbook files; every problem as path:line:col: message (exit 1 if any)",
 		Long: `Check runbook files against the format and the severity policy in force. Every
 problem of every file is printed, one per line, as path:line:col: message; the exit
-status is 1 if there is any. A directory stands for the *.toml files in it.`,
+status is 1 if there is any. A directory stands for the *.toml files in it. A step
+check whose service is not in the backup policy in force (<data dir>/backup.toml, else
+the built-in defaults) is a warning (path:line:col: warning: ...), which alone leaves
+the exit status 0.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRunbookLint(g, args)
@@ -322,13 +327,36 @@ func runRunbookLint(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	return lintFiles(g, args, "runbook", func(path string) (string, runbook.Problems) {
+	services, policy := backupServices(g)
+	loaded := map[string]*runbook.Runbook{}
+	return lintFilesWarn(g, args, "runbook", func(path string) (string, runbook.Problems) {
 		r, ps := runbook.LoadFile(path, pol)
 		if r == nil {
 			return "", ps
 		}
+		loaded[path] = r
 		return r.ID, ps
+	}, func(path string) runbook.Problems {
+		return runbook.UnknownServices(loaded[path], services, policy)
 	})
+}
+
+// backupServices names the services of the backup policy in force (what a step's
+// rds-backup or restore-test check runs against) and describes that policy for a
+// warning. A policy file that does not load has no services: its own lint says why.
+func backupServices(g *globals) (services []string, policy string) {
+	file := backup.DefaultPolicyFile(g.DataDir)
+	if file == "" {
+		return nil, "the built-in defaults (no " + filepath.Join(g.DataDir, backup.DefaultPolicyName) + ")"
+	}
+	p, err := backup.LoadPolicy(file)
+	if err != nil {
+		return nil, file + " (it does not load: muster backup check says why)"
+	}
+	for _, s := range p.Services {
+		services = append(services, s.Name)
+	}
+	return services, file
 }
 
 type runbookDiffOptions struct {

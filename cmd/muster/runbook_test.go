@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,8 +46,23 @@ func TestRunbookLintReportsEveryProblemOfEveryFile(t *testing.T) {
 	}
 }
 
+// backupPolicyWith writes a backup policy into home that names services, so that
+// runbook lint has no service to warn about.
+func backupPolicyWith(t *testing.T, home string, services ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("schema = 1\n")
+	for _, s := range services {
+		fmt.Fprintf(&b, "[[service]]\nname = %q\n[service.match]\nidentifiers = [\"db\"]\n", s)
+	}
+	if err := os.WriteFile(filepath.Join(home, "backup.toml"), []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRunbookLintClean(t *testing.T) {
 	home := t.TempDir()
+	backupPolicyWith(t, home, "platform database", "platform-database")
 	code, out, errs := cliAt(t, home).run("", "runbook", "lint", minimalFixture, osc52Fixture, completeV1)
 	if code != 0 || out != "3 runbooks OK\n" || errs != "" {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -63,6 +79,7 @@ func TestRunbookLintClean(t *testing.T) {
 
 func TestRunbookLintDuplicateIDsAndEmptyDir(t *testing.T) {
 	home := t.TempDir()
+	backupPolicyWith(t, home, "platform database")
 	empty := filepath.Join(home, "empty")
 	if err := os.Mkdir(empty, 0o700); err != nil {
 		t.Fatal(err)

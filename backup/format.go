@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
 // Formats the report can be written in.
@@ -225,13 +227,7 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 
 	family("muster_backup_check_timestamp_seconds", "Instant the backup check judged at (--as-of or the time of the run), in Unix seconds.")
 	fmt.Fprintf(bw, "muster_backup_check_timestamp_seconds %d\n", r.AsOf.Unix())
-	family("muster_backup_check_complete", "1 when every RDS API call of the check succeeded, 0 when something could not be checked.")
-	complete := 1
-	if len(r.Errors) > 0 || r.Totals.Error > 0 {
-		complete = 0
-	}
-	fmt.Fprintf(bw, "muster_backup_check_complete %d\n", complete)
-	family("muster_backup_api_errors", "RDS API calls that failed during the check.")
+	family("muster_backup_api_errors", "RDS API calls that failed during the check (1 when the check could not run at all).")
 	fmt.Fprintf(bw, "muster_backup_api_errors %d\n", len(r.Errors))
 	family("muster_backup_units", "Backup units (databases, clusters, services without a database, unlisted regions) by status.")
 	counts := map[Status]int{Pass: r.Totals.Pass, Warn: r.Totals.Warn, Fail: r.Totals.Fail, Skip: r.Totals.Skip, Error: r.Totals.Error}
@@ -310,7 +306,27 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 			fmt.Fprintf(bw, "muster_backup_policy_retention_seconds%s %d\n", labels(u), int64(u.PolicyRetention)*86400)
 		}
 	}
+	// Last, so that a file holding this line was written to its end (README's cron
+	// recipe renames only such a file).
+	family("muster_backup_check_complete", "1 when every RDS API call of the check succeeded, 0 when something could not be checked or the check could not run.")
+	complete := 1
+	if len(r.Errors) > 0 || r.Totals.Error > 0 {
+		complete = 0
+	}
+	fmt.Fprintf(bw, "muster_backup_check_complete %d\n", complete)
 	return bw.Flush()
+}
+
+// WriteNotRunPrometheus writes the exposition of a check that could not run at all (no
+// credentials, no region, a policy file with problems): the instant at, one error, no
+// units and muster_backup_check_complete 0, with the cause as a comment, so that an
+// alert on an incomplete check fires instead of the metrics going quiet.
+func WriteNotRunPrometheus(w io.Writer, at time.Time, cause error) error {
+	if _, err := fmt.Fprintf(w, "# muster backup check could not run: %s\n", untrusted.Line(cause.Error())); err != nil {
+		return err
+	}
+	r := Report{AsOf: at, Errors: []InventoryError{{Operation: "check", Code: "NotRun", Message: cause.Error()}}}
+	return r.WritePrometheus(w)
 }
 
 func escapeLabel(s string) string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -348,14 +349,50 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		t.Skip("promtool is not on PATH (Debian: apt-get install prometheus); set MUSTER_REQUIRE_PROMTOOL=1 to make this a failure")
 	}
 	r := mixedReport()
-	var b bytes.Buffer
+	var b, notRun bytes.Buffer
 	if err := r.WritePrometheus(&b); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "check", "metrics")
-	cmd.Stdin = &b
-	out, err := cmd.CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	if err := WriteNotRunPrometheus(&notRun, now, errors.New("no usable AWS credentials")); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []*bytes.Buffer{&b, &notRun} {
+		cmd := exec.Command(bin, "check", "metrics")
+		cmd.Stdin = in
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	}
+}
+
+// TestPrometheusOfACheckThatCouldNotRun: the metrics of a check that could not run say
+// so (complete 0, one error, the cause as a comment cleaned of escapes), and the
+// complete line is the last of every exposition, so a file that has it was written to
+// its end.
+func TestPrometheusOfACheckThatCouldNotRun(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteNotRunPrometheus(&b, now, errors.New("no region\x1b[2J\nto check")); err != nil {
+		t.Fatal(err)
+	}
+	fams, err := parseExposition(b.String())
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if fams["muster_backup_check_complete"]["{}"] != 0 || fams["muster_backup_api_errors"]["{}"] != 1 || fams["muster_backup_check_timestamp_seconds"]["{}"] != float64(now.Unix()) {
+		t.Errorf("metrics of a check that could not run:\n%s", b.String())
+	}
+	if !strings.HasPrefix(b.String(), "# muster backup check could not run: no region to check\n") {
+		t.Errorf("cause comment:\n%s", b.String())
+	}
+	var full bytes.Buffer
+	r := mixedReport()
+	if err := r.WritePrometheus(&full); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{b.String(), full.String()} {
+		if !strings.HasSuffix(text, "\nmuster_backup_check_complete 0\n") {
+			t.Errorf("the exposition does not end with the complete line:\n%s", text)
+		}
 	}
 }

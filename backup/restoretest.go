@@ -262,7 +262,7 @@ func (o *RestoreTestOptions) client(ctx context.Context, p *Policy) (RestoreAPI,
 		return nil, "", restoreCannot("region %s", regionError(region))
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, "", restoreCannot("no usable AWS credentials (profile %q): %s", o.Profile, untrusted.Line(err.Error()))
+		return nil, "", restoreCannot("no usable AWS credentials (%s): %s", CredentialSource(o.Profile), untrusted.Line(err.Error()))
 	}
 	return rds.NewFromConfig(cfg, func(ro *rds.Options) { ro.Region = region }), region, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return Report{}, fmt.Errorf("no usable AWS credentials (profile %q): %s", o.Profile, untrusted.Line(err.Error()))
+		return Report{}, fmt.Errorf("no usable AWS credentials (%s): %s", CredentialSource(o.Profile), untrusted.Line(err.Error()))
 	}
 	var invs []Inventory
 	var skippedAccounts []SkippedAccount
@@ -233,11 +234,27 @@ func copyRegions(p *Policy) []string {
 	return out
 }
 
+// CredentialSource names where the SDK looked for credentials, for an error that says
+// it found none: the profile (--profile, else AWS_PROFILE), else the default chain.
+func CredentialSource(profile string) string {
+	if profile != "" {
+		return fmt.Sprintf("profile %q", profile)
+	}
+	if p := os.Getenv("AWS_PROFILE"); p != "" {
+		return fmt.Sprintf("profile %q from AWS_PROFILE", p)
+	}
+	return "default credential chain: environment, shared config and credentials files, SSO, container and instance roles"
+}
+
 // LoadAWSConfig is the SDK's default config chain (environment, SSO, shared profiles,
 // instance roles; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_RDS) with o's profile and a
 // retryer that keeps trying throttled calls.
 func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
+	// Failures are reported as inventory errors or as the run's one error; the SDK's
+	// own log lines (the IMDS client's "falling back to IMDSv1" while it looks for
+	// credentials) would only repeat them on stderr. Set here, the logger reaches the
+	// clients the config chain builds while it resolves.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
@@ -256,9 +273,6 @@ func LoadAWSConfig(ctx context.Context, o Options) (aws.Config, error) {
 		}
 		cfg.HTTPClient = requestCounter{next: next, p: o.Progress}
 	}
-	// Failures are reported as inventory errors; the SDK's own log lines would only
-	// repeat them on stderr.
-	cfg.Logger = logging.Nop{}
 	attempts := o.MaxAttempts
 	if cfg.RetryMaxAttempts > 0 {
 		attempts = cfg.RetryMaxAttempts // AWS_MAX_ATTEMPTS or the profile's max_attempts

@@ -43,7 +43,7 @@ func newBackupCmd(g *globals) *cobra.Command {
 func newBackupCheckCmd(g *globals) *cobra.Command {
 	o := backupCheckOptions{Now: g.now}
 	cmd := &cobra.Command{
-		Use:   "check [--config FILE] [--profile P] [--region R]... [--as-of TIME] [--format table|json|prometheus] [--strict] [--include-replicas] [--timeout D] [--account ID]... [--concurrency N]",
+		Use:   "check [--config FILE] [--profile P] [--region R]... [--as-of TIME] [--format table|json|prometheus] [--strict] [--include-replicas] [--timeout D] [--service NAME] [--account ID]... [--concurrency N]",
 		Short: "Prove every RDS database can be restored within its RPO and holds its retention window",
 		Long: `Reads every RDS instance and Aurora or Multi-AZ cluster of the regions through the
 RDS API (read-only Describe calls) and judges each against the backup policy:
@@ -62,10 +62,11 @@ and time (2026-09-01 12:00), a date, or relative to now (+26h, -3d).
 
 Exit codes: 0 nothing failed and everything could be checked (warn counts as pass
 unless --strict); 1 a check failed; 2 something could not be checked (API error,
-access denied, timeout) or the command could not run.`,
+access denied, timeout) or the command could not run. --format prometheus prints
+metrics even then (muster_backup_check_complete 0, always the last line).`,
 		Example: `  muster backup check
   muster backup check --region eu-west-1 --region eu-central-1 --format json
-  muster backup check --format prometheus > /var/lib/node_exporter/muster_backup.prom.tmp; mv /var/lib/node_exporter/muster_backup.prom.tmp /var/lib/node_exporter/muster_backup.prom`,
+  muster backup check --format prometheus > /var/lib/node_exporter/muster_backup.prom.tmp; grep -q '^muster_backup_check_complete ' /var/lib/node_exporter/muster_backup.prom.tmp && mv /var/lib/node_exporter/muster_backup.prom.tmp /var/lib/node_exporter/muster_backup.prom`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Format == "" {
@@ -81,7 +82,7 @@ access denied, timeout) or the command could not run.`,
 	f.StringVar(&o.Config, "config", "", "backup policy file (default <data dir>/backup.toml if it exists, else RPO 24h and 30 days for every database)")
 	f.StringVar(&o.Profile, "profile", "", "AWS shared-config profile (default: the SDK's chain)")
 	f.StringSliceVar(&o.Regions, "region", nil, "region to check (repeatable; default the policy's regions, else the configured region)")
-	f.StringVar(&o.AsOf, "as-of", "", "judge at this instant instead of now (RFC 3339, 2006-01-02 15:04 UTC, a date, or +26h / -3d)")
+	f.StringVar(&o.AsOf, "as-of", "", "judge at this instant instead of now (2026-09-01T06:00:00Z, \"2026-09-01 06:00\" in UTC, 2026-09-01, or +26h / -3d)")
 	addEnumFlag(cmd, &o.Format, "format", "", "output: table, json or prometheus (default table on a terminal, json otherwise)", backup.FormatTable, backup.FormatJSON, backup.FormatPrometheus)
 	f.BoolVar(&o.Strict, "strict", false, "warnings fail the check (exit 1)")
 	f.BoolVar(&o.IncludeReplicas, "include-replicas", false, "check read replicas instead of skipping them")
@@ -95,23 +96,35 @@ access denied, timeout) or the command could not run.`,
 // runBackupCheck runs the check and prints the report; the exit code follows the
 // report: 1 failed, 2 could not check.
 func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error {
+	reported, err := checkBackups(ctx, g, o)
+	if err != nil && !reported && o.Format == backup.FormatPrometheus {
+		// The metrics say it too: an alert on an incomplete check fires, where an
+		// empty file would only make the series vanish.
+		_ = backup.WriteNotRunPrometheus(g.Stdout, o.Now(), err)
+	}
+	return err
+}
+
+// checkBackups runs the check; reported is whether a report was written (an error
+// without one means the check could not run).
+func checkBackups(ctx context.Context, g *globals, o backupCheckOptions) (reported bool, err error) {
 	if o.Concurrency <= 0 {
-		return usageError("--concurrency %d: must be at least 1", o.Concurrency)
+		return false, usageError("--concurrency %d: must be at least 1", o.Concurrency)
 	}
 	if o.Timeout <= 0 {
-		return usageError("--timeout %s: must be longer than 0", o.Timeout)
+		return false, usageError("--timeout %s: must be longer than 0", o.Timeout)
 	}
 	var asOf time.Time
 	if o.AsOf != "" {
 		t, err := parseAsOf(o.AsOf, o.Now())
 		if err != nil {
-			return usageError("--as-of %q: %v", o.AsOf, err)
+			return false, usageError("--as-of %q: %v", o.AsOf, err)
 		}
 		asOf = t
 	}
 	for _, r := range o.Regions {
 		if err := backup.CheckRegion(strings.TrimSpace(r)); err != nil {
-			return usageError("--region %v", err)
+			return false, usageError("--region %v", err)
 		}
 	}
 	policyFile := o.Config
@@ -146,12 +159,14 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 			for _, p := range problems {
 				fmt.Fprintln(g.Stderr, p.String())
 			}
-			return &exitError{code: 2, err: fmt.Errorf("the backup policy %s has %d problem(s)", policyFile, len(problems))}
+			err = fmt.Errorf("the backup policy %s has %s", policyFile, plural(len(problems), "problem"))
+		} else {
+			err = fmt.Errorf("backup check: %w", err)
 		}
-		return &exitError{code: 2, err: fmt.Errorf("backup check: %w", err)}
+		return false, &exitError{code: 2, err: err}
 	}
 	if err := rep.Write(g.Stdout, o.Format, o.Format == backup.FormatTable && !g.NoColor && isTerminal(g.Stdout)); err != nil {
-		return err
+		return true, err
 	}
 	if asOf.IsZero() && o.Service == "" {
 		// The TUI home shows the latest full check; keeping it never fails the check.
@@ -159,12 +174,12 @@ func runBackupCheck(ctx context.Context, g *globals, o backupCheckOptions) error
 	}
 	switch rep.ExitCode(o.Strict) {
 	case 1:
-		return problemsFound()
+		return true, problemsFound()
 	case 2:
-		return &exitError{code: 2, err: fmt.Errorf("backup check incomplete: %d RDS API call(s) failed, %d unit(s) could not be checked",
-			len(rep.Errors), rep.Totals.Error)}
+		return true, &exitError{code: 2, err: fmt.Errorf("backup check incomplete: %s failed, %s could not be checked",
+			plural(len(rep.Errors), "RDS API call"), plural(rep.Totals.Error, "unit"))}
 	}
-	return nil
+	return true, nil
 }
 
 // parseAsOf reads --as-of: RFC 3339, a UTC date-time or date, or +/- a duration from

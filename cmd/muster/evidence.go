@@ -55,7 +55,7 @@ func runEvidenceExport(g *globals, id, dir string) error {
 	if err := journal.ExportWith(v.Dir, dir, opts); err != nil {
 		return commandError(err)
 	}
-	fmt.Fprintf(g.Stdout, "%s exported to %s; check it with: (cd %s && sha256sum -c SHA256SUMS)\n", id, untrusted.Line(dir), untrusted.Line(dir))
+	fmt.Fprintf(g.Stdout, "%s exported to %s; check it with: (cd %s && sha256sum -c SHA256SUMS)\n", filepath.Base(v.Dir), untrusted.Line(dir), untrusted.Line(dir))
 	if sign != nil {
 		fmt.Fprintf(g.Stdout, "and its signature with: ssh-keygen -Y verify -f ALLOWED_SIGNERS -I PRINCIPAL -n file -s %s < %s\n",
 			untrusted.Line(filepath.Join(dir, journal.SumsSigName)), untrusted.Line(filepath.Join(dir, journal.SumsName)))

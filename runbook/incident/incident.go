@@ -239,6 +239,51 @@ func NewID(now time.Time) string {
 	return "INC-" + now.Format("20060102") + "-" + string(b)
 }
 
+// CanonicalID is the id an incident id was read out as: muster's ids are upper case, so
+// `inc-20261123-k7qf4` names INC-20261123-K7QF4, and in the characters after the date
+// Crockford's look-alikes count as the digits they stand for (O as 0, I and L as 1).
+// Anything that is not shaped like an incident id is returned as it is.
+func CanonicalID(id string) string {
+	if len(id) < len("inc-20060102-x") || !strings.EqualFold(id[:4], "INC-") || id[12] != '-' {
+		return id
+	}
+	for i := 4; i < 12; i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return id
+		}
+	}
+	tail := []byte(strings.ToUpper(id[13:]))
+	for i, c := range tail {
+		switch {
+		case c == 'O':
+			tail[i] = '0'
+		case c == 'I' || c == 'L':
+			tail[i] = '1'
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z':
+		default:
+			return id
+		}
+	}
+	return "INC-" + id[4:13] + string(tail)
+}
+
+// resolveID is the incident an id typed by a person names: the id as written when
+// this machine has it, else in upper case, else with the look-alikes read as digits
+// (CanonicalID). An id this machine does not have comes back canonical, for a team
+// store to fetch.
+func (st *Store) resolveID(id string) string {
+	c := CanonicalID(id)
+	if c == id || checkID(id) != nil {
+		return id
+	}
+	for _, try := range []string{id, strings.ToUpper(id)} {
+		if _, err := os.Lstat(st.Dir(try)); err == nil {
+			return try
+		}
+	}
+	return c
+}
+
 // Load reads the runbook and policy frozen into an incident directory.
 func loadFrozen(dir string) (*runbook.Runbook, *runbook.Policy, error) {
 	pdata, err := journal.ReadFile(filepath.Join(dir, PolicyFile), maxFrozen)
@@ -275,6 +320,7 @@ func checkID(id string) error {
 // an error naming the holder) and folds the journal into the state (from the
 // folded-state cache and the lines after it on a large incident; see StateCacheName).
 func (st *Store) Open(id string, actor string) (*Incident, error) {
+	id = st.resolveID(id)
 	dir, err := st.Locate(id)
 	if err != nil && st.Shared != nil && checkID(id) == nil {
 		dir, err = st.fetch(id) // a team incident this machine has not seen yet
@@ -332,6 +378,7 @@ type View struct {
 // Locate returns the directory of an existing incident without reading it, for tools
 // that must work on a damaged journal (verify).
 func (st *Store) Locate(id string) (string, error) {
+	id = st.resolveID(id)
 	if err := checkID(id); err != nil {
 		return "", err
 	}

@@ -187,6 +187,7 @@ func (st *Store) SyncIncident(id string) error {
 	if st.Shared == nil {
 		return nil
 	}
+	id = st.resolveID(id)
 	if err := checkID(id); err != nil {
 		return err
 	}

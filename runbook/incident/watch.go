@@ -36,6 +36,7 @@ func stampDir(dir string) (Stamp, error) {
 
 // Stamp stats the incident's journal: the cheap "changed since" check.
 func (st *Store) Stamp(id string) (Stamp, error) {
+	id = st.resolveID(id)
 	if err := checkID(id); err != nil {
 		return Stamp{}, err
 	}

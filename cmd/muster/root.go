@@ -111,6 +111,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		newVersionCmd(g),
 	)
 	refuseUnknownSubcommands(root)
+	addCompletions(root, g)
 	return root
 }
 

@@ -322,9 +322,11 @@ func (m *Model) escalateDialog() *dialog {
 	}
 	f := newLine("To whom?", "a person or a role", to, true, m.styles)
 	f.hint = hint
-	return &dialog{kind: dlgEscalate, draft: "escalate", title: "Escalate",
+	d := &dialog{kind: dlgEscalate, draft: "escalate", title: "Escalate",
 		intro:  "Every escalation is logged with its time and reason.",
 		fields: []field{f, newLine("Why?", "what changed, what you need from them", "", true, m.styles)}}
+	m.offerEscalationStep(d)
+	return d
 }
 
 func (m *Model) notifyDialog() *dialog {
@@ -391,6 +393,9 @@ func (m *Model) severityDialog() *dialog {
 // afterDialogInput asks for path completions when the attach path changed.
 func (m *Model) afterDialogInput() tea.Cmd {
 	d := m.inc.dialog
+	if d != nil && d.kind == dlgEscalate && d.focus == 0 {
+		m.offerEscalationStep(d)
+	}
 	if d == nil || d.kind != dlgAttach {
 		return nil
 	}
@@ -438,8 +443,15 @@ func (m *Model) submitDialog() tea.Cmd {
 		path := expandHome(strings.TrimSpace(d.value(0)))
 		return m.act("attached "+clean(path), d.draft, "", func(inc *incidentWriter) error { _, err := inc.Attach(path); return err })
 	case dlgEscalate:
-		to, why := d.value(0), d.value(1)
-		return m.act("escalated to "+clean(to), d.draft, "", func(inc *incidentWriter) error { return inc.Escalate(to, why) })
+		to, why := d.value(0), d.fields[len(d.fields)-1].value()
+		step := ""
+		if i := slices.IndexFunc(d.fields, func(f field) bool { return f.label == escalationLabel }); i >= 0 && d.fields[i].choice == 0 {
+			step = d.escalationStep
+		}
+		if step == "" {
+			return m.act("escalated to "+clean(to), d.draft, "", func(inc *incidentWriter) error { return inc.Escalate(to, why) })
+		}
+		return m.act("escalated to "+clean(to)+", step "+step+" done", d.draft, "", func(inc *incidentWriter) error { return escalateAndComplete(inc, to, why, step) })
 	case dlgNotify:
 		audience, channel, message := d.value(0), d.value(1), d.value(2)
 		return m.act("notice to "+clean(audience), d.draft, "", func(inc *incidentWriter) error { return inc.Notify(audience, channel, message) })

@@ -84,6 +84,8 @@ type dialog struct {
 	compSel     int      // the one Tab takes (↑/↓ choose)
 	askedFor    string   // the value completions were last asked for
 	compact     bool     // short of room: no intro, no blank line between fields (resize sets it)
+
+	escalationStep string // the step the escalate dialog offers to complete with it
 }
 
 // dialogResult is what a key did to the dialog.
@@ -134,6 +136,9 @@ func newChoice(label string, choices, notes []string, choice int) field {
 func (d *dialog) open() tea.Cmd {
 	d.focus = 0
 	for i, f := range d.fields {
+		if f.label == escalationLabel {
+			continue // an offer, taken as it stands unless changed
+		}
 		if f.kind == fieldChoice || strings.TrimSpace(f.value()) == "" {
 			d.focus = i
 			break

@@ -63,8 +63,7 @@ func TestDraftKeptOnDiskAndOfferedOnResume(t *testing.T) {
 func TestSeveralDraftsAndEmptiedOnes(t *testing.T) {
 	d, clk, id := workedIncident(t)
 	m := newModel(t, d, Options{Resume: id}, 120, 40)
-	m = press(t, m, "e")
-	m = press(t, m, "tab")
+	m = press(t, m, "e") // on "Why?": whom is filled in
 	m = typeText(t, m, "replica lag 40 min")
 	m = press(t, m, "esc")
 	clk.Advance(time.Minute)

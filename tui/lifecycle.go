@@ -1,14 +1,17 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 )
 
@@ -250,3 +253,104 @@ func (f *followUpsView) view(st Styles, s *incident.State, w, h int, now time.Ti
 	}
 	return window(out, 0, h, w)
 }
+
+// escalationStep is the runbook's step to do that an escalation to whom carries out:
+// an escalation step (its id or title says escalate, or it gives an escalate command)
+// that names whom (every word of whom that matters, e.g. "incident lead" matches
+// escalate-to-incident-lead). None when no step names them: the offer must never
+// complete a step the escalation did not do.
+func escalationStep(s *incidentScreen, whom string) (runbook.Step, bool) {
+	words := strings.FieldsFunc(strings.ToLower(whom), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	words = slices.DeleteFunc(words, func(w string) bool { return len(w) < 3 || w == "the" || w == "and" || w == "backup" })
+	if len(words) == 0 || s.rb == nil || s.state == nil {
+		return runbook.Step{}, false
+	}
+	var best runbook.Step
+	bestScore := 0
+	for _, st := range s.rb.Steps() {
+		if !st.AppliesTo(s.state.Severity) || s.state.Step(st.ID).Status != incident.StepTodo {
+			continue
+		}
+		text := strings.ToLower(st.ID + " " + st.Title)
+		isEscalation := strings.Contains(text, "escalat")
+		for _, c := range st.Commands {
+			isEscalation = isEscalation || strings.Contains(c, "incident escalate")
+		}
+		if !isEscalation {
+			continue
+		}
+		score := 0
+		for _, w := range words {
+			if strings.Contains(text, w) {
+				score++
+			}
+		}
+		if score == len(words) && score > bestScore {
+			best, bestScore = st, score
+		}
+	}
+	return best, bestScore > 0
+}
+
+// escalationLabel is the escalate dialog's offer to complete the matching step.
+const escalationLabel = "Also mark the runbook's step done?"
+
+// offerEscalationStep keeps the escalate dialog's offer in line with whom it names:
+// the matching step to do, or no offer.
+func (m *Model) offerEscalationStep(d *dialog) {
+	st, ok := escalationStep(&m.inc, d.value(0))
+	i := slices.IndexFunc(d.fields, func(f field) bool { return f.label == escalationLabel })
+	switch {
+	case !ok && i >= 0:
+		d.fields = slices.Delete(d.fields, i, i+1)
+		if d.focus > i {
+			d.focus--
+		}
+	case ok:
+		f := newChoice(escalationLabel, []string{"yes: " + st.Title, "no"},
+			[]string{"marks step " + st.ID + " done in the same write", "logs the escalation only"}, 0)
+		if i >= 0 {
+			if d.fields[i].choices[0] == f.choices[0] {
+				return
+			}
+			f.choice = d.fields[i].choice
+			d.fields[i] = f
+		} else {
+			// Right under whom, so Enter on "Why?" still saves.
+			d.fields = slices.Insert(d.fields, 1, f)
+			if d.focus >= 1 {
+				d.focus++
+			}
+		}
+		d.escalationStep = st.ID
+		return
+	}
+	d.escalationStep = ""
+}
+
+// escalateAndComplete logs the escalation and completes the step it carries out, in
+// one write of the screen. Once the escalation is in, a step that can no longer be
+// completed (someone did it meanwhile) does not fail the escalation: it is said, and
+// the dialog closes rather than offering a retry that would escalate twice.
+func escalateAndComplete(inc *incidentWriter, to, why, step string) error {
+	err := inc.Escalate(to, why)
+	if err != nil && !errors.Is(err, incident.ErrQueued) {
+		return err
+	}
+	serr := inc.CompleteStep(step, "escalated to "+to)
+	switch {
+	case serr == nil:
+		return err // nil, or the escalation's QueuedError
+	case errors.Is(serr, incident.ErrQueued):
+		return serr // both queued: its count includes the escalation
+	}
+	return &partlyDone{done: "escalated to " + to, err: serr}
+}
+
+// partlyDone is a write of two events whose first is saved and second refused.
+type partlyDone struct {
+	done string
+	err  error
+}
+
+func (e *partlyDone) Error() string { return e.done + ", but " + e.err.Error() }

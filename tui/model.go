@@ -494,6 +494,10 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		}
 		msg.err = nil
 	}
+	var partly *partlyDone
+	if errors.As(msg.err, &partly) {
+		msg.err = nil // the first event is in the journal: no retry
+	}
 	if msg.err != nil {
 		kept := d != nil && d.draft == msg.draft && msg.draft != ""
 		text := describeErr(msg.err, kept)
@@ -540,16 +544,19 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		saved = fmt.Sprintf("⧗ queued offline, not yet shared: %d — %s is saved on this machine and shared when the team store answers",
 			queued.Pending, msg.what)
 	}
+	if partly != nil {
+		saved = fmt.Sprintf("✓ saved: %s (journal seq %d) — but %s", partly.done, m.inc.state.LastSeq, errText(partly.err))
+	}
 	if n := len(msg.flushed.Refused); n > 0 {
 		saved += fmt.Sprintf(" — %s no longer applied: kept in %s", plural(n, "queued event", "queued events"), incident.RefusedFile)
 	}
 	if len(m.inc.queued) > 0 {
 		q := m.inc.queued[0]
 		m.inc.queued = m.inc.queued[1:]
-		m.flash = flash{text: saved}
+		m.flash = flash{text: saved, err: partly != nil}
 		return tea.Batch(dropped, m.write(q))
 	}
-	m.flash = flash{text: saved}
+	m.flash = flash{text: saved, err: partly != nil}
 	if m.quitting && m.readyToQuit() {
 		return tea.Quit
 	}

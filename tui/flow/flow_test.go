@@ -389,3 +389,28 @@ func TestNoticeReminderRingsTheBell(t *testing.T) {
 }
 
 var osc = regexp.MustCompile("\x1b\\][^\x07\x1b]*(\x07|\x1b\\\\)")
+
+// Escalating to the incident lead from the keyboard completes the runbook's step for
+// it in the same write.
+func TestEscalateCompletesTheStep(t *testing.T) {
+	d := deps(t)
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+	s.keys("e")
+	s.waitFor("[yes: Escalate to the incident lead at once]")
+	s.typ("platform down for all users")
+	s.keys("ctrl+s")
+	s.waitFor("✓ saved: escalated to incident lead, step escalate-to-incident-lead done", "✓ Escalate to the incident lead")
+	s.quit()
+	v := onlyIncident(t, d.Store)
+	if len(v.State.Escalations) != 1 || v.State.Step("escalate-to-incident-lead").Status != incident.StepDone {
+		t.Errorf("escalations %+v, step %+v", v.State.Escalations, v.State.Step("escalate-to-incident-lead"))
+	}
+}

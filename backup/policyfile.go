@@ -121,9 +121,11 @@ var (
 
 var (
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
-	// roleARNPattern: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
-	roleARNPattern  = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):role/[A-Za-z0-9+=,.@_/-]{1,512}$`)
-	roleNamePattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_/-]{1,512}$`)
+	// roleARNPattern: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME. The 512-character
+	// limit of PATH/NAME is checked apart (validRoleARN): a {1,512} in the pattern
+	// compiles to 512 copies, 0.7 MB and milliseconds at every muster start.
+	roleARNPattern  = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):role/([A-Za-z0-9+=,.@_/-]+)$`)
+	roleNamePattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_/-]+$`)
 	// externalIDPattern is what STS accepts as an ExternalId.
 	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]{2,}$`)
 )
@@ -209,7 +211,7 @@ func (v *validator) policy(pf *policyFile) Policy {
 	}
 	p.Accounts = v.accounts(pf.Accounts)
 	if o := pf.Organization; o != nil {
-		if v.doc.Has("organization", "role_name") && !roleNamePattern.MatchString(o.RoleName) {
+		if v.doc.Has("organization", "role_name") && !validRoleName(o.RoleName) {
 			v.add(fmt.Sprintf("role_name %q is not an IAM role name (like muster-backup-audit)", o.RoleName), "organization", "role_name")
 		}
 		if v.doc.Has("organization", "external_id") && !validExternalID(o.ExternalID) {
@@ -222,14 +224,25 @@ func (v *validator) policy(pf *policyFile) Policy {
 
 func validExternalID(s string) bool { return len(s) <= 1224 && externalIDPattern.MatchString(s) }
 
+func validRoleName(s string) bool { return len(s) <= 512 && roleNamePattern.MatchString(s) }
+
+// roleARNAccount returns the account of an IAM role ARN, ok false when s is not one.
+func roleARNAccount(s string) (account string, ok bool) {
+	m := roleARNPattern.FindStringSubmatch(s)
+	if m == nil || len(m[3]) > 512 {
+		return "", false
+	}
+	return m[2], true
+}
+
 func (v *validator) accounts(list []accountFile) []Account {
 	var out []Account
 	seen := map[string]int{}
 	for i, a := range list {
 		at := func(k string) []any { return []any{"accounts", i, k} }
 		acc := Account{RoleARN: a.RoleARN, ExternalID: a.ExternalID, Name: a.Name, Regions: v.regions(a.Regions, at("regions")...)}
-		if m := roleARNPattern.FindStringSubmatch(a.RoleARN); m != nil {
-			acc.ID = m[2]
+		if id, ok := roleARNAccount(a.RoleARN); ok {
+			acc.ID = id
 			if j, dup := seen[acc.ID]; dup {
 				v.add(fmt.Sprintf("account %s is listed twice (also accounts[%d])", acc.ID, j), at("role_arn")...)
 			}

@@ -334,3 +334,26 @@ func TestExampleValidatesAgainstSchema(t *testing.T) {
 		t.Errorf("the validator must catch schema, colour, rpo, stopped and the missing match: %v", errs)
 	}
 }
+
+// IAM allows role names and paths of up to 512 characters: the limit holds at 512.
+func TestRoleNameAndARNLengthLimit(t *testing.T) {
+	name := strings.Repeat("r", 512)
+	for _, tc := range []struct {
+		name, roleName, arn string
+		ok                  bool
+	}{
+		{"512 characters", name, "arn:aws:iam::111111111111:role/" + name, true},
+		{"513 characters", name + "x", "arn:aws:iam::111111111111:role/" + name + "x", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := fmt.Sprintf("schema = 1\n[[accounts]]\nrole_arn = %q\n[organization]\nrole_name = %q\n", tc.arn, tc.roleName)
+			_, err := ParsePolicy("p.toml", []byte(src))
+			if tc.ok && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "is not an IAM role ARN") || !strings.Contains(err.Error(), "is not an IAM role name")) {
+				t.Fatalf("accepted or not both named: %v", err)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/untrusted"
@@ -215,14 +216,16 @@ func (r *AvailabilityReport) Markdown() string {
 	return b.String()
 }
 
-var availabilityHTML = template.Must(template.New("availability").Funcs(template.FuncMap{
-	"svg":     func(s ServiceAvailability) template.HTML { return template.HTML(s.SVG()) }, // built from numbers and escaped names only
-	"pct":     func(v float64) string { return fmt.Sprintf("%.3f%%", v) },
-	"min":     minutes,
-	"money":   money,
-	"utc":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04Z") },
-	"verdict": func(p PeriodAvailability) string { return p.verdict() },
-}).Parse(`<!doctype html>
+// availabilityHTML is parsed on first use, not at every muster start.
+var availabilityHTML = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("availability").Funcs(template.FuncMap{
+		"svg":     func(s ServiceAvailability) template.HTML { return template.HTML(s.SVG()) }, // built from numbers and escaped names only
+		"pct":     func(v float64) string { return fmt.Sprintf("%.3f%%", v) },
+		"min":     minutes,
+		"money":   money,
+		"utc":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04Z") },
+		"verdict": func(p PeriodAvailability) string { return p.verdict() },
+	}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Availability {{.Period}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
@@ -246,10 +249,11 @@ td:first-child,th:first-child{text-align:left}td,th{white-space:nowrap}.MISSED{c
 {{range .Skipped}}<p>skipped: {{.}}</p>{{end}}
 </body></html>
 `))
+})
 
 // HTML renders the report as a standalone page with each service's SVG chart inline.
 func (r *AvailabilityReport) HTML() ([]byte, error) {
 	var b bytes.Buffer
-	err := availabilityHTML.Execute(&b, r)
+	err := availabilityHTML().Execute(&b, r)
 	return b.Bytes(), err
 }

@@ -126,12 +126,12 @@ func encodeStateCache(h cacheHeader, s *State) ([]byte, error) {
 	if err := enc.Encode(s); err != nil {
 		return nil, err
 	}
-	return binary.BigEndian.AppendUint32(buf.Bytes(), crc32.Checksum(buf.Bytes(), castagnoli)), nil
+	return binary.BigEndian.AppendUint32(buf.Bytes(), crc32.Checksum(buf.Bytes(), castagnoli())), nil
 }
 
 var (
 	errBadCache = errors.New("not a state cache")
-	castagnoli  = crc32.MakeTable(crc32.Castagnoli) // built once, with the CPU's CRC instruction when it has one
+	castagnoli  = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }) // on first use, not at start
 )
 
 // decodeStateCache reads what encodeStateCache wrote; the state follows rb.
@@ -140,11 +140,16 @@ func decodeStateCache(b []byte, rb *runbook.Runbook) (s *State, h cacheHeader, e
 		return nil, h, errBadCache
 	}
 	body := b[:len(b)-4]
-	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(b[len(body):]) {
+	if crc32.Checksum(body, castagnoli()) != binary.BigEndian.Uint32(b[len(body):]) {
 		return nil, h, errBadCache
 	}
+	return decodeStateBody(body[len(stateCacheMagic):], rb)
+}
+
+// decodeStateBody decodes the header and the state of a cache whose checksum held.
+func decodeStateBody(body []byte, rb *runbook.Runbook) (s *State, h cacheHeader, err error) {
 	registerJSONValues()
-	dec := gob.NewDecoder(bytes.NewReader(body[len(stateCacheMagic):]))
+	dec := gob.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&h); err != nil {
 		return nil, h, err
 	}

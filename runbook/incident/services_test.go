@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -177,4 +178,14 @@ func TestServicesSchemaMatchesTypes(t *testing.T) {
 	svc := root.Properties["service"].Items
 	check("service[]", svc, reflect.TypeFor[serviceFile]())
 	check("maintenance[]", svc.Properties["maintenance"].Items, reflect.TypeFor[maintenanceFile]())
+}
+
+// A service name holds at most 64 characters.
+func TestServiceNameLengthLimit(t *testing.T) {
+	for n, ok := range map[int]bool{64: true, 65: false} {
+		src := fmt.Sprintf("schema = 1\n[[service]]\nname = %q\ntarget = 99.8\n", strings.Repeat("a", n))
+		if _, err := ParseServices("s.toml", []byte(src)); (err == nil) != ok {
+			t.Errorf("a %d-character name: %v", n, err)
+		}
+	}
 }

@@ -2,11 +2,11 @@ package incident
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
 	"sort"
-	"fmt"
 	"strings"
 	"testing"
 )

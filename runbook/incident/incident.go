@@ -538,14 +538,12 @@ func (inc *Incident) run(d decision) (journal.Event, error) {
 	if err != nil {
 		return journal.Event{}, err
 	}
-	var e journal.Event
 	if inc.shared != nil {
-		e, err = inc.appendShared(d, typ, payload)
-	} else {
-		e, err = inc.j.Append(inc.Actor, typ, payload)
-		if err == nil {
-			inc.Saved = Saved{Seq: e.Seq}
-		}
+		return inc.appendShared(d, typ, payload) // folds the event when shared
+	}
+	e, err := inc.j.Append(inc.Actor, typ, payload)
+	if err == nil {
+		inc.Saved = Saved{Seq: e.Seq}
 	}
 	if err != nil {
 		return journal.Event{}, err

@@ -31,6 +31,9 @@ type Queued struct {
 	Actor    string          `json:"actor"`
 	Type     string          `json:"type"`
 	Data     json.RawMessage `json:"data"`
+	// Tried are the lines of this event sent to the store without an answer: one the
+	// store holds is this event, shared already (see Attempt).
+	Tried []Attempt `json:"tried,omitempty"`
 	// Refused says why it was not published (outbox-refused.jsonl only).
 	Refused string `json:"refused,omitempty"`
 }
@@ -125,7 +128,7 @@ func writeQueue(path string, qs []Queued) error {
 }
 
 // queue saves an event to the outbox, fsync'd before the command returns.
-func (inc *Incident) queue(typ string, payload any, cause error) error {
+func (inc *Incident) queue(typ string, payload any, cause error, tried []Attempt) error {
 	data, err := json.Marshal(payload)
 	if err != nil {
 		return err
@@ -135,7 +138,7 @@ func (inc *Incident) queue(typ string, payload any, cause error) error {
 	if err != nil {
 		return fmt.Errorf("the team store is unreachable (%v) and the outbox cannot be read: %w; nothing was saved", cause, err)
 	}
-	qs = append(qs, Queued{QueuedAt: inc.now().UTC(), Actor: inc.Actor, Type: typ, Data: data})
+	qs = append(qs, Queued{QueuedAt: inc.now().UTC(), Actor: inc.Actor, Type: typ, Data: data, Tried: tried})
 	if err := writeQueue(path, qs); err != nil {
 		return fmt.Errorf("the team store is unreachable (%v) and the outbox cannot be written: %w; nothing was saved", cause, err)
 	}
@@ -156,7 +159,21 @@ func (inc *Incident) Flush() (Flushed, error) {
 	if err != nil || len(qs) == 0 {
 		return f, err
 	}
+	var mirror []journal.Event // read once, when a queued event may be shared already
 	for i, q := range qs {
+		if len(q.Tried) > 0 && mirror == nil {
+			if mirror, err = inc.j.Events(); err != nil {
+				return f, err
+			}
+		}
+		if heldBy(mirror, q.Tried) {
+			// Sent before the store went away and taken by it: a catch-up brought it.
+			f.Published++
+			if werr := writeQueue(path, qs[i+1:]); werr != nil {
+				return f, werr
+			}
+			continue
+		}
 		p, err := Decode(journal.Event{Type: q.Type, Data: q.Data, Seq: uint64(i + 1)})
 		if err == nil {
 			// Decided when it was queued, against what this machine knew then: the
@@ -165,15 +182,13 @@ func (inc *Incident) Flush() (Flushed, error) {
 			var typ string
 			var payload any
 			if typ, payload, err = inc.decide(d); err == nil {
-				var e journal.Event
-				if e, err = inc.publish(d, typ, payload, q.Actor); err == nil {
-					inc.State.Apply(e)
-				}
+				_, err = inc.publish(d, typ, payload, q.Actor, q.Tried)
 			}
 		}
 		var offline *offlineError
 		switch {
 		case errors.As(err, &offline):
+			qs[i].Tried = offline.tried
 			f.Pending = len(qs) - i
 			inc.Flushed = f
 			return f, errors.Join(writeQueue(path, qs[i:]), inc.refuseQueued(f.Refused))
@@ -206,8 +221,22 @@ func (inc *Incident) refuseQueued(qs []Queued) error {
 // RefusedQueued lists the queued events that no longer applied when published.
 func RefusedQueued(dir string) ([]Queued, error) { return readQueue(filepath.Join(dir, RefusedFile)) }
 
+// heldBy reports whether the mirror's events hold one of the tried lines.
+func heldBy(mirror []journal.Event, tried []Attempt) bool {
+	for _, a := range tried {
+		if a.Seq >= 1 && a.Seq <= uint64(len(mirror)) && mirror[a.Seq-1].Hash == a.Hash {
+			return true
+		}
+	}
+	return false
+}
+
 // offlineError is a store that could not be reached, as opposed to one that answered.
-type offlineError struct{ err error }
+// tried are the lines sent without an answer (see Attempt).
+type offlineError struct {
+	err   error
+	tried []Attempt
+}
 
 func (e *offlineError) Error() string { return e.err.Error() }
 func (e *offlineError) Unwrap() error { return e.err }

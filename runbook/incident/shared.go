@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/journal"
@@ -258,7 +259,7 @@ func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.
 			if err != nil && !errors.As(err, new(*offlineError)) {
 				return journal.Event{}, err
 			}
-			return journal.Event{}, inc.queue(typ, payload, errors.New("the outbox could not be published first"))
+			return journal.Event{}, inc.queue(typ, payload, errors.New("the outbox could not be published first"), nil)
 		}
 		// The outbox brought others' lines and this machine's queued ones: decide
 		// again against them.
@@ -267,12 +268,31 @@ func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.
 			return journal.Event{}, err
 		}
 	}
-	e, err := inc.publish(d, typ, payload, inc.Actor)
+	e, err := inc.publish(d, typ, payload, inc.Actor, nil)
 	var offline *offlineError
 	if errors.As(err, &offline) {
-		return journal.Event{}, inc.queue(typ, payload, offline.err)
+		return journal.Event{}, inc.queue(typ, payload, offline.err, offline.tried)
 	}
 	return e, err
+}
+
+// Attempt is a line a writer sent to the store without learning whether the store
+// took it: the connection broke after the request left (the store down in the middle
+// of a command), or the SDK retried a write whose answer was lost and the retry found
+// the seq taken. Its seq and hash let the writer recognise the line as its own when it
+// meets it in the store, instead of writing the event a second time.
+type Attempt struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+func triedOne(tried []Attempt, e journal.Event) bool {
+	for _, a := range tried {
+		if a.Seq == e.Seq && a.Hash == e.Hash {
+			return true
+		}
+	}
+	return false
 }
 
 // publish claims the next line of the team store for the event d decided, then
@@ -280,7 +300,18 @@ func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.
 // lines are folded in and d decides again against the state it now meets: a step
 // someone just marked done is refused with who and when, a follow-up takes the next
 // free id, a severity change starts from the severity it now finds.
-func (inc *Incident) publish(d decision, typ string, payload any, actor string) (journal.Event, error) {
+//
+// tried are lines of this event sent before without an answer (see Attempt): one the
+// store holds is this event, already shared. publish folds the event into the state.
+func (inc *Incident) publish(d decision, typ string, payload any, actor string, tried []Attempt) (journal.Event, error) {
+	tried = slices.Clip(tried)
+	offline := func(err error) error {
+		err = inc.offline(err)
+		if oe, ok := err.(*offlineError); ok {
+			oe.tried = tried
+		}
+		return err
+	}
 	if err := inc.shareBlob(typ, payload); err != nil { // attach_team.go
 		return journal.Event{}, inc.offline(err)
 	}
@@ -296,20 +327,16 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string) 
 		if err != nil {
 			return journal.Event{}, err
 		}
+		built, err := journal.DecodeLine(line)
+		if err != nil {
+			return journal.Event{}, err
+		}
+		tried = append(tried, Attempt{Seq: built.Seq, Hash: built.Hash})
 		err = inc.shared.Publish(inc.ctx, inc.ID, seq+1, line)
 		if errors.Is(err, journal.ErrSeqTaken) {
-			others, cerr := inc.shared.CatchUp(inc.ctx, inc.j, inc.ID)
-			for _, e := range others {
-				inc.State.Apply(e)
-			}
-			if cerr != nil {
-				return journal.Event{}, inc.offline(cerr)
-			}
-			if len(others) > 0 {
-				if typ, payload, err = inc.decide(d); err != nil {
-					return journal.Event{}, err
-				}
-			}
+			// Wait a little (jittered, growing) for the others first, then catch up:
+			// the next try then starts from the newest line, not from one that others
+			// have passed while this writer waited.
 			t := time.NewTimer(backoff/2 + rand.N(backoff))
 			select {
 			case <-inc.ctx.Done():
@@ -318,15 +345,37 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string) 
 			case <-t.C:
 			}
 			backoff = min(backoff*2, 200*time.Millisecond)
+			others, cerr := inc.shared.CatchUp(inc.ctx, inc.j, inc.ID)
+			var mine *journal.Event
+			for i, e := range others {
+				inc.State.Apply(e)
+				if triedOne(tried, e) {
+					mine = &others[i]
+				}
+			}
+			if mine != nil {
+				// The store took this writer's line; only its answer was lost.
+				inc.Saved = Saved{Seq: mine.Seq, Shared: true, Store: inc.shared.String()}
+				return *mine, nil
+			}
+			if cerr != nil {
+				return journal.Event{}, offline(cerr)
+			}
+			if len(others) > 0 {
+				if typ, payload, err = inc.decide(d); err != nil {
+					return journal.Event{}, err
+				}
+			}
 			continue
 		}
 		if err != nil {
-			return journal.Event{}, inc.offline(fmt.Errorf("not shared: %w", err))
+			return journal.Event{}, offline(fmt.Errorf("not shared: %w", err))
 		}
 		e, err := inc.j.AppendLine(line)
 		if err != nil {
 			return journal.Event{}, fmt.Errorf("shared as seq %d in %s, but the local mirror could not record it (the next command brings it): %w", seq+1, inc.shared, err)
 		}
+		inc.State.Apply(e)
 		inc.Saved = Saved{Seq: e.Seq, Shared: true, Store: inc.shared.String()}
 		return e, nil
 	}

@@ -374,20 +374,55 @@ func fillTemplate(t string, s *incident.State, now time.Time) string {
 	).Replace(strings.TrimSpace(t))
 }
 
+// severityDialog offers the other levels of the incident's policy, each with the
+// deadlines it would set (recomputed from the incident's start, beside the ones now),
+// what it means, and a mark (⚠) when the runbook was not written for it. The notes
+// wrap: a deadline is never cut, at 80 columns either.
 func (m *Model) severityDialog() *dialog {
-	var names, notes []string
+	var names, notes, marks []string
 	sel := 0
+	s := m.inc.state
+	respondNow, resolveNow := s.SLAs(m.inc.pol, m.now)
 	for _, l := range m.inc.pol.Levels {
-		if l.Name == m.inc.state.Severity {
+		if l.Name == s.Severity {
 			continue
 		}
-		names = append(names, l.Name)
+		mark := ""
 		// The targets first: the dialog is narrow and the description is on the home screen.
-		notes = append(notes, fmt.Sprintf("respond %s, resolve %s%s — %s", l.RespondWithin.On(l.Clock), l.ResolveWithin.On(l.Clock), roundTheClock(l), l.Description))
+		note := []string{fmt.Sprintf("respond %s, resolve %s%s — %s", l.RespondWithin.On(l.Clock), l.ResolveWithin.On(l.Clock), roundTheClock(l), clean(l.Description))}
+		if respond, resolve, err := m.inc.pol.Deadlines(l.Name, s.OpenedAt); err == nil {
+			note = append(note, "→ respond-by "+m.newDeadline(respond, respondNow, !s.RespondedAt.IsZero()),
+				"→ resolve-by "+m.newDeadline(resolve, resolveNow, false))
+		}
+		if !slices.Contains(m.inc.rb.Severities, l.Name) {
+			mark = "⚠"
+			note = append(note, fmt.Sprintf("⚠ runbook %s is written for %s, not %s: its steps may not fit", m.inc.rb.ID, strings.Join(m.inc.rb.Severities, ", "), l.Name))
+		}
+		names, notes, marks = append(names, l.Name), append(notes, strings.Join(note, "\n")), append(marks, mark)
 	}
-	return &dialog{kind: dlgSeverity, draft: "severity", title: "Change severity (now " + m.inc.state.Severity + ")",
-		intro:  "Deadlines are recomputed from the incident's start.",
-		fields: []field{newChoice("New severity", names, notes, sel), newLine("Why?", "what changed", "", true, m.styles)}}
+	f := newChoice("New severity", names, notes, sel)
+	f.marks = marks
+	return &dialog{kind: dlgSeverity, draft: "severity", title: "Change severity (now " + s.Severity + ")",
+		intro:  "Deadlines are recomputed from the incident's start; ⚠ marks a level the runbook was not written for.",
+		fields: []field{f, newLine("Why?", "what changed", "", true, m.styles)}}
+}
+
+// newDeadline says when a deadline would fall due and what it is now:
+// "14:05 · now 10:30", "already passed at 10:10 · now 11:00", "none · now 12:00".
+func (m *Model) newDeadline(d runbook.Deadline, cur incident.SLA, met bool) string {
+	was := "now none"
+	if !cur.Due.IsZero() {
+		was = "now " + clock(cur.Due, m.now)
+	}
+	switch {
+	case met:
+		return "met " + clock(cur.MetAt, m.now) + ", unchanged"
+	case d.None():
+		return "none (" + d.Target.On(d.Clock) + ") · " + was
+	case d.Due.Before(m.now):
+		return "already passed at " + clock(d.Due, m.now) + " · " + was
+	}
+	return clock(d.Due, m.now) + " · " + was
 }
 
 // afterDialogInput asks for path completions when the attach path changed.

@@ -33,7 +33,8 @@ type field struct {
 	input    textinput.Model
 	area     textarea.Model
 	choices  []string
-	notes    []string // a line about each choice
+	notes    []string // about each choice: lines ("\n"), wrapped to the box, never cut
+	marks    []string // a mark after each choice's name (⚠), "" for none
 	choice   int
 }
 
@@ -276,8 +277,11 @@ func (d *dialog) resize(w, h int) {
 	for _, f := range d.fields {
 		hasText = hasText || f.kind == fieldText
 		fixed += 2 // the blank line and the label
-		if f.kind != fieldText {
-			fixed++ // the input or the choices
+		switch f.kind {
+		case fieldLine:
+			fixed++ // the input
+		case fieldChoice:
+			fixed += len(f.choiceLines(Styles{}, inner-2)) // the choices, wrapped
 		}
 		if f.hint != "" {
 			fixed++
@@ -341,22 +345,11 @@ func (d *dialog) view(st Styles, w int) []string {
 				body = append(body, "  "+l)
 			}
 		case fieldChoice:
-			var parts []string
-			for j, c := range f.choices {
-				if j == f.choice {
-					parts = append(parts, st.Selected.Render("["+c+"]"))
-				} else {
-					parts = append(parts, " "+c+" ")
-				}
-			}
-			for _, l := range wrap(strings.Join(parts, " "), inner-2) {
+			for _, l := range f.choiceLines(st, inner-2) {
 				body = append(body, "  "+l)
 			}
 			if f.notes != nil && f.choice < len(f.notes) {
-				lines := wrap(f.notes[f.choice], inner-2)
-				if len(lines) > 2 {
-					lines = append(lines[:1], trunc(strings.Join(lines[1:], " "), inner-2))
-				}
+				lines := wrapNote(f.notes[f.choice], inner-2)
 				for len(lines) < noteLines(*f, inner-2) {
 					lines = append(lines, "") // the box keeps its height from choice to choice
 				}
@@ -449,14 +442,48 @@ func box(st Styles, lines []string, w int) []string {
 	return out
 }
 
-// noteLines is how many lines the widest note of a choice takes: one or two (a
-// severity's targets and meaning do not fit one line of a dialog at 80 columns).
+// noteLines is how many lines the longest note of a choice takes, wrapped to w: the
+// box keeps that height from choice to choice, and no note is cut (a severity's new
+// deadlines must be read whole, at 80 columns too).
 func noteLines(f field, w int) int {
 	n := 1
 	for _, note := range f.notes {
-		if len(wrap(note, w)) > 1 {
-			n = 2
-		}
+		n = max(n, len(wrapNote(note, w)))
 	}
 	return n
+}
+
+// wrapNote wraps each line of a note to w cells.
+func wrapNote(note string, w int) []string {
+	var out []string
+	for _, l := range strings.Split(note, "\n") {
+		out = append(out, wrap(l, w)...)
+	}
+	return out
+}
+
+// choiceLines lays a choice field's items out on lines w cells wide, the chosen one in
+// [brackets] and styled, each with its mark.
+func (f *field) choiceLines(st Styles, w int) []string {
+	var parts []string
+	for j, c := range f.choices {
+		if j < len(f.marks) && f.marks[j] != "" {
+			c += " " + f.marks[j]
+		}
+		if j == f.choice {
+			parts = append(parts, "["+c+"]")
+		} else {
+			parts = append(parts, " "+c+" ")
+		}
+	}
+	lines := wrap(strings.Join(parts, " "), w)
+	if f.choice >= 0 && f.choice < len(parts) {
+		for i, l := range lines {
+			if strings.Contains(l, parts[f.choice]) {
+				lines[i] = strings.Replace(l, parts[f.choice], st.Selected.Render(parts[f.choice]), 1)
+				break
+			}
+		}
+	}
+	return lines
 }

@@ -414,3 +414,28 @@ func TestEscalateCompletesTheStep(t *testing.T) {
 		t.Errorf("escalations %+v, step %+v", v.State.Escalations, v.State.Step("escalate-to-incident-lead"))
 	}
 }
+
+// The severity dialog from the keyboard: a level the runbook was not written for is
+// marked, its deadlines shown, and choosing it anyway is recorded with the reason.
+func TestSeverityChangeShowsDeadlines(t *testing.T) {
+	d := deps(t)
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+	s.keys("v", "right")
+	s.waitFor("[medium ⚠]", "→ respond-by", "→ resolve-by", "⚠ runbook service-outage is written for")
+	s.keys("tab")
+	s.typ("one region only")
+	s.keys("enter")
+	s.waitFor("✓ saved: severity now medium")
+	s.quit()
+	if v := onlyIncident(t, d.Store); v.State.Severity != "medium" {
+		t.Errorf("severity %s", v.State.Severity)
+	}
+}

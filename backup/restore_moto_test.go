@@ -457,6 +457,29 @@ func restoreFaults(t *testing.T, lab *restoreLab) {
 		}
 	})
 
+	t.Run("restore request slower than the timeout: RTO missed", func(t *testing.T) {
+		// The time runs out during the restore call itself (a slow or loaded API):
+		// the same verdict as a copy that never becomes available, not an API error.
+		p := newFaultProxy(t, lab.moto, func(action string, _ url.Values) (int, string, func(string) string) {
+			if action == "RestoreDBInstanceFromDBSnapshot" {
+				time.Sleep(600 * time.Millisecond)
+			}
+			return 0, "", nil
+		})
+		pol := lab.policy
+		pol.Services = append([]Service{}, pol.Services...)
+		pol.Services[0].Rules.RTO = 200 * time.Millisecond
+		o := via(p, RestoreTestOptions{DB: "platform-db", Kind: KindSnapshot, Timeout: 300 * time.Millisecond})
+		o.Policy = &pol
+		res, err := RunRestoreTest(ctx, o)
+		if err == nil || !strings.Contains(err.Error(), "timed out after 300ms asking RDS for the copy: RTO 200ms missed") || res.ExitCode() != 1 {
+			t.Fatalf("error %v exit %d, want RTO missed (exit 1)", err, res.ExitCode())
+		}
+		if left := lab.leftovers(t); len(left) > 0 {
+			t.Errorf("left running after the timeout: %v", left)
+		}
+	})
+
 	t.Run("delete refused: orphan reported with the command", func(t *testing.T) {
 		p := newFaultProxy(t, lab.moto, func(action string, _ url.Values) (int, string, func(string) string) {
 			if action == "DeleteDBInstance" {

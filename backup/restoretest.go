@@ -314,6 +314,11 @@ func (r *restoreRun) run(ctx context.Context, p *Policy) (err error) {
 	waitCtx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
 	if err := r.restore(waitCtx, src, point); err != nil {
+		if waitCtx.Err() != nil {
+			// The time ran out during the request itself (a slow API): the same
+			// verdict as a copy that never became available in time.
+			return r.waitError(waitCtx, ctx, "asking RDS for the copy", err)
+		}
 		return err
 	}
 	endpoint, err := r.waitAvailable(waitCtx, ctx, src)

@@ -61,6 +61,7 @@ type Model struct {
 	home      homeScreen
 	start     startScreen
 	inc       incidentScreen
+	presence  presence    // who else works on the open team incident (presence.go)
 	drill     drillScreen // the drill on the incident screen, when it is one
 	timeline  timelineView
 	followUps followUpsView
@@ -184,6 +185,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onHomePolled(msg)
 	case incidentLoadedMsg:
 		return m.onIncidentLoaded(msg)
+	case presenceMsg:
+		return m.onPresence(msg)
 	case journalPolledMsg:
 		if msg.req != m.inc.pollReq {
 			return nil
@@ -276,6 +279,7 @@ func (m *Model) onTick() tea.Cmd {
 			s.polling, s.polledAt, s.pollReq = true, m.now, m.req()
 			cmds = append(cmds, pollJournal(s.pollReq, m.deps.Store, s.id))
 		}
+		cmds = append(cmds, m.presencePoll())
 		if s.state != nil && s.outbox > 0 && s.saving == "" && s.dialog == nil && !m.drill.on && due(s.publishedAt, m.now, publishEvery) {
 			// What waits in the outbox is shared as soon as the store answers, without
 			// waiting for the responder's next action.

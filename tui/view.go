@@ -60,6 +60,9 @@ func (m Model) render() string {
 // headerLines is the incident status bar at the current width.
 func (m *Model) headerLines() []string {
 	lines := m.inc.statusBar(m.styles, m.width, m.now)
+	if l := m.presenceLine(); l != "" {
+		lines = append(lines, l)
+	}
 	if r := m.inc.reminder; r != "" && !m.inc.readOnly {
 		style := m.styles.SLAWarn
 		if m.inc.reminderOver {

@@ -192,6 +192,9 @@ func runIncidentWatch(ctx context.Context, g *globals, id string, every time.Dur
 	var last uint64
 	t := time.NewTicker(max(every, 100*time.Millisecond))
 	defer t.Stop()
+	var beatAt time.Time // presence.go: colleagues' screens show who watches
+	var beatWarned bool
+	defer leavePresence(ctx, g, id)
 	for {
 		if err := st.SyncIncident(id); err != nil {
 			fmt.Fprintf(g.Stderr, "warning: %s: %s (showing what this machine has)\n", g.team, untrusted.Line(err.Error()))
@@ -207,6 +210,7 @@ func runIncidentWatch(ctx context.Context, g *globals, id string, every time.Dur
 			printWatched(g, e)
 			last = e.Seq
 		}
+		beatAt = watchPresence(g, st, id, beatAt, &beatWarned)
 		select {
 		case <-ctx.Done():
 			return nil

@@ -64,6 +64,7 @@ func addCompletions(root *cobra.Command, g *globals) {
 		"incident ack":           {open},
 		"incident note":          {open},
 		"incident attach":        {open},
+		"incident attachment":    {incidents},
 		"incident escalate":      {open},
 		"incident notify":        {open},
 		"incident assign":        {open},

@@ -1,9 +1,7 @@
 package incident
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -11,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -105,28 +104,19 @@ func foldWhole(rb *runbook.Runbook, j *journal.Journal) (*State, error) {
 	return Fold(rb, events), nil
 }
 
-// registerJSONValues lets gob carry what an attachment's Meta holds: values decoded
-// from JSON (strings, numbers and booleans gob knows; objects and arrays it is told).
-var registerJSONValues = sync.OnceFunc(func() {
-	gob.Register(map[string]any{})
-	gob.Register([]any{})
-})
-
-// encodeStateCache lays out the cache: the magic line, the header and the state in
-// gob, and the CRC-32C of all that (against a damaged file; the cache's match with the
-// journal is checked on the journal itself).
+// encodeStateCache lays out the cache: the magic line, the header and the state (see
+// statecodec.go), and the CRC-32C of all that (against a damaged file; the cache's
+// match with the journal is checked on the journal itself).
 func encodeStateCache(h cacheHeader, s *State) ([]byte, error) {
-	registerJSONValues()
-	var buf bytes.Buffer
-	buf.WriteString(stateCacheMagic)
-	enc := gob.NewEncoder(&buf)
-	if err := enc.Encode(h); err != nil {
+	b := []byte(stateCacheMagic)
+	b, err := encodeValue(b, &h)
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Encode(s); err != nil {
+	if b, err = encodeValue(b, s); err != nil {
 		return nil, err
 	}
-	return binary.BigEndian.AppendUint32(buf.Bytes(), crc32.Checksum(buf.Bytes(), castagnoli())), nil
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli())), nil
 }
 
 var (
@@ -134,31 +124,34 @@ var (
 	castagnoli  = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }) // on first use, not at start
 )
 
-// decodeStateCache reads what encodeStateCache wrote; the state follows rb.
+// decodeStateCache reads what encodeStateCache wrote; the state follows rb. b must not
+// be changed afterwards: the state's strings are slices of it.
 func decodeStateCache(b []byte, rb *runbook.Runbook) (s *State, h cacheHeader, err error) {
 	if len(b) < len(stateCacheMagic)+4 || string(b[:len(stateCacheMagic)]) != stateCacheMagic {
 		return nil, h, errBadCache
 	}
-	body := b[:len(b)-4]
-	if crc32.Checksum(body, castagnoli()) != binary.BigEndian.Uint32(b[len(body):]) {
+	body := b[len(stateCacheMagic) : len(b)-4]
+	if crc32.Checksum(b[:len(b)-4], castagnoli()) != binary.BigEndian.Uint32(b[len(b)-4:]) {
 		return nil, h, errBadCache
 	}
-	return decodeStateBody(body[len(stateCacheMagic):], rb)
+	return decodeStateBody(unsafe.String(unsafe.SliceData(body), len(body)), rb)
 }
 
 // decodeStateBody decodes the header and the state of a cache whose checksum held.
-func decodeStateBody(body []byte, rb *runbook.Runbook) (s *State, h cacheHeader, err error) {
-	registerJSONValues()
-	dec := gob.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&h); err != nil {
+func decodeStateBody(body string, rb *runbook.Runbook) (s *State, h cacheHeader, err error) {
+	r := &cacheReader{s: body}
+	if err := decodeValue(r, &h); err != nil {
 		return nil, h, err
 	}
-	s = NewState(rb)
-	if err := dec.Decode(s); err != nil {
+	s = &State{}
+	if err := decodeValue(r, s); err != nil {
 		return nil, h, err
+	}
+	if r.off != len(r.s) {
+		return nil, h, errBadCache
 	}
 	s.rb = rb
-	// gob does not tell an empty map from none: the fold writes into these.
+	// A state always has these maps: the fold writes into them.
 	if s.Steps == nil {
 		s.Steps = map[string]StepState{}
 	}

@@ -233,9 +233,9 @@ func TestSmallIncidentHasNoStateCache(t *testing.T) {
 	}
 }
 
-// Every field of the state must survive the cache: gob drops unexported fields and
-// cannot carry interfaces, so a field added to State of such a kind would be lost
-// silently. This walks the types the state holds.
+// Every field of the state must survive the cache: it does not carry unexported fields
+// and refuses interfaces other than JSON values, so a field added to State of such a
+// kind would be lost (or turn the cache off). This walks the types the state holds.
 func TestStateSurvivesTheCache(t *testing.T) {
 	seen := map[reflect.Type]bool{}
 	var walk func(typ reflect.Type, path string)
@@ -248,7 +248,7 @@ func TestStateSurvivesTheCache(t *testing.T) {
 		case reflect.Interface:
 			if typ.NumMethod() > 0 || !strings.HasSuffix(path, ".Attachment.Meta{}") {
 				t.Errorf("%s is an interface: the state cache cannot hold it", path)
-			} // an attachment's Meta holds JSON values, which the cache registers with gob
+			} // an attachment's Meta holds JSON values, which the cache keeps as JSON
 		case reflect.Func, reflect.Chan, reflect.UnsafePointer:
 			t.Errorf("%s is a %s: the state cache cannot hold it", path, typ.Kind())
 		case reflect.Pointer, reflect.Slice, reflect.Array:
@@ -315,10 +315,10 @@ func FuzzStateCache(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(enc[len(stateCacheMagic) : len(enc)-4])
+		f.Add(string(enc[len(stateCacheMagic) : len(enc)-4]))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		// The body as the checksum would pass it: what gob makes of damaged bytes.
+	f.Fuzz(func(t *testing.T, b string) {
+		// The body as the checksum would pass it: what the decoder makes of damaged bytes.
 		s, _, err := decodeStateBody(b, rb)
 		if err != nil {
 			return

@@ -1,0 +1,420 @@
+package incident
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sync"
+	"time"
+)
+
+// The state cache's encoding: every exported field of the state, in declaration order,
+// by its Go type (the header's build id guarantees the reader has the writer's types).
+// Strings are length-prefixed bytes, numbers varints, a nil slice or map is told from
+// an empty one, times are time.Time's own binary form, and an attachment's Meta (JSON
+// values) is its JSON. Decoding takes every string as a slice of the cache's bytes, so
+// a state of 100,000 events costs one read of the file and its structs, not an
+// allocation per string: a fresh process spends its time on page faults for new memory
+// (see README, Performance), so less memory is less time.
+//
+// It is built for the state's types by reflection on first use (nothing at start-up,
+// unlike encoding/gob's package init) and refuses, rather than drops, a type it cannot
+// carry: a channel, a function, or an interface other than the empty one.
+
+type stateCodec struct {
+	enc func(w []byte, v reflect.Value) []byte
+	dec func(r *cacheReader, v reflect.Value)
+}
+
+var (
+	codecMu sync.Mutex
+	codecs  = map[reflect.Type]*stateCodec{}
+)
+
+// codecFor returns the codec of t, built once.
+func codecFor(t reflect.Type) (*stateCodec, error) {
+	codecMu.Lock()
+	defer codecMu.Unlock()
+	return buildCodec(t)
+}
+
+func buildCodec(t reflect.Type) (*stateCodec, error) {
+	if c, ok := codecs[t]; ok {
+		return c, nil // also a type being built (a recursive type): its fields are filled in below
+	}
+	c := &stateCodec{}
+	codecs[t] = c
+	fail := func(err error) (*stateCodec, error) { delete(codecs, t); return nil, err }
+	switch t.Kind() {
+	case reflect.Bool:
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			if v.Bool() {
+				return append(w, 1)
+			}
+			return append(w, 0)
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) { v.SetBool(r.byte() == 1) }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		c.enc = func(w []byte, v reflect.Value) []byte { return binary.AppendVarint(w, v.Int()) }
+		c.dec = func(r *cacheReader, v reflect.Value) { v.SetInt(r.varint()) }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		c.enc = func(w []byte, v reflect.Value) []byte { return binary.AppendUvarint(w, v.Uint()) }
+		c.dec = func(r *cacheReader, v reflect.Value) { v.SetUint(r.uvarint()) }
+	case reflect.Float32, reflect.Float64:
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			return binary.LittleEndian.AppendUint64(w, math.Float64bits(v.Float()))
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) { v.SetFloat(math.Float64frombits(r.uint64())) }
+	case reflect.String:
+		c.enc = func(w []byte, v reflect.Value) []byte { return appendString(w, v.String()) }
+		c.dec = func(r *cacheReader, v reflect.Value) { v.SetString(r.string()) }
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 { // []byte, json.RawMessage: copied, the caller may write to it
+			c.enc = func(w []byte, v reflect.Value) []byte {
+				if v.IsNil() {
+					return append(w, 0)
+				}
+				return appendString(binary.AppendUvarint(w, 1), string(v.Bytes()))
+			}
+			c.dec = func(r *cacheReader, v reflect.Value) {
+				if r.uvarint() != 0 {
+					v.SetBytes([]byte(r.string()))
+				}
+			}
+			break
+		}
+		ec, err := buildCodec(t.Elem())
+		if err != nil {
+			return fail(err)
+		}
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			if v.IsNil() {
+				return append(w, 0)
+			}
+			w = binary.AppendUvarint(w, uint64(v.Len())+1)
+			for i := range v.Len() {
+				w = ec.enc(w, v.Index(i))
+			}
+			return w
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) {
+			n, ok := r.count()
+			if !ok {
+				return
+			}
+			s := reflect.MakeSlice(t, n, n)
+			for i := 0; i < n && r.err == nil; i++ {
+				ec.dec(r, s.Index(i))
+			}
+			v.Set(s)
+		}
+	case reflect.Array:
+		ec, err := buildCodec(t.Elem())
+		if err != nil {
+			return fail(err)
+		}
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			for i := range v.Len() {
+				w = ec.enc(w, v.Index(i))
+			}
+			return w
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) {
+			for i := 0; i < v.Len() && r.err == nil; i++ {
+				ec.dec(r, v.Index(i))
+			}
+		}
+	case reflect.Map:
+		kc, err := buildCodec(t.Key())
+		if err != nil {
+			return fail(err)
+		}
+		vc, err := buildCodec(t.Elem())
+		if err != nil {
+			return fail(err)
+		}
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			if v.IsNil() {
+				return append(w, 0)
+			}
+			w = binary.AppendUvarint(w, uint64(v.Len())+1)
+			for it := v.MapRange(); it.Next(); {
+				w = kc.enc(w, it.Key())
+				w = vc.enc(w, it.Value())
+			}
+			return w
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) {
+			n, ok := r.count()
+			if !ok {
+				return
+			}
+			m := reflect.MakeMapWithSize(t, n)
+			k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+			for i := 0; i < n && r.err == nil; i++ {
+				k.SetZero()
+				e.SetZero()
+				kc.dec(r, k)
+				vc.dec(r, e)
+				m.SetMapIndex(k, e)
+			}
+			v.Set(m)
+		}
+	case reflect.Pointer:
+		ec, err := buildCodec(t.Elem())
+		if err != nil {
+			return fail(err)
+		}
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			if v.IsNil() {
+				return append(w, 0)
+			}
+			return ec.enc(append(w, 1), v.Elem())
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) {
+			if r.byte() == 1 {
+				p := reflect.New(t.Elem())
+				ec.dec(r, p.Elem())
+				v.Set(p)
+			}
+		}
+	case reflect.Interface:
+		if t.NumMethod() > 0 {
+			return fail(fmt.Errorf("%s: an interface with methods", t))
+		}
+		// Only JSON values are kept in an empty interface of the state (Meta): their
+		// JSON is their exact form.
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			if v.IsNil() {
+				return append(w, 0)
+			}
+			b, err := json.Marshal(v.Interface())
+			if err != nil {
+				panic(cacheEncodeError{err})
+			}
+			return appendString(append(w, 1), string(b))
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) {
+			if r.byte() != 1 {
+				return
+			}
+			var x any
+			if err := json.Unmarshal([]byte(r.string()), &x); err != nil {
+				r.fail(err)
+				return
+			}
+			if x != nil {
+				v.Set(reflect.ValueOf(x))
+			}
+		}
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			// The instant and its zone as time.Time's own binary form keeps them: UTC,
+			// Local when the offset is Local's then, else a fixed offset.
+			c.enc = func(w []byte, v reflect.Value) []byte {
+				var tm time.Time
+				if v.CanAddr() {
+					tm = *v.Addr().Interface().(*time.Time)
+				} else {
+					tm = v.Interface().(time.Time)
+				}
+				w = binary.AppendVarint(w, tm.Unix())
+				w = binary.AppendUvarint(w, uint64(tm.Nanosecond()))
+				switch _, off := tm.Zone(); {
+				case tm.Location() == time.UTC:
+					return append(w, 0)
+				case tm.Location() == time.Local:
+					return binary.AppendVarint(append(w, 1), int64(off))
+				default:
+					return binary.AppendVarint(append(w, 2), int64(off))
+				}
+			}
+			c.dec = func(r *cacheReader, v reflect.Value) {
+				sec, nsec := r.varint(), r.uvarint()
+				if nsec >= 1e9 {
+					r.fail(errCacheShort)
+					return
+				}
+				tm := time.Unix(sec, int64(nsec))
+				switch r.byte() {
+				case 0:
+					tm = tm.UTC()
+				case 1:
+					r.varint()
+					tm = tm.In(time.Local)
+				default:
+					off := r.varint()
+					if off < -18*3600 || off > 18*3600 {
+						r.fail(errCacheShort)
+						return
+					}
+					tm = tm.In(time.FixedZone("", int(off)))
+				}
+				*v.Addr().Interface().(*time.Time) = tm
+			}
+			break
+		}
+		type field struct {
+			i int
+			c *stateCodec
+		}
+		var fields []field
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue // set by the reader (State.rb); TestStateSurvivesTheCache allows no other
+			}
+			fc, err := buildCodec(f.Type)
+			if err != nil {
+				return fail(fmt.Errorf("%s.%s: %w", t, f.Name, err))
+			}
+			fields = append(fields, field{i, fc})
+		}
+		c.enc = func(w []byte, v reflect.Value) []byte {
+			for _, f := range fields {
+				w = f.c.enc(w, v.Field(f.i))
+			}
+			return w
+		}
+		c.dec = func(r *cacheReader, v reflect.Value) {
+			for _, f := range fields {
+				if r.err != nil {
+					return
+				}
+				f.c.dec(r, v.Field(f.i))
+			}
+		}
+	default:
+		return fail(fmt.Errorf("%s: a %s cannot be cached", t, t.Kind()))
+	}
+	return c, nil
+}
+
+type cacheEncodeError struct{ err error }
+
+func appendString(w []byte, s string) []byte {
+	return append(binary.AppendUvarint(w, uint64(len(s))), s...)
+}
+
+// encodeValue appends the encoding of v (a pointer's element) to w.
+func encodeValue(w []byte, v any) (out []byte, err error) {
+	rv := reflect.ValueOf(v).Elem()
+	c, err := codecFor(rv.Type())
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			e, ok := p.(cacheEncodeError)
+			if !ok {
+				panic(p)
+			}
+			err = e.err
+		}
+	}()
+	return c.enc(w, rv), nil
+}
+
+// cacheReader reads an encoding from a string; the strings it returns are slices of it.
+type cacheReader struct {
+	s   string
+	off int
+	err error
+}
+
+var errCacheShort = errors.New("state cache: cut short or damaged")
+
+func (r *cacheReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.off = len(r.s)
+}
+
+func (r *cacheReader) byte() byte {
+	if r.off >= len(r.s) {
+		r.fail(errCacheShort)
+		return 0
+	}
+	b := r.s[r.off]
+	r.off++
+	return b
+}
+
+func (r *cacheReader) uvarint() uint64 {
+	var x uint64
+	for shift := uint(0); shift < 64; shift += 7 {
+		b := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		x |= uint64(b&0x7f) << shift
+		if b < 0x80 {
+			return x
+		}
+	}
+	r.fail(errCacheShort)
+	return 0
+}
+
+func (r *cacheReader) varint() int64 {
+	u := r.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func (r *cacheReader) uint64() uint64 {
+	if len(r.s)-r.off < 8 {
+		r.fail(errCacheShort)
+		return 0
+	}
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(r.s[r.off+i])
+	}
+	r.off += 8
+	return v
+}
+
+func (r *cacheReader) string() string {
+	n := r.uvarint()
+	if n > uint64(len(r.s)-r.off) {
+		r.fail(errCacheShort)
+		return ""
+	}
+	s := r.s[r.off : r.off+int(n)]
+	r.off += int(n)
+	return s
+}
+
+// count reads a slice or map length: ok false for nil. A length longer than the bytes
+// left cannot be honest (every element takes at least one byte) and is refused before
+// anything is allocated.
+func (r *cacheReader) count() (int, bool) {
+	n := r.uvarint()
+	if n == 0 || r.err != nil {
+		return 0, false
+	}
+	if n-1 > uint64(len(r.s)-r.off) {
+		r.fail(errCacheShort)
+		return 0, false
+	}
+	return int(n - 1), true
+}
+
+// decodeValue decodes into v (a pointer) from r.
+func decodeValue(r *cacheReader, v any) error {
+	rv := reflect.ValueOf(v).Elem()
+	c, err := codecFor(rv.Type())
+	if err != nil {
+		return err
+	}
+	c.dec(r, rv)
+	return r.err
+}

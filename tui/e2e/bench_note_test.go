@@ -1,0 +1,84 @@
+package e2e_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/journal"
+)
+
+// `incident note` as a whole process on a 100,000-event incident (the folded-state
+// cache at work) beside the same note on a 10-event incident, in the same run. The
+// figure that matters on a shared machine is cpu-ms/op (the child's user+sys time).
+//
+//	go test -run='^$' -bench=ProcessNote -benchtime=20x ./tui/e2e/
+
+// noSync is the journal file without fsync: only to generate the benchmark journal.
+type noSync struct{ *os.File }
+
+func (noSync) Sync() error { return nil }
+
+func BenchmarkProcessNote(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "muster")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/muster-ir/muster/cmd/muster").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	home := filepath.Join(dir, "data")
+	env := append(os.Environ(), "MUSTER_HOME="+home, "NO_COLOR=1")
+	muster := func(args ...string) (string, time.Duration) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("muster %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out)), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	start := func(events int) string {
+		id, _ := muster("incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout down")
+		j, err := journal.Open(filepath.Join(home, "incidents", id), journal.WithFile(func(f *os.File) journal.File { return noSync{f} }))
+		if err != nil {
+			b.Fatal(err)
+		}
+		steps := []string{"open-incident", "confirm-outage", "assess-impact"}
+		for i := 1; i < events; i++ {
+			var err error
+			switch i % 10 {
+			case 0, 1, 2:
+				_, err = j.Append("bob@ops", incident.EvStepDone, incident.StepEvent{Step: steps[i%3], Note: "done after checking the dashboard"})
+			case 3:
+				_, err = j.Append("bob@ops", incident.EvStepUndone, incident.StepEvent{Step: steps[i%3]})
+			case 4, 5, 6, 7:
+				_, err = j.Append("carol@oncall", incident.EvNote, incident.Note{Text: fmt.Sprintf("observation %d: replica lag rose after failover, error rate down to 0.3%%", i)})
+			case 8:
+				_, err = j.Append("dave@comms", incident.EvNotified, incident.Notice{Audience: "affected customers", Channel: "status page", Message: "We are still working on it."})
+			default:
+				_, err = j.Append("alice@ops", incident.EvEscalated, incident.Escalation{To: "incident lead", Reason: "impact grew"})
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		j.Close()
+		muster("incident", "note", id, "the first command after the journal grew reads it whole")
+		return id
+	}
+	for _, n := range []int{10, 100_000} {
+		id := start(n)
+		b.Run(fmt.Sprintf("incident note, %d events", n), func(b *testing.B) {
+			var cpu time.Duration
+			for b.Loop() {
+				_, c := muster("incident", "note", id, "benchmark note")
+				cpu += c
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		})
+	}
+}

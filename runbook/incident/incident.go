@@ -187,6 +187,12 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("the team store %s cannot be reached (%v): a team incident cannot be started offline; start a local one with --store \"\" and record the store's outage in it", st.Shared, q.Cause)
 		}
+		if st.Shared != nil {
+			// The store refused the first line (a wrong bucket, no permission): no
+			// half-made team incident stays here. Had it taken the line, a sync
+			// fetches the incident again.
+			os.RemoveAll(dir)
+		}
 		return nil, err
 	}
 	return inc, nil

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/muster-ir/muster/internal/motoserver"
-	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
@@ -25,6 +23,9 @@ import (
 var moto string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(writerEnv) != "" {
+		os.Exit(writerMain()) // a child process of TestEightProcesses
+	}
 	// Writers race for one key in these tests: moto must make a conditional write
 	// atomic, as S3 does.
 	url, stop, err := motoserver.RunAtomic()
@@ -128,58 +129,6 @@ func TestPublishOneWriterWinsEachSeq(t *testing.T) {
 	}
 }
 
-// Eight responders append at once to one incident, each on its own machine (data
-// directory): the store ends with one chain holding every acknowledged event exactly
-// once, and every mirror, caught up, is that chain byte for byte.
-func TestConcurrentWritersOneChain(t *testing.T) {
-	c := motoS3(t)
-	makeBucket(t, c, "team-race", true)
-	s := New(c, Location{Bucket: "team-race"}, WithRetention(Retention{Mode: "GOVERNANCE", Days: 1}))
-	const writers, each = 8, 15
-	starter, first := startTeam(t, s, "INC-RACE", "writer0@host")
-	first.Close()
-	incs := make([]*incident.Incident, writers)
-	for w := range incs {
-		incs[w] = joinTeam(t, s, "INC-RACE", fmt.Sprintf("writer%d@host", w))
-	}
-	var wg sync.WaitGroup
-	acked := make([][]journal.Event, writers)
-	errs := make([]error, writers)
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < each; i++ {
-				e, err := incs[w].AppendEvent(incident.EvNote, incident.Note{Text: fmt.Sprintf("w%d-%d", w, i)})
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				acked[w] = append(acked[w], e)
-			}
-		}()
-	}
-	wg.Wait()
-	for w, err := range errs {
-		if err != nil {
-			t.Fatalf("writer %d: %v", w, err)
-		}
-	}
-	checkOneChain(t, s, "INC-RACE", 1+writers*each, acked)
-	dirs := []string{starter.Dir("INC-RACE")}
-	for _, inc := range incs {
-		dirs = append(dirs, inc.Dir)
-		inc.Close()
-	}
-	for _, dir := range dirs {
-		st := &incident.Store{DataDir: filepath.Dir(filepath.Dir(dir)), Shared: s}
-		if failed, err := st.Sync(); err != nil || len(failed) > 0 {
-			t.Fatalf("sync: %v %v", failed, err)
-		}
-	}
-	checkMirrors(t, s, "INC-RACE", dirs)
-}
-
 // checkOneChain checks the store's chain of id: n lines, and every acknowledged event
 // in it exactly once, at the seq its writer was told.
 func checkOneChain(t testing.TB, s *Store, id string, n int, acked [][]journal.Event) []Line {
@@ -208,14 +157,10 @@ func checkOneChain(t testing.TB, s *Store, id string, n int, acked [][]journal.E
 	return lines
 }
 
-// checkMirrors checks that each incident directory holds the store's chain of id byte
-// for byte and verifies on its own and against the store.
-func checkMirrors(t testing.TB, s *Store, id string, dirs []string) {
+// checkCopies checks that each incident directory verifies on its own and holds the
+// lines byte for byte (with prefix, a beginning of them).
+func checkCopies(t testing.TB, lines []Line, dirs []string, prefix bool) {
 	t.Helper()
-	lines, err := s.Lines(context.Background(), id, 0, journal.Genesis)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var chain []byte
 	for _, l := range lines {
 		chain = append(chain, l.Bytes...)
@@ -225,14 +170,11 @@ func checkMirrors(t testing.TB, s *Store, id string, dirs []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(b, chain) {
+		if !bytes.Equal(b, chain) && !(prefix && len(b) > 0 && bytes.HasPrefix(chain, b)) {
 			t.Errorf("%s is not the store's chain (%d bytes, the store's %d)", dir, len(b), len(chain))
 		}
 		if rep, err := journal.Verify(dir); err != nil || !rep.OK() {
 			t.Errorf("%s does not verify: %v %v", dir, err, rep.Problems)
-		}
-		if r, err := s.VerifyRemote(context.Background(), id, dir); err != nil || !r.OK() || r.Behind != 0 {
-			t.Errorf("%s against the store: %+v %v", dir, r, err)
 		}
 	}
 }

@@ -205,7 +205,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Close):
 		return m.openDialog(m.closeDialog())
 	case key.Matches(msg, k.Attach):
-		return m.openDialog(m.attachDialog())
+		return m.openDialog(m.attachDialog(step, hasStep))
 	case key.Matches(msg, k.Escalate):
 		return m.openDialog(m.escalateDialog())
 	case key.Matches(msg, k.Notify):
@@ -298,10 +298,20 @@ func (m *Model) noteDialog(st runbook.Step, hasStep bool) *dialog {
 	return d
 }
 
-func (m *Model) attachDialog() *dialog {
+// attachDialog takes a file as evidence: its path (with completions), a description,
+// and the step it is evidence for: the selected one unless the responder says it is
+// about the incident as a whole.
+func (m *Model) attachDialog(st runbook.Step, hasStep bool) *dialog {
 	f := newLine("File to attach as evidence", "path, tab completes", "", true, m.styles)
 	f.hint = "copied into the incident with its SHA-256; the original is not touched"
-	return &dialog{kind: dlgAttach, draft: "attach", title: "Attach a file", fields: []field{f}}
+	desc := newLine("What is it?", "e.g. ALB 5xx graph, 09:10-09:40", "", false, m.styles)
+	d := &dialog{kind: dlgAttach, draft: "attach", title: "Attach a file", fields: []field{f, desc}}
+	if hasStep {
+		d.draft, d.step = "attach:"+st.ID, st.ID
+		d.fields = append(d.fields, newChoice("Evidence for", []string{"step " + st.ID, "the incident"},
+			[]string{st.Title, "no step: the incident as a whole"}, 0))
+	}
+	return d
 }
 
 func (m *Model) escalateDialog() *dialog {
@@ -476,7 +486,15 @@ func (m *Model) submitDialog() tea.Cmd {
 		return m.act("step "+step+" back to do", d.draft, "", func(inc *incidentWriter) error { return inc.UndoStep(step, reason) })
 	case dlgAttach:
 		path := expandHome(strings.TrimSpace(d.value(0)))
-		return m.act("attached "+clean(path), d.draft, "", func(inc *incidentWriter) error { _, err := inc.Attach(path); return err })
+		desc := d.value(1)
+		if len(d.fields) < 3 || d.value(2) != "step "+step {
+			step = "" // the incident as a whole
+		}
+		what := "attached " + clean(path)
+		if step != "" {
+			what += " to step " + step
+		}
+		return m.act(what, d.draft, "", func(inc *incidentWriter) error { _, err := inc.AttachTo(path, step, desc); return err })
 	case dlgEscalate:
 		to, why := d.value(0), d.fields[len(d.fields)-1].value()
 		step := ""

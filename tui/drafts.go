@@ -363,7 +363,7 @@ func (m *Model) dialogFor(key string) *dialog {
 			return m.undoDialog(st)
 		}
 	case dlgAttach:
-		return m.attachDialog()
+		return m.attachDialog(st, hasStep)
 	case dlgEscalate:
 		return m.escalateDialog()
 	case dlgNotify:

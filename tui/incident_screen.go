@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"github.com/muster-ir/muster/runbook/untrusted"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ type incidentScreen struct {
 	startsOf *incident.State
 	notes    map[string][]incident.NoteEntry // notes about each step
 	checks   map[string][]incident.CheckEntry
+	attached map[string][]incident.AttachmentEntry // files attached as evidence for each step
 
 	sel int // row of the selected step
 	// The step just done or skipped and when, for u right after; when the selection
@@ -144,6 +146,7 @@ func (s *incidentScreen) rebuild(now time.Time) {
 	s.progress = map[runbook.PhaseName]incident.PhaseProgress{}
 	s.notes = map[string][]incident.NoteEntry{}
 	s.checks = map[string][]incident.CheckEntry{}
+	s.attached = map[string][]incident.AttachmentEntry{}
 	s.hasNext = false
 	if s.state != nil {
 		for _, p := range s.state.Progress() {
@@ -157,6 +160,11 @@ func (s *incidentScreen) rebuild(now time.Time) {
 		}
 		for _, c := range s.state.Checks {
 			s.checks[c.Step] = append(s.checks[c.Step], c)
+		}
+		for _, a := range s.state.Attachments {
+			if a.Step != "" {
+				s.attached[a.Step] = append(s.attached[a.Step], a)
+			}
 		}
 	}
 	if selID == "" || !s.selectStep(selID) {
@@ -442,6 +450,12 @@ func (s *incidentScreen) buildDetail(st Styles, md *mdCache, w int, now time.Tim
 			add(indentWrap("  • ", e, w)...)
 		}
 	}
+	if files := s.attached[step.ID]; len(files) > 0 {
+		add("", st.Heading.Render(trunc(fmt.Sprintf("Attached to this step (%d)", len(files)), w)))
+		for _, a := range files {
+			add(indentWrap("  + ", attachmentLine(a, now), w)...)
+		}
+	}
 	if len(step.Commands) > 0 {
 		add("", st.Heading.Render(trunc("Commands", w))+st.Muted.Render(trunc(" — y copies the selected one, [ ] choose", w-8)))
 		for i, c := range step.Commands {
@@ -485,6 +499,37 @@ func (s *incidentScreen) buildDetail(st Styles, md *mdCache, w int, now time.Tim
 		}
 	}
 	s.detail = out
+}
+
+// attachmentLine is one attached file for the step pane: its name, what it is, its
+// size, who attached it and when. The name and description are cleaned (a file name
+// may hold anything).
+func attachmentLine(a incident.AttachmentEntry, now time.Time) string {
+	name := clean(filepath.Base(a.Attachment.Path))
+	parts := []string{name}
+	if a.Description != "" {
+		parts[0] += " — " + clean(a.Description)
+	}
+	if a.Attachment.Kind == journal.KindSymlink {
+		parts = append(parts, "symlink to "+clean(a.Attachment.Link))
+	} else {
+		parts = append(parts, byteSize(a.Attachment.Size))
+	}
+	parts = append(parts, clean(a.Actor)+" "+clock(a.At, now))
+	return strings.Join(parts, " · ")
+}
+
+// byteSize is a file size for people: 812 B, 12 KB, 3.4 MB.
+func byteSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.0f KB", float64(n)/1000)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
 }
 
 // checkSymbol is the mark of a check's status: pass, warn, skip, fail or error.

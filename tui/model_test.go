@@ -172,7 +172,9 @@ func TestCheckStep(t *testing.T) {
 	}
 }
 
-// The attach dialog completes paths from the file system and attaches the file.
+// The attach dialog completes paths from the file system and attaches the file with a
+// description, as evidence for the selected step, which then lists it; a second file
+// said to be about the incident is not listed on the step.
 func TestAttachWithCompletion(t *testing.T) {
 	d, _, id := workedIncident(t)
 	dir := t.TempDir()
@@ -186,13 +188,52 @@ func TestAttachWithCompletion(t *testing.T) {
 		t.Fatalf("tab completed to %q", v)
 	}
 	m = press(t, m, "enter")
+	m = typeText(t, m, "ALB 5xx graph, 09:10-09:40")
+	if got := shot(m); !strings.Contains(got, "Evidence for") || !strings.Contains(got, "[step assign-owner-and-severity]") {
+		t.Fatalf("the dialog does not say which step:\n%s", got)
+	}
+	m = press(t, m, "enter", "enter")
 	if m.inc.dialog != nil {
 		t.Fatalf("the dialog stayed open: %s", m.inc.dialog.err)
 	}
+	m = press(t, m, "pgdown") // the step pane: under the evidence to record
+	if got := shot(m); !strings.Contains(got, "Attached to this step (1)") || !strings.Contains(got, "+ alb-5xx.png — ALB 5xx graph, 09:10-09:40 · 3 B ·") {
+		t.Errorf("the step pane does not list the file:\n%s", got)
+	}
+	m = press(t, m, "a")
+	m = typeText(t, m, dir+"/other.txt")
+	m = press(t, m, "enter", "enter", "right", "enter")
 	v, err := d.Store.Load(id)
 	must(t, err)
-	if len(v.State.Attachments) != 1 || !strings.HasSuffix(v.State.Attachments[0].Attachment.Path, "alb-5xx.png") {
-		t.Errorf("attachments: %+v", v.State.Attachments)
+	a := v.State.Attachments
+	if len(a) != 2 || !strings.HasSuffix(a[0].Attachment.Path, "alb-5xx.png") || a[0].Step != "assign-owner-and-severity" || a[0].Description != "ALB 5xx graph, 09:10-09:40" {
+		t.Errorf("attachments: %+v", a)
+	}
+	if len(a) == 2 && (a[1].Step != "" || a[1].Description != "") {
+		t.Errorf("the file about the incident: %+v", a[1])
+	}
+	if got := shot(m); !strings.Contains(got, "Attached to this step (1)") || strings.Contains(got, "other.txt ·") {
+		t.Errorf("the incident's file is listed on the step:\n%s", got)
+	}
+}
+
+// A file name that holds escape sequences reaches the step pane cleaned.
+func TestAttachedFileNameIsCleaned(t *testing.T) {
+	d, _, id := workedIncident(t)
+	dir := t.TempDir()
+	name := "x\x1b]52;c;b3duZWQ=\x07\u202egnp.txt"
+	must(t, os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600))
+	inc, err := d.Store.Open(id, "bob@desk")
+	must(t, err)
+	_, err = inc.AttachTo(filepath.Join(dir, name), "assign-owner-and-severity", "")
+	must(t, err)
+	inc.Close()
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	m = press(t, m, "pgdown")
+	got := m.View().Content
+	assertPlain(t, "attached file name", got)
+	if !strings.Contains(got, "Attached to this step (1)") {
+		t.Errorf("not listed:\n%s", got)
 	}
 }
 

@@ -101,7 +101,7 @@ func TestUntrustedErrorText(t *testing.T) {
 	m := newModel(t, d, Options{Resume: inc.ID}, 100, 30)
 	m = press(t, m, "a")
 	m = typeText(t, m, "/nonexistent/\x1b]0;owned\x07file\u202E.txt")
-	m = press(t, m, "enter")
+	m = press(t, m, "ctrl+s")
 	got := m.View().Content
 	assertPlain(t, "attach error", got)
 	if !strings.Contains(got, "✗") {

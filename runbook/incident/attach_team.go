@@ -25,11 +25,11 @@ type SharedBlobs interface {
 // outbox when the store cannot be reached), and publish uploads the blob before the
 // line that names it (shareBlob). A queued attachment returns its record with the
 // *QueuedError: the blob waits on this machine with its event.
-func (inc *Incident) attachShared(path string) (journal.Attachment, error) {
+func (inc *Incident) attachShared(path string, meta map[string]any) (journal.Attachment, error) {
 	if _, ok := inc.shared.(SharedBlobs); !ok {
 		return journal.Attachment{}, refuse("incident %s is a team incident and its store %s does not keep attachments", inc.ID, inc.shared)
 	}
-	a, err := inc.j.Take(path, nil)
+	a, err := inc.j.Take(path, meta)
 	if err != nil {
 		return journal.Attachment{}, err
 	}

@@ -87,8 +87,28 @@ type StepMarkedSkipped StepEvent
 type StepUndone StepEvent
 
 // Attached is the payload of attached, written by the journal: a file taken into
-// evidence.
+// evidence. The step it is evidence for and its description ride in the record's meta
+// (the journal knows nothing of steps); Step and Description read them, and an
+// attachment written before they existed has neither.
 type Attached struct{ journal.Attachment }
+
+// Meta keys of an attachment record written by muster.
+const (
+	AttachStep        = "step"
+	AttachDescription = "description"
+)
+
+// Step is the runbook step the file is evidence for, "" for the incident as a whole.
+func (p Attached) Step() string { return metaString(p.Meta, AttachStep) }
+
+// Description is what the responder said the file is.
+func (p Attached) Description() string { return metaString(p.Meta, AttachDescription) }
+
+// metaString reads a string from an attachment's meta; another type reads as "".
+func metaString(meta map[string]any, key string) string {
+	s, _ := meta[key].(string)
+	return s
+}
 
 // Recovered is the payload of recovered, written by the journal when it opened after
 // a torn write.

@@ -720,13 +720,35 @@ func addNote(text, step string) decision {
 // Attach stores a file as evidence: streamed into the content-addressed store, the
 // original untouched; a symlink is recorded as a link.
 func (inc *Incident) Attach(path string) (journal.Attachment, error) {
+	return inc.AttachTo(path, "", "")
+}
+
+// AttachTo is Attach with the step the file is evidence for ("" for the incident) and
+// a one-line description of it ("" for none), kept in the record.
+func (inc *Incident) AttachTo(path, step, description string) (journal.Attachment, error) {
 	if err := inc.open(); err != nil {
 		return journal.Attachment{}, err
 	}
-	if inc.shared != nil {
-		return inc.attachShared(path)
+	var meta map[string]any
+	if step != "" {
+		if _, ok := inc.Runbook.Step(step); !ok {
+			return journal.Attachment{}, badInput("runbook %s has no step %q", inc.Runbook.ID, step)
+		}
+		meta = map[string]any{AttachStep: step}
 	}
-	e, a, err := inc.j.Attach(inc.Actor, path, nil)
+	if description = strings.TrimSpace(description); description != "" {
+		if untrusted.Line(description) != description {
+			return journal.Attachment{}, badInput("the description holds control characters, escape sequences or line breaks: one line of plain text")
+		}
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		meta[AttachDescription] = description
+	}
+	if inc.shared != nil {
+		return inc.attachShared(path, meta)
+	}
+	e, a, err := inc.j.Attach(inc.Actor, path, meta)
 	if err != nil {
 		return journal.Attachment{}, err
 	}

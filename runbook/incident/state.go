@@ -78,6 +78,10 @@ type FollowUpEntry struct {
 type AttachmentEntry struct {
 	Entry
 	Attachment journal.Attachment `json:"attachment"`
+	// Step is the runbook step it is evidence for ("" for the incident), Description
+	// what the responder said it is.
+	Step        string `json:"step,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // CheckEntry is a built-in check's logged result.
@@ -209,7 +213,7 @@ func (s *State) Apply(e journal.Event) {
 			}
 		}
 	case Attached:
-		s.Attachments = append(s.Attachments, AttachmentEntry{ent, p.Attachment})
+		s.Attachments = append(s.Attachments, AttachmentEntry{Entry: ent, Attachment: p.Attachment, Step: p.Step(), Description: p.Description()})
 	case CheckRun:
 		s.Checks = append(s.Checks, CheckEntry{ent, p})
 	case Closed:
@@ -630,6 +634,12 @@ func DescribePayload(p Payload) string {
 		s = fmt.Sprintf("attached %s (%d bytes, sha256 %s)", p.Path, p.Size, short(p.SHA256))
 		if p.Kind == journal.KindSymlink {
 			s = fmt.Sprintf("attached symlink %s -> %s (not followed)", p.Path, p.Link)
+		}
+		if st := p.Step(); st != "" {
+			s += " to step " + st
+		}
+		if d := p.Description(); d != "" {
+			s += ": " + d
 		}
 	case CheckRun:
 		s = fmt.Sprintf("check %s: %s — %s", p.Check, p.Status, p.Summary)

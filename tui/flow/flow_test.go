@@ -439,3 +439,34 @@ func TestSeverityChangeShowsDeadlines(t *testing.T) {
 		t.Errorf("severity %s", v.State.Severity)
 	}
 }
+
+// Attach from the keyboard: a path, a description, the selected step; the step pane
+// lists the file and the journal holds the link.
+func TestAttachToTheSelectedStep(t *testing.T) {
+	d := deps(t)
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	file := filepath.Join(t.TempDir(), "ticket-4411.txt")
+	if err := os.WriteFile(file, []byte("customer report"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+	s.keys("a")
+	s.typ(file)
+	s.keys("enter")
+	s.typ("first customer ticket")
+	s.waitFor("[step open-incident]")
+	s.keys("ctrl+s")
+	s.waitFor("✓ saved: attached", "Attached to this step (1)", "+ ticket-4411.txt — first customer ticket")
+	s.quit()
+	a := onlyIncident(t, d.Store).State.Attachments
+	if len(a) != 1 || a[0].Step != "open-incident" || a[0].Description != "first customer ticket" {
+		t.Errorf("attachments: %+v", a)
+	}
+}

@@ -132,6 +132,7 @@ func stepFields(o, n Step) []string {
 		{"optional", o.Optional == n.Optional},
 		{"when", slices.Equal(o.When, n.When)},
 		{"check", o.Check == n.Check},
+		{"done_by", o.DoneBy == n.DoneBy},
 		{"service", o.Service == n.Service},
 		{"phase", o.Phase == n.Phase},
 	} {

@@ -17,6 +17,9 @@ type linter struct {
 	pol      *Policy
 	decoded  map[tomldoc.Pos]bool // values the decoder already refused (wrong type): not judged again
 	problems Problems
+	// firstPhase is the earliest phase of the runbook, where a step the start does
+	// belongs.
+	firstPhase string
 }
 
 func lint(doc *tomldoc.Doc, f *fileRunbook, pol *Policy, decoded Problems) Problems {
@@ -108,6 +111,12 @@ func (l *linter) phases(f *fileRunbook) {
 		names = append(names, name)
 	}
 	sort.Strings(names) // deterministic; problems are sorted by position at the end
+	for _, name := range PhaseOrder {
+		if _, ok := f.Phases[string(name)]; ok {
+			l.firstPhase = string(name)
+			break
+		}
+	}
 	idAt := map[string][]stepRef{}
 	for _, name := range names {
 		ph := f.Phases[name]
@@ -166,6 +175,19 @@ func (l *linter) step(ref stepRef, s *fileStep) {
 	if s.Check != "" && !slices.Contains(Checks, s.Check) {
 		at := ref.path("check")
 		l.add(at, "%s: unknown check %q%s; known checks: %s", dotted(at), s.Check, tomldoc.DidYouMean(s.Check, Checks), strings.Join(Checks, ", "))
+	}
+	if s.DoneBy != "" {
+		at := ref.path("done_by")
+		switch {
+		case s.DoneBy != DoneByStart:
+			l.add(at, "%s: unknown value %q; the one value is \"start\" (starting the incident does the step)", dotted(at), s.DoneBy)
+		case ref.phase != l.firstPhase:
+			l.add(at, "%s: a step the start does belongs to the first phase (%s), before anyone acts", dotted(at), l.firstPhase)
+		case s.Check != "":
+			l.add(at, "%s: a step with a check is done by running the check, not by the start", dotted(at))
+		case s.When != nil:
+			l.add(at, "%s: the start does the step at every severity: leave out when", dotted(at))
+		}
 	}
 	switch {
 	case s.Check == "rds-backup" || s.Check == "restore-test":

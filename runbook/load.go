@@ -47,6 +47,7 @@ type fileStep struct {
 	When     []string `toml:"when"`
 	Check    string   `toml:"check"`
 	Service  string   `toml:"service"`
+	DoneBy   string   `toml:"done_by"`
 }
 
 type fileComm struct {
@@ -158,6 +159,7 @@ func build(f *fileRunbook) *Runbook {
 				When:     untrusted.Fields(fs.When),
 				Check:    untrusted.Line(fs.Check),
 				Service:  untrusted.Field(fs.Service),
+				DoneBy:   untrusted.Line(fs.DoneBy),
 				Phase:    name,
 			})
 		}

@@ -89,8 +89,18 @@ type Step struct {
 	When     []string // severities the step is for; empty means all
 	Check    string   // one of Checks, or empty
 	Service  string   // for Check "rds-backup" and "restore-test": the backup policy service
-	Phase    PhaseName
+	// DoneBy is DoneByStart for a step that starting the incident does (the runbook
+	// says to run `muster incident start`): the start marks it done, nobody has to.
+	DoneBy string
+	Phase  PhaseName
 }
+
+// DoneByStart is the one value of a step's done_by: `muster incident start` (or the
+// TUI's start, or a drill's) does the step.
+const DoneByStart = "start"
+
+// DoneByStart reports whether starting the incident does the step.
+func (s Step) DoneByStart() bool { return s.DoneBy == DoneByStart }
 
 // AppliesTo reports whether the step is part of an incident of this severity.
 func (s Step) AppliesTo(severity string) bool {

@@ -464,6 +464,8 @@ func (l *linter) expectation(at []any, f *fileScenario, e *fileExpectation) {
 	case ExpectStep:
 		if e.Step == "" {
 			l.add(at, "expectation %s of kind step names no step (step = \"...\", a step id of runbook %s)", e.ID, f.Runbook.ID)
+		} else if st, ok := l.stepOf(e.Step); ok && st.DoneByStart() {
+			l.add(with(at, "step"), "%s: step %s is done by the start of the drill (done_by = \"start\"), so the expectation is met before anyone acts", dotted(with(at, "step")), e.Step)
 		}
 	case ExpectSeverity:
 		switch {
@@ -494,6 +496,14 @@ func levelKnown(pol *runbook.Policy, name string) bool {
 }
 
 // step reports a step id the scenario's runbook does not have.
+// stepOf is the runbook's step with this id, when the runbook loaded.
+func (l *linter) stepOf(id string) (runbook.Step, bool) {
+	if l.rb == nil {
+		return runbook.Step{}, false
+	}
+	return l.rb.Step(id)
+}
+
 func (l *linter) step(at []any, id string) {
 	if l.rb == nil {
 		return // the unknown runbook is reported once

@@ -121,7 +121,7 @@ func TestGoldenIncident(t *testing.T) {
 		t.Run("step selected "+sz.name, func(t *testing.T) {
 			m := newModel(t, d, Options{Resume: id}, sz.w, sz.h)
 			got := shot(m)
-			for _, want := range []string{"✓ Open the incident", "↷ Confirm the outage", "▸ · Assign an owner", "2/2 ✓", "0/5", "respond-by"} {
+			for _, want := range []string{"✓ Open the incident", "↷ Confirm the outage", "▸ · Assign an owner", "3/3 ✓", "0/5", "respond-by"} {
 				if !strings.Contains(got, want) {
 					t.Errorf("incident at %s does not show %q:\n%s", sz.name, want, got)
 				}

@@ -263,7 +263,7 @@ func TestPathCompletions(t *testing.T) {
 func TestActions(t *testing.T) {
 	d, clk, id := workedIncident(t)
 	m := newModel(t, d, Options{Resume: id}, 100, 30)
-	m = press(t, m, "g") // open-incident, done
+	m = press(t, m, "g", "down") // open-incident, done (start-incident above it is done by the start)
 	m = press(t, m, "u")
 	m = typeText(t, m, "marked by mistake")
 	m = press(t, m, "enter")

@@ -181,7 +181,7 @@ func commandOf(args []string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(cmd.CommandPath(), "muster"), " ")
 }
 
-// firstStep is the first step of an embedded runbook.
+// firstStep is the first step of an embedded runbook that a responder does.
 func firstStep(t *testing.T, runbookID string) string {
 	t.Helper()
 	lib, _ := runbook.LoadLibrary("", nil)
@@ -189,5 +189,11 @@ func firstStep(t *testing.T, runbookID string) string {
 	if !ok || len(rb.Steps()) == 0 {
 		t.Fatalf("no runbook %s", runbookID)
 	}
-	return rb.Steps()[0].ID
+	for _, st := range rb.Steps() {
+		if !st.DoneByStart() { // the start did that one
+			return st.ID
+		}
+	}
+	t.Fatalf("runbook %s has no step a responder does", runbookID)
+	return ""
 }

@@ -23,7 +23,7 @@ func TestIncidentCommandsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps := v.Runbook.Steps()
-	first, second := steps[0].ID, steps[1].ID
+	first, second := steps[1].ID, steps[2].ID // steps[0] is done by the start
 
 	c.ok("incident", "step", id, first, "--done", "--note", "confirmed")
 	if errs := c.exits(1, "incident", "step", id, first, "--done"); !strings.Contains(errs, "already done") {

@@ -274,6 +274,9 @@ func stepFacts(s runbook.Step) []string {
 		}
 		facts = append(facts, check)
 	}
+	if s.DoneByStart() {
+		facts = append(facts, "done by the start of the incident")
+	}
 	if s.Optional {
 		facts = append(facts, "optional")
 	}
@@ -540,6 +543,11 @@ func stepField(s runbook.Step, f string) []string {
 		return []string{strings.Join(s.When, ", ")}
 	case "check":
 		return []string{s.Check}
+	case "done_by":
+		if s.DoneBy == "" {
+			return []string{"a responder"}
+		}
+		return []string{s.DoneBy}
 	case "service":
 		return []string{s.Service}
 	case "phase":

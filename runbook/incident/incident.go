@@ -648,6 +648,9 @@ func (inc *Incident) todo(stepID string) (runbook.Step, error) {
 		return st, err
 	}
 	if cur := inc.State.Step(st.ID); cur.Status != StepTodo {
+		if st.DoneByStart() {
+			return st, refuse("step %s was done by the start of the incident (by %s at %s): nothing to do", st.ID, cur.By, cur.At.UTC().Format(time.RFC3339))
+		}
 		return st, refuse("step %s is already %s (by %s at %s); undo it first", st.ID, cur.Status, cur.By, cur.At.UTC().Format(time.RFC3339))
 	}
 	return st, nil
@@ -687,6 +690,9 @@ func undoStep(stepID, reason string) decision {
 		}
 		if inc.State.Step(st.ID).Status == StepTodo {
 			return "", nil, refuse("step %s is not done or skipped; nothing to undo", st.ID)
+		}
+		if st.DoneByStart() {
+			return "", nil, refuse("step %s was done by the start of the incident: the start cannot be undone", st.ID)
 		}
 		return EvStepUndone, StepEvent{Step: st.ID, Reason: strings.TrimSpace(untrusted.Clean(reason))}, nil
 	}

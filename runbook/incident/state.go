@@ -184,6 +184,15 @@ func (s *State) Apply(e journal.Event) {
 		if first := s.firstPhase(); first != "" {
 			s.PhaseEntered[first] = e.Time
 		}
+		// A step the start does (done_by = "start") is done by whoever started the
+		// incident, at that moment: the journal's first line is its proof.
+		if s.rb != nil {
+			for _, st := range s.rb.Steps() {
+				if st.DoneByStart() {
+					s.stepAction(st.ID, StepState{Status: StepDone, By: e.Actor, At: e.Time, Note: StartedStepNote}, e.Time, false)
+				}
+			}
+		}
 	case Acknowledged:
 		s.respond(e.Time)
 	case StepMarkedDone:
@@ -465,6 +474,9 @@ func (s *State) phaseCompletedAt(phase runbook.PhaseName) time.Time {
 	}
 	return at
 }
+
+// StartedStepNote is the note of a step the start did.
+const StartedStepNote = "done by the start of the incident"
 
 // SLA is how one deadline stands at an instant.
 type SLA struct {

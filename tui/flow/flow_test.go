@@ -166,7 +166,7 @@ func TestStartWorkQuitResume(t *testing.T) {
 	s.keys("space") // straight after the selection moved on: the guard asks again
 	s.waitFor("Space again marks")
 	s.keys("space")
-	s.waitFor("✓ saved: step confirm-outage done", "2/2 ✓")
+	s.waitFor("✓ saved: step confirm-outage done", "3/3 ✓")
 	s.keys("n")
 	s.waitFor("About step assign-owner-and-severity")
 	s.typ("Maria is incident commander")

@@ -85,6 +85,8 @@ type dialog struct {
 	compSel     int      // the one Tab takes (↑/↓ choose)
 	askedFor    string   // the value completions were last asked for
 	compact     bool     // short of room: no intro, no blank line between fields (resize sets it)
+	keepIntro   bool     // the intro is what the dialog is about (what is still open): kept when compact
+	introMax    int      // compact with keepIntro: the intro's lines that fit (resize sets it)
 
 	escalationStep string // the step the escalate dialog offers to complete with it
 }
@@ -299,8 +301,17 @@ func (d *dialog) resize(w, h int) {
 	d.compact = need > h
 	minArea := 3
 	if d.compact {
-		fixed -= introLines + len(d.fields) + 1
+		fixed -= len(d.fields) + 1 + introLines
 		minArea = 1 // the text is all there; the error and the keys must show
+		if d.keepIntro {
+			// As much of the intro as leaves the fields, the error and the keys in view.
+			area := 0
+			if hasText {
+				area = minArea
+			}
+			d.introMax = max(h-fixed-area, 1)
+			fixed += min(introLines, d.introMax)
+		}
 	}
 	for i := range d.fields {
 		f := &d.fields[i]
@@ -322,8 +333,12 @@ func (d *dialog) view(st Styles, w int) []string {
 	inner := w - 4
 	var body []string
 	body = append(body, st.Title.Render(fit(d.title, inner)))
-	if d.intro != "" && !d.compact {
-		for _, l := range wrap(d.intro, inner) {
+	if d.intro != "" && (!d.compact || d.keepIntro) {
+		lines := wrap(d.intro, inner)
+		if d.compact && len(lines) > d.introMax {
+			lines = append(lines[:d.introMax-1], trunc(strings.Join(lines[d.introMax-1:], " "), inner))
+		}
+		for _, l := range lines {
 			body = append(body, st.Muted.Render(fit(l, inner)))
 		}
 	}

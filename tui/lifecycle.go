@@ -110,7 +110,7 @@ func (m *Model) closeDialog() *dialog {
 		fields = append(fields, newChoice("Close anyway?", []string{"no", "force"}, []string{"the close is refused while work is open", "closes now; the report lists what was left open"}, 0),
 			newLine("Why force it?", "e.g. duplicate of INC-…", "", false, m.styles))
 	}
-	return &dialog{kind: dlgClose, draft: "close", title: "Resolve and close " + m.inc.id, intro: intro, fields: fields}
+	return &dialog{kind: dlgClose, draft: "close", title: "Resolve and close " + m.inc.id, intro: intro, fields: fields, keepIntro: true}
 }
 
 // submitLifecycle writes the lifecycle dialogs; ok is false for another kind.

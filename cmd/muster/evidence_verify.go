@@ -77,6 +77,7 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 		return usageError("--require-signed needs an allowed_signers file (--allowed-signers or [signing] allowed_signers)")
 	}
 	_ = g.fetchAttachments(o.ID, false)             // a team incident's blobs a colleague attached
+	g.syncSignatures(o.ID)                          // and the signatures of its lines
 	rep, err := incident.VerifyWith(ctx, dir, opts) // the chain, attachments, payloads, signatures, heads
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

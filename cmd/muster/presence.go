@@ -42,3 +42,19 @@ func leavePresence(ctx context.Context, g *globals, id string) {
 	st.Context = ctx
 	_ = st.Leave(id, g.Actor)
 }
+
+// syncSignatures makes the team store and this machine hold the same signatures of
+// team incident id's lines (see incident.Store.SyncSignatures); a failure is a
+// warning: verify then reports what this machine has.
+func (g *globals) syncSignatures(id string) {
+	if g.team == nil {
+		return
+	}
+	r, err := g.store().SyncSignatures(id)
+	if r.Shared > 0 || r.Fetched > 0 {
+		fmt.Fprintf(g.Stderr, "%s: signatures: %d shared to %s, %d fetched from it\n", id, r.Shared, g.team, r.Fetched)
+	}
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "warning: %s: signatures not synced with %s: %s\n", id, g.team, untrusted.Line(err.Error()))
+	}
+}

@@ -137,6 +137,13 @@ func (g *globals) syncTeam(verbose bool) error {
 		fmt.Fprintf(g.Stderr, "warning: incident %s in %s: %s\n", untrusted.Line(id), g.team, untrusted.Line(failed[id].Error()))
 	}
 	published := g.flushOutboxes()
+	if entries, err := os.ReadDir(filepath.Join(g.DataDir, "incidents")); err == nil {
+		for _, e := range entries {
+			if e.IsDir() && e.Name()[0] != '.' {
+				g.syncSignatures(e.Name()) // presence.go; nothing for a local incident
+			}
+		}
+	}
 	if verbose {
 		fmt.Fprintf(g.Stdout, "synced with %s (%d could not be); published %d queued event(s)\n", g.team, len(failed), published)
 	}
@@ -271,6 +278,9 @@ func (g *globals) verifyRemote(ctx context.Context, id, dir string) error {
 		return checkFailed(fmt.Errorf("%s: verification against %s FAILED: %d problem(s)", id, r.Store, len(r.Problems)))
 	}
 	fmt.Fprintf(g.Stdout, "remote: %d line(s) in %s form one chain; the local copy is the same chain\n", r.StoreLines, r.Store)
+	if r.Signatures > 0 {
+		fmt.Fprintf(g.Stdout, "remote: %d signature(s) in %s, each of its line and in this machine's journal.sigs\n", r.Signatures, r.Store)
+	}
 	if r.Attachments > 0 {
 		fmt.Fprintf(g.Stdout, "remote: %d attachment(s) in %s, each with the SHA-256 its line names\n", r.Attachments, r.Store)
 	}

@@ -377,6 +377,7 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string, 
 		}
 		inc.State.Apply(e)
 		inc.Saved = Saved{Seq: e.Seq, Shared: true, Store: inc.shared.String()}
+		inc.shareSig(e) // sign_team.go
 		return e, nil
 	}
 	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row; try again", inc.ID, maxRaces)

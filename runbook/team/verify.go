@@ -28,6 +28,9 @@ type RemoteReport struct {
 	// Attachments counts the distinct blobs the store's lines name, each checked in
 	// the store (verify_blobs.go).
 	Attachments int `json:"attachments"`
+	// Signatures counts the signature objects in the store, each compared with its
+	// line and with this machine's journal.sigs (sigs.go).
+	Signatures int `json:"signatures"`
 }
 
 // OK reports whether nothing is wrong.
@@ -79,6 +82,11 @@ func (s *Store) VerifyRemote(ctx context.Context, id, dir string) (RemoteReport,
 		return r, err
 	}
 	r.Attachments, r.Problems = n, append(r.Problems, blobProblems...)
+	n, sigProblems, err := s.verifySigs(ctx, id, lines, dir)
+	if err != nil {
+		return r, err
+	}
+	r.Signatures, r.Problems = n, append(r.Problems, sigProblems...)
 	rewritten, err := s.rewrittenEvents(ctx, id)
 	if err != nil {
 		return r, err

@@ -48,6 +48,37 @@ type Drill struct {
 	eng     *Engine
 	j       Journal
 	changed chan struct{}
+	courier *Courier // posts fired injects to the roles' webhooks; nil: none
+	carry   Update   // what a delivery record folded, handed out by the next Step
+}
+
+// SetCourier makes the drill hand every inject it folds from now on (fired by this
+// process or written by another) to c, and record c's failed deliveries in its
+// journal. Post never blocks, so delivery never holds up the drill clock. With
+// deliverFeed, the injects delivered so far are posted first (a drill just started:
+// those due at T+0); a resumed drill leaves them out, its players have them.
+func (d *Drill) SetCourier(c *Courier, deliverFeed bool) {
+	d.mu.Lock()
+	d.courier = c
+	if c != nil && deliverFeed {
+		c.Post(d.eng.Feed())
+	}
+	d.mu.Unlock()
+	if c != nil {
+		c.attach(d.recordDelivery)
+	}
+}
+
+// recordDelivery appends a failed delivery to the journal.
+func (d *Drill) recordDelivery(p incident.DrillDelivery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	defer d.poke()
+	d.batch(func(j Journal) error { //nolint:errcheck // a journal that refuses (the drill closed) loses only this record; OnFailure still shows it
+		u, err := d.record(j, Record{Type: EvDelivery, Payload: p})
+		d.carry.merge(u) // the driver's next Step hands it to the screen
+		return err
+	})
 }
 
 // NewDrill wraps an engine and the journal of its incident. It folds the journal's
@@ -65,6 +96,11 @@ type Update struct {
 	Fired  []FeedItem      // injects delivered (ad-hoc ones included): ring the bell
 	Events []journal.Event // every event folded, team actions and drill records alike
 	Ended  bool            // the drill ended in this update
+}
+
+func mergeUpdates(a, b Update) Update {
+	a.merge(b)
+	return a
 }
 
 func (u *Update) merge(o Update) {
@@ -89,6 +125,9 @@ func (d *Drill) apply(events []journal.Event) Update {
 		}
 	}
 	u.Ended = !wasEnded && d.eng.Ended()
+	if d.courier != nil && len(u.Fired) > 0 {
+		d.courier.Post(u.Fired)
+	}
 	return u
 }
 
@@ -152,6 +191,7 @@ func (d *Drill) Step(now time.Time) (Update, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	u, err := d.sync()
+	u, d.carry = mergeUpdates(d.carry, u), Update{}
 	if err != nil {
 		return u, err
 	}

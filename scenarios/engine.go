@@ -59,7 +59,8 @@ type Engine struct {
 	feed     []FeedItem
 	adhocs   int
 
-	undecodable int // events whose payload does not decode (the incident's State lists them)
+	undecodable int               // events whose payload does not decode (the incident's State lists them)
+	undelivered []DeliveryPayload // injects a role's webhook did not take
 	module      string
 
 	eval  evaluation // observations, ratings, hot wash, discussion answers

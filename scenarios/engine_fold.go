@@ -88,6 +88,9 @@ func (e *Engine) Apply(ev journal.Event) {
 		e.finalised = &p
 	case incident.DrillObservation, incident.DrillRating, incident.DrillHotWash, incident.DrillDiscussion:
 		e.applyEvaluation(ev, p)
+	case incident.DrillDelivery:
+		p.Error = untrusted.Line(p.Error)
+		e.undelivered = append(e.undelivered, p)
 	case incident.FollowUp:
 		e.followUps = append(e.followUps, p)
 	case incident.Closed:

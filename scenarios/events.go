@@ -25,6 +25,7 @@ const (
 	EvRating       = incident.EvDrillRating      // RatingPayload: an evaluator's rating, with a reason
 	EvHotWash      = incident.EvDrillHotWash     // HotWashPayload: a participant's hot wash answer
 	EvDiscussion   = incident.EvDrillDiscussion  // DiscussionPayload: the answer to a module's question
+	EvDelivery     = incident.EvDrillDelivery    // DeliveryPayload: an inject a role's webhook did not take
 )
 
 // The drill's payloads (see incident's drill_events.go for their fields).
@@ -38,6 +39,7 @@ type (
 	EndedPayload       = incident.DrillEnded
 	FinalisedPayload   = incident.DrillFinalised
 	FinalisedItem      = incident.FinalisedItem
+	DeliveryPayload    = incident.DrillDelivery
 	// Score is how the team did so far: expectation points (met in full, late half,
 	// missed none) plus decision points, against what the fired injects made possible.
 	Score = incident.DrillScore

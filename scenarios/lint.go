@@ -164,6 +164,9 @@ func (l *linter) rolesAndObjectives(f *fileScenario) {
 		l.roles[r.ID] = true
 		l.nonEmpty(with(at, "name"), r.Name)
 		l.enum(with(at, "kind"), r.Kind, RoleKinds)
+		if r.Webhook != nil {
+			l.webhook(with(at, "webhook"), r.Webhook)
+		}
 	}
 	l.objectives = map[string]bool{}
 	l.tasks = map[string]map[string]bool{}
@@ -197,6 +200,23 @@ func (l *linter) rolesAndObjectives(f *fileScenario) {
 	if x := f.Exercise; x != nil {
 		l.stringList(p("exercise", "organisations"), x.Organisations)
 	}
+}
+
+// webhook checks a role's webhook: a URL (http or https, with a host) or the name of
+// an environment variable, and a known format.
+func (l *linter) webhook(at []any, w *fileWebhook) {
+	if w.URL == "" && w.Env == "" {
+		l.add(at, "%s: give url = \"https://...\" or env = \"VARIABLE\" (the variable holding the URL, better for a secret)", dotted(at))
+	}
+	if w.URL != "" {
+		if err := checkWebhookURL(w.URL); err != nil {
+			l.add(with(at, "url"), "%s: %v", dotted(with(at, "url")), err)
+		}
+	}
+	if w.Env != "" && !envName.MatchString(w.Env) {
+		l.add(with(at, "env"), "%s: %q is not an environment variable name (letters, digits and _, not starting with a digit)", dotted(with(at, "env")), w.Env)
+	}
+	l.enum(with(at, "format"), w.Format, WebhookFormats)
 }
 
 func (l *linter) modulesCheck(f *fileScenario) {

@@ -111,9 +111,16 @@ type fileTask struct {
 }
 
 type fileRole struct {
-	ID   string `toml:"id,required"`
-	Name string `toml:"name,required"`
-	Kind string `toml:"kind"`
+	ID      string       `toml:"id,required"`
+	Name    string       `toml:"name,required"`
+	Kind    string       `toml:"kind"`
+	Webhook *fileWebhook `toml:"webhook"`
+}
+
+type fileWebhook struct {
+	URL    string `toml:"url"`
+	Env    string `toml:"env"`
+	Format string `toml:"format"`
 }
 
 type fileObjective struct {
@@ -297,7 +304,11 @@ func build(f *fileScenario) *Scenario {
 		s.Origin = o
 	}
 	for _, r := range f.Roles {
-		s.Roles = append(s.Roles, Role{ID: untrusted.Field(r.ID), Name: untrusted.Field(r.Name), Kind: orDefault(untrusted.Field(r.Kind), "player")})
+		role := Role{ID: untrusted.Field(r.ID), Name: untrusted.Field(r.Name), Kind: orDefault(untrusted.Field(r.Kind), "player")}
+		if w := r.Webhook; w != nil {
+			role.Webhook = &Webhook{URL: w.URL, Env: w.Env, Format: orDefault(w.Format, WebhookSlack)}
+		}
+		s.Roles = append(s.Roles, role)
 	}
 	for _, o := range f.Objectives {
 		obj := Objective{ID: untrusted.Field(o.ID), Text: untrusted.Field(o.Text), Capability: untrusted.Field(o.Capability), Targets: untrusted.Fields(o.Targets)}

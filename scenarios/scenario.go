@@ -111,6 +111,25 @@ type Exercise struct {
 // Role is a participant role of the exercise.
 type Role struct {
 	ID, Name, Kind string
+	Webhook        *Webhook // where the role's injects are posted (chat), if anywhere
+}
+
+// Webhook formats: the body a role's webhook receives.
+const (
+	WebhookSlack = "slack" // Slack-compatible incoming webhook JSON (text and blocks)
+	WebhookJSON  = "json"  // muster's own JSON object, for any receiver
+)
+
+// WebhookFormats lists the webhook formats.
+var WebhookFormats = []string{WebhookSlack, WebhookJSON}
+
+// Webhook is a role's chat webhook as the scenario gives it: a URL in the file, or
+// the name of an environment variable holding it (better for a secret). config.toml
+// may give (or override) it per role id.
+type Webhook struct {
+	URL    string
+	Env    string
+	Format string
 }
 
 // Objective is an exercise objective: what the drill tests, the HSEEP core capability

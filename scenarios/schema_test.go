@@ -26,6 +26,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 	check("source", P["source"], reflect.TypeFor[fileSource]())
 	check("source.timeline[]", item(P["source"].Properties["timeline"]), reflect.TypeFor[fileOriginEntry]())
 	check("roles[]", item(P["roles"]), reflect.TypeFor[fileRole]())
+	check("roles[].webhook", item(P["roles"]).Properties["webhook"], reflect.TypeFor[fileWebhook]())
 	check("objectives[]", item(P["objectives"]), reflect.TypeFor[fileObjective]())
 	check("modules[]", item(P["modules"]), reflect.TypeFor[fileModule]())
 	check("pools[]", item(P["pools"]), reflect.TypeFor[filePool]())

@@ -80,6 +80,8 @@ type Status struct {
 	OpenDecisions []DecisionView `json:"open_decisions,omitempty"`
 	Score         Score          `json:"score"`
 	Injects       int            `json:"injects"` // delivered so far, ad-hoc included
+	// Undelivered lists the injects a role's webhook did not take, oldest first.
+	Undelivered []DeliveryPayload `json:"undelivered,omitempty"`
 }
 
 // Feed returns every inject delivered so far, oldest first.
@@ -92,7 +94,7 @@ func (e *Engine) Status(now time.Time) Status {
 	d := e.DrillTime(now)
 	s := Status{Scenario: e.sc.ID, Title: e.sc.Title, Started: e.started, Paused: e.paused && !e.stopped, Stopping: e.stopped && !e.ended,
 		Ended: e.ended, EndReason: e.end.Reason, Speed: e.speed, Seed: e.start.Seed, Drill: d, Story: e.Story(d),
-		Planned: e.sc.PlannedDuration, Score: e.scoreAt(d, false), Injects: len(e.feed)}
+		Planned: e.sc.PlannedDuration, Score: e.scoreAt(d, false), Injects: len(e.feed), Undelivered: append([]DeliveryPayload(nil), e.undelivered...)}
 	if m, ok := e.sc.Module(e.module); ok {
 		mc := *m
 		s.Module = &mc

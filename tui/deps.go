@@ -55,6 +55,9 @@ type Deps struct {
 	Clipboard func(text string) (via string, err error)
 	// DrillClock drives drills (scenarios.Run); nil is the real clock.
 	DrillClock scenarios.Clock
+	// DrillCourier, when set, is given every drill the drill screen opens, to post its
+	// injects to the roles' webhooks (scenarios.Drill.SetCourier). It must not block.
+	DrillCourier func(d *scenarios.Drill)
 }
 
 // BackupSummary is the last backup check as home shows it.

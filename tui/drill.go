@@ -78,7 +78,7 @@ type drillLoadedMsg struct {
 	err     error
 }
 
-func loadDrill(req int, store *incident.Store, id, actor string, speed float64, now func() time.Time) tea.Cmd {
+func loadDrill(req int, store *incident.Store, id, actor string, speed float64, now func() time.Time, courier func(*scenarios.Drill)) tea.Cmd {
 	return func() tea.Msg {
 		msg := drillLoadedMsg{req: req, id: id}
 		v, err := store.Load(id)
@@ -94,6 +94,9 @@ func loadDrill(req int, store *incident.Store, id, actor string, speed float64, 
 		if err != nil {
 			msg.err = err
 			return msg
+		}
+		if courier != nil {
+			courier(d)
 		}
 		st := d.Status(now())
 		if st.Paused && !st.Ended && !st.Stopping {

@@ -22,7 +22,7 @@ func (m *Model) openDrill(id string) tea.Cmd {
 	m.drill = newDrillScreen(id)
 	m.drill.loadReq = m.req()
 	m.screen, m.overlay, m.flash = screenIncident, overlayNone, flash{}
-	return loadDrill(m.drill.loadReq, m.deps.Store, id, m.deps.Actor, 0, m.deps.now)
+	return loadDrill(m.drill.loadReq, m.deps.Store, id, m.deps.Actor, 0, m.deps.now, m.deps.DrillCourier)
 }
 
 // leaveDrill stops the driver and pauses the drill the screen leaves.

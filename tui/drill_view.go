@@ -127,5 +127,9 @@ func (m *Model) drillClockLines(st Styles, s scenarios.Status, w int) []string {
 	if !s.Ended && s.NextInject != "" {
 		parts = append(parts, styled{"next inject at " + scenarios.FormatOffset(s.NextDue), st.Muted.Render})
 	}
+	if n := len(s.Undelivered); n > 0 {
+		last := s.Undelivered[n-1]
+		parts = append(parts, styled{clean(fmt.Sprintf("⚠ %d not delivered to webhooks (last: %s to %s: %s)", n, last.Inject, last.Role, last.Error)), st.Overdue.Render})
+	}
 	return flow(parts, " · ", w)
 }

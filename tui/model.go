@@ -110,7 +110,7 @@ func New(deps Deps, opts Options) Model {
 		m.inc = newIncidentScreen(opts.Drill, false)
 		m.drill = newDrillScreen(opts.Drill)
 		m.drill.loadReq = m.req()
-		m.firstReq = loadDrill(m.drill.loadReq, deps.Store, opts.Drill, deps.Actor, opts.DrillSpeed, deps.now)
+		m.firstReq = loadDrill(m.drill.loadReq, deps.Store, opts.Drill, deps.Actor, opts.DrillSpeed, deps.now, deps.DrillCourier)
 	case opts.Resume != "":
 		m.screen = screenIncident
 		m.inc = newIncidentScreen(opts.Resume, false)

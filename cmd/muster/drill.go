@@ -100,7 +100,15 @@ func drillScreen(ctx context.Context, g *globals, o drillOptions) error {
 	} else if id, err = startDrill(g, st, o); err != nil {
 		return err
 	}
-	return g.afterTUI(tui.RunDrill(ctx, deps, tui.DrillOptions{ID: id, Speed: speed, Input: g.Stdin, Output: g.Stdout}))
+	couriers := &screenCouriers{g: g}
+	if o.Resume == "" {
+		couriers.fresh = id
+	}
+	deps.DrillCourier = couriers.attach
+	g.printRoutes(id)
+	err = tui.RunDrill(ctx, deps, tui.DrillOptions{ID: id, Speed: speed, Input: g.Stdin, Output: g.Stdout})
+	couriers.close()
+	return g.afterTUI(err)
 }
 
 func runDrill(ctx context.Context, g *globals, o drillOptions) error {
@@ -222,7 +230,16 @@ func playHeadless(ctx context.Context, g *globals, st *incident.Store, d *scenar
 	if g.DrillClock != nil {
 		clk = g.DrillClock
 	}
-	err := scenarios.Run(ctx, d, clk, scenarios.RunOptions{Poll: o.Poll, OnUpdate: printUpdate})
+	courier, err := g.drillCourier(d, w)
+	if err != nil {
+		return err
+	}
+	d.SetCourier(courier, o.Resume == "")
+	err = scenarios.Run(ctx, d, clk, scenarios.RunOptions{Poll: o.Poll, OnUpdate: printUpdate})
+	closeCourier(courier, ctx.Err() != nil)
+	if u, serr := d.Step(g.now()); serr == nil && len(u.Events) > 0 { // the deliveries that failed as the webhooks closed
+		printUpdate(u)
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		now := g.now()
 		if u, perr := d.Pause(now); perr == nil {
@@ -451,6 +468,9 @@ func runDrillStatus(g *globals, id, format string, now time.Time) error {
 		fmt.Fprintf(w, "waiting for the team: %s\n", strings.Join(st.Waiting, ", "))
 	}
 	fmt.Fprintf(w, "%d injects delivered\n", st.Injects)
+	for _, p := range st.Undelivered {
+		fmt.Fprintf(w, "! %s\n", untrusted.Line(incident.DescribePayload(p)))
+	}
 	return nil
 }
 

@@ -23,7 +23,11 @@ func runHome(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
-	return g.afterTUI(tui.Run(cmd.Context(), deps, tui.Options{Input: g.Stdin, Output: g.Stdout}))
+	couriers := &screenCouriers{g: g} // drills opened from home post to their webhooks too
+	deps.DrillCourier = couriers.attach
+	err = tui.Run(cmd.Context(), deps, tui.Options{Input: g.Stdin, Output: g.Stdout})
+	couriers.close()
+	return g.afterTUI(err)
 }
 
 // tuiDeps fills what the TUI works with from the global flags. The library's problems

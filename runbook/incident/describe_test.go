@@ -60,6 +60,8 @@ func TestDescribeSaysWhatHappened(t *testing.T) {
 		{DrillRating{Objective: "respond", Rating: "S", Reason: "late"}, "evaluator rated objective respond S: late"},
 		{DrillHotWash{Participant: "alice", Question: 1, Answer: "the failover"}, "hot wash, alice on question 1: the failover"},
 		{DrillDiscussion{Module: "m1", Question: 2, Answer: "platform"}, "discussion, module m1 question 2: platform"},
+		{DrillDelivery{Inject: "alert", Role: "ic", Target: "https://chat.example.com", Format: "slack", Attempts: 3, Error: "HTTP 502"},
+			"inject alert not delivered to role ic (slack webhook https://chat.example.com) after 3 attempt(s): HTTP 502"},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -70,6 +70,7 @@ var decoders = registry(
 	decoderOf[DrillRating](),
 	decoderOf[DrillHotWash](),
 	decoderOf[DrillDiscussion](),
+	decoderOf[DrillDelivery](),
 )
 
 // checker is a payload with fields that must be present.

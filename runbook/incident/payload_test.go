@@ -53,6 +53,7 @@ func samplePayloads() []Payload {
 		DrillRating{Objective: "respond", Task: "page", Rating: "S", Reason: "paged, but late", Drill: 9, Real: t0},
 		DrillHotWash{Participant: "alice", Question: 1, Text: "What went well?", Answer: "the failover", Real: t0},
 		DrillDiscussion{Module: "m1", Question: 2, Text: "Who owns it?", Answer: "the platform team", Drill: 10, Real: t0},
+		DrillDelivery{Inject: "i1", Role: "ic", Target: "https://chat.example.com", Format: "slack", Attempts: 3, Error: "HTTP 502", Drill: 11},
 	}
 }
 

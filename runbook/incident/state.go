@@ -695,6 +695,8 @@ func DescribePayload(p Payload) string {
 		s = p.Type + " " + string(p.Data)
 	case DrillObservation, DrillRating, DrillHotWash, DrillDiscussion:
 		s, _ = describeEvaluation(p)
+	case DrillDelivery:
+		s = p.describe()
 	default:
 		s = p.EventType()
 	}

@@ -9,6 +9,10 @@
 //
 //	[tui]
 //	notice_reminder = "10m"  # banner and bell this long before an update falls due; "0" turns it off
+//
+//	[drill.webhooks.ic]                                # a drill posts role ic's injects here (wins over the scenario's)
+//	url = "https://hooks.slack.com/services/T000/B000/XXXX"
+//	format = "slack"                                   # slack (default) or json
 package settings
 
 import (
@@ -32,6 +36,7 @@ type Settings struct {
 	Signing Signing `toml:"signing"`
 	Team    Team    `toml:"team"`
 	TUI     TUI     `toml:"tui"`
+	Drill   Drill   `toml:"drill"`
 }
 
 // TUI is the [tui] table: the terminal UI's settings.
@@ -54,6 +59,19 @@ func (t TUI) Reminder() time.Duration {
 	}
 	d, _ := time.ParseDuration(t.NoticeReminder) // checked by Load
 	return d
+}
+
+// Drill is the [drill] table: where drills post the injects of each role.
+type Drill struct {
+	// Webhooks maps a scenario role id to its chat webhook; it wins over the
+	// scenario's own, so a secret URL need not be in the scenario file.
+	Webhooks map[string]Webhook `toml:"webhooks"`
+}
+
+// Webhook is a role's chat webhook.
+type Webhook struct {
+	URL    string `toml:"url"`
+	Format string `toml:"format"` // slack or json; empty: the scenario's, else slack
 }
 
 // Team is the [team] table: the store a team's incidents are shared through.

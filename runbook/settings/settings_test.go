@@ -3,6 +3,7 @@ package settings
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -10,7 +11,7 @@ import (
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
-	if s, err := Load(path); err != nil || s != (Settings{}) {
+	if s, err := Load(path); err != nil || !reflect.DeepEqual(s, Settings{}) {
 		t.Fatalf("missing file: %+v, %v", s, err)
 	}
 	os.WriteFile(path, []byte("schema = 1\n[signing]\nkey = \"~/.ssh/id_ed25519.pub\"\nallowed_signers = \"allowed_signers\"\nrequire_signed = true\n"), 0o600)
@@ -47,5 +48,38 @@ func TestNoticeReminder(t *testing.T) {
 		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "config.toml:3:") {
 			t.Errorf("notice_reminder = %s: %v, want a problem at line 3", bad, err)
 		}
+	}
+}
+
+func TestLoadDrillWebhooks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	os.WriteFile(path, []byte("schema = 1\n[drill.webhooks.ic]\nurl = \"https://chat.example.com/hooks/1\"\nformat = \"json\"\n[drill.webhooks.ops]\nurl = \"https://chat.example.com/hooks/2\"\n"), 0o600)
+	s, err := Load(path)
+	want := map[string]Webhook{"ic": {URL: "https://chat.example.com/hooks/1", Format: "json"}, "ops": {URL: "https://chat.example.com/hooks/2"}}
+	if err != nil || !reflect.DeepEqual(s.Drill.Webhooks, want) {
+		t.Fatalf("%+v, %v", s.Drill, err)
+	}
+	os.WriteFile(path, []byte("schema = 1\n[drill.webhooks.ic]\nuri = \"https://x\"\n"), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "config.toml:3:1:") {
+		t.Fatalf("an unknown key in a webhook: %v", err)
+	}
+}
+
+// TestReadmeDrillWebhooksExample: README's config.toml example for drill webhooks loads.
+func TestReadmeDrillWebhooksExample(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skip("no README.md:", err)
+	}
+	_, block, ok := strings.Cut(string(data), "```toml\n# <data dir>/config.toml\n")
+	if !ok {
+		t.Fatal("README has no config.toml example for drill webhooks")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	path := filepath.Join(t.TempDir(), FileName)
+	os.WriteFile(path, []byte(block), 0o600)
+	s, err := Load(path)
+	if err != nil || s.Drill.Webhooks["dba"].Format != "slack" || s.Drill.Webhooks["ic"].URL == "" {
+		t.Fatalf("%+v, %v", s.Drill, err)
 	}
 }

@@ -54,7 +54,7 @@ func newChatServer(t *testing.T) *chatServer {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		cs.bodies[r.URL.Path] = append(cs.bodies[r.URL.Path], []byte(buf.String()))
+		cs.bodies[r.URL.Path] = append(cs.bodies[r.URL.Path], bytes.Clone(buf.Bytes()))
 		w.Write([]byte("ok")) //nolint:errcheck
 	}))
 	t.Cleanup(cs.Close)

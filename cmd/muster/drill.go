@@ -69,7 +69,7 @@ continues it.`,
 	cmd.Flags().StringVar(&o.Resume, "resume", "", "continue the drill incident ID instead of starting one")
 	cmd.Flags().DurationVar(&o.Poll, "poll", 250*time.Millisecond, "how often a headless drill looks for the team's actions")
 	_ = cmd.Flags().MarkHidden("poll")
-	cmd.AddCommand(newDrillStatusCmd(g), newDrillActCmd(g), newDrillObserveCmd(g), newDrillRateCmd(g), newDrillHotWashCmd(g), newDrillDiscussCmd(g), newDrillAARCmd(g))
+	cmd.AddCommand(newDrillStatusCmd(g), newDrillActCmd(g), newDrillObserveCmd(g), newDrillRateCmd(g), newDrillHotWashCmd(g), newDrillDiscussCmd(g), newDrillAARCmd(g), newDrillAARViewCmd(g))
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -200,5 +201,51 @@ items follow-ups. --force replaces a draft already there.`,
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "replace the draft already there")
+	return cmd
+}
+
+// newDrillAARViewCmd prints a drill's AAR/IP alone: Markdown, JSON, or a print-ready
+// HTML page (handling marking and page number on every printed page).
+func newDrillAARViewCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "aar ID [--format md|json|html]",
+		Short: "Print the drill's after-action report and improvement plan (HSEEP AAR/IP); html is print-ready",
+		Long: `Print the after-action report and improvement plan of a drill: the same section
+muster incident report adds, alone. --format html writes one self-contained, print-ready
+page (A4, the handling marking top and bottom of every page, the improvement plan on
+landscape pages); make a PDF of it with headless Chromium:
+
+  muster drill aar ID --format html > aar.html
+  chromium --headless --no-sandbox --no-pdf-header-footer --print-to-pdf=aar.pdf aar.html`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v, err := g.store().Load(args[0])
+			if err != nil {
+				return commandError(err)
+			}
+			if !v.State.Drill {
+				return usageError("%s is not a drill", args[0])
+			}
+			a, err := scenarios.BuildAAR(v, g.now())
+			if err != nil {
+				return commandError(err)
+			}
+			switch format {
+			case "json":
+				return writeJSON(g.Stdout, a)
+			case "html":
+				b, err := a.HTML()
+				if err != nil {
+					return err
+				}
+				_, err = g.Stdout.Write(b)
+				return err
+			}
+			_, err = io.WriteString(g.Stdout, a.Markdown())
+			return err
+		},
+	}
+	addFormatFlag(cmd, &format, "md", "json", "html")
 	return cmd
 }

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-		"github.com/muster-ir/muster/runbook/untrusted"
+	"github.com/muster-ir/muster/runbook/untrusted"
 	"github.com/muster-ir/muster/scenarios"
 )
 

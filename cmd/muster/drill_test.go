@@ -120,6 +120,15 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	if js := c.ok("incident", "report", id, "--format", "json"); !strings.Contains(js, `"title": "After-action report (HSEEP)"`) || !strings.Contains(js, `"improvement_plan": [`) {
 		t.Errorf("json report lacks the after-action data")
 	}
+	// The AAR/IP alone, as Markdown, JSON and print-ready HTML.
+	if html := c.ok("drill", "aar", id, "--format", "html"); !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "Appendix A: Improvement plan") ||
+		!strings.Contains(html, "@page plan { size: A4 landscape; }") {
+		t.Errorf("drill aar --format html:\n%.500s", html)
+	}
+	if md := c.ok("drill", "aar", id); !strings.Contains(md, "### Improvement plan") {
+		t.Errorf("drill aar:\n%.500s", md)
+	}
+	c.exits(2, "drill", "aar", id, "--format", "pdf")
 	// Finalised, the drill is closed and its improvement items are tracked across drills.
 	if show := c.ok("incident", "show", id); !strings.Contains(show, "DRILL · CLOSED") {
 		t.Errorf("finalised drill not closed:\n%s", show)

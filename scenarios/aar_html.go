@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/untrusted"
@@ -25,72 +26,75 @@ import (
 // escaped by html/template.
 func (a *AAR) HTML() ([]byte, error) {
 	var b bytes.Buffer
-	if err := aarTemplate.Execute(&b, a); err != nil {
+	if err := aarTemplate().Execute(&b, a); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-var aarTemplate = template.Must(template.New("aar").Funcs(template.FuncMap{
-	"line":  untrusted.Line,
-	"paras": func(s string) []string { return paragraphs(untrusted.Block(s)) },
-	"clock": clockText,
-	"at":    formatOffset,
-	"date":  func(t time.Time) string { return t.Format("2006-01-02") },
-	"day": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2 January 2006")
-	},
-	"utc":    func(t time.Time) string { return utc(t) },
-	"speeds": speeds,
-	"join":   func(xs []string, sep string) string { return untrusted.Line(strings.Join(xs, sep)) },
-	"short":  short,
-	"hhmm":   func(t time.Time) string { return t.Format("15:04:05") },
-	"inc":    func(i int) int { return i + 1 },
-	"css":    cssString,
-	"marking": func(a *AAR) string {
-		m := untrusted.Line(a.Handling)
-		if a.Status != "final" {
-			if m != "" {
-				m += " · "
+// aarTemplate is parsed on first use, not at every start of muster.
+var aarTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("aar").Funcs(template.FuncMap{
+		"line":  untrusted.Line,
+		"paras": func(s string) []string { return paragraphs(untrusted.Block(s)) },
+		"clock": clockText,
+		"at":    formatOffset,
+		"date":  func(t time.Time) string { return t.Format("2006-01-02") },
+		"day": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
 			}
-			m += "DRAFT"
-		}
-		return m
-	},
-	"answer": func(d DecisionView) []string {
-		if d.Open {
-			return []string{"open", "—", "—", "—"}
-		}
-		label, pts, top := d.Chosen, "", 0
-		for _, o := range d.Options {
-			if o.ID == d.Chosen {
-				label, pts = o.Label, strconv.Itoa(d.Points)
+			return t.UTC().Format("2 January 2006")
+		},
+		"utc":    func(t time.Time) string { return utc(t) },
+		"speeds": speeds,
+		"join":   func(xs []string, sep string) string { return untrusted.Line(strings.Join(xs, sep)) },
+		"short":  short,
+		"hhmm":   func(t time.Time) string { return t.Format("15:04:05") },
+		"inc":    func(i int) int { return i + 1 },
+		"css":    cssString,
+		"marking": func(a *AAR) string {
+			m := untrusted.Line(a.Handling)
+			if a.Status != "final" {
+				if m != "" {
+					m += " · "
+				}
+				m += "DRAFT"
 			}
-			top = max(top, o.Points)
-		}
-		return []string{label, d.By, formatOffset(d.At), pts + " of " + strconv.Itoa(top)}
-	},
-	"took": func(t TimeTarget) string {
-		if !t.Reached {
-			return "—"
-		}
-		return clockText(t.Took)
-	},
-	"seed": func(o Overview) string {
-		s := strconv.FormatUint(o.Seed, 10)
-		if len(o.Picks) > 0 {
-			var picks []string
-			for _, k := range sortedKeys(o.Picks) {
-				picks = append(picks, "pool "+k+" drew "+o.Picks[k])
+			return m
+		},
+		"answer": func(d DecisionView) []string {
+			if d.Open {
+				return []string{"open", "—", "—", "—"}
 			}
-			s += " (" + strings.Join(picks, ", ") + ")"
-		}
-		return untrusted.Line(s)
-	},
-}).Parse(aarHTML))
+			label, pts, top := d.Chosen, "", 0
+			for _, o := range d.Options {
+				if o.ID == d.Chosen {
+					label, pts = o.Label, strconv.Itoa(d.Points)
+				}
+				top = max(top, o.Points)
+			}
+			return []string{label, d.By, formatOffset(d.At), pts + " of " + strconv.Itoa(top)}
+		},
+		"took": func(t TimeTarget) string {
+			if !t.Reached {
+				return "—"
+			}
+			return clockText(t.Took)
+		},
+		"seed": func(o Overview) string {
+			s := strconv.FormatUint(o.Seed, 10)
+			if len(o.Picks) > 0 {
+				var picks []string
+				for _, k := range sortedKeys(o.Picks) {
+					picks = append(picks, "pool "+k+" drew "+o.Picks[k])
+				}
+				s += " (" + strings.Join(picks, ", ") + ")"
+			}
+			return untrusted.Line(s)
+		},
+	}).Parse(aarHTML))
+})
 
 // cssString quotes s as a CSS string for the page margin boxes: every character but
 // letters, digits and spaces is a CSS escape, so nothing in s can end the string or

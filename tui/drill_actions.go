@@ -303,20 +303,41 @@ func (m *Model) playQueued() tea.Cmd {
 }
 
 func (m *Model) observeDialog() *dialog {
-	var ids, notes []string
+	// The objective, or one of its critical tasks, from the scenario's list: an
+	// observation names what the Exercise Evaluation Guide rates, never free text.
+	var targets, notes []string
 	for _, o := range m.drill.d.Scenario().Objectives {
-		ids = append(ids, o.ID)
-		notes = append(notes, clean(o.Text))
+		targets = append(targets, o.ID)
+		notes = append(notes, clean("objective: "+o.Text))
+		for _, t := range o.Tasks {
+			targets = append(targets, o.ID+"/"+t.ID)
+			notes = append(notes, clean("critical task of "+o.ID+": "+t.Text))
+		}
 	}
+	elements := append([]string{"-"}, scenarios.Elements...)
+	elementNotes := []string{"not set (muster's default for the item)", "plans, policies, procedures", "who does what, staffing, leadership",
+		"tools, systems, supplies", "what people need to learn", "what the next exercise should test"}
 	return &dialog{kind: dlgObserve, draft: "drill-observe", title: "DRILL · evaluator's observation",
-		intro: "What you saw, for which objective; the report lists it under strengths or areas for improvement.",
+		intro: "What you saw, for which objective or critical task; the report lists it under strengths or areas for improvement.",
 		fields: []field{
 			newLine("What was seen", "one line: who did what, when", "", true, m.styles),
 			newChoice("Kind", []string{scenarios.Strength, scenarios.Improvement}, []string{"a strength", "an area for improvement"}, 0),
-			newChoice("Objective", ids, notes, 0),
+			newChoice("Objective / critical task", targets, notes, 0),
 			newLine("Root cause (improvement)", "why it happened", "", false, m.styles),
 			newLine("Recommendation (improvement)", "the corrective action", "", false, m.styles),
+			newChoice("Capability element (improvement)", elements, elementNotes, 0),
 		}}
+}
+
+// observation reads the observation dialog.
+func observation(d *dialog) scenarios.ObservationPayload {
+	objective, task, _ := strings.Cut(d.value(2), "/")
+	element := d.value(5)
+	if element == "-" {
+		element = ""
+	}
+	return scenarios.ObservationPayload{Text: d.value(0), Kind: d.value(1), Objective: objective, Task: task,
+		RootCause: d.value(3), Recommendation: d.value(4), Element: element}
 }
 
 func (m *Model) triggerDialog() *dialog {
@@ -382,7 +403,7 @@ func (m *Model) submitDrillDialog(d *dialog) tea.Cmd {
 		inj, opt := d.step, d.value(0)
 		return m.drillDo("decision on "+inj+": "+opt, d.draft, func(dr *scenarios.Drill, now time.Time) (scenarios.Update, error) { return dr.Decide(now, inj, opt) })
 	case dlgObserve:
-		o := scenarios.ObservationPayload{Text: d.value(0), Kind: d.value(1), Objective: d.value(2), RootCause: d.value(3), Recommendation: d.value(4)}
+		o := observation(d)
 		return m.drillDo("observation recorded", d.draft, func(dr *scenarios.Drill, now time.Time) (scenarios.Update, error) { return dr.Observe(now, o) })
 	case dlgAdHoc:
 		a := scenarios.AdHoc{Title: d.value(0), From: d.value(1), Channel: d.value(2), Body: d.value(3)}

@@ -272,6 +272,17 @@ func TestDrillObservationFromTheScreen(t *testing.T) {
 	}
 	m = typeText(t, m, "Nobody had the status page login")
 	m = press(t, m, "tab", "right") // kind: an area for improvement
+	// The objective or one of its critical tasks, from the scenario's list.
+	m = press(t, m, "tab")
+	if got := shot(m); !strings.Contains(got, "[respond]") || !strings.Contains(got, "respond/status-page") || !strings.Contains(got, "objective: Open the incident and fail over") {
+		t.Fatalf("the objective field does not list the scenario's objective and critical task:\n%s", got)
+	}
+	m = press(t, m, "right")
+	if got := shot(m); !strings.Contains(got, "[respond/status-page]") || !strings.Contains(got, "critical task of respond: Post to the status page") {
+		t.Fatalf("the critical task is not chosen:\n%s", got)
+	}
+	m = press(t, m, "tab", "tab", "tab") // root cause, recommendation left empty: the element
+	m = press(t, m, "right", "right")     // organization
 	m = press(t, m, "ctrl+s")
 	if got := shot(m); !strings.Contains(got, "✓ drill: observation recorded") {
 		t.Fatalf("after saving:\n%s", got)
@@ -280,7 +291,8 @@ func TestDrillObservationFromTheScreen(t *testing.T) {
 	must(t, err)
 	a, err := scenarios.BuildAAR(v, time.Now())
 	must(t, err)
-	if len(a.Observations) != 1 || a.Observations[0].Kind != scenarios.Improvement || a.Observations[0].Text != "Nobody had the status page login" {
+	if len(a.Observations) != 1 || a.Observations[0].Kind != scenarios.Improvement || a.Observations[0].Text != "Nobody had the status page login" ||
+		a.Observations[0].Objective != "respond" || a.Observations[0].Task != "status-page" || a.Observations[0].Element != "organization" {
 		t.Fatalf("observations in the report: %+v", a.Observations)
 	}
 }

@@ -282,7 +282,7 @@ func TestDrillObservationFromTheScreen(t *testing.T) {
 		t.Fatalf("the critical task is not chosen:\n%s", got)
 	}
 	m = press(t, m, "tab", "tab", "tab") // root cause, recommendation left empty: the element
-	m = press(t, m, "right", "right")     // organization
+	m = press(t, m, "right", "right")    // organization
 	m = press(t, m, "ctrl+s")
 	if got := shot(m); !strings.Contains(got, "✓ drill: observation recorded") {
 		t.Fatalf("after saving:\n%s", got)

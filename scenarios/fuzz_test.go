@@ -26,6 +26,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(head + okInjects + "\n[[injects]]\nid = \"a\"\nfrom = \"x\"\nchannel = \"chat\"\ntitle = \"\\u001b]52;c;eA==\\u0007\\u202e\"\nafter = { inject = \"a\" }\n"))
 	f.Add([]byte(head + "[[injects]]\nid = 5\nat = -1\n"))
+	f.Add([]byte(head + "[[roles]]\nid = \"ic\"\nname = \"IC\"\nwebhook = { url = \"https://chat.example.com/h\", env = \"HOOK_IC\", format = \"json\" }\n" + okInjects))
 	f.Add([]byte("schema = 1\nid = \"x\"\n[runbook\n"))
 	env := Env{Runbooks: OneRunbook{testRunbook(f)}, Policy: runbook.DefaultPolicy()}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -50,6 +51,13 @@ func FuzzParse(f *testing.F) {
 		for _, s := range []string{sc.ID, sc.Title, sc.Summary, sc.Threat} {
 			if untrusted.Clean(s) != s {
 				t.Fatalf("text not cleaned: %q", s)
+			}
+		}
+		for _, r := range sc.Roles {
+			if w := r.Webhook; w != nil {
+				if (w.URL == "" && w.Env == "") || (w.URL != "" && checkWebhookURL(w.URL) != nil) || (w.Env != "" && !envName.MatchString(w.Env)) || !inList(WebhookFormats, w.Format) {
+					t.Fatalf("role %s: webhook %+v accepted", r.ID, *w)
+				}
 			}
 		}
 		seen := map[string]bool{}

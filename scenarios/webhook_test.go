@@ -431,3 +431,28 @@ title = "t"
 		}
 	}
 }
+
+// BenchmarkWebhookPost: what the drill pays per fired inject for delivery to three
+// roles' webhooks (Post, under the drill's lock): queueing only, whatever the chat
+// does. The posts themselves run on the couriers' goroutines.
+func BenchmarkWebhookPost(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	sc, ps := Parse("hooks.toml", []byte(head+strings.NewReplacer("%IC%", srv.URL+"/ic", "%DEAD%", srv.URL+"/comms").Replace(webhookRoles+webhookInjects)), testEnv(b))
+	if len(ps) > 0 {
+		b.Fatal(ps)
+	}
+	routes, _ := Routes(sc, nil, func(string) string { return srv.URL + "/ops" })
+	c := NewCourier(sc, "INC-BENCH", routes, CourierOptions{Queue: b.N + 1})
+	c.attach(func(incident.DrillDelivery) {})
+	item := []FeedItem{{Inject: "alert", From: "Monitoring", Channel: "alert", Title: "Checkout errors at 40%", Body: "All regions."}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		c.Post(item)
+	}
+	b.StopTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c.Close(ctx) //nolint:errcheck
+}

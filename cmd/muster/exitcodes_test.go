@@ -142,6 +142,8 @@ func TestExitCodeContract(t *testing.T) {
 		{2, "report sla --format yaml"},
 		{2, "scenario msel no-such-scenario"},
 		{2, "drill draft INC-20990101-XXXXX"},
+		{2, "drill aar INC-20990101-XXXXX --format html"},
+		{2, "drill aar {id} --format pdf"},
 		{2, "evidence head INC-20990101-XXXXX"},
 		{0, "evidence head {id}"},
 		{0, "version"},

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -305,5 +306,161 @@ func TestDrillOnTheScreen(t *testing.T) {
 	out, err = exec.Command(bin, "--data-dir", home, "evidence", "verify", id2).CombinedOutput()
 	if err != nil {
 		t.Fatalf("muster evidence verify %s: %v\n%s", id2, err, out)
+	}
+}
+
+// A team's incident on the built binary: a note written from the CLI appears in the
+// feed; a half-written note survives a SIGKILL of the TUI and is offered back on
+// resume; acknowledge, assign, a follow-up (added and done) and close are done from
+// the keyboard and then read back with incident show --format json.
+func TestTeamWorkFromTheKeyboard(t *testing.T) {
+	requireTmux(t)
+	bin := buildMuster(t)
+	home := t.TempDir()
+	cli := func(actor string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--data-dir", home, "--actor", actor}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("muster %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	id := regexp.MustCompile(`INC-\d{8}-[0-9A-Z]{5}`).FindString(cli("e2e@tmux", "incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout API down"))
+	if id == "" {
+		t.Fatal("incident start printed no id")
+	}
+	resume := fmt.Sprintf("env MUSTER_HOME=%s NO_COLOR=1 %s --actor e2e@tmux incident resume %s", home, bin, id)
+
+	x := newTerm(t, resume)
+	x.waitFor("▸ · Open the incident", "Activity")
+	cli("bob@desk", "incident", "note", id, "DBA: the replica is 40 min behind")
+	x.waitFor("bob@desk note: DBA: the replica is 40 min behind")
+
+	// A half-written note, then the TUI is killed: the draft is on disk.
+	x.keys("N")
+	x.waitFor("A note for the journal, about the incident.")
+	x.typ("failover started at")
+	x.waitFor("failover started at")
+	waitForFile(t, filepath.Join(home, "drafts", id, "note.json"), "failover started at")
+	x.kill()
+	x.waitFor("Killed") // the shell says so; the screen is left as it was (no alternate-screen exit)
+
+	r := newTerm(t, resume)
+	r.waitFor("your draft note from", "failover started at")
+	r.typ(" 10:14")
+	r.keys("C-s")
+	r.waitFor("✓ saved: note")
+
+	r.keys("K")
+	r.waitFor("✓ saved: acknowledged")
+	r.keys("R")
+	r.waitFor("Assign a role", "[incident commander]")
+	r.keys("Enter")
+	r.typ("alice@laptop")
+	r.keys("Enter")
+	r.waitFor("✓ saved: incident commander: alice@laptop", "roles: incident commander: alice@laptop")
+
+	r.keys("F")
+	r.waitFor("Follow-ups · 0 open of 0")
+	r.keys("a")
+	r.waitFor("Add a follow-up")
+	r.typ("Alert on replication lag above 30 s")
+	r.keys("Tab")
+	r.typ("carol")
+	r.keys("Enter", "Enter")
+	r.waitFor("✓ saved: follow-up for carol")
+	r.keys("F")
+	r.waitFor("Follow-ups · 1 open of 1", "F1  carol")
+	r.keys("Space")
+	r.waitFor("✓ saved: follow-up F1 done", "Follow-ups · 0 open of 1")
+	r.keys("Escape")
+	r.waitFor("space done")
+
+	r.keys("C")
+	r.waitFor("Resolve and close", "Still open")
+	r.typ("Failed over to the standby; root cause in the post-mortem")
+	r.keys("Tab", "Right", "Tab")
+	r.typ("game day: the remaining steps are covered by the review")
+	r.keys("C-s")
+	r.waitFor("✓ saved: incident closed", "CLOSED")
+	r.keys("q")
+	r.waitFor("muster exited with status 0")
+
+	var show struct {
+		RespondedAt time.Time         `json:"responded_at"`
+		Roles       map[string]string `json:"roles"`
+		Closed      bool              `json:"closed"`
+		Close       struct {
+			Summary string `json:"summary"`
+			Forced  bool   `json:"forced"`
+		} `json:"close"`
+		Notes []struct {
+			Text  string `json:"text"`
+			Actor string `json:"actor"`
+		} `json:"notes"`
+		FollowUps []struct {
+			Owner string `json:"owner"`
+			Text  string `json:"text"`
+			Done  bool   `json:"done"`
+		} `json:"followups"`
+	}
+	if err := json.Unmarshal([]byte(cli("e2e@tmux", "incident", "show", id, "--format", "json")), &show); err != nil {
+		t.Fatal(err)
+	}
+	if show.RespondedAt.IsZero() || show.Roles["incident commander"] != "alice@laptop" || !show.Closed || !show.Close.Forced {
+		t.Errorf("incident show: responded %v, roles %v, closed %v %+v", show.RespondedAt, show.Roles, show.Closed, show.Close)
+	}
+	var notes []string
+	for _, n := range show.Notes {
+		notes = append(notes, n.Actor+": "+n.Text)
+	}
+	if want := "bob@desk: DBA: the replica is 40 min behind|e2e@tmux: failover started at 10:14"; strings.Join(notes, "|") != want {
+		t.Errorf("notes %q, want %q", notes, want)
+	}
+	if len(show.FollowUps) != 1 || show.FollowUps[0].Owner != "carol" || !show.FollowUps[0].Done {
+		t.Errorf("follow-ups: %+v", show.FollowUps)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(home, "drafts")); len(entries) != 0 {
+		t.Errorf("drafts left after the note was sent: %v", entries)
+	}
+	if out, err := exec.Command(bin, "--data-dir", home, "evidence", "verify", id).CombinedOutput(); err != nil {
+		t.Fatalf("muster evidence verify %s: %v\n%s", id, err, out)
+	}
+}
+
+// waitForFile polls until the file at path holds want.
+func waitForFile(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if strings.Contains(string(b), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never held %q:\n%s", path, want, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL to the program running in the pane (the shell's child).
+func (x *term) kill() {
+	x.t.Helper()
+	out, err := x.tmux("list-panes", "-t", x.session, "-F", "#{pane_pid}")
+	if err != nil {
+		x.t.Fatalf("list-panes: %v\n%s", err, out)
+	}
+	shell := strings.TrimSpace(out)
+	ps, err := exec.Command("ps", "-o", "pid=", "--ppid", shell).Output()
+	if err != nil {
+		x.t.Fatalf("ps --ppid %s: %v", shell, err)
+	}
+	var pid int
+	if _, err := fmt.Sscan(strings.TrimSpace(string(ps)), &pid); err != nil || pid <= 0 {
+		x.t.Fatalf("no program under the pane's shell %s: %q", shell, ps)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		x.t.Fatalf("kill -9 %d: %v", pid, err)
 	}
 }

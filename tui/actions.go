@@ -204,6 +204,8 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Close):
 		return m.openDialog(m.closeDialog())
+	case key.Matches(msg, k.Impact):
+		return m.askImpact()
 	case key.Matches(msg, k.Attach):
 		return m.openDialog(m.attachDialog(step, hasStep))
 	case key.Matches(msg, k.Escalate):
@@ -513,6 +515,9 @@ func (m *Model) submitDialog() tea.Cmd {
 		return m.act("severity now "+level, d.draft, "", func(inc *incidentWriter) error { return inc.ChangeSeverity(level, why) })
 	}
 	if cmd, ok := m.submitLifecycle(d); ok {
+		return cmd
+	}
+	if cmd, ok := m.submitImpact(d); ok {
 		return cmd
 	}
 	d.saving = false

@@ -16,18 +16,19 @@ import (
 // selected step on the right, the SLA clock above. With readOnly it shows a runbook
 // from the library, with no incident behind it.
 type incidentScreen struct {
-	id       string
-	dir      string
-	readOnly bool
-	rb       *runbook.Runbook
-	pol      *runbook.Policy
-	state    *incident.State // nil while loading and for a runbook read-only
-	stamp    incident.Stamp  // the journal behind state, to notice other writers
-	loadReq  int
-	loadErr  string
-	polling  bool // a look for other writers is running
-	polledAt time.Time
-	pollReq  int
+	id        string
+	dir       string
+	readOnly  bool
+	rb        *runbook.Runbook
+	pol       *runbook.Policy
+	state     *incident.State // nil while loading and for a runbook read-only
+	stamp     incident.Stamp  // the journal behind state, to notice other writers
+	loadReq   int
+	loadErr   string
+	polling   bool // a look for other writers is running
+	polledAt  time.Time
+	pollReq   int
+	impactReq int // the services read for the impact dialog (o)
 
 	// Derived from state in rebuild, never in View.
 	rows     []stepRow

@@ -136,6 +136,7 @@ type incidentKeys struct {
 	Assign         key.Binding
 	FollowUps      key.Binding
 	Close          key.Binding
+	Impact         key.Binding
 	Palette        key.Binding
 	Attach         key.Binding
 	Escalate       key.Binding
@@ -170,6 +171,7 @@ func newIncidentKeys(readOnly bool) incidentKeys {
 		Assign:         bind([]string{"R"}, "R", "assign a role"),
 		FollowUps:      bind([]string{"F"}, "F", "follow-ups"),
 		Close:          bind([]string{"C"}, "C", "resolve and close"),
+		Impact:         bind([]string{"I"}, "I", "record an outage window"),
 		Palette:        bind([]string{"ctrl+k"}, "ctrl+k", "all actions"),
 		Attach:         bind([]string{"a"}, "a", "attach a file"),
 		Escalate:       bind([]string{"e"}, "e", "escalate"),
@@ -203,7 +205,7 @@ func (k incidentKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.First, k.Last, k.ScrollUp, k.ScrollDown, k.NextCmd, k.PrevCmd},
 		{k.Done, k.Skip, k.Undo, k.Note, k.Attach, k.Check, k.Copy},
-		{k.Escalate, k.Notify, k.Severity, k.IncNote, k.Ack, k.Assign, k.FollowUps, k.Close},
+		{k.Escalate, k.Notify, k.Severity, k.IncNote, k.Ack, k.Assign, k.FollowUps, k.Impact, k.Close},
 		{k.Timeline, k.Feed, k.Report, k.Palette},
 		{k.Back, k.Help, k.Quit},
 	}

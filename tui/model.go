@@ -249,6 +249,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onCompleted(msg)
 	case copiedMsg:
 		return m.onCopied(msg)
+	case impactServicesMsg:
+		return m.onImpactServices(msg)
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.PasteMsg:

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,25 +75,5 @@ func runIncidentImpact(g *globals, id string, o impactOptions) error {
 	})
 }
 
-// parseInstant reads a time given on the command line: RFC 3339 with its zone (seconds
-// optional), or "now". "" is the zero time.
-func parseInstant(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	switch s {
-	case "":
-		return time.Time{}, nil
-	case "now":
-		return now.UTC().Truncate(time.Second), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if _, err := time.Parse(layout, s); err == nil {
-			return time.Time{}, fmt.Errorf("%q has no zone: write it as %sZ (UTC) or with its offset, e.g. +01:00", s, strings.Replace(s, " ", "T", 1))
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time: want RFC 3339 with its zone (2026-11-27T09:58:00+01:00) or now", s)
-}
+// parseInstant reads a time given on the command line (see incident.ParseInstant).
+func parseInstant(s string, now time.Time) (time.Time, error) { return incident.ParseInstant(s, now) }

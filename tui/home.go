@@ -35,7 +35,10 @@ type homeScreen struct {
 	drills    []homeIncident // open drills
 	closed    int
 	backup    BackupSummary
-	hasBackup bool
+	// standings: each service's availability this period (services.toml; none without).
+	standings    []standing
+	standingsErr string
+	hasBackup    bool
 
 	// A backup check run from here (b): its request, whether it is still running, why
 	// it failed, and its result, kept over an older file when its save failed.
@@ -311,8 +314,8 @@ type homeLayout struct {
 }
 
 func (h *homeScreen) layout(height, width int, now time.Time) homeLayout {
-	// header 2, section titles 2, blank lines 2, drills 1, the backup lines
-	avail := max(height-7-h.drillRows()-len(h.backupLines(Styles{}, width, now, "")), 2)
+	// header 2, section titles 2, blank lines 2, drills 1, the backup and availability lines
+	avail := max(height-7-h.drillRows()-len(h.backupLines(Styles{}, width, now, ""))-len(h.standingLines(Styles{}, width)), 2)
 	incNeed := max(len(h.incidents)*2, 1)
 	incRows := min(incNeed, max(avail/2, 2))
 	rbRows := max(avail-incRows, 1)
@@ -388,6 +391,7 @@ func (h *homeScreen) view(st Styles, w, height int, now time.Time, problems int,
 		out = append(out, h.drillLines(st, w)...)
 	}
 	out = append(out, h.backupLines(st, w, now, frame)...)
+	out = append(out, h.standingLines(st, w)...)
 	return out
 }
 

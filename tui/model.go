@@ -251,6 +251,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onCopied(msg)
 	case impactServicesMsg:
 		return m.onImpactServices(msg)
+	case standingsMsg:
+		return m.onStandings(msg)
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	case tea.PasteMsg:
@@ -367,7 +369,7 @@ func (m *Model) scanHome() tea.Cmd {
 	if h.reloadLib {
 		reload, h.reloadLib = m.deps.ReloadLibrary, false
 	}
-	return loadHome(h.req, m.deps.Store, m.deps.LastBackup, reload)
+	return tea.Batch(loadHome(h.req, m.deps.Store, m.deps.LastBackup, reload), loadStandings(h.req, m.deps.Store, m.deps.Policy, m.now))
 }
 
 func (m *Model) onHomeLoaded(msg homeLoadedMsg) tea.Cmd {

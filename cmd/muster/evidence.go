@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
@@ -16,18 +17,21 @@ func newEvidenceCmd(g *globals) *cobra.Command {
 		Short:   "Prove an incident's journal and attachments were not altered; export them",
 		GroupID: "verify",
 	}
-	cmd.AddCommand(newEvidenceVerifyCmd(g), newEvidenceHeadCmd(g), &cobra.Command{
+	cmd.AddCommand(newEvidenceVerifyCmd(g), newEvidenceHeadCmd(g), newEvidenceTimestampCmd(g), &cobra.Command{
 		Use:   "export ID DIR",
 		Short: "Write the journal, attachments, report and a SHA256SUMS file to DIR",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runEvidenceExport(g, args[0], args[1])
+			return runEvidenceExport(cmd.Context(), g, args[0], args[1])
 		},
 	})
 	return cmd
 }
 
-func runEvidenceExport(g *globals, id, dir string) error {
+func runEvidenceExport(ctx context.Context, g *globals, id, dir string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := g.fetchAttachments(id, true); err != nil {
 		return err
 	}
@@ -35,18 +39,20 @@ func runEvidenceExport(g *globals, id, dir string) error {
 	if err != nil {
 		return commandError(err)
 	}
-	md, err := renderReport(v, "md", g.now())
+	integrity, err := g.integrity(ctx, v.Dir)
 	if err != nil {
 		return err
 	}
-	js, err := renderReport(v, "json", g.now())
+	md, err := renderReportWith(v, "md", g.now(), integrity)
+	if err != nil {
+		return err
+	}
+	js, err := renderReportWith(v, "json", g.now(), integrity)
 	if err != nil {
 		return err
 	}
 	opts := journal.ExportOptions{Extra: map[string][]byte{"report.md": md, "report.json": js}}
-	if err := g.evidenceFiles(v.Dir, opts.Extra); err != nil {
-		return err
-	}
+	g.evidenceFiles(integrity, opts.Extra)
 	sign, err := g.fileSigner()
 	if err != nil {
 		return err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/journal/sshsig"
 	"github.com/muster-ir/muster/runbook/untrusted"
@@ -114,48 +116,73 @@ func printHeads(g *globals, heads []journal.Head, rep journal.Report, as *sshsig
 	return ok
 }
 
-// evidenceFiles adds HEAD (the journal's head line, signed when a key is configured)
-// and SIGNERS (who signed how many lines) to an export.
-func (g *globals) evidenceFiles(dir string, extra map[string][]byte) error {
+// integrity verifies the journal in dir with the configured allowed signers and
+// timestamp CA, and returns what a report or an export says of it: the head line
+// (signed when a key is configured; empty when the journal does not verify), who
+// signed, and the verify summary.
+func (g *globals) integrity(ctx context.Context, dir string) (*incident.ReportJournal, error) {
 	cfg, err := g.settings()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var opts journal.VerifyOptions
 	if cfg.Signing.AllowedSigners != "" {
 		as, err := sshsig.ReadAllowedSigners(cfg.Signing.AllowedSigners)
 		if err != nil {
-			return &exitError{code: 2, err: err}
+			return nil, &exitError{code: 2, err: err}
 		}
 		opts.Signatures = as
 	}
-	rep, err := journal.VerifyContext(context.Background(), dir, opts)
-	if err != nil {
-		return commandError(err)
-	}
-	var head string
-	if h, _, err := journal.CurrentHead(context.Background(), dir); err == nil {
-		if h.Sig, err = g.signHead(h); err != nil {
-			return err
+	if cfg.Timestamp.CAFile != "" {
+		if opts.TimestampRoots, err = journal.LoadCAFile(cfg.Timestamp.CAFile); err != nil {
+			return nil, &exitError{code: 2, err: err}
 		}
-		head = h.String() + "\n"
-	} else {
-		head = "no head: " + err.Error() + "\n"
 	}
-	extra["HEAD"] = []byte(head)
+	rep, err := journal.VerifyContext(ctx, dir, opts)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, interrupted(filepath.Base(dir), "verify")
+		}
+		return nil, commandError(err)
+	}
+	j := &incident.ReportJournal{Verified: rep.Summary(), Signers: &incident.ReportSigners{
+		Checked: rep.SignaturesChecked, Signatures: rep.Signatures, Signers: rep.Signers, Unsigned: rep.UnsignedCount(),
+	}}
+	for _, ts := range rep.Timestamps {
+		if ts.OK {
+			j.Signers.Timestamps = append(j.Signers.Timestamps, ts)
+		}
+	}
+	if rep.OK() && rep.Events > 0 {
+		h := journal.Head{ID: filepath.Base(dir), Seq: rep.LastSeq, Hash: rep.LastHash, Time: rep.LastTime}
+		if h.Sig, err = g.signHead(h); err != nil {
+			return nil, err
+		}
+		j.Head = h.String()
+	}
+	return j, nil
+}
+
+// evidenceFiles adds HEAD (the journal's head line, signed when a key is configured)
+// and SIGNERS (who signed how many lines) to an export.
+func (g *globals) evidenceFiles(j *incident.ReportJournal, extra map[string][]byte) {
+	if j.Head != "" {
+		extra["HEAD"] = []byte(j.Head + "\n")
+	} else {
+		extra["HEAD"] = []byte("no head: the journal does not verify: " + j.Verified + "\n")
+	}
 	var b strings.Builder
-	switch {
-	case rep.SignaturesChecked:
-		for _, s := range rep.Signers {
+	switch sg := j.Signers; {
+	case sg.Checked:
+		for _, s := range sg.Signers {
 			fmt.Fprintf(&b, "%s\t%d lines\n", s.Principal, s.Lines)
 		}
-		fmt.Fprintf(&b, "unsigned\t%d lines\n", rep.UnsignedCount())
+		fmt.Fprintf(&b, "unsigned\t%d lines\n", sg.Unsigned)
 	default:
 		fmt.Fprintf(&b, "%d signatures in %s, not checked (no [signing] allowed_signers); %d lines unsigned\n",
-			rep.Signatures, journal.SigName, rep.UnsignedCount())
+			sg.Signatures, journal.SigName, sg.Unsigned)
 	}
 	extra["SIGNERS"] = []byte(b.String())
-	return nil
 }
 
 // fileSigner signs an export's SHA256SUMS (namespace "file", as ssh-keygen -Y sign

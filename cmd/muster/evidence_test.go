@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/muster-ir/muster/runbook/journal/rfc3161/tsatest"
 	"github.com/muster-ir/muster/runbook/journal/sshsig/sshsigtest"
 )
 
@@ -178,5 +179,97 @@ func TestNotesAreStoredExactlyOrRefused(t *testing.T) {
 	c.ok("incident", "note", id, "tab\tand\r\nnewlines are fine")
 	if out := c.ok("evidence", "verify", id); !strings.Contains(out, "intact: 2 events") {
 		t.Errorf("refused notes were written: %s", out)
+	}
+}
+
+// A responder has the head timestamped by a TSA (a real openssl ts behind HTTP);
+// verify checks the reply against the configured CA, openssl ts -verify accepts the
+// stored file, and a TSA that cannot be reached is exit 2 with nothing stored.
+func TestTimestampEndToEnd(t *testing.T) {
+	tsa := tsatest.Start(t, "sha256")
+	c := newCLI(t)
+	os.WriteFile(filepath.Join(c.home, "config.toml"), []byte("[timestamp]\nurl = \""+tsa.URL+"\"\nca_file = \""+tsa.CAFile+"\"\n"), 0o600)
+	id := startIncident(c)
+	c.ok("incident", "note", id, "the database is down")
+	out := c.ok("evidence", "timestamp", id)
+	if !strings.Contains(out, "timestamped seq 2 hash ") || !strings.Contains(out, "CN=muster test TSA") || !strings.Contains(out, "trusted through") {
+		t.Fatalf("timestamp:\n%s", out)
+	}
+	if out := c.ok("evidence", "timestamp", id); !strings.Contains(out, "seq 2 is already timestamped") || tsa.Requests() != 1 {
+		t.Errorf("again (%d requests):\n%s", tsa.Requests(), out)
+	}
+	c.ok("incident", "note", id, "failover started")
+	out = c.ok("evidence", "verify", id)
+	if !strings.Contains(out, "timestamped: seq 2 at ") || !strings.Contains(out, "(journal.ts-2.tsr; TSA trusted through the CA file)") {
+		t.Errorf("verify:\n%s", out)
+	}
+	// openssl checks the stored reply with the line's hash.
+	dir := filepath.Join(c.home, "incidents", id)
+	journalBytes, _ := os.ReadFile(filepath.Join(dir, "journal.jsonl"))
+	line2 := strings.Split(string(journalBytes), "\n")[1]
+	o, err := exec.Command("openssl", "ts", "-verify", "-digest", line2[83:147], "-in", filepath.Join(dir, "journal.ts-2.tsr"), "-CAfile", tsa.CAFile).CombinedOutput()
+	if err != nil || !strings.Contains(string(o), "Verification: OK") {
+		t.Fatalf("openssl ts -verify: %v\n%s", err, o)
+	}
+	// Without the CA the timestamp's trust is unknown, not a pass.
+	os.WriteFile(filepath.Join(c.home, "config.toml"), nil, 0o600)
+	if out := c.ok("evidence", "verify", id); !strings.Contains(out, "not checked against a CA: unknown") {
+		t.Errorf("verify without a CA:\n%s", out)
+	}
+	// Another CA: the TSA is not trusted, exit 1.
+	other := tsatest.Start(t, "sha1")
+	code, out, _ := c.run("", "evidence", "verify", id, "--tsa-ca", other.CAFile)
+	if code != 1 || !strings.Contains(out, "journal.ts-2.tsr: timestamp: the TSA's certificate") {
+		t.Errorf("another CA: exit %d\n%s", code, out)
+	}
+	// A TSA that is not there: exit 2, nothing stored.
+	errs := c.exits(2, "evidence", "timestamp", id, "--tsa", "http://127.0.0.1:1/tsr")
+	if !strings.Contains(errs, "127.0.0.1:1") {
+		t.Errorf("no TSA: %s", errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "journal.ts-3.tsr")); err == nil {
+		t.Error("a reply was stored although the TSA did not answer")
+	}
+}
+
+// The incident report carries the journal's head line (signed), who signed which
+// lines and the timestamps, in Markdown and JSON; export's report.md too.
+func TestReportNamesHeadAndSigners(t *testing.T) {
+	alice := sshsigtest.NewKey(t, "ed25519")
+	allowed := sshsigtest.AllowedSigners(t, map[string]sshsigtest.Key{"alice@test": alice})
+	tsa := tsatest.Start(t, "sha256")
+	c := newCLI(t)
+	os.WriteFile(filepath.Join(c.home, "config.toml"), []byte("[signing]\nkey = \""+alice.Private+"\"\nallowed_signers = \""+allowed+
+		"\"\n[timestamp]\nurl = \""+tsa.URL+"\"\nca_file = \""+tsa.CAFile+"\"\n"), 0o600)
+	id := startIncident(c)
+	c.ok("incident", "note", id, "the database is down")
+	c.ok("--sign-key", "none", "incident", "note", id, "unsigned")
+	c.ok("evidence", "timestamp", id)
+	md := c.ok("incident", "report", id)
+	for _, want := range []string{
+		"Verified when this report was made: intact: 3 events",
+		"    muster-head " + id + " seq=3 hash=",
+		" sig=U1NIU0lH",
+		"- alice@test: 2 lines\n- unsigned: 1 lines",
+		"Timestamped (RFC 3161): seq 3 at ",
+		"journal.ts-3.tsr; TSA trusted through the configured CA",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q:\n%s", want, md)
+		}
+	}
+	js := c.ok("incident", "report", id, "--format", "json")
+	for _, want := range []string{`"head": "muster-head ` + id + ` seq=3`, `"principal": "alice@test"`, `"unsigned_lines": 1`, `"file": "journal.ts-3.tsr"`} {
+		if !strings.Contains(js, want) {
+			t.Errorf("JSON report lacks %q:\n%s", want, js)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "export")
+	c.ok("evidence", "export", id, out)
+	if b, _ := os.ReadFile(filepath.Join(out, "report.md")); !strings.Contains(string(b), "- alice@test: 2 lines") {
+		t.Errorf("export's report.md:\n%s", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "journal.ts-3.tsr")); len(b) == 0 {
+		t.Error("export lacks the timestamp")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ type verifyOptions struct {
 	RequireSigned  bool
 	Expect         []string
 	Remote         bool
+	TSACA          string
 }
 
 func newEvidenceVerifyCmd(g *globals) *cobra.Command {
@@ -42,6 +44,7 @@ Exit codes: 0 intact, 1 a problem was found, 2 verify could not run.`,
 	cmd.Flags().StringVar(&o.AllowedSigners, "allowed-signers", "", "OpenSSH allowed_signers file to check signatures against (default [signing] allowed_signers)")
 	cmd.Flags().StringArrayVar(&o.Expect, "expect", nil, "a published head (the line evidence head printed, SEQ:HASH, or @FILE) the journal must still hold; repeatable")
 	cmd.Flags().BoolVar(&o.Remote, "remote", false, "also check the team store's chain of the incident and that this machine's copy is the same chain")
+	cmd.Flags().StringVar(&o.TSACA, "tsa-ca", "", "PEM file of the CA a timestamp's TSA must chain to (default [timestamp] ca_file)")
 	cmd.Flags().BoolVar(&o.RequireSigned, "require-signed", false, "every line must carry a valid signature (default [signing] require_signed)")
 	return cmd
 }
@@ -67,6 +70,14 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 	if opts.Expect, err = parseExpects(o.Expect); err != nil {
 		return err
 	}
+	if o.TSACA == "" {
+		o.TSACA = cfg.Timestamp.CAFile
+	}
+	if o.TSACA != "" {
+		if opts.TimestampRoots, err = journal.LoadCAFile(o.TSACA); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+	}
 	var as *sshsig.AllowedSigners
 	if o.AllowedSigners != "" {
 		if as, err = sshsig.ReadAllowedSigners(o.AllowedSigners); err != nil {
@@ -89,6 +100,7 @@ func runEvidenceVerify(ctx context.Context, g *globals, o verifyOptions) error {
 		fmt.Fprintf(g.Stdout, "note: line %d (seq %d): a torn write of %d bytes was recovered at open and kept in %s\n", r.Line, r.Seq, r.Bytes, untrusted.Line(r.File))
 	}
 	printSignatures(g, rep)
+	printTimestamps(g, rep)
 	headsOK := printHeads(g, opts.Expect, rep, as)
 	var remoteErr error
 	if o.Remote {
@@ -131,5 +143,20 @@ func printSignatures(g *globals, rep journal.Report) {
 			ranges = append(ranges, u.String())
 		}
 		fmt.Fprintf(g.Stdout, "unsigned: %d lines (%s)\n", n, strings.Join(ranges, ", "))
+	}
+}
+
+// printTimestamps lists the stored RFC 3161 timestamps that hold.
+func printTimestamps(g *globals, rep journal.Report) {
+	for _, ts := range rep.Timestamps {
+		if !ts.OK {
+			continue // a problem, printed with the others
+		}
+		trust := "TSA trusted through the CA file"
+		if ts.Trusted != "yes" {
+			trust = "TSA not checked against a CA: unknown (give --tsa-ca or [timestamp] ca_file)"
+		}
+		fmt.Fprintf(g.Stdout, "timestamped: seq %d at %s by %s (%s; %s)\n", ts.Seq, ts.Time.Format(time.RFC3339),
+			untrusted.Line(ts.TSA), ts.File, trust)
 	}
 }

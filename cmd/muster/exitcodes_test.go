@@ -146,6 +146,8 @@ func TestExitCodeContract(t *testing.T) {
 		{2, "drill aar {id} --format pdf"},
 		{2, "evidence head INC-20990101-XXXXX"},
 		{0, "evidence head {id}"},
+		{2, "evidence timestamp {id}"}, // no [timestamp] url
+		{2, "evidence timestamp INC-20990101-XXXXX --tsa http://127.0.0.1:1/"},
 		{0, "version"},
 		{2, "version extra"},
 		{0, "completion bash"},

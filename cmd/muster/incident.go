@@ -641,7 +641,11 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return commandError(err)
 			}
-			data, err := renderReport(v, format, g.now())
+			integrity, err := g.integrity(cmd.Context(), v.Dir)
+			if err != nil {
+				return err
+			}
+			data, err := renderReportWith(v, format, g.now(), integrity)
 			if err != nil {
 				return err
 			}
@@ -658,11 +662,20 @@ func newIncidentReportCmd(g *globals) *cobra.Command {
 }
 
 func renderReport(v *incident.View, format string, now time.Time) ([]byte, error) {
+	return renderReportWith(v, format, now, nil)
+}
+
+// renderReportWith is renderReport with what verify says of the journal: its head
+// line and who signed it (g.integrity).
+func renderReportWith(v *incident.View, format string, now time.Time, integrity *incident.ReportJournal) ([]byte, error) {
 	var r *incident.Report
 	if v.State.Drill {
 		r = scenarios.BuildDrillReport(v, now) // in drill time, with the after-action review
 	} else {
 		r = incident.BuildReport(v, now)
+	}
+	if integrity != nil {
+		r.Journal.Head, r.Journal.Signers, r.Journal.Verified = integrity.Head, integrity.Signers, integrity.Verified
 	}
 	if format == "json" {
 		return r.JSON()

@@ -107,6 +107,26 @@ type ReportJournal struct {
 	Events    int    `json:"events"`
 	LastSeq   uint64 `json:"last_seq"`
 	FinalHash string `json:"final_hash"`
+	// Head is the journal's head line (muster evidence head), signed when a key is
+	// configured; empty when the report was built without it.
+	Head string `json:"head,omitempty"`
+	// Signers says who signed how many lines; set with Head.
+	Signers *ReportSigners `json:"signers,omitempty"`
+	// Verified is muster evidence verify's summary of the journal when the report
+	// was made ("intact: ..." or the first problem); set with Head.
+	Verified string `json:"verified,omitempty"`
+}
+
+// ReportSigners is who signed the journal's lines, as verify found it.
+type ReportSigners struct {
+	// Checked is false when no allowed_signers file was configured: the signatures
+	// were counted, not checked.
+	Checked    bool                  `json:"checked"`
+	Signatures int                   `json:"signatures"`
+	Signers    []journal.SignerLines `json:"signers,omitempty"`
+	Unsigned   int                   `json:"unsigned_lines"`
+	// Timestamps are the stored RFC 3161 timestamps that hold.
+	Timestamps []journal.Timestamp `json:"timestamps,omitempty"`
 }
 
 // Section is an extra part of the report added by another package (a drill's
@@ -381,5 +401,30 @@ func (r *Report) Markdown() string {
 	}
 	w("\n## Journal\n\n%d events, last sequence %d. Final line hash (SHA-256):\n\n    %s\n\n", r.Journal.Events, r.Journal.LastSeq, r.Journal.FinalHash)
 	w("Check it with `muster evidence verify %s`: the report matches the journal when that hash is the hash of the journal's last line.\n", r.ID)
+	if r.Journal.Verified != "" {
+		w("\nVerified when this report was made: %s\n", MarkdownCell(r.Journal.Verified))
+	}
+	if r.Journal.Head != "" {
+		w("\nHead, to publish or compare with a published one (`muster evidence verify %s --expect 'LINE'`):\n\n    %s\n", r.ID, untrusted.Line(r.Journal.Head))
+	}
+	if sg := r.Journal.Signers; sg != nil {
+		switch {
+		case sg.Checked:
+			w("\nSigned lines (checked against the allowed signers):\n\n")
+			for _, s := range sg.Signers {
+				w("- %s: %d lines\n", MarkdownCell(s.Principal), s.Lines)
+			}
+			w("- unsigned: %d lines\n", sg.Unsigned)
+		default:
+			w("\nSigned lines: %d signatures, not checked (no allowed_signers file configured); %d lines unsigned.\n", sg.Signatures, sg.Unsigned)
+		}
+		for _, ts := range sg.Timestamps {
+			trust := "TSA trusted through the configured CA"
+			if ts.Trusted != "yes" {
+				trust = "TSA not checked against a CA"
+			}
+			w("\nTimestamped (RFC 3161): seq %d at %s by %s (%s; %s).\n", ts.Seq, FormatUTC(ts.Time), MarkdownCell(ts.TSA), ts.File, trust)
+		}
+	}
 	return b.String()
 }

@@ -143,10 +143,19 @@ func CurrentHead(ctx context.Context, dir string) (Head, Report, error) {
 	return Head{ID: filepath.Base(dir), Seq: r.LastSeq, Hash: r.LastHash, Time: r.LastTime}, r, nil
 }
 
-// expectCheck compares the lines a published head names with what the scan found.
+// expectCheck compares the lines a published head or a timestamp names with what
+// the scan found.
 type expectCheck struct {
 	heads []Head
+	// from says where each head comes from: "" for a published head, else the
+	// timestamp file.
+	from  []string
 	found map[uint64][hexLen]byte
+}
+
+func (x *expectCheck) add(h Head, from string) {
+	x.heads = append(x.heads, h)
+	x.from = append(x.from, from)
 }
 
 // note keeps the hash of a line some head names.
@@ -171,22 +180,26 @@ func (v *verifier) finishExpect(dir string) {
 		return
 	}
 	id := filepath.Base(dir)
-	for _, h := range x.heads {
+	for i, h := range x.heads {
 		if h.ID != "" && h.ID != id {
 			v.problem(Problem{What: fmt.Sprintf("the expected head is for incident %s, not %s", h.ID, id)})
 			continue
 		}
+		what, file := "the published head", ""
+		if x.from[i] != "" {
+			what, file = "the timestamp", x.from[i]
+		}
 		sum, ok := x.found[h.Seq]
 		switch {
 		case !ok && h.Seq > v.r.LastSeq:
-			v.problem(Problem{Line: v.line + 1, Seq: h.Seq, What: fmt.Sprintf(
-				"the journal ends at seq %d, before the published head's seq %d: lines were removed from its end", v.r.LastSeq, h.Seq)})
+			v.problem(Problem{Line: v.line + 1, Seq: h.Seq, File: file, What: fmt.Sprintf(
+				"the journal ends at seq %d, before %s's seq %d: lines were removed from its end", v.r.LastSeq, what, h.Seq)})
 		case !ok:
-			v.problem(Problem{Line: int(h.Seq), Seq: h.Seq, What: "no readable line holds the published head's seq"})
+			v.problem(Problem{Line: int(h.Seq), Seq: h.Seq, File: file, What: "no readable line holds " + what + "'s seq"})
 		case string(sum[:]) != h.Hash:
-			v.problem(Problem{Line: int(h.Seq), Seq: h.Seq, What: fmt.Sprintf(
-				"hash %s differs from the published head's %s: the journal was rewritten at or before this line", sum[:], h.Hash)})
-		default:
+			v.problem(Problem{Line: int(h.Seq), Seq: h.Seq, File: file, What: fmt.Sprintf(
+				"hash %s differs from %s's %s: the journal was rewritten at or before this line", sum[:], what, h.Hash)})
+		case file == "":
 			v.r.HeadsMatched = append(v.r.HeadsMatched, h.Seq)
 		}
 	}

@@ -3,6 +3,7 @@ package journal
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,6 +69,10 @@ type Report struct {
 	LastTime time.Time `json:"last_time"`
 	// HeadsMatched lists the seqs of the expected heads the journal holds.
 	HeadsMatched []uint64 `json:"heads_matched,omitempty"`
+	// Timestamps lists the stored RFC 3161 timestamps (journal.ts-<seq>.tsr); one
+	// whose line differs, whose token does not hold or whose TSA is not trusted is
+	// also a problem.
+	Timestamps []Timestamp `json:"timestamps,omitempty"`
 }
 
 // SignerLines is how many lines one principal signed.
@@ -121,6 +126,9 @@ type VerifyOptions struct {
 	RequireSigned bool
 	// Expect lists published heads the journal must still hold, line for line.
 	Expect []Head
+	// TimestampRoots are the CAs a stored timestamp's TSA must chain to; nil: the
+	// tokens are checked, their TSA's trust is unknown.
+	TimestampRoots *x509.CertPool
 }
 
 // OK reports whether Verify found no problem.
@@ -227,8 +235,19 @@ func VerifyContext(ctx context.Context, dir string, opts VerifyOptions) (Report,
 	v.sig = sc
 	r.Signatures = len(sc.entries)
 	r.SignaturesChecked = opts.Signatures != nil
-	if len(opts.Expect) > 0 {
-		v.expect = &expectCheck{heads: opts.Expect, found: map[uint64][hexLen]byte{}}
+	stamps, stampProblems := readTimestamps(dir, opts.TimestampRoots)
+	if len(opts.Expect) > 0 || len(stamps) > 0 {
+		v.expect = &expectCheck{found: map[uint64][hexLen]byte{}}
+		for _, h := range opts.Expect {
+			v.expect.add(h, "")
+		}
+		for _, ts := range stamps {
+			v.expect.add(Head{Seq: ts.Seq, Hash: ts.Hash}, ts.File)
+		}
+	}
+	r.Timestamps = stamps
+	for _, p := range stampProblems {
+		v.problem(p)
 	}
 	var size int64
 	if st, err := f.Stat(); err == nil {

@@ -13,6 +13,10 @@
 //	[drill.webhooks.ic]                                # a drill posts role ic's injects here (wins over the scenario's)
 //	url = "https://hooks.slack.com/services/T000/B000/XXXX"
 //	format = "slack"                                   # slack (default) or json
+//
+//	[timestamp]
+//	url = "https://freetsa.org/tsr"                    # RFC 3161 TSA for muster evidence timestamp
+//	ca_file = "~/.config/muster/tsa-ca.pem"            # the CA its certificate must chain to
 package settings
 
 import (
@@ -32,11 +36,12 @@ const FileName = "config.toml"
 
 // Settings is config.toml.
 type Settings struct {
-	Schema  int     `toml:"schema"`
-	Signing Signing `toml:"signing"`
-	Team    Team    `toml:"team"`
-	TUI     TUI     `toml:"tui"`
-	Drill   Drill   `toml:"drill"`
+	Schema    int       `toml:"schema"`
+	Signing   Signing   `toml:"signing"`
+	Team      Team      `toml:"team"`
+	TUI       TUI       `toml:"tui"`
+	Drill     Drill     `toml:"drill"`
+	Timestamp Timestamp `toml:"timestamp"`
 }
 
 // TUI is the [tui] table: the terminal UI's settings.
@@ -72,6 +77,16 @@ type Drill struct {
 type Webhook struct {
 	URL    string `toml:"url"`
 	Format string `toml:"format"` // slack or json; empty: the scenario's, else slack
+}
+
+// Timestamp is the [timestamp] table: the RFC 3161 time-stamping authority that
+// muster evidence timestamp asks, and the CA its certificate must chain to.
+type Timestamp struct {
+	// URL is the TSA (http or https), e.g. "https://freetsa.org/tsr".
+	URL string `toml:"url"`
+	// CAFile is a PEM file of the CA certificates a TSA's certificate must chain to;
+	// empty: timestamps are checked, their TSA's trust is unknown.
+	CAFile string `toml:"ca_file"`
 }
 
 // Team is the [team] table: the store a team's incidents are shared through.
@@ -112,12 +127,16 @@ func Load(path string) (Settings, error) {
 			problems = append(problems, doc.Problemf([]any{"tui", "notice_reminder"}, "notice_reminder %q is not a duration such as \"10m\" or \"90s\" (\"0\" turns the reminder off)", r))
 		}
 	}
+	if u := s.Timestamp.URL; len(problems) == 0 && u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		problems = append(problems, doc.Problemf([]any{"timestamp", "url"}, "url %q is not an http:// or https:// URL", u))
+	}
 	if len(problems) > 0 {
 		return Settings{}, problems
 	}
 	dir := filepath.Dir(path)
 	s.Signing.Key = expand(s.Signing.Key, dir)
 	s.Signing.AllowedSigners = expand(s.Signing.AllowedSigners, dir)
+	s.Timestamp.CAFile = expand(s.Timestamp.CAFile, dir)
 	return s, nil
 }
 

@@ -83,3 +83,19 @@ func TestReadmeDrillWebhooksExample(t *testing.T) {
 		t.Fatalf("%+v, %v", s.Drill, err)
 	}
 }
+
+// [timestamp] names the TSA and its CA; a URL that is not http(s) is refused where
+// it is written.
+func TestTimestampSettings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	os.WriteFile(path, []byte("schema = 1\n[timestamp]\nurl = \"https://tsa.example/tsr\"\nca_file = \"tsa-ca.pem\"\n"), 0o600)
+	s, err := Load(path)
+	if err != nil || s.Timestamp.URL != "https://tsa.example/tsr" || s.Timestamp.CAFile != filepath.Join(dir, "tsa-ca.pem") {
+		t.Fatalf("%+v %v", s.Timestamp, err)
+	}
+	os.WriteFile(path, []byte("schema = 1\n[timestamp]\nurl = \"ftp://tsa.example\"\n"), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "config.toml:3:") {
+		t.Fatalf("ftp URL: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -133,7 +134,6 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 	}
 	now := st.now()
 	var id, dir string
-	var j *journal.Journal
 	for attempt := 0; ; attempt++ {
 		if st.NewID != nil {
 			id = st.NewID(now)
@@ -144,24 +144,37 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 		if _, err := os.Lstat(dir); err == nil && attempt < 20 {
 			continue // taken: draw another id
 		}
-		j, err = journal.Create(dir, st.journalOptions(o.Actor)...)
-		if err != nil {
-			return nil, err
-		}
 		break
 	}
-	if err := WriteFrozen(filepath.Join(dir, RunbookFile), o.Runbook.Raw); err != nil {
-		j.Close()
+	// The incident is built in a hidden directory beside the others (list skips
+	// names starting with a dot) and moved into place once its first line is on disk:
+	// a start cut short (disk full, a crash, SIGKILL) leaves no half-made incident.
+	sweepStarts(filepath.Dir(dir), time.Now()) // file times are on the real clock
+	building := filepath.Join(filepath.Dir(dir), startingPrefix+id+"-"+strconv.FormatInt(now.UnixNano(), 36))
+	j, err := journal.Create(building, st.journalOptions(o.Actor)...)
+	if err != nil {
 		return nil, err
 	}
-	if err := WriteFrozen(filepath.Join(dir, PolicyFile), policyBytes); err != nil {
+	abandon := func(err error) (*Incident, error) {
 		j.Close()
+		os.RemoveAll(building)
 		return nil, err
+	}
+	if err := startStep("created"); err != nil {
+		return abandon(err)
+	}
+	if err := WriteFrozen(filepath.Join(building, RunbookFile), o.Runbook.Raw); err != nil {
+		return abandon(err)
+	}
+	if err := WriteFrozen(filepath.Join(building, PolicyFile), policyBytes); err != nil {
+		return abandon(err)
+	}
+	if err := startStep("frozen"); err != nil {
+		return abandon(err)
 	}
 	respond, resolve, err := o.Policy.Deadlines(o.Severity, now)
 	if err != nil {
-		j.Close()
-		return nil, refuse("%v", err)
+		return abandon(refuse("%v", err))
 	}
 	started := Started{
 		ID: id, Title: title, Severity: o.Severity, Drill: o.Drill, Labels: o.Labels,
@@ -170,32 +183,54 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 		Policy:    PolicyRef{Name: o.Policy.Name, Digest: o.Policy.Digest, File: PolicyFile},
 		RespondBy: respond, ResolveBy: resolve,
 	}
-	inc := &Incident{ID: id, Dir: dir, Runbook: o.Runbook, Policy: o.Policy, Actor: o.Actor, j: j, now: st.now}
+	inc := &Incident{ID: id, Dir: building, Runbook: o.Runbook, Policy: o.Policy, Actor: o.Actor, j: j, now: st.now}
 	inc.State = NewState(o.Runbook)
 	if st.Shared != nil {
-		if err := markTeam(dir, st.Shared.String()); err != nil {
-			j.Close()
-			return nil, err
+		if err := markTeam(building, st.Shared.String()); err != nil {
+			return abandon(err)
 		}
 		inc.shared, inc.ctx = st.Shared, st.ctx()
 	}
 	if err := inc.do(as(EvStarted, started)); err != nil {
-		j.Close()
 		var q *QueuedError
 		if errors.As(err, &q) {
 			// A team incident exists once the store holds its first line.
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("the team store %s cannot be reached (%v): a team incident cannot be started offline; start a local one with --store \"\" and record the store's outage in it", st.Shared, q.Cause)
+			return abandon(fmt.Errorf("the team store %s cannot be reached (%v): a team incident cannot be started offline; start a local one with --store \"\" and record the store's outage in it", st.Shared, q.Cause))
 		}
-		if st.Shared != nil {
-			// The store refused the first line (a wrong bucket, no permission): no
-			// half-made team incident stays here. Had it taken the line, a sync
-			// fetches the incident again.
-			os.RemoveAll(dir)
-		}
-		return nil, err
+		return abandon(err)
 	}
+	if err := startStep("started"); err != nil {
+		return abandon(err)
+	}
+	if err := j.MoveTo(dir); err != nil {
+		return abandon(err)
+	}
+	inc.Dir = dir
 	return inc, nil
+}
+
+// startingPrefix names the hidden directory an incident is built in.
+const startingPrefix = ".starting-"
+
+// startStep is a test's hook into Start, called after each step (created, frozen,
+// started); nil outside tests.
+var startStep = func(string) error { return nil }
+
+// sweepStarts removes the hidden directories of starts that were cut short (the
+// process killed) more than an hour ago: nothing in them was ever handed out.
+func sweepStarts(incidents string, now time.Time) {
+	ents, err := os.ReadDir(incidents)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), startingPrefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > time.Hour {
+			os.RemoveAll(filepath.Join(incidents, e.Name()))
+		}
+	}
 }
 
 func policySource(p *runbook.Policy) ([]byte, error) {

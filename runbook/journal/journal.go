@@ -529,6 +529,21 @@ func (j *Journal) Recoveries() []Recovery {
 // Dir returns the incident directory.
 func (j *Journal) Dir() string { return j.dir }
 
+// MoveTo renames the journal's directory to dir, which must not exist (it is never
+// replaced: fs.ErrExist), and goes on writing there: the open files move with it. An
+// incident is built in a hidden directory and moved into place once complete, so a
+// crash half-way never leaves a half-made incident where it would be listed.
+func (j *Journal) MoveTo(dir string) error {
+	if err := renameNoReplace(j.dir, dir); err != nil {
+		return fmt.Errorf("move incident %s into place: %w", filepath.Base(dir), err)
+	}
+	j.dir = dir
+	if err := syncDir(filepath.Dir(dir)); err != nil {
+		return fmt.Errorf("move incident %s into place: %w", filepath.Base(dir), err)
+	}
+	return nil
+}
+
 // Last returns the seq and hash of the last event (0 and Genesis when empty).
 func (j *Journal) Last() (seq uint64, hash string) {
 	j.mu.Lock()

@@ -116,3 +116,12 @@ func readFileNoFollow(path string, limit int64) ([]byte, error) {
 		}
 	}
 }
+
+// renameChecked renames old to new unless new exists (checked first: a directory
+// created in between by another process is the only race left).
+func renameChecked(old, new string) error {
+	if _, err := os.Lstat(new); err == nil {
+		return &os.LinkError{Op: "rename", Old: old, New: new, Err: fs.ErrExist}
+	}
+	return os.Rename(old, new)
+}

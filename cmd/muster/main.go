@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/muster-ir/muster/runbook/untrusted"
 	"io"
 	"os"
 	"os/signal"
@@ -65,11 +66,12 @@ func execute(g *globals, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "muster: "+ee.err.Error())
+			fmt.Fprintln(stderr, "muster: "+untrusted.Clean(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "muster: "+err.Error())
+	// Errors name ids, paths and files from the disk: cleaned like any untrusted text.
+	fmt.Fprintln(stderr, "muster: "+untrusted.Clean(err.Error()))
 	return 2
 }
 

@@ -493,7 +493,7 @@ func (st *Store) Scan(fn func(Summary, *View)) error {
 	for _, id := range ids {
 		v, err := st.Load(id)
 		if err != nil {
-			fn(Summary{ID: id, Status: "unreadable", Err: untrusted.Line(err.Error())}, nil)
+			fn(Summary{ID: untrusted.Line(id), Status: "unreadable", Err: untrusted.Line(err.Error())}, nil)
 			continue
 		}
 		fn(summarize(v.State), v)

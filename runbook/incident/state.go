@@ -178,7 +178,8 @@ func (s *State) Apply(e journal.Event) {
 	ent := Entry{Seq: e.Seq, At: e.Time, Actor: e.Actor}
 	switch p := p.(type) {
 	case Started:
-		s.ID, s.Title, s.Severity, s.Drill, s.Labels = p.ID, p.Title, p.Severity, p.Drill, p.Labels
+		// The id reaches terminals: a journal's own line may carry escapes.
+		s.ID, s.Title, s.Severity, s.Drill, s.Labels = untrusted.Line(p.ID), p.Title, p.Severity, p.Drill, p.Labels
 		s.Runbook, s.Policy, s.RespondBy, s.ResolveBy = p.Runbook, p.Policy, p.RespondBy, p.ResolveBy
 		s.OpenedAt, s.OpenedBy = e.Time, e.Actor
 		if first := s.firstPhase(); first != "" {

@@ -66,9 +66,9 @@ func (g *globals) resolveRunbook(arg string, pol *runbook.Policy) (*runbook.Runb
 }
 
 func (g *globals) store() *incident.Store {
-	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock, LockWait: g.LockWait, Signer: g.lineSigner()}
+	st := &incident.Store{DataDir: g.DataDir, Now: g.Clock, LockWait: g.LockWait, Signer: g.lineSigner(), Context: g.ctx}
 	if g.team != nil {
-		st.Shared, st.Context = g.team, g.ctx
+		st.Shared = g.team
 	}
 	return st
 }

@@ -57,7 +57,7 @@ func runEvidenceExport(ctx context.Context, g *globals, id, dir string) error {
 	if err != nil {
 		return err
 	}
-	opts.SignSums = sign
+	opts.SignSums, opts.Context = sign, ctx
 	if err := journal.ExportWith(v.Dir, dir, opts); err != nil {
 		return commandError(err)
 	}

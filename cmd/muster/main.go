@@ -59,9 +59,14 @@ func execute(g *globals, args []string) int {
 	defer stop()
 	root := newRootCmd(g)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// Ctrl+C (or SIGTERM) and the command stopped at its cancelled context.
+		fmt.Fprintf(stderr, "muster: %s interrupted; it stopped before the end\n", cmd.CommandPath())
+		return 130
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -88,6 +88,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		// --store "" (or MUSTER_STORE="") means local, whatever config.toml says.
 		_, env := os.LookupEnv("MUSTER_STORE")
 		g.storeFlagSet = cmd.Flags().Changed("store") || env
+		g.ctx = cmd.Context() // Ctrl+C cancels it: long reads stop
 		return g.openTeam(cmd.Context())
 	}
 	pf.StringVar(&g.SignKey, "sign-key", "", "sign every journal line you write with this SSH key: a .pub file (the key in ssh-agent) or a private key file; \"none\" for unsigned (default [signing] key in <data dir>/config.toml)")

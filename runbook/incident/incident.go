@@ -440,11 +440,16 @@ func (st *Store) Load(id string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, err := journal.ReadAll(dir)
+	ctx := st.ctx()
+	events, err := journal.ReadAllContext(ctx, dir) // Ctrl+C ends a long read
 	if err != nil {
 		return nil, err
 	}
-	return &View{Dir: dir, Runbook: rb, Policy: pol, State: Fold(rb, events), Events: events}, nil
+	state := Fold(rb, events)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &View{Dir: dir, Runbook: rb, Policy: pol, State: state, Events: events}, nil
 }
 
 // Summary is one line of the incident list.
@@ -492,6 +497,9 @@ func (st *Store) Scan(fn func(Summary, *View)) error {
 	sort.Sort(sort.Reverse(sort.StringSlice(ids))) // ids sort by time
 	for _, id := range ids {
 		v, err := st.Load(id)
+		if cerr := st.ctx().Err(); cerr != nil {
+			return cerr // interrupted: the list is not complete
+		}
 		if err != nil {
 			fn(Summary{ID: untrusted.Line(id), Status: "unreadable", Err: untrusted.Line(err.Error())}, nil)
 			continue

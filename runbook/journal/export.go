@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -43,6 +44,8 @@ type ExportOptions struct {
 	// SignSums, when set, signs the bytes of SHA256SUMS; the signature is written as
 	// SHA256SUMS.sig (not listed in SHA256SUMS, which it covers).
 	SignSums func(sums []byte) ([]byte, error)
+	// Context, when set, ends the export (nothing is left behind) once it is done.
+	Context context.Context
 }
 
 // ExportWith is Export with options.
@@ -68,7 +71,10 @@ func ExportWith(dir, outDir string, opts ExportOptions) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	defer os.RemoveAll(tmp) // nothing left once renamed
-	x := exporter{out: tmp, sums: map[string]string{}, dirs: map[string]bool{tmp: true}}
+	x := exporter{out: tmp, sums: map[string]string{}, dirs: map[string]bool{tmp: true}, ctx: opts.Context}
+	if x.ctx == nil {
+		x.ctx = context.Background()
+	}
 	if err := x.incident(dir); err != nil {
 		return fmt.Errorf("export %s: %w", dir, err)
 	}
@@ -156,6 +162,7 @@ func checkExtraName(name string) error {
 }
 
 type exporter struct {
+	ctx  context.Context
 	out  string
 	sums map[string]string // slash path relative to out -> hex sha256
 	dirs map[string]bool   // directories to fsync at the end
@@ -236,7 +243,7 @@ func (x *exporter) write(name string, r io.Reader) error {
 		return err
 	}
 	h := sha256.New()
-	_, err = io.CopyBuffer(io.MultiWriter(f, h), r, make([]byte, copyBufSize))
+	_, err = io.CopyBuffer(io.MultiWriter(f, h), ctxReader{x.ctx, r}, make([]byte, copyBufSize))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -284,4 +291,17 @@ func (x *exporter) writeUnlisted(name string, b []byte) error {
 		err = cerr
 	}
 	return err
+}
+
+// ctxReader stops a copy once its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

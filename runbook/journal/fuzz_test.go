@@ -50,7 +50,7 @@ func FuzzReadAll(f *testing.F) {
 	dir := filepath.Join(f.TempDir(), "none") // named attachments and side files are missing
 	f.Fuzz(func(t *testing.T, b []byte) {
 		hd := head{Hash: Genesis}
-		evs, rerr := decodeAll(FileName, b, hd, nil)
+		evs, rerr := decodeAll(context.Background(), FileName, b, hd, nil)
 		var r Report
 		v := newVerifier(&r, hd.Seq)
 		if err := v.scan(context.Background(), bytes.NewReader(b), int64(len(b))); err != nil {

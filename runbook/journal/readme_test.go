@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func TestREADMEExampleJournalIsValid(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("the README section has no ```jsonl example")
 	}
-	evs, err := decodeAll("README.md", []byte(block), head{Seq: 3}, nil)
+	evs, err := decodeAll(context.Background(), "README.md", []byte(block), head{Seq: 3}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func TestUntrustedNamesAreCleaned(t *testing.T) {
 
 	check := func(what, s string) {
 		t.Helper()
-		if strings.ContainsAny(s, "\x1b\x07\x9b") {
+		if strings.ContainsAny(s, "\x1b\x07") || strings.ContainsRune(s, 0x9b) {
 			t.Errorf("%s prints control characters: %q", what, s)
 		}
 	}

@@ -43,6 +43,11 @@ func TestPresenceShowsWhoElseIsHere(t *testing.T) {
 	if err != nil || len(seen) != 1 || seen[0].Actor != "alice@laptop" {
 		t.Fatalf("bob sees %v, %v; want alice, whose screen is open", seen, err)
 	}
+	// Alice's screen closes: her name goes at once.
+	d.Store.LeaveAll()
+	if seen, err := bob.Presence(inc.ID, "bob@desk"); err != nil || len(seen) != 0 {
+		t.Errorf("after alice's screen closed bob sees %v, %v", seen, err)
+	}
 	must(t, bob.Leave(inc.ID, "bob@desk"))
 	m = tickAt(t, m, clk, clk.Now().Add(pollEvery))
 	if got := shot(m); strings.Contains(got, "also here") {

@@ -58,3 +58,16 @@ func (g *globals) syncSignatures(id string) {
 		fmt.Fprintf(g.Stderr, "warning: %s: signatures not synced with %s: %s\n", id, g.team, untrusted.Line(err.Error()))
 	}
 }
+
+// leaveAll takes this responder's name off the team incidents the TUI had open, as it
+// closes (bounded: a store that went away must not hold the exit).
+func (g *globals) leaveAll() {
+	if g.team == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st := g.store()
+	st.Context = ctx
+	st.LeaveAll()
+}

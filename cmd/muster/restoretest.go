@@ -306,6 +306,7 @@ func (r *restoresRunning) done()  { r.n.Add(-1); r.wg.Done() }
 // afterTUI waits, saying so, for restore tests still deleting what they created when
 // the TUI quit, then returns err.
 func (g *globals) afterTUI(err error) error {
+	g.leaveAll() // presence.go: colleagues' screens drop this responder's name
 	if g.restores.n.Load() > 0 {
 		fmt.Fprintln(g.Stderr, "muster: a restore test is deleting what it created; waiting for it (up to 5 minutes)…")
 	}

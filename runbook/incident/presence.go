@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -55,7 +56,29 @@ func (st *Store) Heartbeat(id, actor, via string) error {
 	if err != nil {
 		return err
 	}
-	return p.Heartbeat(st.ctx(), id, actor, via)
+	if err := p.Heartbeat(st.ctx(), id, actor, via); err != nil {
+		return err
+	}
+	beats.Store(beatKey{st.DataDir, id, actor}, true)
+	return nil
+}
+
+// beats remembers the team incidents this process said a responder has open, so that
+// LeaveAll takes the names off as the screen closes.
+var beats sync.Map
+
+type beatKey struct{ dataDir, id, actor string }
+
+// LeaveAll takes off every presence this process's heartbeats put on the store's
+// incidents (the TUI closes): colleagues' screens drop the names at their next poll
+// instead of after PresentWithin. Best effort: a name left behind goes by itself.
+func (st *Store) LeaveAll() {
+	beats.Range(func(k, _ any) bool {
+		if b := k.(beatKey); b.dataDir == st.DataDir {
+			_ = st.Leave(b.id, b.actor)
+		}
+		return true
+	})
 }
 
 // Leave says actor closed team incident id: their name goes at once rather than after
@@ -65,6 +88,7 @@ func (st *Store) Leave(id, actor string) error {
 	if err != nil {
 		return err
 	}
+	beats.Delete(beatKey{st.DataDir, id, actor})
 	return p.Leave(st.ctx(), id, actor)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -52,6 +53,9 @@ func (s *Store) Heartbeat(ctx context.Context, id, actor, via string) error {
 		Bucket: aws.String(s.loc.Bucket), Key: aws.String(s.presenceKey(id, actor)),
 		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))),
 		ContentType: aws.String("application/json"),
+		// A bucket with a default retention locks this too, and S3 then wants a
+		// checksum on the upload.
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
 	})
 	if err != nil {
 		return fmt.Errorf("presence of %s on %s in %s: %w", actor, id, s.loc, Explain(err, "s3:PutObject"))

@@ -55,7 +55,7 @@ func TestTwoScreensOneTeamIncident(t *testing.T) {
 	alice.waitFor("● also here: bob@desk")
 	bob.waitFor("● also here: alice@laptop")
 
-	m := regexp.MustCompile(`▸ · (\S+(?: \S+)*)`).FindStringSubmatch(screen)
+	m := regexp.MustCompile(`▸ · (.+?)\s*│`).FindStringSubmatch(screen) // the list, left of the detail pane
 	if m == nil {
 		t.Fatalf("no step selected on alice's screen:\n%s", screen)
 	}

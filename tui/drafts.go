@@ -280,6 +280,21 @@ func (m *Model) onDraftsSaved(msg draftsSavedMsg) tea.Cmd {
 	return nil
 }
 
+// textKeptOnDisk reports whether every dialog with text (open or cancelled) is of a
+// kind kept on disk: a drill's facilitator dialogs are not.
+func (m *Model) textKeptOnDisk() bool {
+	kept := func(d *dialog) bool { return d == nil || slices.Contains(draftKinds, d.kind) }
+	if !kept(m.inc.dialog) {
+		return false
+	}
+	for _, d := range m.drafts {
+		if !kept(d) {
+			return false
+		}
+	}
+	return true
+}
+
 // draftsBusy reports whether draft text is still on its way to the disk.
 func (m *Model) draftsBusy() bool { return m.diskDrafts.saving || len(m.diskDrafts.pending) > 0 }
 

@@ -673,7 +673,7 @@ func (m *Model) readyToQuit() bool {
 func (m *Model) confirmQuit(k string) tea.Cmd {
 	if m.hasUnsavedText() && m.confirmKey != k {
 		m.confirmKey = k
-		if m.persistent() && m.screen != screenStart {
+		if m.persistent() && m.screen != screenStart && m.textKeptOnDisk() {
 			m.flash = flash{text: "unsent text in a dialog — " + k + " again quits; the text is kept as a draft for the next resume", err: true}
 			return nil
 		}

@@ -1,13 +1,19 @@
 package incident
 
 import (
-	"encoding/json"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/muster-ir/muster/runbook"
 )
@@ -119,7 +125,7 @@ func (s *State) phaseComplete(phase runbook.PhaseName) bool {
 const indexVersion = 1
 
 // ReportIndexFile is the report index in the data directory, rebuilt at will.
-const ReportIndexFile = "report-index.json"
+const ReportIndexFile = "report-index.cache"
 
 type reportIndex struct {
 	Version   int                   `json:"version"`
@@ -132,7 +138,7 @@ type indexEntry struct {
 }
 
 // AllFacts returns the report facts of every incident, newest first, from the report
-// index (<data dir>/cache/report-index.json): an incident whose journal has not changed
+// index (<data dir>/cache/report-index.cache): an incident whose journal has not changed
 // since it was indexed is not read again. The index is a cache: deleting it only makes
 // the next report slower. folded counts the incidents read and folded this time.
 func (st *Store) AllFacts() (facts []Facts, folded int, err error) {
@@ -142,11 +148,8 @@ func (st *Store) AllFacts() (facts []Facts, folded int, err error) {
 	}
 	path := filepath.Join(st.DataDir, "cache", ReportIndexFile)
 	idx := reportIndex{Version: indexVersion, Incidents: map[string]indexEntry{}}
-	if b, err := os.ReadFile(path); err == nil {
-		var old reportIndex
-		if json.Unmarshal(b, &old) == nil && old.Version == indexVersion && old.Incidents != nil {
-			idx = old
-		}
+	if old, ok := readIndex(path); ok {
+		idx = old
 	}
 	changed := false
 	ids := make([]string, 0, len(stamps))
@@ -189,7 +192,7 @@ func writeIndex(path string, idx reportIndex) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	b, err := json.Marshal(idx)
+	b, err := encodeIndex(idx)
 	if err != nil {
 		return err
 	}
@@ -203,3 +206,42 @@ func writeIndex(path string, idx reportIndex) error {
 	}
 	return nil
 }
+
+// The index is laid out like the state cache (statecodec.go): a magic line, the
+// fingerprint of the index's Go types (an index written with other types is not read:
+// it is rebuilt), the index, and a CRC-32C. Reading 10,000 incidents' facts this way
+// takes a read of the file and the structs, not an allocation per string as JSON did.
+const indexMagic = "muster-report-index 1\n"
+
+func encodeIndex(idx reportIndex) ([]byte, error) {
+	b := append([]byte(indexMagic), indexFingerprint()...)
+	b, err := encodeValue(b, &idx)
+	if err != nil {
+		return nil, err
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli())), nil
+}
+
+// readIndex reads the index at path; ok is false when there is none or it cannot be
+// used (damaged, an older layout): then every incident is read again.
+func readIndex(path string) (reportIndex, bool) {
+	b, err := os.ReadFile(path)
+	head := indexMagic + indexFingerprint()
+	if err != nil || len(b) < len(head)+4 || string(b[:len(head)]) != head ||
+		crc32.Checksum(b[:len(b)-4], castagnoli()) != binary.BigEndian.Uint32(b[len(b)-4:]) {
+		return reportIndex{}, false
+	}
+	body := b[len(head) : len(b)-4]
+	r := &cacheReader{s: unsafe.String(unsafe.SliceData(body), len(body))}
+	var idx reportIndex
+	if decodeValue(r, &idx) != nil || r.off != len(r.s) || idx.Version != indexVersion || idx.Incidents == nil {
+		return reportIndex{}, false
+	}
+	return idx, true
+}
+
+// indexFingerprint is the SHA-256 of the index's Go types, in hex and a line.
+var indexFingerprint = sync.OnceValue(func() string {
+	sum := sha256.Sum256([]byte(typeShape(reflect.TypeFor[reportIndex]())))
+	return hex.EncodeToString(sum[:]) + "\n"
+})

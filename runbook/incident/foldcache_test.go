@@ -328,3 +328,33 @@ func FuzzStateCache(f *testing.F) {
 		s.OpenWork()
 	})
 }
+
+// The report index gives back exactly the facts the journals gave; a damaged index, or
+// one written with other types, is rebuilt from the journals.
+func TestReportIndexReadsBackTheFacts(t *testing.T) {
+	st := reportStore(t)
+	folded, n, err := st.AllFacts()
+	must(t, err)
+	indexed, again, err := st.AllFacts()
+	must(t, err)
+	if n != len(folded) || again != 0 || !reflect.DeepEqual(folded, indexed) {
+		t.Fatalf("folded %d then %d; the same facts: %v", n, again, reflect.DeepEqual(folded, indexed))
+	}
+	path := filepath.Join(st.DataDir, "cache", ReportIndexFile)
+	b, err := os.ReadFile(path)
+	must(t, err)
+	for name, spoil := range map[string]func([]byte) []byte{
+		"a byte changed": func(b []byte) []byte { b = append([]byte(nil), b...); b[len(b)/2] ^= 1; return b },
+		"cut short":      func(b []byte) []byte { return b[:len(b)/2] },
+		"written with other types": func(b []byte) []byte {
+			return append([]byte(indexMagic+strings.Repeat("0", 64)+"\n"), b[len(indexMagic)+65:]...)
+		},
+	} {
+		must(t, os.WriteFile(path, spoil(b), 0o600))
+		facts, n, err := st.AllFacts()
+		must(t, err)
+		if n != len(folded) || !reflect.DeepEqual(facts, folded) {
+			t.Errorf("%s: %d folded, the same facts: %v", name, n, reflect.DeepEqual(facts, folded))
+		}
+	}
+}

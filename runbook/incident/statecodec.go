@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 )
@@ -417,4 +418,47 @@ func decodeValue(r *cacheReader, v any) error {
 	}
 	c.dec(r, rv)
 	return r.err
+}
+
+// typeShape describes t as the codec lays it out: field names, kinds and element types,
+// recursively; two types with the same shape encode alike.
+func typeShape(t reflect.Type) string {
+	var b strings.Builder
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		b.WriteString(t.Kind().String())
+		switch t.Kind() {
+		case reflect.Slice, reflect.Array, reflect.Pointer:
+			if t.Kind() == reflect.Array {
+				fmt.Fprintf(&b, "%d", t.Len())
+			}
+			b.WriteByte('(')
+			walk(t.Elem())
+			b.WriteByte(')')
+		case reflect.Map:
+			b.WriteByte('(')
+			walk(t.Key())
+			b.WriteByte(',')
+			walk(t.Elem())
+			b.WriteByte(')')
+		case reflect.Struct:
+			b.WriteString(t.String())
+			if seen[t] {
+				return
+			}
+			seen[t] = true
+			b.WriteByte('{')
+			for i := range t.NumField() {
+				if f := t.Field(i); f.IsExported() {
+					b.WriteString(f.Name + ":")
+					walk(f.Type)
+					b.WriteByte(';')
+				}
+			}
+			b.WriteByte('}')
+		}
+	}
+	walk(t)
+	return b.String()
 }

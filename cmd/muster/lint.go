@@ -25,7 +25,7 @@ func lintFiles(g *globals, args []string, kind string, load func(path string) (i
 func lintFilesWarn(g *globals, args []string, kind string, load func(path string) (id string, problems tomldoc.Problems), warn func(path string) tomldoc.Problems) error {
 	var problems, warnings tomldoc.Problems
 	files := 0
-	firstID := map[string]string{} // id -> first file that used it
+	firstID := map[string]string{} // directory and id -> first file that used it
 	unread := 0                    // files or directories that could not be read: the lint could not do its job
 	for _, arg := range args {
 		paths, ps := lintPaths(arg, kind)
@@ -50,11 +50,18 @@ func lintFilesWarn(g *globals, args []string, kind string, load func(path string
 			if warn != nil {
 				warnings = append(warnings, warn(path)...)
 			}
-			if prev, dup := firstID[id]; dup && prev != path {
+			// One id twice in a directory is a problem (only the first would load); in
+			// two directories it is an override (your copy of a built-in one).
+			dir, err := filepath.Abs(filepath.Dir(path))
+			if err != nil {
+				dir = filepath.Dir(path)
+			}
+			key := dir + "\x00" + id
+			if prev, dup := firstID[key]; dup && prev != path {
 				problems = append(problems, tomldoc.Problem{File: path, Msg: fmt.Sprintf("%s id %s is also used by %s; in one directory only the first would load", kind, id, prev)})
 				continue
 			}
-			firstID[id] = path
+			firstID[key] = path
 		}
 	}
 	bad := map[string]bool{}

@@ -719,7 +719,7 @@ func (e *evaluator) checkBackupHealth(u *unit, f *facts) CheckResult {
 		problems = append(problems, fmt.Sprintf("database status %q: RDS takes automated backups only while available", u.status))
 	}
 	if inProgress > 0 {
-		notes = append(notes, fmt.Sprintf("%d snapshots in progress", inProgress))
+		notes = append(notes, count(inProgress, "snapshot")+" in progress")
 	}
 	if len(problems) > 0 {
 		return result(CheckBackupHealth, Warn, "%s", strings.Join(append(problems, notes...), "; "))

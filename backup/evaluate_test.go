@@ -240,7 +240,7 @@ func TestEvaluateEdgeCases(t *testing.T) {
 			want: expect{"platform-db/snapshot-freshness": Fail, "platform-db/backup-health": Pass, "platform-db/snapshot-not-public": Error},
 			contains: map[string]string{
 				"platform-db/snapshot-freshness": "rds:platform-db-2026-08-31-02-10",
-				"platform-db/backup-health":      "1 snapshots in progress",
+				"platform-db/backup-health":      "1 snapshot in progress",
 			},
 			exit: 1,
 		},

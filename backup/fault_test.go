@@ -398,7 +398,7 @@ func TestRunForOneService(t *testing.T) {
 	o.Regions, o.Policy, o.Service = nil, &p, "platform-database"
 	t.Setenv("AWS_REGION", west)
 	r := run(t, o)
-	if len(r.Units) != 1 || r.Units[0].ID != "platform-db" || r.ExitCode(false) != 0 || !strings.Contains(r.Summary(), "PASS, 1 units") {
+	if len(r.Units) != 1 || r.Units[0].ID != "platform-db" || r.ExitCode(false) != 0 || !strings.Contains(r.Summary(), "PASS, 1 unit:") {
 		t.Fatalf("%v %s", unitIDs(r), r.Summary())
 	}
 }

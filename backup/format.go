@@ -133,8 +133,8 @@ func (r *Report) WriteTable(w io.Writer, color bool) error {
 		}
 	}
 	t := r.Totals
-	fmt.Fprintf(bw, "\nResult: %s: %d units: %d pass, %d warn, %d fail, %d error, %d skip; %d API errors; as of %s; policy %s\n",
-		verdict(t.Status, color), t.Units, t.Pass, t.Warn, t.Fail, t.Error, t.Skip, t.InventoryErrors, ts(r.AsOf), r.Policy)
+	fmt.Fprintf(bw, "\nResult: %s: %s: %d pass, %d warn, %d fail, %d error, %d skip; %s; as of %s; policy %s\n",
+		verdict(t.Status, color), count(t.Units, "unit"), t.Pass, t.Warn, t.Fail, t.Error, t.Skip, count(t.InventoryErrors, "API error"), ts(r.AsOf), r.Policy)
 	return bw.Flush()
 }
 
@@ -327,6 +327,14 @@ func WriteNotRunPrometheus(w io.Writer, at time.Time, cause error) error {
 	}
 	r := Report{AsOf: at, Errors: []InventoryError{{Operation: "check", Code: "NotRun", Message: cause.Error()}}}
 	return r.WritePrometheus(w)
+}
+
+// count is "1 unit", "2 units".
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 func escapeLabel(s string) string {

@@ -87,7 +87,7 @@ func TestTableReadsWithoutColour(t *testing.T) {
 		"Findings:", "legacy-db (eu-west-1) retention: BackupRetentionPeriod 7 days < 30 days required",
 		"API errors", "eu-central-1 DescribeDBInstances: AccessDenied: User is not authorized (the credentials lack rds:DescribeDBInstances)",
 		"Not verified", "differential backups", "encryption in transit",
-		"Result: ✘ fail: 6 units: 1 pass, 1 warn, 1 fail, 2 error, 1 skip; 1 API errors",
+		"Result: ✘ fail: 6 units: 1 pass, 1 warn, 1 fail, 2 error, 1 skip; 1 API error",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q", want)

@@ -248,10 +248,10 @@ func (r Report) ForService(name string) Report {
 func (r *Report) Summary() string {
 	t := r.Totals
 	var b strings.Builder
-	fmt.Fprintf(&b, "backup check %s: %s, %d units: %d pass, %d warn, %d fail, %d error, %d skip",
-		r.AsOf.UTC().Format("2006-01-02T15:04Z"), strings.ToUpper(string(t.Status)), t.Units, t.Pass, t.Warn, t.Fail, t.Error, t.Skip)
+	fmt.Fprintf(&b, "backup check %s: %s, %s: %d pass, %d warn, %d fail, %d error, %d skip",
+		r.AsOf.UTC().Format("2006-01-02T15:04Z"), strings.ToUpper(string(t.Status)), count(t.Units, "unit"), t.Pass, t.Warn, t.Fail, t.Error, t.Skip)
 	if t.InventoryErrors > 0 {
-		fmt.Fprintf(&b, "; %d API errors", t.InventoryErrors)
+		fmt.Fprintf(&b, "; %s", count(t.InventoryErrors, "API error"))
 	}
 	var bad []string
 	for _, u := range r.Units {

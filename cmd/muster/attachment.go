@@ -79,7 +79,7 @@ func (g *globals) fetchAttachments(id string, must bool) error {
 	}
 	n, err := g.store().FetchAttachments(id)
 	if n > 0 {
-		fmt.Fprintf(g.Stderr, "%s: fetched %d attachment(s) from %s, each checked against its SHA-256\n", id, n, g.team)
+		fmt.Fprintf(g.Stderr, "%s: fetched %s from %s, each checked against its SHA-256\n", id, plural(n, "attachment"), g.team)
 	}
 	if err == nil {
 		return nil

@@ -69,7 +69,7 @@ func newIncidentCheckCmd(g *globals) *cobra.Command {
 	var o stepCheckOptions
 	var asOf string
 	cmd := &cobra.Command{
-		Use:   "check ID STEP [--service NAME]",
+		Use:   "check ID STEP [--service NAME] [--profile P] [--region R]... [--as-of TIME]",
 		Short: "Run a step's built-in check (rds-backup, restore-test) and log the result as evidence",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {

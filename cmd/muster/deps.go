@@ -26,7 +26,7 @@ func (g *globals) loadPolicy() (*runbook.Policy, error) {
 		for _, p := range problems {
 			fmt.Fprintln(g.Stderr, p.String())
 		}
-		return nil, &exitError{code: 2, err: fmt.Errorf("the severity policy %s has %d problem(s)", arg, len(problems))}
+		return nil, &exitError{code: 2, err: fmt.Errorf("the severity policy %s has %s", arg, plural(len(problems), "problem"))}
 	}
 	return pol, nil
 }
@@ -49,7 +49,7 @@ func (g *globals) resolveRunbook(arg string, pol *runbook.Policy) (*runbook.Runb
 			for _, p := range problems {
 				fmt.Fprintln(g.Stderr, p.String())
 			}
-			return nil, &exitError{code: 2, err: fmt.Errorf("runbook %s has %d problem(s)", arg, len(problems))}
+			return nil, &exitError{code: 2, err: fmt.Errorf("runbook %s has %s", arg, plural(len(problems), "problem"))}
 		}
 		return rb, nil
 	}

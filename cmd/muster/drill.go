@@ -40,7 +40,7 @@ type drillOptions struct {
 func newDrillCmd(g *globals) *cobra.Command {
 	var o drillOptions
 	cmd := &cobra.Command{
-		Use:   "drill SCENARIO [--speed N] [--seed N] [--headless]",
+		Use:   "drill SCENARIO [--speed N] [--seed N] [--headless] | drill --resume ID [--speed N] [--headless]",
 		Short: "Run a tabletop drill: a scenario's injects on a compressed clock while the team works the runbook",
 		Long: `Run a tabletop drill. SCENARIO is an id from muster scenario list or a scenario file.
 A drill is an incident marked DRILL: the team works its runbook with the usual incident
@@ -467,7 +467,7 @@ func runDrillStatus(g *globals, id, format string, now time.Time) error {
 	if len(st.Waiting) > 0 {
 		fmt.Fprintf(w, "waiting for the team: %s\n", strings.Join(st.Waiting, ", "))
 	}
-	fmt.Fprintf(w, "%d injects delivered\n", st.Injects)
+	fmt.Fprintf(w, "%s delivered\n", plural(st.Injects, "inject"))
 	for _, p := range st.Undelivered {
 		fmt.Fprintf(w, "! %s\n", untrusted.Line(incident.DescribePayload(p)))
 	}
@@ -512,7 +512,7 @@ func runDrillAct(g *globals, id, action string, args []string, o drillActOptions
 		return usageError("unknown drill action %q: pause, resume, speed, skip, trigger, decide, adhoc, stop or finalise", action)
 	}
 	if len(args) != n {
-		return usageError("drill act %s takes %d argument(s), not %d", action, n, len(args))
+		return usageError("drill act %s takes %s, not %d", action, plural(n, "argument"), len(args))
 	}
 	st := g.store()
 	v, err := st.Load(id)

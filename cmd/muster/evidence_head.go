@@ -175,12 +175,12 @@ func (g *globals) evidenceFiles(j *incident.ReportJournal, extra map[string][]by
 	switch sg := j.Signers; {
 	case sg.Checked:
 		for _, s := range sg.Signers {
-			fmt.Fprintf(&b, "%s\t%d lines\n", s.Principal, s.Lines)
+			fmt.Fprintf(&b, "%s\t%s\n", s.Principal, plural(s.Lines, "line"))
 		}
-		fmt.Fprintf(&b, "unsigned\t%d lines\n", sg.Unsigned)
+		fmt.Fprintf(&b, "unsigned\t%s\n", plural(sg.Unsigned, "line"))
 	default:
-		fmt.Fprintf(&b, "%d signatures in %s, not checked (no [signing] allowed_signers); %d lines unsigned\n",
-			sg.Signatures, journal.SigName, sg.Unsigned)
+		fmt.Fprintf(&b, "%s in %s, not checked (no [signing] allowed_signers); %s unsigned\n",
+			plural(sg.Signatures, "signature"), journal.SigName, plural(sg.Unsigned, "line"))
 	}
 	extra["SIGNERS"] = []byte(b.String())
 }

@@ -32,7 +32,7 @@ func TestSignedIncidentEndToEnd(t *testing.T) {
 	c.ok("--actor", "bob@test", "--sign-key", bob.Private, "incident", "note", id, "signed by bob's key file (rsa-sha2-512)")
 
 	out := c.ok("evidence", "verify", id, "--allowed-signers", allowed)
-	for _, want := range []string{"signed by alice@test: 2 lines", "signed by bob@test: 1 lines", "unsigned: 1 lines (3)", "intact: 4 events"} {
+	for _, want := range []string{"signed by alice@test: 2 lines", "signed by bob@test: 1 line", "unsigned: 1 line (3)", "intact: 4 events"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("verify output lacks %q:\n%s", want, out)
 		}

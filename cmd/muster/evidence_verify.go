@@ -131,7 +131,7 @@ func printSignatures(g *globals, rep journal.Report) {
 		return
 	}
 	for _, s := range rep.Signers {
-		fmt.Fprintf(g.Stdout, "signed by %s: %d lines\n", untrusted.Line(s.Principal), s.Lines)
+		fmt.Fprintf(g.Stdout, "signed by %s: %s\n", untrusted.Line(s.Principal), plural(s.Lines, "line"))
 	}
 	if n := rep.UnsignedCount(); n > 0 {
 		ranges := make([]string, 0, len(rep.Unsigned))
@@ -142,7 +142,7 @@ func printSignatures(g *globals, rep journal.Report) {
 			}
 			ranges = append(ranges, u.String())
 		}
-		fmt.Fprintf(g.Stdout, "unsigned: %d lines (%s)\n", n, strings.Join(ranges, ", "))
+		fmt.Fprintf(g.Stdout, "unsigned: %s (%s)\n", plural(n, "line"), strings.Join(ranges, ", "))
 	}
 }
 

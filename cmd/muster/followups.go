@@ -27,7 +27,7 @@ func newFollowupsCmd(g *globals) *cobra.Command {
 	var format string
 	var drills bool
 	cmd := &cobra.Command{
-		Use:   "followups [--drills]",
+		Use:   "followups [--drills] [--format table|json]",
 		Short: "List open follow-up actions across all incidents, earliest due first",
 		Long: `List open follow-up actions across all incidents, earliest due first.
 --drills lists instead the improvement plan items of every finalised drill (each

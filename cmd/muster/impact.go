@@ -16,7 +16,7 @@ type impactOptions struct {
 func newIncidentImpactCmd(g *globals) *cobra.Command {
 	var o impactOptions
 	cmd := &cobra.Command{
-		Use:   "impact ID --service NAME --start TIME [--end TIME] [--level full|partial]",
+		Use:   "impact ID --service NAME --start TIME [--end TIME] [--level full|partial] [--note TEXT] | impact ID --window W [--start TIME] [--end TIME] [--level L] [--note TEXT] [--withdraw]",
 		Short: "Record an outage window of a service (from the metrics), or correct one with --window",
 		Long: `Record when a service was down, as the metrics show it: the first minute of failure is
 the start. Times are RFC 3339 with their zone (2026-11-27T09:58:00+01:00 or ...Z) or

@@ -55,7 +55,7 @@ type availabilityOptions struct {
 func newReportAvailabilityCmd(g *globals) *cobra.Command {
 	var o availabilityOptions
 	cmd := &cobra.Command{
-		Use:   "availability [--service S] [--period 2026-11 | --year 2026]",
+		Use:   "availability [--service S] [--period 2026-11 | --year 2026] [--format F] [--output FILE]",
 		Short: "Availability per service and month from the outage windows in the journals: budget, missed commitments, penalties, claim deadlines",
 		Long: `Measure each service of <data dir>/services.toml against its target, from the outage
 windows recorded with "muster incident impact" (drills never count). Overlapping windows
@@ -106,7 +106,7 @@ func runReportAvailability(g *globals, o availabilityOptions) error {
 			for _, p := range ps {
 				fmt.Fprintln(g.Stderr, p.String())
 			}
-			return &exitError{code: 2, err: fmt.Errorf("%s has %d problem(s)", incident.ServicesFile, len(ps))}
+			return &exitError{code: 2, err: fmt.Errorf("%s has %s", incident.ServicesFile, plural(len(ps), "problem"))}
 		}
 		return commandError(err)
 	}
@@ -161,7 +161,7 @@ type slaOptions struct {
 func newReportSLACmd(g *globals) *cobra.Command {
 	var o slaOptions
 	cmd := &cobra.Command{
-		Use:   "sla [--since DATE] [--until DATE] [--severity LEVEL] [--drills]",
+		Use:   "sla [--since DATE] [--until DATE] [--severity LEVEL] [--drills] [--format F] [--output FILE]",
 		Short: "Per severity: respond-by and resolve-by met, time to acknowledge and to resolve, escalations, updates on time",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, args []string) error { return runReportSLA(g, o) },

@@ -36,7 +36,7 @@ func newBackupRestoreTestCmd(g *globals) *cobra.Command {
 	var o restoreTestOptions
 	var keep, timeout string
 	cmd := &cobra.Command{
-		Use:   "restore-test [--service NAME | --db ID] [--region R] [--point latest|random|TIME] [--kind snapshot|pitr|any] [--instance-class C] [--probe SQL] [--keep D] [--timeout D] [--format table|json|prometheus] [--incident ID --step STEP]",
+		Use:   "restore-test [--service NAME | --db ID] [--region R] [--point latest|random|TIME] [--kind snapshot|pitr|any] [--instance-class C] [--probe SQL] [--keep D] [--timeout D] [--format table|json|prometheus] [--incident ID --step STEP] [--database DB] [--config FILE] [--profile P]",
 		Short: "Restore a backup for real, measure the RTO and the data recovered, then delete the copy",
 		Long: `Restores one RDS instance or Aurora cluster from a snapshot or to a point in time,
 waits until the copy is available, sets a throw-away master password on it, connects
@@ -141,7 +141,7 @@ func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error
 		for _, p := range problems {
 			fmt.Fprintln(g.Stderr, p.String())
 		}
-		return &exitError{code: 2, err: fmt.Errorf("the backup policy %s has %d problem(s)", o.PolicyFile, len(problems))}
+		return &exitError{code: 2, err: fmt.Errorf("the backup policy %s has %s", o.PolicyFile, plural(len(problems), "problem"))}
 	}
 	if res.Source.ID == "" {
 		// Nothing was looked at: bad input, said once.
@@ -207,7 +207,7 @@ func newRestoreTestCleanupCmd(g *globals) *cobra.Command {
 	var o backup.CleanupOptions
 	var olderThan, format string
 	cmd := &cobra.Command{
-		Use:   "cleanup [--region R] [--older-than D] [--run ID] [--format table|json]",
+		Use:   "cleanup [--region R] [--older-than D] [--run ID] [--format table|json] [--profile P]",
 		Short: "Delete what restore tests left behind (found by the muster:restore-test tag)",
 		Long: `Finds every DB instance and cluster tagged muster:restore-test in the region and
 deletes those created longer ago than --older-than (default 3h, so a restore test
@@ -236,7 +236,7 @@ Exit codes: 0 nothing left or all deleted; 2 a deletion failed or AWS could not 
 				writeCleanup(g.Stdout, rep)
 			}
 			if n := len(rep.Cleanup.Orphans); n > 0 {
-				return &exitError{code: 2, err: fmt.Errorf("%d deletion(s) failed; run: %s", n, rep.Cleanup.Orphans[0].Command)}
+				return &exitError{code: 2, err: fmt.Errorf("%s failed; run: %s", plural(n, "deletion"), rep.Cleanup.Orphans[0].Command)}
 			}
 			return nil
 		},

@@ -375,7 +375,8 @@ func newRunbookDiffCmd(g *globals) *cobra.Command {
 		Long: `Compare two runbooks, each given as an id, a file or embedded:ID. Per phase it
 lists the steps added (+), removed (-) and changed (~, with the fields that changed),
 and warns when the content changed but the version did not, or the version went
-down. It is a report: the exit status is 0 whatever it finds.`,
+down. It is a report: the exit status is 0 whatever differences it finds, and 2 when a
+runbook cannot be loaded.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Old, o.New = args[0], args[1]

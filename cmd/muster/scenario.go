@@ -233,7 +233,7 @@ func renderScenario(w io.Writer, s *scenarios.Scenario) {
 				if o.Goto != "" {
 					to = fmt.Sprintf(" → %s after %s", o.Goto, runbook.FormatDuration(o.Delay))
 				}
-				fmt.Fprintf(w, "        %s: %s%s (%d points)\n", o.ID, o.Label, to, o.Points)
+				fmt.Fprintf(w, "        %s: %s%s (%s)\n", o.ID, o.Label, to, plural(o.Points, "point"))
 			}
 		}
 		for _, x := range in.Expects {
@@ -241,7 +241,7 @@ func renderScenario(w io.Writer, s *scenarios.Scenario) {
 			if x.Task != "" {
 				task = ", task " + x.Task
 			}
-			fmt.Fprintf(w, "      expects %s: %s within %s (%d points, objective %s%s)\n", x.ID, x.Text, runbook.FormatDuration(x.Within), x.Points, x.Objective, task)
+			fmt.Fprintf(w, "      expects %s: %s within %s (%s, objective %s%s)\n", x.ID, x.Text, runbook.FormatDuration(x.Within), plural(x.Points, "point"), x.Objective, task)
 		}
 	}
 	for _, p := range s.Pools {

@@ -145,7 +145,7 @@ func (g *globals) syncTeam(verbose bool) error {
 		}
 	}
 	if verbose {
-		fmt.Fprintf(g.Stdout, "synced with %s (%d could not be); published %d queued event(s)\n", g.team, len(failed), published)
+		fmt.Fprintf(g.Stdout, "synced with %s (%d could not be); published %s\n", g.team, len(failed), plural(published, "queued event"))
 	}
 	return nil
 }
@@ -250,7 +250,7 @@ func reportRefused(g *globals, inc *incident.Incident) {
 	if len(qs) == 0 {
 		return
 	}
-	fmt.Fprintf(g.Stderr, "warning: %d event(s) queued offline no longer applied and were not shared (kept in %s):\n", len(qs), incident.RefusedFile)
+	fmt.Fprintf(g.Stderr, "warning: %s queued offline no longer applied and were not shared (kept in %s):\n", plural(len(qs), "event"), incident.RefusedFile)
 	for _, q := range qs {
 		fmt.Fprintf(g.Stderr, "  %s %s by %s: %s\n", q.QueuedAt.Format("2006-01-02 15:04:05Z"), q.Type, untrusted.Line(q.Actor), untrusted.Line(q.Refused))
 	}
@@ -272,17 +272,17 @@ func (g *globals) verifyRemote(ctx context.Context, id, dir string) error {
 		fmt.Fprintln(g.Stdout, "remote: "+untrusted.Line(p.String()))
 	}
 	if r.Behind > 0 {
-		fmt.Fprintf(g.Stdout, "remote: this machine's copy is %d line(s) behind %s (muster team sync brings them)\n", r.Behind, r.Store)
+		fmt.Fprintf(g.Stdout, "remote: this machine's copy is %s behind %s (muster team sync brings them)\n", plural(r.Behind, "line"), r.Store)
 	}
 	if !r.OK() {
-		return checkFailed(fmt.Errorf("%s: verification against %s FAILED: %d problem(s)", id, r.Store, len(r.Problems)))
+		return checkFailed(fmt.Errorf("%s: verification against %s FAILED: %s", id, r.Store, plural(len(r.Problems), "problem")))
 	}
-	fmt.Fprintf(g.Stdout, "remote: %d line(s) in %s form one chain; the local copy is the same chain\n", r.StoreLines, r.Store)
+	fmt.Fprintf(g.Stdout, "remote: %s in %s form one chain; the local copy is the same chain\n", plural(r.StoreLines, "line"), r.Store)
 	if r.Signatures > 0 {
-		fmt.Fprintf(g.Stdout, "remote: %d signature(s) in %s, each of its line and in this machine's journal.sigs\n", r.Signatures, r.Store)
+		fmt.Fprintf(g.Stdout, "remote: %s in %s, each of its line and in this machine's journal.sigs\n", plural(r.Signatures, "signature"), r.Store)
 	}
 	if r.Attachments > 0 {
-		fmt.Fprintf(g.Stdout, "remote: %d attachment(s) in %s, each with the SHA-256 its line names\n", r.Attachments, r.Store)
+		fmt.Fprintf(g.Stdout, "remote: %s in %s, each with the SHA-256 its line names\n", plural(r.Attachments, "attachment"), r.Store)
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func TestTeamAttachmentThroughTheCLI(t *testing.T) {
 	}
 	bob.exits(2, "incident", "attachment", id, "2", "--out", copyPath) // never overwrites
 	verify := bob.ok("evidence", "verify", id, "--remote")
-	if !strings.Contains(verify, "1 attachment(s) in s3://muster-attach/acme") {
+	if !strings.Contains(verify, "1 attachment in s3://muster-attach/acme") {
 		t.Errorf("verify --remote:\n%s", verify)
 	}
 	export := filepath.Join(t.TempDir(), "export")

@@ -167,7 +167,7 @@ func TestOpenKeepsATornLastLineInASideFile(t *testing.T) {
 	}
 	r := mustVerify(t, dir)
 	if len(r.Recovered) != 1 || r.Recovered[0].Line != 4 || r.Recovered[0].Recovery != rec ||
-		!strings.Contains(r.Summary(), "1 torn writes recovered") {
+		!strings.Contains(r.Summary(), "1 torn write recovered") {
 		t.Errorf("Verify: recovered %+v summary %q", r.Recovered, r.Summary())
 	}
 	// Changing or deleting the side file is caught.

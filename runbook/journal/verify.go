@@ -154,13 +154,13 @@ func (r Report) Summary() string {
 		return s
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "intact: %d events", r.Events)
+	fmt.Fprintf(&b, "intact: %s", count(r.Events, "event"))
 	if r.Events > 0 {
 		fmt.Fprintf(&b, " (seq 1-%d)", r.LastSeq)
 	}
-	fmt.Fprintf(&b, ", %d attachments", r.Attachments)
+	fmt.Fprintf(&b, ", %s", count(r.Attachments, "attachment"))
 	if n := len(r.Recovered); n > 0 {
-		fmt.Fprintf(&b, ", %d torn writes recovered", n)
+		fmt.Fprintf(&b, ", %s recovered", count(n, "torn write"))
 	}
 	if r.Tail > 0 {
 		fmt.Fprintf(&b, ", %d bytes of an unfinished last line", r.Tail)
@@ -767,4 +767,12 @@ func (v *verifier) checkRecoveries(dir string) {
 			v.r.Unrecorded = append(v.r.Unrecorded, n)
 		}
 	}
+}
+
+// count is "1 event", "2 events".
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

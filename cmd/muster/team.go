@@ -24,15 +24,19 @@ func (g *globals) openTeam(ctx context.Context) error {
 	if g.team != nil {
 		return nil
 	}
-	if g.StoreURL == "" && !g.storeFlagSet {
-		if cfg, err := g.settings(); err == nil {
-			g.StoreURL = cfg.Team.Store
-		}
+	cfg, cfgErr := g.settings()
+	if g.StoreURL == "" && !g.storeFlagSet && cfgErr == nil {
+		g.StoreURL = cfg.Team.Store
 	}
 	if g.StoreURL == "" {
 		return nil
 	}
-	s, err := team.Open(ctx, g.StoreURL)
+	if cfgErr != nil {
+		// The retention to write cannot be known: writing evidence without it
+		// would be silently weaker than configured.
+		return cfgErr
+	}
+	s, err := team.Open(ctx, g.StoreURL, team.WithRetention(team.Retention{Mode: cfg.Team.RetentionMode, Days: cfg.Team.RetentionDays}))
 	if err != nil {
 		return usageError("%v", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/muster-ir/muster/backup/mototest"
 	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/runbook/team"
 )
 
 // Two responders on two machines share one incident through --store: the second sees
@@ -107,6 +108,40 @@ func TestEvidenceVerifyRemote(t *testing.T) {
 	code, out, _ := a.run("", "evidence", "verify", id, "--remote")
 	if code != 1 || !strings.Contains(out, "remote: line 2 (seq 2)") {
 		t.Errorf("verify --remote after a local edit: exit %d\n%s", code, out)
+	}
+}
+
+// [team] retention in config.toml: every line muster writes to the store carries that
+// Object Lock retention, and the bucket refuses to delete the locked version.
+func TestTeamRetentionFromConfig(t *testing.T) {
+	c := teamBucket(t, "muster-locked")
+	a := newCLI(t)
+	cfg := "[team]\nstore = \"s3://muster-locked/acme\"\nretention_mode = \"GOVERNANCE\"\nretention_days = 3\n"
+	if err := os.WriteFile(filepath.Join(a.home, "config.toml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(a.ok("incident", "start", "--runbook", "service-outage", "--severity", "critical", "--title", "Checkout down"))
+	a.ok("incident", "note", id, "locked note")
+	key := team.New(c, team.Location{Bucket: "muster-locked", Prefix: "acme"}).EventKey(id, 2)
+	ctx := context.Background()
+	// moto does not serve GetObjectRetention; HeadObject reports the lock as S3 does.
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("muster-locked"), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	until := aws.ToTime(head.ObjectLockRetainUntilDate)
+	if head.ObjectLockMode != "GOVERNANCE" || until.Before(time.Now().Add(71*time.Hour)) || until.After(time.Now().Add(73*time.Hour)) {
+		t.Errorf("retention %q until %s, want GOVERNANCE for 3 days", head.ObjectLockMode, until)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("muster-locked"), Key: aws.String(key), VersionId: head.VersionId}); err == nil {
+		t.Errorf("the locked version of %s was deleted", key)
+	}
+	// A bad retention is refused before anything is written, where it stands.
+	if err := os.WriteFile(filepath.Join(a.home, "config.toml"), []byte(strings.Replace(cfg, "GOVERNANCE", "governance", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if errs := a.exits(2, "incident", "note", id, "not written"); !strings.Contains(errs, "config.toml:3:1: retention_mode \"governance\"") {
+		t.Errorf("bad retention_mode: %s", errs)
 	}
 }
 

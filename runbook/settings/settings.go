@@ -14,6 +14,11 @@
 //	url = "https://hooks.slack.com/services/T000/B000/XXXX"
 //	format = "slack"                                   # slack (default) or json
 //
+//	[team]
+//	store = "s3://acme-incidents/muster"               # team incidents shared through S3
+//	retention_mode = "COMPLIANCE"                      # Object Lock on every evidence object: COMPLIANCE or GOVERNANCE
+//	retention_days = 365
+//
 //	[timestamp]
 //	url = "https://freetsa.org/tsr"                    # RFC 3161 TSA for muster evidence timestamp
 //	ca_file = "~/.config/muster/tsa-ca.pem"            # the CA its certificate must chain to
@@ -93,6 +98,13 @@ type Timestamp struct {
 type Team struct {
 	// Store is s3://bucket/prefix; --store and MUSTER_STORE win over it.
 	Store string `toml:"store"`
+	// RetentionMode and RetentionDays are the Object Lock retention muster writes on
+	// every evidence object (lines, attachments, signatures): "COMPLIANCE" (no one
+	// can shorten it, not even the bucket's owner) or "GOVERNANCE" (a user with
+	// s3:BypassGovernanceRetention can), for 1 to 36500 days. Unset: none of its own
+	// (the bucket's default retention, if any, still applies).
+	RetentionMode string `toml:"retention_mode"`
+	RetentionDays int    `toml:"retention_days"`
 }
 
 // Signing is the [signing] table: how lines are signed and checked.
@@ -125,6 +137,18 @@ func Load(path string) (Settings, error) {
 	if r := s.TUI.NoticeReminder; len(problems) == 0 && r != "" {
 		if d, err := time.ParseDuration(r); err != nil || d < 0 {
 			problems = append(problems, doc.Problemf([]any{"tui", "notice_reminder"}, "notice_reminder %q is not a duration such as \"10m\" or \"90s\" (\"0\" turns the reminder off)", r))
+		}
+	}
+	if t := s.Team; len(problems) == 0 && (t.RetentionMode != "" || t.RetentionDays != 0) {
+		switch {
+		case t.RetentionMode == "":
+			problems = append(problems, doc.Problemf([]any{"team", "retention_days"}, "retention_days without retention_mode: add retention_mode = \"COMPLIANCE\" or \"GOVERNANCE\""))
+		case t.RetentionMode != "COMPLIANCE" && t.RetentionMode != "GOVERNANCE":
+			problems = append(problems, doc.Problemf([]any{"team", "retention_mode"}, "retention_mode %q: want \"COMPLIANCE\" or \"GOVERNANCE\"", t.RetentionMode))
+		case t.RetentionDays == 0:
+			problems = append(problems, doc.Problemf([]any{"team", "retention_mode"}, "retention_mode without retention_days: add retention_days = 1 to 36500"))
+		case t.RetentionDays < 1 || t.RetentionDays > 36500:
+			problems = append(problems, doc.Problemf([]any{"team", "retention_days"}, "retention_days %d: want 1 to 36500 days", t.RetentionDays))
 		}
 	}
 	if u := s.Timestamp.URL; len(problems) == 0 && u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {

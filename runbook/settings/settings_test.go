@@ -99,3 +99,24 @@ func TestTimestampSettings(t *testing.T) {
 		t.Fatalf("ftp URL: %v", err)
 	}
 }
+
+// [team] retention: both keys or neither; a bad mode or day count is refused where it
+// stands.
+func TestTeamRetention(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	os.WriteFile(path, []byte("[team]\nstore = \"s3://b/p\"\nretention_mode = \"COMPLIANCE\"\nretention_days = 365\n"), 0o600)
+	if s, err := Load(path); err != nil || s.Team.RetentionMode != "COMPLIANCE" || s.Team.RetentionDays != 365 {
+		t.Fatalf("%+v, %v", s.Team, err)
+	}
+	for body, want := range map[string]string{
+		"retention_mode = \"compliance\"\nretention_days = 30\n": `config.toml:3:1: retention_mode "compliance": want`,
+		"retention_mode = \"GOVERNANCE\"\n":                      "config.toml:3:1: retention_mode without retention_days",
+		"retention_days = 30\n":                                  "config.toml:3:1: retention_days without retention_mode",
+		"retention_mode = \"GOVERNANCE\"\nretention_days = -1\n": "config.toml:4:1: retention_days -1: want 1 to 36500",
+	} {
+		os.WriteFile(path, []byte("[team]\nstore = \"s3://b/p\"\n"+body), 0o600)
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, err, want)
+		}
+	}
+}

@@ -41,6 +41,7 @@ type incidentScreen struct {
 	notes    map[string][]incident.NoteEntry // notes about each step
 	checks   map[string][]incident.CheckEntry
 	attached map[string][]incident.AttachmentEntry // files attached as evidence for each step
+	roleList []string                              // the roles to assign and show (listRoles)
 
 	sel int // row of the selected step
 	// The step just done or skipped and when, for u right after; when the selection
@@ -148,6 +149,7 @@ func (s *incidentScreen) rebuild(now time.Time) {
 	s.notes = map[string][]incident.NoteEntry{}
 	s.checks = map[string][]incident.CheckEntry{}
 	s.attached = map[string][]incident.AttachmentEntry{}
+	s.roleList = s.listRoles()
 	s.hasNext = false
 	if s.state != nil {
 		for _, p := range s.state.Progress() {

@@ -30,6 +30,15 @@ var standardRoles = []string{"incident commander", "communications lead", "scrib
 // roles lists the roles to assign: the standard ones, the runbook's step roles, and
 // any already assigned.
 func (s *incidentScreen) roles() []string {
+	if s.roleList != nil {
+		return s.roleList // rebuild's: the header asks on every frame
+	}
+	return s.listRoles()
+}
+
+// listRoles walks the runbook for its roles: once per state, in rebuild (a runbook of
+// 2,000 steps would cost every frame a copy of them).
+func (s *incidentScreen) listRoles() []string {
 	out := slices.Clone(standardRoles)
 	add := func(r string) {
 		if r != "" && !slices.Contains(out, r) {

@@ -28,7 +28,7 @@ type Calendar struct {
 func NewCalendar(zone, hours string, days []string, holidays []time.Time) (*Calendar, error) {
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Brussels)", zone)
+		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Brussels, or \"local\" for this machine's zone)", zone)
 	}
 	open, close, err := parseHours(hours)
 	if err != nil {

@@ -200,7 +200,7 @@ colour = "red"
 	want := []string{
 		`p.toml:1:1: schema 2 is not supported (this muster reads schema 1)`,
 		`p.toml:2:1: name "Our Policy" must be a slug (lower-case letters, digits and dashes)`,
-		`p.toml:6:1: unknown time zone "Mars/Olympus" (want an IANA name such as Europe/Brussels)`,
+		`p.toml:6:1: unknown time zone "Mars/Olympus" (want an IANA name such as Europe/Brussels, or "local" for this machine's zone)`,
 		`p.toml:14:1: levels[0].respond_within: "soon" is not a target (want a duration like 1h or 30m, "3 working days", or none / next release / per development plan)`,
 		`p.toml:16:1: levels[0].clock: "always" is not a clock (want continuous or business)`,
 		`p.toml:19:1: level "sev1" is defined twice (first at levels[0])`,

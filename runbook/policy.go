@@ -210,7 +210,12 @@ type Policy struct {
 	Source      string // "preset" or the file path
 	Calendar    *Calendar
 	Levels      []Level // by rank, most severe first
-	Digest      string  // sha256 of the file bytes
+	Digest      string  // sha256 of Raw
+	// Raw is the policy as parsed: the file's bytes, with time_zone = "local" replaced
+	// by this machine's zone. It is what an incident freezes.
+	Raw []byte
+	// LocalZone is true when the file said time_zone = "local".
+	LocalZone bool
 }
 
 // policyFile is the TOML shape of a severity policy (schema 1).
@@ -234,6 +239,7 @@ var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // ParsePolicy decodes and checks a severity policy file, reporting every problem.
 func ParsePolicy(file string, data []byte) (*Policy, Problems) {
+	data, local := resolveLocalZone(data)
 	var pf policyFile
 	doc, problems := tomldoc.Decode(file, data, &pf)
 	if isSyntaxOnly(problems) {
@@ -251,6 +257,8 @@ func ParsePolicy(file string, data []byte) (*Policy, Problems) {
 		Description: untrusted.Clean(pf.Description),
 		Source:      file,
 		Digest:      digest(data),
+		Raw:         data,
+		LocalZone:   local,
 	}
 	if doc.Has("calendar") {
 		cal, err := NewCalendar(pf.Calendar.TimeZone, pf.Calendar.Hours, pf.Calendar.Days, pf.Calendar.Holidays)

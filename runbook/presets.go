@@ -13,7 +13,20 @@ var presetFS embed.FS
 // DefaultPresetName is the policy used when none is given.
 const DefaultPresetName = "ir-four-level"
 
-var presets = sync.OnceValue(func() map[string]*Policy {
+// presets are parsed per local zone: a preset's calendar is this machine's zone
+// (time_zone = "local"), which a test may change with TZ.
+var (
+	presetsMu     sync.Mutex
+	presetsByZone = map[string]map[string]*Policy{}
+)
+
+func presets() map[string]*Policy {
+	zone := LocalZone()
+	presetsMu.Lock()
+	defer presetsMu.Unlock()
+	if out, ok := presetsByZone[zone]; ok {
+		return out
+	}
 	out := map[string]*Policy{}
 	entries, _ := presetFS.ReadDir("presets")
 	for _, e := range entries {
@@ -25,8 +38,9 @@ var presets = sync.OnceValue(func() map[string]*Policy {
 		p.Source = "preset"
 		out[p.Name] = p
 	}
+	presetsByZone[zone] = out
 	return out
-})
+}
 
 // Preset returns a built-in severity policy by name.
 func Preset(name string) (*Policy, bool) {

@@ -88,7 +88,11 @@ func printPolicy(g *globals, p *runbook.Policy) error {
 	w := g.Stdout
 	fmt.Fprintf(w, "%s — %s (%s)\n", p.Name, p.Title, p.Source)
 	if c := p.Calendar; c != nil {
-		fmt.Fprintf(w, "business hours: %s %s, %s", c.Hours(), c.TimeZone, strings.Join(c.WorkingDays(), " "))
+		zone := c.TimeZone
+		if p.LocalZone {
+			zone += " (this machine's time zone: time_zone = \"local\")"
+		}
+		fmt.Fprintf(w, "business hours: %s %s, %s", c.Hours(), zone, strings.Join(c.WorkingDays(), " "))
 		if len(c.Holidays) > 0 {
 			var hs []string
 			for _, h := range c.Holidays {

@@ -234,6 +234,9 @@ func sweepStarts(incidents string, now time.Time) {
 }
 
 func policySource(p *runbook.Policy) ([]byte, error) {
+	if len(p.Raw) > 0 {
+		return p.Raw, nil // what was parsed, with a "local" zone resolved
+	}
 	if p.Source == "preset" {
 		if b, ok := runbook.PresetSource(p.Name); ok {
 			return b, nil

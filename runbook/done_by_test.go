@@ -65,3 +65,20 @@ func TestEmbeddedRunbooksStartStepIsDoneByTheStart(t *testing.T) {
 		}
 	}
 }
+
+// A runbook written for other levels says which ones before an incident is started.
+func TestUnfitNamesTheMissingLevels(t *testing.T) {
+	lib, _ := LoadLibrary("", nil)
+	rb, _ := lib.Get("data-breach")
+	if why := rb.Unfit(DefaultPolicy()); why != "" {
+		t.Errorf("data-breach under the default policy: %q", why)
+	}
+	sd, _ := Preset("service-desk")
+	if why := rb.Unfit(sd); why != "names level high, which policy service-desk lacks" {
+		t.Errorf("data-breach under service-desk: %q", why)
+	}
+	wd, _ := Preset("working-days")
+	if why := rb.Unfit(wd); why != "names levels critical, high, which policy working-days lacks" {
+		t.Errorf("data-breach under working-days: %q", why)
+	}
+}

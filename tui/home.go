@@ -49,7 +49,9 @@ type homeScreen struct {
 	ran          *BackupSummary
 
 	runbooks  []*runbook.Runbook
-	shown     []int // runbooks matching the filter
+	pol       *runbook.Policy   // the policy in force, which a runbook must fit
+	unfit     map[string]string // runbook id: why it does not fit pol (runbook.Unfit)
+	shown     []int             // runbooks matching the filter
 	filter    textinput.Model
 	filtering bool
 
@@ -96,12 +98,12 @@ func (h *homeScreen) selectedDrill() (homeIncident, bool) {
 // drillRows is the lines the drills section takes below its title.
 func (h *homeScreen) drillRows() int { return min(len(h.drills), maxDrillRows) }
 
-func newHomeScreen(lib *runbook.Library, st Styles) homeScreen {
+func newHomeScreen(lib *runbook.Library, pol *runbook.Policy, st Styles) homeScreen {
 	f := textinput.New()
 	f.Prompt = "/"
 	f.Placeholder = placeholder(st, "filter runbooks")
 	f.SetStyles(st.Input)
-	h := homeScreen{filter: f, keys: newHomeKeys(), loading: true}
+	h := homeScreen{filter: f, keys: newHomeKeys(), loading: true, pol: pol}
 	h.setRunbooks(lib)
 	return h
 }
@@ -115,6 +117,14 @@ func (h *homeScreen) setRunbooks(lib *runbook.Library) {
 	h.runbooks = nil
 	if lib != nil {
 		h.runbooks = lib.List()
+	}
+	// Known on home, not only when a start is refused: a runbook written for other
+	// levels is marked, and the selected one says why.
+	h.unfit = map[string]string{}
+	for _, r := range h.runbooks {
+		if why := r.Unfit(h.pol); why != "" {
+			h.unfit[r.ID] = why
+		}
 	}
 	h.applyFilter()
 	for k, i := range h.shown {
@@ -487,6 +497,19 @@ func (h *homeScreen) runbookLines(st Styles, w, rows int) []string {
 	if len(h.shown) == 0 {
 		return []string{st.Muted.Render(fit("  no runbook matches the filter", w))}
 	}
+	// The selected runbook that does not fit the policy says why under the list, in
+	// full (wrapped, at most three lines), taking rows from the list.
+	var note []string
+	if k := h.rbSel; k >= 0 && k < len(h.shown) && h.focus == focusRunbooks {
+		r := h.runbooks[h.shown[k]]
+		if why := h.unfit[r.ID]; why != "" && rows > 3 {
+			note = wrap("✗ "+r.ID+" "+why+". To use it: muster runbook copy "+r.ID+", then adapt its severities", w)
+			if len(note) > 3 {
+				note = append(note[:2], trunc(strings.Join(note[2:], " "), w))
+			}
+			rows -= len(note)
+		}
+	}
 	if h.rbSel < h.rbTop {
 		h.rbTop = h.rbSel
 	}
@@ -507,18 +530,31 @@ func (h *homeScreen) runbookLines(st Styles, w, rows int) []string {
 			cursor = "▸ "
 		}
 		sev := strings.Join(r.Severities, ", ")
+		_, unfit := h.unfit[r.ID]
+		if unfit {
+			sev = "✗ not for " + h.pol.Name
+		}
 		line := cursor + fit(r.ID, idW) + "  " + r.Version.String() + "  "
 		rest := w - cells(line)
-		if rest > 20+cells(sev) {
+		switch {
+		case rest > 20+cells(sev):
 			line += fit(r.Title, rest-cells(sev)-2) + "  " + sev
-		} else {
+		case unfit:
+			line += "✗ " + r.Title // narrow: the mark before the title, which is cut first
+		default:
 			line += r.Title
 		}
-		if sel {
+		switch {
+		case sel:
 			out = append(out, st.Selected.Render(fit(line, w)))
-		} else {
+		case unfit:
+			out = append(out, st.Muted.Render(fit(line, w)))
+		default:
 			out = append(out, fit(line, w))
 		}
+	}
+	for _, l := range note {
+		out = append(out, st.Error.Render(fit(l, w)))
 	}
 	return out
 }

@@ -102,7 +102,7 @@ func New(deps Deps, opts Options) Model {
 		help:   help.New(),
 	}
 	m.help.Styles = st.Help
-	m.home = newHomeScreen(deps.Library, st)
+	m.home = newHomeScreen(deps.Library, deps.Policy, st)
 	m.home.canRunBackup = deps.RunBackup != nil
 	switch {
 	case opts.Drill != "":

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/muster-ir/muster/internal/cutproxy"
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -148,7 +149,7 @@ func TestFetchedAttachmentIsChecked(t *testing.T) {
 func TestAttachmentCutMidUpload(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-attach-cut", true)
-	px := newProxy(t, strings.TrimPrefix(moto, "http://"))
+	px := cutproxy.New(t, strings.TrimPrefix(moto, "http://"))
 	loc := Location{Bucket: "team-attach-cut"}
 	var o ops
 	var once sync.Once
@@ -161,7 +162,7 @@ func TestAttachmentCutMidUpload(t *testing.T) {
 			mu.Unlock()
 		}
 		if op == "UploadPart" && err == nil {
-			once.Do(px.cut)
+			once.Do(px.Cut)
 		}
 	}
 	s := New(hookedS3(px.URL(), &o), loc, WithMultipart(1<<20, MinPartSize), WithRetention(Retention{Mode: "GOVERNANCE", Days: 1}))
@@ -184,7 +185,7 @@ func TestAttachmentCutMidUpload(t *testing.T) {
 		t.Fatal("the queued attachment's blob is not kept on this machine")
 	}
 
-	px.restore()
+	px.Restore()
 	mu.Lock()
 	order = nil
 	mu.Unlock()

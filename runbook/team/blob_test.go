@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/muster-ir/muster/internal/cutproxy"
 )
 
 // ops counts the S3 operations a client sends, and may act after one of them (cut a
@@ -218,12 +220,12 @@ func TestBlobWithOtherBytesIsRefused(t *testing.T) {
 func TestPutBlobCutMidUpload(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-blob-cut", true)
-	px := newProxy(t, strings.TrimPrefix(moto, "http://"))
+	px := cutproxy.New(t, strings.TrimPrefix(moto, "http://"))
 	var o ops
 	var once sync.Once
 	o.after = func(op string, err error) {
 		if op == "UploadPart" && err == nil {
-			once.Do(px.cut)
+			once.Do(px.Cut)
 		}
 	}
 	s := New(hookedS3(px.URL(), &o), Location{Bucket: "team-blob-cut"}, WithMultipart(1<<20, MinPartSize),
@@ -244,7 +246,7 @@ func TestPutBlobCutMidUpload(t *testing.T) {
 	if err != nil || len(ups.Uploads) != 1 {
 		t.Fatalf("incomplete uploads during the cut: %v, %v; want the one cut", ups, err)
 	}
-	px.restore()
+	px.Restore()
 	if err := s.PutBlob(ctx, sum, path); err != nil {
 		t.Fatal(err)
 	}

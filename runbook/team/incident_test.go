@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/muster-ir/muster/internal/cutproxy"
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -124,7 +125,7 @@ func TestUnreachableStoreSavesNothing(t *testing.T) {
 func TestOutboxWhileTheStoreIsAway(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-outbox", false)
-	px := newProxy(t, strings.TrimPrefix(moto, "http://"))
+	px := cutproxy.New(t, strings.TrimPrefix(moto, "http://"))
 	loc := Location{Bucket: "team-outbox"}
 	viaProxy, direct := New(s3Client(px.URL()), loc), New(c, loc)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -139,7 +140,7 @@ func TestOutboxWhileTheStoreIsAway(t *testing.T) {
 	}
 	defer inc.Close()
 
-	px.cut()
+	px.Cut()
 	var q *incident.QueuedError
 	if err := inc.AddNote("written on the train", ""); !errors.As(err, &q) || q.Pending != 1 {
 		t.Fatalf("note with the store away = %v, want queued (1)", err)
@@ -159,7 +160,7 @@ func TestOutboxWhileTheStoreIsAway(t *testing.T) {
 	}
 	binc.Close()
 
-	px.restore()
+	px.Restore()
 	if err := inc.AddNote("back online", ""); err != nil {
 		t.Fatalf("note once the store is back: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/muster-ir/muster/internal/cutproxy"
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 )
@@ -144,7 +145,7 @@ func TestACommandIsDecidedAgainAfterALostRace(t *testing.T) {
 func TestQueuedFollowUpIsRenumbered(t *testing.T) {
 	c := motoS3(t)
 	makeBucket(t, c, "team-queued-fu", false)
-	px := newProxy(t, strings.TrimPrefix(moto, "http://"))
+	px := cutproxy.New(t, strings.TrimPrefix(moto, "http://"))
 	loc := Location{Bucket: "team-queued-fu"}
 	alice := &incident.Store{DataDir: t.TempDir(), Shared: New(s3Client(px.URL()), loc)}
 	bob := &incident.Store{DataDir: t.TempDir(), Shared: New(c, loc)}
@@ -155,7 +156,7 @@ func TestQueuedFollowUpIsRenumbered(t *testing.T) {
 	}
 	defer inc.Close()
 	due := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
-	px.cut()
+	px.Cut()
 	var q *incident.QueuedError
 	if _, err := inc.AddFollowUp("alice", due, "alice's"); !errors.As(err, &q) {
 		t.Fatalf("follow-up with the store away = %v, want queued", err)
@@ -168,7 +169,7 @@ func TestQueuedFollowUpIsRenumbered(t *testing.T) {
 		t.Fatal(err)
 	}
 	binc.Close()
-	px.restore()
+	px.Restore()
 	if f, err := inc.Flush(); err != nil || f.Published != 1 {
 		t.Fatalf("flush = %+v, %v", f, err)
 	}

@@ -2,8 +2,6 @@ package flow_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/muster-ir/muster/internal/cutproxy"
 	"github.com/muster-ir/muster/internal/motoserver"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -29,7 +28,7 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tui-outbox")}); err != nil {
 		t.Fatal(err)
 	}
-	px := newProxy(t, strings.TrimPrefix(url, "http://"))
+	px := cutproxy.New(t, strings.TrimPrefix(url, "http://"))
 	loc := team.Location{Bucket: "tui-outbox"}
 	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -48,7 +47,7 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 
 	s := start(t, d, tui.Options{Resume: id})
 	s.waitFor("▸ · Open the incident")
-	px.cut()
+	px.Cut()
 	s.keys("N")
 	s.typ("written on the train")
 	s.keys("ctrl+s")
@@ -77,7 +76,7 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	}
 
 	// The store is back: within a publishing round the screen shares the outbox.
-	px.restore()
+	px.Restore()
 	clk.advance(publishRound)
 	s.waitFor("✓ shared 2 queued events from the outbox with the team", "✓ Open the incident")
 	if scr := s.waitFor("✓ Open the incident"); strings.Contains(scr, "outbox:") {
@@ -129,86 +128,4 @@ func s3Client(endpoint string) *s3.Client {
 			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
 		}),
 	})
-}
-
-// proxy is a TCP proxy on 127.0.0.1 in front of moto that the test cuts (the port
-// refuses connections, open ones are dropped) and restores: a store that goes away.
-type proxy struct {
-	t      testing.TB
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  map[net.Conn]bool
-}
-
-func newProxy(t testing.TB, target string) *proxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{t: t, addr: ln.Addr().String(), target: target, conns: map[net.Conn]bool{}}
-	p.serve(ln)
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *proxy) URL() string { return "http://" + p.addr }
-
-func (p *proxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.pipe(c)
-		}
-	}()
-}
-
-func (p *proxy) pipe(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[up] = true, true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
-	<-done
-	c.Close()
-	up.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
-}
-
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-	}
-}
-
-func (p *proxy) restore() {
-	p.t.Helper()
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.serve(ln)
 }

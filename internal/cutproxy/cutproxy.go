@@ -1,4 +1,7 @@
-package team
+// Package cutproxy is a TCP proxy for tests: in front of moto (or any server) on
+// 127.0.0.1, cut to play a store that goes away mid-command and restored to bring it
+// back. Test support only; muster's commands never import it.
+package cutproxy
 
 import (
 	"io"
@@ -7,10 +10,10 @@ import (
 	"testing"
 )
 
-// proxy is a TCP proxy on 127.0.0.1 in front of moto that a test can cut (the port
+// Proxy is a TCP proxy on 127.0.0.1 in front of a server (moto) that a test can cut (the port
 // refuses connections and open ones are dropped) and restore, to play a store that goes
 // away and comes back.
-type proxy struct {
+type Proxy struct {
 	t      testing.TB
 	addr   string
 	target string
@@ -19,21 +22,23 @@ type proxy struct {
 	conns  map[net.Conn]bool
 }
 
-func newProxy(t testing.TB, target string) *proxy {
+// New starts a proxy to target (host:port); it is cut when the test ends.
+func New(t testing.TB, target string) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{t: t, addr: ln.Addr().String(), target: target, conns: map[net.Conn]bool{}}
+	p := &Proxy{t: t, addr: ln.Addr().String(), target: target, conns: map[net.Conn]bool{}}
 	p.serve(ln)
-	t.Cleanup(p.cut)
+	t.Cleanup(p.Cut)
 	return p
 }
 
-func (p *proxy) URL() string { return "http://" + p.addr }
+// URL is the proxy's address as an http:// endpoint.
+func (p *Proxy) URL() string { return "http://" + p.addr }
 
-func (p *proxy) serve(ln net.Listener) {
+func (p *Proxy) serve(ln net.Listener) {
 	p.mu.Lock()
 	p.ln = ln
 	p.mu.Unlock()
@@ -48,7 +53,7 @@ func (p *proxy) serve(ln net.Listener) {
 	}()
 }
 
-func (p *proxy) pipe(c net.Conn) {
+func (p *Proxy) pipe(c net.Conn) {
 	up, err := net.Dial("tcp", p.target)
 	if err != nil {
 		c.Close()
@@ -69,8 +74,8 @@ func (p *proxy) pipe(c net.Conn) {
 	p.mu.Unlock()
 }
 
-// cut closes the port and every open connection.
-func (p *proxy) cut() {
+// Cut closes the port and every open connection.
+func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ln != nil {
@@ -82,8 +87,8 @@ func (p *proxy) cut() {
 	}
 }
 
-// restore listens again on the same address.
-func (p *proxy) restore() {
+// Restore listens again on the same address.
+func (p *Proxy) Restore() {
 	p.t.Helper()
 	ln, err := net.Listen("tcp", p.addr)
 	if err != nil {

@@ -36,7 +36,35 @@ func TestTimeGoingBackwards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Problems) != 1 || r.Problems[0].Line != 4 || !strings.Contains(r.Problems[0].What, "time goes back 2h1m0s from line 3, more than the 5m0s tolerated") {
+	if len(r.Problems) != 1 || r.Problems[0].Line != 4 || !strings.Contains(r.Problems[0].What, "time goes back 2h1m0s from line 3, the same actor's line before, more than the 5m0s tolerated") {
+		t.Fatalf("problems: %v", r.Problems)
+	}
+}
+
+// Times are compared per actor: two responders whose clocks are two hours apart
+// interleave in a team incident without a problem, while a line that one actor wrote
+// back in time from their own previous line is still reported.
+func TestTimeGoingBackwardsPerActor(t *testing.T) {
+	base := time.Date(2026, 11, 23, 12, 0, 0, 0, berlin)
+	var now time.Time
+	j, dir := newIncident(t, WithClock(func() time.Time { return now }))
+	write := func(actor string, at time.Time) {
+		t.Helper()
+		now = at
+		if _, err := j.Append(actor, "note", note{Text: actor}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("alice@laptop", base)                           // line 1
+	write("bob@desk", base.Add(-2*time.Hour))             // line 2: bob's clock is two hours behind
+	write("alice@laptop", base.Add(time.Minute))          // line 3
+	write("bob@desk", base.Add(-2*time.Hour+time.Minute)) // line 4
+	write("bob@desk", base.Add(-3*time.Hour))             // line 5: bob's own clock went back an hour
+	r, err := Verify(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Problems) != 1 || r.Problems[0].Line != 5 || !strings.Contains(r.Problems[0].What, "time goes back 1h1m0s from line 4, the same actor's line before") {
 		t.Fatalf("problems: %v", r.Problems)
 	}
 }

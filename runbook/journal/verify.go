@@ -17,11 +17,13 @@ import (
 	"time"
 )
 
-// TimeTolerance is how far a line's time may be before the line above it. Clocks
-// step (NTP corrections, a laptop resuming, a VM migrated) and in a team incident lines
-// from machines whose clocks differ interleave; 5 minutes is the skew Kerberos
-// tolerates by default. A line further back in time than that was written with a
-// wrong or forged clock, and verify reports it.
+// TimeTolerance is how far a line's time may be before the line its actor wrote last.
+// Clocks step (NTP corrections, a laptop resuming, a VM migrated); 5 minutes is the
+// skew Kerberos tolerates by default. Lines are compared per actor: in a team
+// incident the lines of machines whose clocks differ interleave in the store's
+// order, and that is no sign of a forged clock. A line further back than this from
+// its actor's previous line was written with a wrong or forged clock, and verify
+// reports it.
 const TimeTolerance = 5 * time.Minute
 
 // maxProblems caps how many problems a Report keeps; Omitted counts the rest.
@@ -198,7 +200,7 @@ type verifier struct {
 	headLine int
 	blobs    []blobRef
 	recs     []recRef
-	prevTime int64 // the last parsed line's time, 0 after a damaged line
+	lastTime map[uint64]actorTime // per actor, its last parsed line; cleared after a damaged line
 	sig      *sigCheck
 	signers  map[string]int
 	expect   *expectCheck
@@ -311,8 +313,9 @@ func readHeadRetry(dir string) (head, error) {
 type lineCheck struct {
 	start, end int32 // the line is chunk.data[start:end]
 	seq        uint64
-	unixNano   int64 // the line's time
-	err        error // syntax
+	unixNano   int64  // the line's time
+	actor      uint64 // FNV-1a of the actor as written: times are compared per actor
+	err        error  // syntax
 	flags      uint8
 	kind       uint8 // kindAttached, kindRecovered or 0
 }
@@ -377,6 +380,7 @@ func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 		}
 		lc.seq = f.seq
 		lc.unixNano = unixNano(f.time)
+		lc.actor = actorKey(f.actor)
 		lh.hash(line, &sum)
 		intact := bytes.Equal(sum[:], f.hash)
 		if intact {
@@ -588,12 +592,15 @@ func (v *verifier) mergeChunk(c *chunk) {
 		if len(whats) > 0 {
 			v.problem(Problem{Line: v.line, Seq: lc.seq, What: strings.Join(whats, "; ")})
 		}
-		if v.prevTime != 0 && lc.unixNano < v.prevTime-int64(TimeTolerance) {
+		if prev, ok := v.lastTime[lc.actor]; ok && lc.unixNano < prev.unixNano-int64(TimeTolerance) {
 			v.problem(Problem{Line: v.line, Seq: lc.seq, What: fmt.Sprintf(
-				"time goes back %s from line %d, more than the %s tolerated (a line written with a wrong or forged clock)",
-				time.Duration(v.prevTime-lc.unixNano).Round(time.Second), v.line-1, TimeTolerance)})
+				"time goes back %s from line %d, the same actor's line before, more than the %s tolerated (a line written with a wrong or forged clock)",
+				time.Duration(prev.unixNano-lc.unixNano).Round(time.Second), prev.line, TimeTolerance)})
 		}
-		v.prevTime = lc.unixNano
+		if v.lastTime == nil {
+			v.lastTime = make(map[uint64]actorTime)
+		}
+		v.lastTime[lc.actor] = actorTime{unixNano: lc.unixNano, line: v.line}
 		last = i
 		v.r.LastSeq = lc.seq
 		v.expect.note(lc.seq, line)
@@ -659,7 +666,7 @@ func (v *verifier) damaged(line []byte, err error) {
 		seq = s
 	}
 	v.problem(Problem{Line: v.line, Seq: seq, What: "not a valid journal line: " + err.Error()})
-	v.prevTime = 0
+	clear(v.lastTime)
 	v.expected = seq + 1
 	v.haveRun = false
 	if len(line) > hashOff+hexLen && hasAt(line, 0, linePrefix) && hasAt(line, prevOff+hexLen, hashSep) &&
@@ -775,4 +782,20 @@ func count(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// actorTime is where an actor's last line stands in time.
+type actorTime struct {
+	unixNano int64
+	line     int
+}
+
+// actorKey is the FNV-1a hash of an actor as written in its line.
+func actorKey(actor []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, b := range actor {
+		h ^= uint64(b)
+		h *= 1099511628211
+	}
+	return h
 }

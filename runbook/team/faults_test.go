@@ -109,10 +109,9 @@ func TestClockSkewStoreOrderWins(t *testing.T) {
 	if got := v.State.Step("confirm"); got.Status != incident.StepDone || got.By != "bob@desk" {
 		t.Errorf("confirm %+v, want done by bob", got)
 	}
-	// The chain is whole; verify names the line whose clock is further behind the line
-	// above it than journal.TimeTolerance, as it does on one machine.
-	if rep, err := journal.Verify(alice.Dir("INC-SKEW")); err != nil || len(rep.Problems) != 1 || rep.Problems[0].Seq != 3 ||
-		!strings.Contains(rep.Problems[0].What, "time goes back 2h0m0s") {
+	// The chain is whole, and verify compares times per actor: bob's clock being
+	// two hours behind alice's is no sign of a forged line.
+	if rep, err := journal.Verify(alice.Dir("INC-SKEW")); err != nil || !rep.OK() {
 		t.Errorf("verify of a chain with a clock two hours behind: %v %v", err, rep.Problems)
 	}
 	if r, err := s.VerifyRemote(context.Background(), "INC-SKEW", alice.Dir("INC-SKEW")); err != nil || !r.OK() {

@@ -61,6 +61,13 @@ func newAnswerProxy(t *testing.T) *answerProxy {
 	return p
 }
 
+// droppedCount is how many requests the proxy dropped so far.
+func (p *answerProxy) droppedCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dropped
+}
+
 func (p *answerProxy) arm(thenDown bool) {
 	p.mu.Lock()
 	p.armed, p.thenDown = true, thenDown
@@ -108,7 +115,7 @@ func TestLostAnswerIsNotWrittenTwice(t *testing.T) {
 			case !tc.thenDown && err != nil:
 				t.Fatalf("note whose answer was lost = %v, want it saved (the retry finds the line)", err)
 			}
-			if px.dropped == 0 {
+			if px.droppedCount() == 0 {
 				t.Fatal("no answer was dropped")
 			}
 			px.up()

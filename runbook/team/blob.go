@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/muster-ir/muster/internal/awserr"
 )
 
 // Attachments (blobs) live once per content at attachments/sha256/<hex>, however many
@@ -116,7 +118,7 @@ func (s *Store) headBlob(ctx context.Context, key string) (blobHead, error) {
 		Bucket: aws.String(s.loc.Bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled,
 	})
 	if err != nil {
-		if c := code(err); c == "NotFound" || c == "NoSuchKey" || status(err) == 404 {
+		if c := awserr.Code(err); c == "NotFound" || c == "NoSuchKey" || awserr.Status(err) == 404 {
 			return blobHead{}, fmt.Errorf("%s is not in %s: %w", key, s.loc, ErrNoBlob)
 		}
 		return blobHead{}, fmt.Errorf("look up %s in %s: %w", key, s.loc, Explain(err, "s3:GetObject"))
@@ -176,7 +178,7 @@ func (s *Store) PutBlob(ctx context.Context, sum, path string) error {
 	} else {
 		err = s.putParts(ctx, key, f, parts)
 	}
-	if isTaken(err) {
+	if awserr.Taken(err) {
 		// Someone uploaded the same content first: it must be those bytes.
 		h, herr := s.headBlob(ctx, key)
 		if herr != nil {
@@ -219,7 +221,7 @@ func (s *Store) putWhole(ctx context.Context, key string, f *os.File, size int64
 	}
 	s.lock(&in.ObjectLockMode, &in.ObjectLockRetainUntilDate)
 	if _, err := s.client.PutObject(ctx, in); err != nil {
-		if isTaken(err) {
+		if awserr.Taken(err) {
 			return err
 		}
 		return fmt.Errorf("upload %s to %s: %w", key, s.loc, Explain(err, "s3:PutObject"))
@@ -278,7 +280,7 @@ func (s *Store) putParts(ctx context.Context, key string, f *os.File, parts part
 			ChecksumType:    types.ChecksumTypeComposite,
 			ChecksumSHA256:  aws.String(parts.composite()),
 		})
-		if err != nil && !isTaken(err) {
+		if err != nil && !awserr.Taken(err) {
 			err = fmt.Errorf("complete the upload of %s to %s: %w", key, s.loc, Explain(err, "s3:PutObject"))
 		}
 	}
@@ -298,7 +300,7 @@ func (s *Store) abort(ctx context.Context, key, id string) {
 	_, err := s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
 		Bucket: aws.String(s.loc.Bucket), Key: aws.String(key), UploadId: aws.String(id),
 	})
-	if err != nil && code(err) != "NoSuchUpload" {
+	if err != nil && awserr.Code(err) != "NoSuchUpload" {
 		s.blobs.mu.Lock()
 		if s.blobs.abandoned == nil {
 			s.blobs.abandoned = map[string][]string{}
@@ -329,7 +331,7 @@ func (s *Store) FetchBlob(ctx context.Context, sum string, size int64, w io.Writ
 	key := s.AttachmentKey(sum)
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)})
 	if err != nil {
-		if code(err) == "NoSuchKey" || status(err) == 404 {
+		if awserr.Code(err) == "NoSuchKey" || awserr.Status(err) == 404 {
 			return fmt.Errorf("%s is not in %s: %w", key, s.loc, ErrNoBlob)
 		}
 		return fmt.Errorf("read %s from %s: %w", key, s.loc, Explain(err, "s3:GetObject"))

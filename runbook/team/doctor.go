@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/muster-ir/muster/internal/awserr"
 )
 
 // Verdict of one doctor check.
@@ -74,12 +76,12 @@ func (s *Store) Doctor(ctx context.Context) Diagnosis {
 	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: b}); err != nil {
 		c := Check{Name: "reachable", Verdict: Fail}
 		switch {
-		case denied(err):
+		case awserr.Denied(err):
 			c.Detail, c.Action = "the bucket answers, but access is denied", "s3:ListBucket"
-		case status(err) == 404:
+		case awserr.Status(err) == 404:
 			c.Detail = fmt.Sprintf("no bucket %q (create it: see README, Team incidents)", s.loc.Bucket)
 		default:
-			c.Detail = "cannot reach the store: " + cause(err)
+			c.Detail = "cannot reach the store: " + awserr.Cause(err)
 		}
 		add(c)
 		if c.Action == "" {
@@ -100,7 +102,7 @@ func (s *Store) Doctor(ctx context.Context) Diagnosis {
 	s.doctorLock(ctx, add)
 
 	if e, err := s.client.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b}); err != nil {
-		if code(err) == "ServerSideEncryptionConfigurationNotFoundError" {
+		if awserr.Code(err) == "ServerSideEncryptionConfigurationNotFoundError" {
 			add(Check{Name: "encryption", Verdict: Warn, Detail: "no default encryption configured"})
 		} else {
 			add(failed("encryption", "s3:GetEncryptionConfiguration", err))
@@ -122,7 +124,7 @@ func (s *Store) Doctor(ctx context.Context) Diagnosis {
 	}
 
 	if p, err := s.client.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: b}); err != nil {
-		if code(err) == "NoSuchPublicAccessBlockConfiguration" {
+		if awserr.Code(err) == "NoSuchPublicAccessBlockConfiguration" {
 			add(Check{Name: "public access", Verdict: Fail, Detail: "no public access block on the bucket: evidence could be made public"})
 		} else {
 			add(failed("public access", "s3:GetBucketPublicAccessBlock", err))
@@ -141,7 +143,7 @@ func (s *Store) Doctor(ctx context.Context) Diagnosis {
 func (s *Store) doctorLock(ctx context.Context, add func(Check)) {
 	l, err := s.client.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(s.loc.Bucket)})
 	if err != nil {
-		if code(err) == "ObjectLockConfigurationNotFoundError" {
+		if awserr.Code(err) == "ObjectLockConfigurationNotFoundError" {
 			add(Check{Name: "object lock", Verdict: Warn, Detail: "Object Lock is off: anyone with s3:PutObject can rewrite evidence; verify --remote catches it, a lock prevents it (it can only be enabled when the bucket is created)"})
 			if s.retention.Mode != "" {
 				add(Check{Name: "retention", Verdict: Fail, Detail: fmt.Sprintf("muster is configured to lock objects (%s, %d days) but the bucket has no Object Lock: every write will fail", s.retention.Mode, s.retention.Days)})
@@ -202,10 +204,10 @@ func (s *Store) doctorWrites(ctx context.Context, add func(Check)) {
 	switch err := put(); {
 	case err == nil:
 		add(Check{Name: "conditional writes", Verdict: Fail, Detail: "a second write with If-None-Match: * was accepted: this store does not honour conditional writes, and two responders could fork the journal"})
-	case isTaken(err):
+	case awserr.Taken(err):
 		add(Check{Name: "conditional writes", Verdict: OK, Detail: "If-None-Match: * refused the second write (412)"})
 	default:
-		add(Check{Name: "conditional writes", Verdict: Unknown, Detail: "the second write failed otherwise: " + cause(err)})
+		add(Check{Name: "conditional writes", Verdict: Unknown, Detail: "the second write failed otherwise: " + awserr.Cause(err)})
 	}
 	if _, err := s.get(ctx, key, 1<<10); err != nil {
 		add(failed("read", "s3:GetObject", err))
@@ -222,8 +224,8 @@ func (s *Store) doctorWrites(ctx context.Context, add func(Check)) {
 }
 
 func failed(name, action string, err error) Check {
-	if denied(err) {
+	if awserr.Denied(err) {
 		return Check{Name: name, Verdict: Fail, Detail: "access denied: allow " + action, Action: action}
 	}
-	return Check{Name: name, Verdict: Unknown, Detail: "could not check: " + cause(err)}
+	return Check{Name: name, Verdict: Unknown, Detail: "could not check: " + awserr.Cause(err)}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/muster-ir/muster/internal/awserr"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
@@ -50,7 +51,7 @@ func (s *Store) PublishSig(ctx context.Context, id string, seq uint64, line []by
 	if err == nil {
 		return nil
 	}
-	if isTaken(err) {
+	if awserr.Taken(err) {
 		if have, gerr := s.get(ctx, s.SigKey(id, seq), maxSigObject); gerr == nil && bytes.Equal(have, line) {
 			return nil
 		}

@@ -191,7 +191,7 @@ func (s *Store) Publish(ctx context.Context, id string, seq uint64, line []byte)
 	s.lock(&in.ObjectLockMode, &in.ObjectLockRetainUntilDate)
 	_, err := s.client.PutObject(ctx, in)
 	if err != nil {
-		if isTaken(err) {
+		if awserr.Taken(err) {
 			return fmt.Errorf("%s seq %d: %w", id, seq, ErrSeqTaken)
 		}
 		return fmt.Errorf("publish %s seq %d to %s: %w", id, seq, s.loc, Explain(err, "s3:PutObject"))
@@ -310,7 +310,7 @@ func (s *Store) listEvents(ctx context.Context, id string, after uint64) ([]stri
 func (s *Store) get(ctx context.Context, key string, max int64) ([]byte, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)})
 	if err != nil {
-		if code(err) == "NoSuchKey" {
+		if awserr.Code(err) == "NoSuchKey" {
 			return nil, fmt.Errorf("%s is not in %s: %w", key, s.loc, fs.ErrNotExist)
 		}
 		return nil, fmt.Errorf("read %s from %s: %w", key, s.loc, Explain(err, "s3:GetObject"))
@@ -381,7 +381,7 @@ func (s *Store) PutFile(ctx context.Context, id, name string, data []byte) error
 	}
 	s.lock(&in.ObjectLockMode, &in.ObjectLockRetainUntilDate)
 	if _, err := s.client.PutObject(ctx, in); err != nil {
-		if isTaken(err) {
+		if awserr.Taken(err) {
 			return fmt.Errorf("%s %s: %w", id, name, ErrSeqTaken)
 		}
 		return fmt.Errorf("publish %s of %s to %s: %w", name, id, s.loc, Explain(err, "s3:PutObject"))
@@ -408,7 +408,7 @@ func (s *Store) Offline(err error) bool {
 	if errors.As(err, &ce) {
 		return false
 	}
-	if st := status(err); st != 0 {
+	if st := awserr.Status(err); st != 0 {
 		return st >= 500
 	}
 	var oe *smithy.OperationError

@@ -2,17 +2,15 @@ package scenarios
 
 import (
 	"bytes"
-	"context"
-	"image/png"
+	"image/color"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/muster-ir/muster/internal/chromiumtest"
 	"github.com/muster-ir/muster/internal/golden"
 )
 
@@ -59,31 +57,6 @@ func TestAARHTMLEscapesUntrustedText(t *testing.T) {
 	}
 }
 
-// chromium runs Debian's headless chromium on a page; it skips the test when chromium
-// is not installed, unless MUSTER_REQUIRE_CHROMIUM is set (CI installs it).
-func chromium(t *testing.T, dir, page string) func(args ...string) []byte {
-	t.Helper()
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("MUSTER_REQUIRE_CHROMIUM") != "" {
-			t.Fatal("chromium is not installed (apt-get install chromium)")
-		}
-		t.Skip("chromium is not installed")
-	}
-	return func(args ...string) []byte {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		all := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=" + filepath.Join(dir, "profile")}, args...)
-		cmd := exec.CommandContext(ctx, bin, append(all, "file://"+page)...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium %v: %v\n%s", args, err, errb.String())
-		}
-		return out.Bytes()
-	}
-}
-
 // TestAARHTMLInChromium: the AAR/IP in a real browser. The DOM has every section of the
 // HSEEP template; the screenshot shows the rating badges; printed to PDF, every page
 // carries the handling marking and the improvement plan is on a landscape page.
@@ -97,13 +70,8 @@ func TestAARHTMLInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	page := filepath.Join(dir, "aar.html")
-	if err := os.WriteFile(page, html, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run := chromium(t, dir, page)
-	dom := string(run("--dump-dom"))
+	page := chromiumtest.Open(t, "aar.html", html)
+	dom := page.DOM()
 	for _, id := range []string{"cover", "handling", "executive-summary", "overview", "analysis", "objective-restore", "decisions",
 		"discussion", "hot-wash", "times", "improvement-plan", "participants", "timeline"} {
 		if !strings.Contains(dom, `id="`+id+`"`) {
@@ -114,49 +82,20 @@ func TestAARHTMLInChromium(t *testing.T) {
 		t.Errorf("%d rating badges in the DOM", n)
 	}
 
-	shot := filepath.Join(dir, "aar.png")
-	run("--window-size=1000,4000", "--screenshot="+shot)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var green, red, marking int
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			r, g, bl = r>>8, g>>8, bl>>8
-			switch {
-			case near(r, 0x2e) && near(g, 0x7d) && near(bl, 0x32):
-				green++ // P badges
-			case near(r, 0xb7) && near(g, 0x1c) && near(bl, 0x1c):
-				red++ // U badges
-			case near(r, 0xb0) && near(g, 0x00) && near(bl, 0x20):
-				marking++ // the handling banner
-			}
-		}
-	}
+	_, img := page.Screenshot(1000, 4000)
+	n := chromiumtest.Count(img,
+		color.RGBA{R: 0x2e, G: 0x7d, B: 0x32}, // P badges
+		color.RGBA{R: 0xb7, G: 0x1c, B: 0x1c}, // U badges
+		color.RGBA{R: 0xb0, G: 0x00, B: 0x20}) // the handling banner
+	green, red, marking := n[0], n[1], n[2]
 	if green < 100 || red < 100 || marking < 300 {
 		t.Errorf("the screenshot shows %d green (P), %d red (U) and %d marking pixels", green, red, marking)
 	}
 
-	pdf := filepath.Join(dir, "aar.pdf")
-	run("--no-pdf-header-footer", "--print-to-pdf="+pdf)
-	data, err := os.ReadFile(pdf)
-	if err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) {
-		t.Fatalf("no PDF: %v %.20q", err, data)
-	}
-	text, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+	pdf, data := page.PDF()
+	text, err := exec.Command(chromiumtest.Need(t, "pdftotext", "poppler-utils"), "-layout", pdf, "-").Output()
 	if err != nil {
-		if os.Getenv("MUSTER_REQUIRE_CHROMIUM") != "" {
-			t.Fatalf("pdftotext (poppler-utils): %v", err)
-		}
-		t.Skip("pdftotext is not installed (apt-get install poppler-utils)")
+		t.Fatalf("pdftotext: %v", err)
 	}
 	pages := strings.Split(strings.TrimRight(string(text), "\f"), "\f")
 	if len(pages) < 6 {
@@ -194,5 +133,3 @@ func TestAARHTMLInChromium(t *testing.T) {
 		_ = os.WriteFile(dst, data, 0o644)
 	}
 }
-
-func near(v, want uint32) bool { return v+6 >= want && v <= want+6 }

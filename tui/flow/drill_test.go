@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/exp/teatest/v2"
-
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -42,10 +39,7 @@ func TestDrillPlaysAndTheTeamCompletesAStep(t *testing.T) {
 	}
 
 	d := tui.Deps{Store: store, Library: lib, Policy: pol, Actor: "alice@laptop", NoColor: true}
-	p := &probe{}
-	tm := teatest.NewTestModel(t, tui.New(d, tui.Options{Drill: id}), teatest.WithInitialTermSize(120, 40),
-		teatest.WithProgramOptions(tea.WithFilter(p.filter)))
-	s := &session{t: t, tm: tm, p: p}
+	s := startSized(t, d, tui.Options{Drill: id}, 120, 40)
 
 	s.waitFor("DRILL ▶ RUNNING 20x", "ALERT from Synthetic monitoring: API returns 503 everywhere", "▸ · Open the incident")
 	s.keys("space")

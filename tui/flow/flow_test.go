@@ -55,12 +55,42 @@ type session struct {
 	p  *probe
 }
 
+// start runs the TUI on a 100x30 terminal.
 func start(t *testing.T, d tui.Deps, o tui.Options) *session {
 	t.Helper()
+	return startSized(t, d, o, 100, 30)
+}
+
+func startSized(t *testing.T, d tui.Deps, o tui.Options, width, height int) *session {
+	t.Helper()
 	p := &probe{}
-	tm := teatest.NewTestModel(t, tui.New(d, o), teatest.WithInitialTermSize(100, 30),
+	tm := teatest.NewTestModel(t, tui.New(d, o), teatest.WithInitialTermSize(width, height),
 		teatest.WithProgramOptions(tea.WithFilter(p.filter)))
 	return &session{t: t, tm: tm, p: p}
+}
+
+// startIncident starts a critical incident on the service-outage runbook in d's
+// store, as d's actor, and returns its id.
+func startIncident(t *testing.T, d tui.Deps, title string) string {
+	t.Helper()
+	rb, _ := d.Library.Get("service-outage")
+	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: title, Actor: d.Actor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	if err := inc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// resume opens the incident's screen and waits for its first step to be selected.
+func resume(t *testing.T, d tui.Deps, id string) *session {
+	t.Helper()
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Open the incident")
+	return s
 }
 
 // waitFor pings until the screen shows every want, or fails with the last screen.
@@ -217,16 +247,9 @@ func body(screen string) string {
 // saves.
 func TestFailingJournalKeepsTypedText(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
+	id := startIncident(t, d, "Checkout down")
 
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	s := resume(t, d, id)
 
 	other, err := d.Store.Open(id, "bob@desk")
 	if err != nil {
@@ -289,15 +312,8 @@ func TestFailingJournalKeepsTypedText(t *testing.T) {
 // screen without a key press.
 func TestOtherWritersShowUp(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	id := startIncident(t, d, "Checkout down")
+	s := resume(t, d, id)
 
 	other, err := d.Store.Open(id, "bob@desk")
 	if err != nil {
@@ -324,16 +340,9 @@ func TestCtrlCQuits(t *testing.T) {
 // session on the incident opens it again, and sending it empties the drafts.
 func TestDraftComesBackOnResume(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
+	id := startIncident(t, d, "Checkout down")
 
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	s := resume(t, d, id)
 	s.keys("N")
 	s.typ("DBA says the replica is 40 min behind")
 	s.waitFor("DBA says the replica is 40 min behind")
@@ -394,15 +403,8 @@ var osc = regexp.MustCompile("\x1b\\][^\x07\x1b]*(\x07|\x1b\\\\)")
 // it in the same write.
 func TestEscalateCompletesTheStep(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	id := startIncident(t, d, "Checkout down")
+	s := resume(t, d, id)
 	s.keys("e")
 	s.waitFor("[yes: Escalate to the incident lead at once]")
 	s.typ("platform down for all users")
@@ -419,15 +421,8 @@ func TestEscalateCompletesTheStep(t *testing.T) {
 // marked, its deadlines shown, and choosing it anyway is recorded with the reason.
 func TestSeverityChangeShowsDeadlines(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	id := startIncident(t, d, "Checkout down")
+	s := resume(t, d, id)
 	s.keys("v", "right")
 	s.waitFor("[medium ⚠]", "→ respond-by", "→ resolve-by", "⚠ runbook service-outage is written for")
 	s.keys("tab")
@@ -444,19 +439,12 @@ func TestSeverityChangeShowsDeadlines(t *testing.T) {
 // lists the file and the journal holds the link.
 func TestAttachToTheSelectedStep(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
+	id := startIncident(t, d, "Checkout down")
 	file := filepath.Join(t.TempDir(), "ticket-4411.txt")
 	if err := os.WriteFile(file, []byte("customer report"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	s := resume(t, d, id)
 	s.keys("a")
 	s.typ(file)
 	s.keys("enter")

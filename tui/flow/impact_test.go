@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/muster-ir/muster/runbook/incident"
-	"github.com/muster-ir/muster/tui"
 )
 
 const flowServices = `schema = 1
@@ -33,15 +32,8 @@ func TestRecordOutageWindowFromTheScreen(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(d.Store.DataDir, incident.ServicesFile), []byte(flowServices), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Search down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	id := startIncident(t, d, "Search down")
+	s := resume(t, d, id)
 	s.keys("I")
 	s.waitFor("Record an outage window", "[checkout]", "search")
 	s.keys("right", "tab")
@@ -75,15 +67,8 @@ func TestRecordOutageWindowFromTheScreen(t *testing.T) {
 // The palette lists it, so it is found without the help.
 func TestOutageWindowInThePalette(t *testing.T) {
 	d := deps(t)
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Search down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	id := startIncident(t, d, "Search down")
+	s := resume(t, d, id)
 	s.tm.Send(tea.KeyPressMsg{Code: 'k', Mod: tea.ModCtrl})
 	s.typ("outage")
 	s.waitFor("I  record an outage window")

@@ -15,7 +15,6 @@ import (
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/team"
-	"github.com/muster-ir/muster/tui"
 )
 
 // A team incident whose store goes away: a note written meanwhile is saved in the
@@ -37,16 +36,9 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	d := deps(t)
 	d.Now = clk.now
 	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: team.New(s3Client(px.URL()), loc), Now: clk.now, Context: ctx}
-	rb, _ := d.Library.Get("service-outage")
-	inc, err := d.Store.Start(incident.StartOptions{Runbook: rb, Policy: d.Policy, Severity: "critical", Title: "Checkout down", Actor: d.Actor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
+	id := startIncident(t, d, "Checkout down")
 
-	s := start(t, d, tui.Options{Resume: id})
-	s.waitFor("▸ · Open the incident")
+	s := resume(t, d, id)
 	px.Cut()
 	s.keys("N")
 	s.typ("written on the train")

@@ -104,6 +104,7 @@ func addCompletions(root *cobra.Command, g *globals) {
 		"backup restore-test": {"service": backupServiceNames, "incident": open, "step": restoreSteps},
 		"incident check":      {"service": backupServiceNames},
 		"incident note":       {"step": func(g *globals, args []string) []string { return stepIDs(g, args[0], false) }},
+		"incident attach":     {"step": func(g *globals, args []string) []string { return stepIDs(g, args[0], false) }},
 	}
 	walk(root, func(c *cobra.Command) {
 		path := strings.TrimPrefix(strings.TrimPrefix(c.CommandPath(), root.Name()), " ")

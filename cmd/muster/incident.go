@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -291,6 +292,7 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 			fmt.Fprintln(w, line)
 		}
 	}
+	showAttachments(w, s)
 	if len(s.Escalations) > 0 {
 		fmt.Fprintln(w, "\nescalations:")
 		for _, e := range s.Escalations {
@@ -304,6 +306,31 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// showAttachments lists the incident's evidence files: when, who, what, for which step
+// and what the responder said it is (all untrusted text cleaned to one line).
+func showAttachments(w io.Writer, s *incident.State) {
+	if len(s.Attachments) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nattachments:")
+	for _, a := range s.Attachments {
+		what := fmt.Sprintf("%s (%d bytes)", untrusted.Line(filepath.Base(a.Attachment.Path)), a.Attachment.Size)
+		if a.Attachment.Kind == journal.KindSymlink {
+			what = untrusted.Line(filepath.Base(a.Attachment.Path)) + " -> " + untrusted.Line(a.Attachment.Link) + " (symlink, not followed)"
+		}
+		line := fmt.Sprintf("  seq %d  %s  %s  %s  for ", a.Seq, a.At.UTC().Format("2006-01-02 15:04Z"), untrusted.Line(a.Actor), what)
+		if a.Step != "" {
+			line += "step " + untrusted.Line(a.Step)
+		} else {
+			line += "the incident"
+		}
+		if a.Description != "" {
+			line += ": " + untrusted.Line(a.Description)
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 // slaText is one deadline: the figure first, on its clock, then when it falls due in
@@ -431,35 +458,62 @@ func newIncidentNoteCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+type attachOptions struct {
+	Step, Description string
+}
+
 func newIncidentAttachCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "attach ID FILE...",
+	var o attachOptions
+	cmd := &cobra.Command{
+		Use:   "attach ID FILE... [--step STEP] [--description TEXT]",
 		Short: "Store files as evidence (hashed, copied; the originals are never changed)",
-		Args:  cobra.MinimumNArgs(2),
+		Long: `Store files as evidence: each is streamed into the incident's attachment store and
+hashed; the original is never changed and a symlink is recorded, not followed.
+--step names the runbook step the files are evidence for (default: the incident as a
+whole), --description says what they are, in one line; both are kept in the journal's
+attached line and shown by show, report and the TUI's step pane.
+
+Exit codes: 0 attached (or queued offline for a team incident), 1 the incident is
+closed, 2 an unknown step, a description that is not one plain line, or a file that
+cannot be read (files attached before it stay attached).`,
+		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withIncident(g, args[0], func(inc *incident.Incident) error {
-				for _, f := range args[1:] {
-					a, err := inc.Attach(f)
-					var q *incident.QueuedError
-					if errors.As(err, &q) {
-						// Kept here with its blob; the next command or team sync shares it.
-						fmt.Fprintf(g.Stdout, "%s: attached %s sha256 %s (%d bytes): queued offline, not yet shared: %d (%s)\n",
-							inc.ID, untrusted.Line(f), a.SHA256, a.Size, q.Pending, untrusted.Line(q.Cause.Error()))
-						continue
-					}
-					if err != nil {
-						return fmt.Errorf("attaching %s: %w", untrusted.Line(f), err)
-					}
-					if a.Kind == journal.KindSymlink {
-						saved(g, inc, fmt.Sprintf("attached symlink %s -> %s (not followed)", untrusted.Line(f), untrusted.Line(a.Link)))
-					} else {
-						saved(g, inc, fmt.Sprintf("attached %s sha256 %s (%d bytes)", untrusted.Line(f), a.SHA256, a.Size))
-					}
-				}
-				return nil
-			})
+			return runIncidentAttach(g, args[0], args[1:], o)
 		},
 	}
+	cmd.Flags().StringVar(&o.Step, "step", "", "the runbook step the files are evidence for (default: the incident)")
+	cmd.Flags().StringVar(&o.Description, "description", "", "what the files are, one line")
+	return cmd
+}
+
+func runIncidentAttach(g *globals, id string, files []string, o attachOptions) error {
+	return withIncident(g, id, func(inc *incident.Incident) error {
+		for _, f := range files {
+			a, err := inc.AttachTo(f, o.Step, o.Description)
+			var q *incident.QueuedError
+			if errors.As(err, &q) {
+				// Kept here with its blob; the next command or team sync shares it.
+				fmt.Fprintf(g.Stdout, "%s: attached %s sha256 %s (%d bytes): queued offline, not yet shared: %d (%s)\n",
+					inc.ID, untrusted.Line(f), a.SHA256, a.Size, q.Pending, untrusted.Line(q.Cause.Error()))
+				continue
+			}
+			if incident.IsBadInput(err) {
+				return err // an unknown step or a bad description: about the command, not the file
+			}
+			if err != nil {
+				return fmt.Errorf("attaching %s: %w", untrusted.Line(f), err)
+			}
+			what := fmt.Sprintf("attached %s sha256 %s (%d bytes)", untrusted.Line(f), a.SHA256, a.Size)
+			if a.Kind == journal.KindSymlink {
+				what = fmt.Sprintf("attached symlink %s -> %s (not followed)", untrusted.Line(f), untrusted.Line(a.Link))
+			}
+			if o.Step != "" {
+				what += " to step " + o.Step
+			}
+			saved(g, inc, what)
+		}
+		return nil
+	})
 }
 
 func newIncidentEscalateCmd(g *globals) *cobra.Command {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/journal"
+	"github.com/muster-ir/muster/runbook/tomldoc"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
@@ -667,9 +668,20 @@ type field struct {
 func (inc *Incident) step(id string) (runbook.Step, error) {
 	st, ok := inc.Runbook.Step(id)
 	if !ok {
-		return st, badInput("runbook %s has no step %q", inc.Runbook.ID, id)
+		return st, unknownStep(inc.Runbook, id)
 	}
 	return st, nil
+}
+
+// unknownStep is the error for a step id the runbook lacks, with the closest one when
+// it looks misspelt (as the scenario lint says it).
+func unknownStep(rb *runbook.Runbook, id string) error {
+	steps := rb.Steps()
+	ids := make([]string, len(steps))
+	for i, s := range steps {
+		ids[i] = s.ID
+	}
+	return badInput("runbook %s has no step %q%s", rb.ID, id, tomldoc.DidYouMean(id, ids))
 }
 
 // CompleteStep marks a step done, with an optional note.
@@ -783,8 +795,8 @@ func (inc *Incident) AttachTo(path, step, description string) (journal.Attachmen
 	}
 	var meta map[string]any
 	if step != "" {
-		if _, ok := inc.Runbook.Step(step); !ok {
-			return journal.Attachment{}, badInput("runbook %s has no step %q", inc.Runbook.ID, step)
+		if _, err := inc.step(step); err != nil {
+			return journal.Attachment{}, err
 		}
 		meta = map[string]any{AttachStep: step}
 	}

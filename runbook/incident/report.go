@@ -90,6 +90,10 @@ type ReportEvidence struct {
 	Size    int64     `json:"size,omitempty"`
 	Detail  string    `json:"detail,omitempty"`
 	Summary string    `json:"summary,omitempty"`
+	// Step is the runbook step the file is evidence for or the check ran for ("" for
+	// the incident as a whole); Description what the responder said the file is.
+	Step        string `json:"step,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // TimelineEntry is one event of the journal.
@@ -193,7 +197,7 @@ func BuildReport(v *View, now time.Time, extra ...Section) *Report {
 	}
 	for _, a := range s.Attachments {
 		ev := ReportEvidence{Seq: a.Seq, At: a.At, By: a.Actor, Kind: a.Attachment.Kind, Name: a.Attachment.Path,
-			SHA256: a.Attachment.SHA256, Size: a.Attachment.Size}
+			SHA256: a.Attachment.SHA256, Size: a.Attachment.Size, Step: a.Step, Description: a.Description}
 		if a.Attachment.Kind == journal.KindSymlink {
 			ev.Detail = "-> " + a.Attachment.Link + " (not followed)"
 		}
@@ -201,7 +205,7 @@ func BuildReport(v *View, now time.Time, extra ...Section) *Report {
 	}
 	for _, c := range s.Checks {
 		r.Evidence = append(r.Evidence, ReportEvidence{Seq: c.Seq, At: c.At, By: c.Actor, Kind: "check", Name: c.Check,
-			Detail: c.Status, Summary: c.Summary})
+			Detail: c.Status, Summary: c.Summary, Step: c.Step})
 	}
 	sort.SliceStable(r.Evidence, func(i, j int) bool { return r.Evidence[i].Seq < r.Evidence[j].Seq })
 	r.Undecodable = s.Undecodable
@@ -240,6 +244,15 @@ func (r *Report) JSON() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// evidenceFor is what a piece of evidence is for, in the report's evidence table: its
+// step, or the incident as a whole.
+func evidenceFor(step string) string {
+	if step == "" {
+		return "the incident"
+	}
+	return "step " + MarkdownCell(step)
 }
 
 // MarkdownCell makes untrusted text safe for one Markdown table cell: one line, no
@@ -344,7 +357,7 @@ func (r *Report) Markdown() string {
 	if len(r.Evidence) == 0 {
 		w("None recorded.\n")
 	} else {
-		w("| seq | at (UTC) | by | kind | name | sha256 / result |\n|---|---|---|---|---|---|\n")
+		w("| seq | at (UTC) | by | kind | name | for | description | sha256 / result |\n|---|---|---|---|---|---|---|---|\n")
 		for _, e := range r.Evidence {
 			detail := e.SHA256
 			if e.Kind == "check" {
@@ -352,7 +365,8 @@ func (r *Report) Markdown() string {
 			} else if e.Kind == "symlink" {
 				detail = e.Detail
 			}
-			w("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatUTC(e.At), MarkdownCell(e.By), e.Kind, MarkdownCell(e.Name), MarkdownCell(detail))
+			w("| %d | %s | %s | %s | %s | %s | %s | %s |\n", e.Seq, FormatUTC(e.At), MarkdownCell(e.By), e.Kind, MarkdownCell(e.Name),
+				evidenceFor(e.Step), MarkdownCell(e.Description), MarkdownCell(detail))
 		}
 	}
 	w("\n## Escalations\n\n")

@@ -409,20 +409,50 @@ func (c *chunk) check(lh *lineHasher, sc *sigCheck) {
 const chunkBuf = 2 << 20
 
 // scan checks every complete line of the journal read from r (size bytes when
-// opened; it may grow meanwhile). Reading, parsing and hashing run on all CPUs, a
-// chunk of lines each; the checks that need the lines before (seq, prev) run here,
-// in order, so the report is the same as a line-by-line pass.
+// opened; it may grow meanwhile). A journal of more than one chunk is read, parsed
+// and hashed on all CPUs, a chunk of lines each; the checks that need the lines
+// before (seq, prev) run here, in order, so the report is the same as a line-by-line
+// pass. A smaller one is checked here, on this goroutine: it is one chunk, with no
+// work to share, and starting workers would cost more than its lines do.
 func (v *verifier) scan(ctx context.Context, r io.Reader, size int64) error {
+	if size < chunkBuf {
+		return v.scanHere(ctx, r, size)
+	}
+	return v.scanWorkers(ctx, r, size)
+}
+
+// scanWorkers is scan with workers: chunks are checked on all CPUs and merged here in
+// order.
+func (v *verifier) scanWorkers(ctx context.Context, r io.Reader, size int64) error {
 	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
 	work := make(chan *chunk, workers)
 	ordered := make(chan *chunk, 2*workers)
 	free := make(chan *chunk, 3*workers+2)
+	get := func(n int) *chunk {
+		var c *chunk
+		select {
+		case c = <-free:
+		default:
+			c = &chunk{}
+		}
+		c.reset(n)
+		c.done = make(chan struct{})
+		return c
+	}
+	send := func(c *chunk) {
+		ordered <- c
+		if c.overlong > 0 {
+			close(c.done)
+			return
+		}
+		work <- c
+	}
 	var (
 		tail    int64
 		readErr error
 	)
 	go func() {
-		tail, readErr = readChunks(ctx, r, size, free, work, ordered)
+		tail, readErr = readChunks(ctx, r, size, get, send)
 		close(work)
 		close(ordered)
 	}()
@@ -440,10 +470,7 @@ func (v *verifier) scan(ctx context.Context, r io.Reader, size int64) error {
 	}
 	for c := range ordered {
 		<-c.done
-		if c.overlong > 0 {
-			v.overlong(c.overlong)
-		}
-		v.mergeChunk(c)
+		v.take(c)
 		select {
 		case free <- c:
 		default:
@@ -457,30 +484,56 @@ func (v *verifier) scan(ctx context.Context, r io.Reader, size int64) error {
 	return nil
 }
 
-// readChunks reads r into chunks of complete lines and hands each to the workers and,
-// in order, to the merge. It returns the size of an unterminated last line.
-func readChunks(ctx context.Context, r io.Reader, size int64, free chan *chunk, work, ordered chan<- *chunk) (int64, error) {
+// scanHere is scan on one goroutine: each chunk is checked and merged as it is read.
+// The report is the same; a journal that grew past one chunk since it was opened is
+// still read to its end.
+func (v *verifier) scanHere(ctx context.Context, r io.Reader, size int64) error {
+	lh := newLineHasher()
+	var spare []*chunk
 	get := func(n int) *chunk {
 		var c *chunk
-		select {
-		case c = <-free:
-		default:
+		if k := len(spare); k > 0 {
+			c, spare = spare[k-1], spare[:k-1]
+		} else {
 			c = &chunk{}
 		}
-		if cap(c.buf) < n {
-			c.buf = make([]byte, n)
-		}
-		c.buf, c.data, c.checks, c.lastRun, c.overlong, c.done = c.buf[:n], nil, c.checks[:0], nil, 0, make(chan struct{})
+		c.reset(n)
 		return c
 	}
 	send := func(c *chunk) {
-		ordered <- c
-		if c.overlong > 0 {
-			close(c.done)
-			return
+		if c.overlong == 0 {
+			c.check(lh, v.sig)
 		}
-		work <- c
+		v.take(c)
+		spare = append(spare, c)
 	}
+	tail, err := readChunks(ctx, r, size, get, send)
+	if err != nil {
+		return err
+	}
+	v.r.Tail = tail
+	return nil
+}
+
+// reset makes c an empty chunk with a buffer of n bytes.
+func (c *chunk) reset(n int) {
+	if cap(c.buf) < n {
+		c.buf = make([]byte, n)
+	}
+	c.buf, c.data, c.checks, c.lastRun, c.overlong, c.done = c.buf[:n], nil, c.checks[:0], nil, 0, nil
+}
+
+// take merges a checked chunk, in order.
+func (v *verifier) take(c *chunk) {
+	if c.overlong > 0 {
+		v.overlong(c.overlong)
+	}
+	v.mergeChunk(c)
+}
+
+// readChunks reads r into chunks of complete lines, each from get, and hands them in
+// order to send. It returns the size of an unterminated last line.
+func readChunks(ctx context.Context, r io.Reader, size int64, get func(n int) *chunk, send func(*chunk)) (int64, error) {
 	cur := get(int(min(chunkBuf, max(4<<10, size+4096))))
 	filled, skipping := 0, int64(0)
 	for {

@@ -2,11 +2,14 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // rechain plays a forger who edits lines and then recomputes every prev and hash, so
@@ -195,5 +198,68 @@ func TestALineRemovedAndRenumberedBreaksTheChain(t *testing.T) {
 	_, err := ReadAll(dir)
 	if err == nil || !strings.Contains(err.Error(), ":3: seq 3: prev does not match the hash of line 2") {
 		t.Errorf("ReadAll: %v", err)
+	}
+}
+
+// A journal smaller than one chunk is checked on one goroutine, a bigger one by
+// workers: both give the same report, line for line, whatever is wrong with the
+// journal, and the one-goroutine scan reads a journal that grew past a chunk to its
+// end.
+func TestVerifyOnOneGoroutineReportsWhatTheWorkersReport(t *testing.T) {
+	_, lines := tamperJournal(t)
+	join := func(ls ...[]byte) []byte { return bytes.Join(ls, nil) }
+	orig := join(lines...)
+	flipped := bytes.Clone(orig)
+	flipped[len(join(lines[:50]...))+hashOff+3] ^= 1
+	g := newEventGen()
+	var big []byte
+	for len(big) < 2*chunkBuf+chunkBuf/2 {
+		big = g.next(big)
+	}
+	bigFlipped := bytes.Clone(big)
+	bigFlipped[chunkBuf+hashOff] ^= 1
+	cases := map[string][]byte{
+		"intact":              orig,
+		"a hash flipped":      flipped,
+		"a line deleted":      join(join(lines[:99]...), join(lines[100:]...)),
+		"a garbage line":      join(join(lines[:7]...), []byte("not a journal line\n"), join(lines[7:]...)),
+		"an overlong line":    join(join(lines[:3]...), bytes.Repeat([]byte("x"), 3<<20), []byte("\n"), join(lines[3:]...)),
+		"an unfinished tail":  join(orig, lines[5][:40]),
+		"empty":               nil,
+		"only newlines":       []byte("\n\n\n"),
+		"grown past a chunk":  big,
+		"flipped past chunks": bigFlipped,
+	}
+	dir := filepath.Join(t.TempDir(), "none")
+	for name, b := range cases {
+		report := func(scan func(*verifier) error) Report {
+			var r Report
+			v := newVerifier(&r, 0)
+			if err := scan(v); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			v.finish(dir, head{Hash: Genesis}, nil)
+			return r
+		}
+		// The one-goroutine scan is told the size the journal had when opened, none.
+		here := report(func(v *verifier) error {
+			return v.scanHere(context.Background(), iotest.HalfReader(bytes.NewReader(b)), 0)
+		})
+		workers := report(func(v *verifier) error {
+			return v.scanWorkers(context.Background(), iotest.HalfReader(bytes.NewReader(b)), int64(len(b)))
+		})
+		if !reflect.DeepEqual(here, workers) {
+			t.Errorf("%s: on one goroutine\n%+v\nwith workers\n%+v", name, here, workers)
+		}
+		wantOK := map[string]bool{"intact": true, "an unfinished tail": true, "empty": true, "only newlines": false, "grown past a chunk": true}
+		if wantOK[name] != here.OK() {
+			t.Errorf("%s: problems %v", name, here.Problems)
+		}
+		if want := bytes.Count(b, []byte("\n")); here.Events != want {
+			t.Errorf("%s: %d lines read of %d", name, here.Events, want)
+		}
+		if want := int64(len(b) - bytes.LastIndexByte(b, '\n') - 1); here.Tail != want {
+			t.Errorf("%s: tail of %d bytes, want %d", name, here.Tail, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,5 +60,47 @@ func TestOpenMirrorCutsATornTail(t *testing.T) {
 		if strings.HasPrefix(e.Name(), tornPre) {
 			t.Errorf("side file %s in a mirror", e.Name())
 		}
+	}
+}
+
+// AppendLines writes a catch-up's lines at once, byte for byte, and refuses the whole
+// batch when one line does not follow the one before it: nothing is written.
+func TestAppendLinesAllOrNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "inc")
+	j, err := Create(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var lines [][]byte
+	prev := Genesis
+	for i := uint64(1); i <= 4; i++ {
+		line, _ := BuildLine(prev, i, time.Now(), "alice@a", "note", map[string]uint64{"i": i})
+		e, _ := DecodeLine(line)
+		prev, lines = e.Hash, append(lines, line)
+	}
+	path := filepath.Join(dir, FileName)
+	stray, _ := BuildLine(Genesis, 3, time.Now(), "mallory@m", "note", map[string]int{"i": 3})
+	if _, err := j.AppendLines([][]byte{lines[0], lines[1], stray}); !errors.Is(err, ErrNotNext) {
+		t.Fatalf("a batch with a line that does not chain: %v, want ErrNotNext", err)
+	}
+	if got, _ := os.ReadFile(path); len(got) != 0 {
+		t.Fatalf("a refused batch wrote %q", got)
+	}
+	if _, err := j.AppendLines([][]byte{lines[0], bytes.TrimSuffix(lines[1], []byte("\n"))}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := j.AppendLines(lines[2:])
+	if err != nil || len(events) != 2 || events[1].Seq != 4 || events[1].Hash != prev {
+		t.Fatalf("AppendLines = %+v, %v", events, err)
+	}
+	if seq, hash := j.Last(); seq != 4 || hash != prev {
+		t.Errorf("Last() = %d %s, want 4 %s", seq, hash, prev)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, bytes.Join(lines, nil)) {
+		t.Errorf("journal after the batches:\n%s", got)
+	}
+	if r, err := Verify(dir); err != nil || !r.OK() {
+		t.Errorf("verify after the batches: %+v, %v", r, err)
 	}
 }

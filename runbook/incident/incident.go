@@ -156,7 +156,11 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
+	var inc *Incident
 	abandon := func(err error) (*Incident, error) {
+		if inc != nil {
+			inc.finishSigs()
+		}
 		j.Close()
 		os.RemoveAll(building)
 		return nil, err
@@ -184,7 +188,7 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 		Policy:    PolicyRef{Name: o.Policy.Name, Digest: o.Policy.Digest, File: PolicyFile},
 		RespondBy: respond, ResolveBy: resolve,
 	}
-	inc := &Incident{ID: id, Dir: building, Runbook: o.Runbook, Policy: o.Policy, Actor: o.Actor, j: j, now: st.now}
+	inc = &Incident{ID: id, Dir: building, Runbook: o.Runbook, Policy: o.Policy, Actor: o.Actor, j: j, now: st.now}
 	inc.State = NewState(o.Runbook)
 	if st.Shared != nil {
 		if err := markTeam(building, st.Shared.String()); err != nil {
@@ -203,6 +207,7 @@ func (st *Store) Start(o StartOptions) (*Incident, error) {
 	if err := startStep("started"); err != nil {
 		return abandon(err)
 	}
+	inc.finishSigs() // the first line's signature is read from the directory being moved
 	if err := j.MoveTo(dir); err != nil {
 		return abandon(err)
 	}
@@ -541,10 +546,16 @@ type Incident struct {
 	now    func() time.Time
 	shared Shared          // the team store, for a team incident
 	ctx    context.Context // for the team store's calls
+	sigs   *sigSharer      // signs and shares this responder's team lines (sign_team.go)
 }
 
-// Close releases the writer lock. It does not close the incident (see CloseIncident).
-func (inc *Incident) Close() error { return inc.j.Close() }
+// Close releases the writer lock, once the signatures of the lines written are made
+// (and, for a team incident, published). It does not close the incident (see
+// CloseIncident).
+func (inc *Incident) Close() error {
+	inc.finishSigs()
+	return inc.j.Close()
+}
 
 // Events reads the journal's events so far.
 func (inc *Incident) Events() ([]journal.Event, error) { return inc.j.Events() }

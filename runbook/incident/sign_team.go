@@ -18,22 +18,54 @@ type SharedSigs interface {
 }
 
 // shareSig signs a line this responder just published to the team store (when lines
-// are signed) and publishes its signature. A signature that cannot be published now
-// stays in journal.sigs, and SyncSignatures (muster team sync, evidence verify) shares
-// it later: the line itself is shared either way.
+// are signed) and publishes its signature, in the background: the command's answer
+// waits for its line (the store's and the mirror's), not for the signing key and a
+// second request. The signatures are made and published in the order of their lines,
+// and Close waits for them. A signature that cannot be published now stays in
+// journal.sigs, and SyncSignatures (muster team sync, evidence verify) shares it
+// later: the line itself is shared either way.
 func (inc *Incident) shareSig(e journal.Event) {
 	ss, ok := inc.shared.(SharedSigs)
 	if !ok || !inc.j.Signs() {
 		return
 	}
-	if err := inc.j.SignLine(e.Seq, e.Hash); err != nil {
-		return // Close reports a line that could not be signed
+	if inc.sigs == nil {
+		inc.sigs = &sigSharer{lines: make(chan journal.Event, 256), done: make(chan struct{})}
+		go inc.sigs.run(inc.ctx, inc.j, ss, inc.Dir, inc.ID)
 	}
-	line, err := journal.SigLineFor(inc.Dir, e.Seq, e.Hash)
-	if err != nil || line == nil {
+	inc.sigs.lines <- e
+}
+
+// sigSharer signs and publishes the signatures of an incident's lines one after the
+// other, on a goroutine of its own.
+type sigSharer struct {
+	lines chan journal.Event
+	done  chan struct{}
+}
+
+func (sg *sigSharer) run(ctx context.Context, j *journal.Journal, ss SharedSigs, dir, id string) {
+	defer close(sg.done)
+	for e := range sg.lines {
+		if err := j.SignLine(e.Seq, e.Hash); err != nil {
+			continue // Close reports a line that could not be signed
+		}
+		line, err := journal.SigLineFor(dir, e.Seq, e.Hash)
+		if err != nil || line == nil {
+			continue
+		}
+		_ = ss.PublishSig(ctx, id, e.Seq, line)
+	}
+}
+
+// finishSigs waits until the signature of every line queued so far is made and
+// published (or given up): before the incident's directory moves or its journal closes.
+func (inc *Incident) finishSigs() {
+	if inc.sigs == nil {
 		return
 	}
-	_ = ss.PublishSig(inc.ctx, inc.ID, e.Seq, line)
+	close(inc.sigs.lines)
+	<-inc.sigs.done
+	inc.sigs = nil
 }
 
 // SignaturesSynced says what SyncSignatures did.

@@ -83,6 +83,22 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 
 // stripComment cuts a shell line at its first # outside quotes that starts a word.
 func stripComment(s string) string {
+	cut := -1
+	eachUnquoted(s, func(i int) bool {
+		if s[i] == '#' && (i == 0 || s[i-1] == ' ') {
+			cut = i
+		}
+		return cut < 0
+	})
+	if cut < 0 {
+		return s
+	}
+	return strings.TrimRight(s[:cut], " ")
+}
+
+// eachUnquoted calls f with the index of each byte of s outside single and double
+// quotes (the quote marks are inside), until f returns false.
+func eachUnquoted(s string, f func(i int) bool) {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -93,11 +109,12 @@ func stripComment(s string) string {
 			}
 		case c == '\'' || c == '"':
 			quote = c
-		case c == '#' && (i == 0 || s[i-1] == ' '):
-			return strings.TrimRight(s[:i], " ")
+		default:
+			if !f(i) {
+				return
+			}
 		}
 	}
-	return s
 }
 
 // shellWords splits a command line into words, honouring quotes; it stops at a
@@ -145,43 +162,27 @@ var placeholder = regexp.MustCompile(`(^|[\s=])([A-Z][A-Z_]+|INC-\.\.\.)(\.\.\.)
 // isSynopsis tells a usage line from a command: [optional] parts, a|b choices outside
 // quotes, "...", or a placeholder word.
 func isSynopsis(code string) bool {
-	var quote byte
-	for i := 0; i < len(code); i++ {
-		c := code[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
+	synopsis := false
+	eachUnquoted(code, func(i int) bool {
+		switch c := code[i]; {
 		case c == '[' || c == ']':
-			return true
+			synopsis = true
 		case c == '|' && i > 0 && code[i-1] != ' ' && i+1 < len(code) && code[i+1] != ' ':
-			return true // table|json; a pipe between commands has spaces around it
+			synopsis = true // table|json; a pipe between commands has spaces around it
 		}
-	}
-	return strings.Contains(code, "...") || placeholder.MatchString(unquoted(code))
+		return !synopsis
+	})
+	return synopsis || strings.Contains(code, "...") || placeholder.MatchString(unquoted(code))
 }
 
 // unquoted is code without its quoted parts ("Checkout down for all EU users" is no
 // placeholder).
 func unquoted(code string) string {
 	var b strings.Builder
-	var quote byte
-	for i := 0; i < len(code); i++ {
-		c := code[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		default:
-			b.WriteByte(c)
-		}
-	}
+	eachUnquoted(code, func(i int) bool {
+		b.WriteByte(code[i])
+		return true
+	})
 	return b.String()
 }
 

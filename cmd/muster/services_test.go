@@ -13,17 +13,7 @@ import (
 // readmeBackupPolicy is the complete backup.toml example of README ("Backup policy").
 func readmeBackupPolicy(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(data), "### Backup policy (backup.toml)")
-	_, block, ok2 := strings.Cut(section, "```toml\n")
-	block, _, ok3 := strings.Cut(block, "```")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("README has no backup.toml example")
-	}
-	return block
+	return readmeTOML(t, "### Backup policy (backup.toml)")
 }
 
 // TestLibraryServicesAreInTheReadmeBackupPolicy: with README's backup.toml installed,

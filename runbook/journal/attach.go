@@ -220,14 +220,8 @@ func (j *Journal) store(path string, before fs.FileInfo, a *Attachment) error {
 	a.Size, a.SHA256, a.Blob = n, sum, AttachDir+"/"+blobDir+"/"+sum
 	a.Mode, a.ModTime = st.Mode().String(), st.ModTime().UTC()
 
-	blobs := filepath.Join(dir, blobDir)
-	if err := os.Mkdir(blobs, dirPerm); err == nil {
-		if err := syncDir(dir); err != nil {
-			return err
-		}
-	} else if !errors.Is(err, fs.ErrExist) {
-		return err
-	} else if err := checkDir(blobs); err != nil {
+	blobs, err := makeBlobDir(dir)
+	if err != nil {
 		return err
 	}
 	dest := filepath.Join(blobs, sum)
@@ -259,6 +253,19 @@ func checkDir(path string) error {
 		return &NotRegularError{Path: path, What: modeName(st.Mode()), Want: "a directory"}
 	}
 	return nil
+}
+
+// makeBlobDir returns the blob directory (sha256/) of the attachment directory attach,
+// made if it is not there yet (attach is synced, so the new directory survives a
+// crash); one that is there must be a real directory.
+func makeBlobDir(attach string) (string, error) {
+	blobs := filepath.Join(attach, blobDir)
+	if err := os.Mkdir(blobs, dirPerm); err == nil {
+		return blobs, syncDir(attach)
+	} else if !errors.Is(err, fs.ErrExist) {
+		return "", err
+	}
+	return blobs, checkDir(blobs)
 }
 
 // blobPath is where the store keeps content with this hex SHA-256.

@@ -61,14 +61,8 @@ func PutBlob(dir, sum string, size int64, fill func(w io.Writer) error) error {
 	if err := checkDir(attach); err != nil {
 		return err
 	}
-	blobs := filepath.Join(attach, blobDir)
-	if err := os.Mkdir(blobs, dirPerm); err == nil {
-		if err := syncDir(attach); err != nil {
-			return err
-		}
-	} else if !errors.Is(err, fs.ErrExist) {
-		return err
-	} else if err := checkDir(blobs); err != nil {
+	blobs, err := makeBlobDir(attach)
+	if err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(attach, incomingPre+"*")

@@ -273,8 +273,28 @@ func writeRestorePrometheus(w io.Writer, res *RestoreTestResult) error {
 		metric("muster_restore_test_rpo_target_seconds", "The service's RPO from the backup policy.", float64(res.RPOSeconds))
 	}
 	metric("muster_restore_test_orphans", "Resources the restore test could not delete.", float64(len(res.Cleanup.Orphans)))
+	// Last, so that a file holding this line was written to its end (README's cron
+	// recipe renames only such a file).
+	complete := 0.0
+	if res.Status == Pass || res.Status == Fail {
+		complete = 1
+	}
+	metric("muster_restore_test_complete", "1 when the restore test reached a verdict (pass or fail), 0 when it could not be judged or could not run.", complete)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteRestoreNotRunPrometheus writes the exposition of a restore test that could not
+// run at all (no credentials, no such service or database, a policy file with
+// problems): the cause as a comment, success 0 at the instant at, no orphans and
+// muster_restore_test_complete 0 last, so that an alert on a failed or incomplete
+// test fires instead of the metrics going quiet. service, db and region label the
+// series as the command was asked (empty when not given).
+func WriteRestoreNotRunPrometheus(w io.Writer, at time.Time, service, db, region string, cause error) error {
+	if _, err := fmt.Fprintf(w, "# muster backup restore-test could not run: %s\n", promLabel(cause.Error())); err != nil {
+		return err
+	}
+	return writeRestorePrometheus(w, &RestoreTestResult{Status: Error, Error: cause.Error(), Service: service, Source: RestoreSource{ID: db}, Region: region, Began: at})
 }
 
 func promLabel(s string) string { return strings.ReplaceAll(untrusted.Line(s), "\n", " ") }

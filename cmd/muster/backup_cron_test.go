@@ -81,23 +81,45 @@ func TestBackupCheckWithoutCredentialsSaysSoOnce(t *testing.T) {
 // without credentials the renamed file says the check is incomplete (the alert fires),
 // and when muster cannot start at all the previous file is kept, never emptied.
 func TestReadmeCronRecipeKeepsAlertsAlive(t *testing.T) {
+	readmeCronRecipe(t, "*/30 * * * * muster backup check --format prometheus", "muster_backup.prom", "\nmuster_backup_check_complete 0\n")
+}
+
+// TestReadmeRestoreCronRecipeKeepsAlertsAlive: the same for README's weekly restore-test
+// cron line: a test that could not run leaves a file ending in complete 0 (and success
+// 0), and one that could not start leaves the previous file as it was.
+func TestReadmeRestoreCronRecipeKeepsAlertsAlive(t *testing.T) {
+	got := readmeCronRecipe(t, "0 3 * * 1 muster backup restore-test --service platform-database", "muster_restore.prom", `muster_restore_test_complete{service="platform-database",db="",region=""} 0`+"\n")
+	if !strings.Contains(got, "\nmuster_restore_test_success{") || !strings.HasPrefix(got, "# muster backup restore-test could not run: ") {
+		t.Errorf("metrics file after a restore test that could not run:\n%s", got)
+	}
+}
+
+// readmeCronRecipe runs README's crontab line that starts with prefix and writes file
+// under /var/lib/node_exporter: first without credentials (the file must end with
+// wantEnd), then with muster missing from PATH (the file must stay as it was). It
+// returns the file of the first run.
+func readmeCronRecipe(t *testing.T, prefix, file, wantEnd string) string {
+	t.Helper()
 	data, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var line string
 	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "*/30 * * * * muster backup check --format prometheus") {
+		if strings.HasPrefix(l, prefix) {
 			line = l
 		}
 	}
 	if line == "" {
-		t.Fatal("README has no cron line for muster backup check")
+		t.Fatalf("README has no cron line starting %q", prefix)
 	}
 	fields := strings.SplitN(line, " ", 6)
 	dir := t.TempDir()
 	script := strings.ReplaceAll(fields[5], "/var/lib/node_exporter", dir)
-	prom := filepath.Join(dir, "muster_backup.prom")
+	prom := filepath.Join(dir, file)
+	if !strings.Contains(script, prom) {
+		t.Fatalf("the cron line does not write %s: %s", file, line)
+	}
 	env := noCredentialsEnv(t)
 
 	run := func(env []string) {
@@ -112,8 +134,8 @@ func TestReadmeCronRecipeKeepsAlertsAlive(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the recipe left no metrics file: %v", err)
 	}
-	if !strings.HasSuffix(string(got), "\nmuster_backup_check_complete 0\n") {
-		t.Fatalf("metrics file after a check that could not run:\n%s", got)
+	if !strings.HasSuffix(string(got), wantEnd) {
+		t.Fatalf("metrics file after a run that could not check, want it to end with %q:\n%s", wantEnd, got)
 	}
 
 	// muster missing from PATH (or killed before it wrote its last line): the file the
@@ -123,4 +145,5 @@ func TestReadmeCronRecipeKeepsAlertsAlive(t *testing.T) {
 	if again, err := os.ReadFile(prom); err != nil || !bytes.Equal(again, got) {
 		t.Fatalf("the metrics file changed when muster could not start (%v):\n%s", err, again)
 	}
+	return string(got)
 }

@@ -59,7 +59,9 @@ backup restore-test cleanup deletes leftovers by tag.
 
 Exit codes: 0 restored, answered, RTO and RPO met; 1 the backups failed the test (no
 restore point, RTO or RPO missed, no rows); 2 it could not be judged (bad input, AWS
-refused, cannot connect, a copy could not be deleted).`,
+refused, cannot connect, a copy could not be deleted). --format prometheus prints
+metrics even when the test could not run (muster_restore_test_complete 0, always the
+last line).`,
 		Example: `  muster backup restore-test --service platform-database
   muster backup restore-test --db platform-db --kind pitr --point random --format json
   muster backup restore-test --service platform-database --incident INC-20261202-0001 --step verify-restore
@@ -107,9 +109,22 @@ refused, cannot connect, a copy could not be deleted).`,
 	return cmd
 }
 
+// runRestoreTest runs the restore test and prints its result; with --format prometheus
+// a test that could not run still prints metrics that say so.
 func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error {
+	reported, err := restoreTest(ctx, g, &o)
+	if err != nil && !reported && o.Format == backup.FormatPrometheus {
+		// An alert on a failed or incomplete test fires, where an empty file would
+		// only make the series vanish.
+		_ = backup.WriteRestoreNotRunPrometheus(g.Stdout, g.now(), o.Service, o.DB, o.Region, err)
+	}
+	return err
+}
+
+// restoreTest runs the restore test; reported is whether its result was written.
+func restoreTest(ctx context.Context, g *globals, o *restoreTestOptions) (reported bool, err error) {
 	if (o.Incident == "") != (o.Step == "") {
-		return usageError("--incident and --step go together")
+		return false, usageError("--incident and --step go together")
 	}
 	if o.Incident != "" {
 		// Checked before anything is restored; the journal is opened again to record,
@@ -120,7 +135,7 @@ func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error
 			}
 			return nil
 		}); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if o.PolicyFile == "" {
@@ -141,11 +156,11 @@ func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error
 		for _, p := range problems {
 			fmt.Fprintln(g.Stderr, p.String())
 		}
-		return &exitError{code: 2, err: fmt.Errorf("the backup policy %s has %s", o.PolicyFile, plural(len(problems), "problem"))}
+		return false, &exitError{code: 2, err: fmt.Errorf("the backup policy %s has %s", o.PolicyFile, plural(len(problems), "problem"))}
 	}
 	if res.Source.ID == "" {
 		// Nothing was looked at: bad input, said once.
-		return &exitError{code: res.ExitCode(), err: err}
+		return false, &exitError{code: res.ExitCode(), err: err}
 	}
 	if path, serr := backup.SaveRestoreTest(g.DataDir, res); serr != nil {
 		fmt.Fprintf(g.Stderr, "warning: could not save the result: %v\n", serr)
@@ -153,17 +168,17 @@ func runRestoreTest(ctx context.Context, g *globals, o restoreTestOptions) error
 		defer fmt.Fprintf(g.Stdout, "saved %s\n", path)
 	}
 	if werr := backup.WriteRestoreTest(g.Stdout, res, o.Format); werr != nil {
-		return werr
+		return true, werr // stdout is gone: nothing more can be written to it
 	}
 	if o.Incident != "" {
 		if rerr := recordRestoreTest(g, o.Incident, o.Step, res); rerr != nil {
-			return rerr
+			return true, rerr
 		}
 	}
 	if code := res.ExitCode(); code != 0 {
-		return &exitError{code: code, err: err}
+		return true, &exitError{code: code, err: err}
 	}
-	return nil
+	return true, nil
 }
 
 // restoreCheckRun is a restore test as the journal records it.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Open reaches the store at url (s3://bucket/prefix) with the standard AWS
@@ -17,7 +18,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	// Failures reach the caller as errors; the SDK's own log lines (the IMDS client's
+	// "falling back to IMDSv1" while it looks for credentials) would only repeat them on
+	// stderr, before muster's one line. Set here, the logger reaches the clients the
+	// config chain builds while it resolves, as in backup.LoadAWSConfig.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(logging.Nop{}))
 	if err != nil {
 		return nil, fmt.Errorf("team store %s: AWS configuration: %w", loc, err)
 	}

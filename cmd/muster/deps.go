@@ -73,12 +73,13 @@ func (g *globals) store() *incident.Store {
 	return st
 }
 
-// openIncident opens an incident for writing with the caller as actor.
+// openIncident opens an incident for writing with the caller as actor, to run a
+// command: only the state commands are checked against is read (see OpenForCommand).
 func (g *globals) openIncident(id string) (*incident.Incident, error) {
 	if err := g.signingReady(); err != nil {
 		return nil, err
 	}
-	inc, err := g.store().Open(id, g.Actor)
+	inc, err := g.store().OpenForCommand(id, g.Actor)
 	if err != nil {
 		return nil, commandError(err)
 	}

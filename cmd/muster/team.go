@@ -163,7 +163,7 @@ func (g *globals) flushOutboxes() int {
 		if !e.IsDir() || incident.Pending(st.Dir(e.Name())) == 0 {
 			continue
 		}
-		inc, err := st.Open(e.Name(), g.Actor)
+		inc, err := st.OpenForCommand(e.Name(), g.Actor)
 		if err != nil {
 			fmt.Fprintf(g.Stderr, "warning: %s: %s\n", untrusted.Line(e.Name()), untrusted.Line(err.Error()))
 			continue

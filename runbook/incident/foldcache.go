@@ -19,35 +19,83 @@ import (
 // a line of the journal and folds only the lines after it, instead of reading and
 // folding the whole journal again.
 //
-// The cache is not evidence. It lives in the incident directory as a derived file
-// (journal.IsDerived: verify never reads it, export leaves it out) and is never
-// trusted blindly: it is used only when it was written by this very muster binary for
-// this incident's frozen runbook, its checksum holds, and the journal still holds, at
-// the bytes the cache records, the line with the seq and hash the cache was folded up
-// to (the line is read back and hashed). Anything else, and the journal is folded
-// whole and the cache rewritten. The lines after the cached one are checked as a full
-// read checks them (syntax, hash, seq, links); the lines before it are not read again
-// (evidence verify checks the whole chain).
+// It is two files, so that a command pays only for what it is checked against. The
+// brief state (StateCacheName) is everything but the long lists: status, severity and
+// deadlines, steps with who and when, roles, phases, follow-ups, outage windows,
+// counters, the last notice to each audience. It stays a few kilobytes however many
+// events the incident has, and a command (Store.OpenForCommand) reads only it. The
+// long lists (ListsCacheName: notes, escalations, notices, attachments, checks) grow
+// with the incident; only a reader of the whole state (Store.Open: the screen, a
+// drill) reads them. Each file records the journal line it was folded up to, and the
+// lists may lag behind the brief state (commands refresh only the brief one): a whole
+// read folds the lines between the two into the lists only.
+//
+// The cache is not evidence. Its files live in the incident directory as derived files
+// (journal.IsDerived: verify never reads them, export leaves them out) and are never
+// trusted blindly: a file is used only when it was written by this very muster binary
+// for this incident's frozen runbook, its checksum holds, and the journal still holds,
+// at the bytes the file records, the line with the seq and hash it was folded up to
+// (the line is read back and hashed; for the brief state beside older lists, the lines
+// from the lists' line to it are read and chained). Anything else, and the journal is
+// folded whole and both files rewritten. The lines after the cached one are checked as
+// a full read checks them (syntax, hash, seq, links); the lines before it are not read
+// again (evidence verify checks the whole chain).
 const (
-	// StateCacheName is the cache file in the incident directory.
+	// StateCacheName is the brief state's file in the incident directory.
 	StateCacheName = "state" + journal.DerivedSuffix
-	// stateCacheMagic starts the file; its version changes with the layout.
-	stateCacheMagic = "muster-state-cache 1\n"
+	// ListsCacheName is the long lists' file.
+	ListsCacheName = "state-lists" + journal.DerivedSuffix
+	// The magic lines start the files; their versions change with the layout.
+	stateCacheMagic = "muster-state-cache 2\n"
+	listsCacheMagic = "muster-state-lists 1\n"
 	// cacheFrom is the journal size from which the state is cached: below it, reading
 	// and folding the journal costs less than decoding a cache.
 	cacheFrom = 256 << 10
-	// cacheBehind is how far (bytes of journal) the cache may fall behind the journal
-	// before a command rewrites it; up to that, the lines after it are folded each time.
+	// cacheBehind is how far (bytes of journal) the lists may fall behind the journal
+	// before a whole read rewrites them; up to that, the lines after them are folded
+	// each time.
 	cacheBehind = 512 << 10
-	// maxStateCache bounds the cache file read back.
+	// briefBehind is the same for the brief state, which costs little to rewrite: a
+	// command reads at most this much journal besides the brief state.
+	briefBehind = 32 << 10
+	// maxStateCache bounds a cache file read back.
 	maxStateCache = 1 << 30
 )
 
-// cacheHeader says what the cached state was folded from.
+// cacheHeader says what a cache file was folded from.
 type cacheHeader struct {
 	Build   string       // the muster binary that folded it (see buildID)
 	Runbook string       // the frozen runbook's digest
 	Mark    journal.Mark // the last line folded
+}
+
+// usable reports whether a file with this header may be used for the journal whose
+// last line is last, by this build with the runbook rb (the marked line itself is
+// checked on the journal, by EventsAfter).
+func (h cacheHeader) usable(build string, rb *runbook.Runbook, last journal.Mark) bool {
+	return h.Build == build && h.Runbook == rb.Digest && h.Mark.Seq <= last.Seq
+}
+
+// briefExtra is what the brief state keeps of its lists.
+type briefExtra struct {
+	LastNotice map[string]time.Time // the last notice to each audience, as written
+}
+
+// stateLists are the long lists of the state (see State.addToLists).
+type stateLists struct {
+	Notes       []NoteEntry
+	Escalations []EscalationEntry
+	Notices     []NoticeEntry
+	Attachments []AttachmentEntry
+	Checks      []CheckEntry
+}
+
+func (s *State) lists() stateLists {
+	return stateLists{s.Notes, s.Escalations, s.Notices, s.Attachments, s.Checks}
+}
+
+func (s *State) setLists(l stateLists) {
+	s.Notes, s.Escalations, s.Notices, s.Attachments, s.Checks = l.Notes, l.Escalations, l.Notices, l.Attachments, l.Checks
 }
 
 // buildID names the running binary: its path, size and modification time. A state
@@ -66,7 +114,9 @@ var buildID = sync.OnceValue(func() string {
 
 // foldCached returns the state of the journal j (held open for writing), from the
 // cache when it can, and refreshes the cache when it was missing, stale or far behind.
-func foldCached(dir string, rb *runbook.Runbook, j *journal.Journal) (*State, error) {
+// A brief fold reads only the brief state (the returned state is Brief unless the
+// journal had to be folded whole).
+func foldCached(dir string, rb *runbook.Runbook, j *journal.Journal, brief bool) (*State, error) {
 	last, err := j.LastMark()
 	if err != nil {
 		return nil, err
@@ -75,25 +125,66 @@ func foldCached(dir string, rb *runbook.Runbook, j *journal.Journal) (*State, er
 	if last.End < cacheFrom || build == "" {
 		return foldWhole(rb, j)
 	}
-	s, h, err := readStateCache(dir, rb)
-	if err == nil && h.Build == build && h.Runbook == rb.Digest && h.Mark.Seq <= last.Seq {
-		events, err := j.EventsAfter(h.Mark)
-		if err == nil {
-			for _, e := range events {
-				s.Apply(e)
+	if s, h, err := readBriefCache(dir, rb); err == nil && h.usable(build, rb, last) {
+		if brief {
+			if events, err := j.EventsAfter(h.Mark); err == nil {
+				for _, e := range events {
+					s.Apply(e)
+				}
+				if last.End-h.Mark.End >= briefBehind {
+					writeBriefCache(dir, rb, s, last)
+				}
+				return s, nil
 			}
-			if last.End-h.Mark.End >= cacheBehind {
-				writeStateCache(dir, rb, s, last)
-			}
+		} else if withLists(dir, rb, j, s, h, last) {
 			return s, nil
 		}
 	}
-	s, err = foldWhole(rb, j)
+	s, err := foldWhole(rb, j)
 	if err != nil {
 		return nil, err
 	}
-	writeStateCache(dir, rb, s, last)
+	writeListsCache(dir, rb, s, last)
+	writeBriefCache(dir, rb, s, last)
 	return s, nil
+}
+
+// withLists makes the brief state s, folded up to h.Mark, whole: it reads the lists'
+// file, folds the lines between the lists' line and h.Mark into the lists only and the
+// lines after h.Mark into everything. It reports false, with s spoilt, when the lists
+// cannot be used.
+func withLists(dir string, rb *runbook.Runbook, j *journal.Journal, s *State, h cacheHeader, last journal.Mark) bool {
+	l, lh, err := readListsCache(dir, rb)
+	if err != nil || !lh.usable(h.Build, rb, last) || lh.Mark.Seq > h.Mark.Seq {
+		return false
+	}
+	events, err := j.EventsAfter(lh.Mark) // checks the lists' line and chains every line after it
+	if err != nil {
+		return false
+	}
+	// The brief state's line must be on that chain: the lists' line itself, or one of
+	// the lines read after it.
+	between := int(h.Mark.Seq - lh.Mark.Seq)
+	switch {
+	case between == 0 && h.Mark != lh.Mark, between > len(events), between > 0 && events[between-1].Hash != h.Mark.Hash:
+		return false
+	}
+	s.brief, s.lastNotice = false, nil
+	s.setLists(l)
+	for _, e := range events[:between] {
+		s.applyToLists(e)
+	}
+	for _, e := range events[between:] {
+		s.Apply(e)
+	}
+	switch {
+	case last.End-lh.Mark.End >= cacheBehind:
+		writeListsCache(dir, rb, s, last)
+		writeBriefCache(dir, rb, s, last)
+	case last.End-h.Mark.End >= briefBehind:
+		writeBriefCache(dir, rb, s, last)
+	}
+	return true
 }
 
 func foldWhole(rb *runbook.Runbook, j *journal.Journal) (*State, error) {
@@ -104,17 +195,19 @@ func foldWhole(rb *runbook.Runbook, j *journal.Journal) (*State, error) {
 	return Fold(rb, events), nil
 }
 
-// encodeStateCache lays out the cache: the magic line, the header and the state (see
-// statecodec.go), and the CRC-32C of all that (against a damaged file; the cache's
+// encodeCache lays out a cache file: the magic line, the header, the values (see
+// statecodec.go), and the CRC-32C of all that (against a damaged file; the file's
 // match with the journal is checked on the journal itself).
-func encodeStateCache(h cacheHeader, s *State) ([]byte, error) {
-	b := []byte(stateCacheMagic)
+func encodeCache(magic string, h cacheHeader, values ...any) ([]byte, error) {
+	b := []byte(magic)
 	b, err := encodeValue(b, &h)
 	if err != nil {
 		return nil, err
 	}
-	if b, err = encodeValue(b, s); err != nil {
-		return nil, err
+	for _, v := range values {
+		if b, err = encodeValue(b, v); err != nil {
+			return nil, err
+		}
 	}
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli())), nil
 }
@@ -124,33 +217,57 @@ var (
 	castagnoli  = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) }) // on first use, not at start
 )
 
-// decodeStateCache reads what encodeStateCache wrote; the state follows rb. b must not
-// be changed afterwards: the state's strings are slices of it.
-func decodeStateCache(b []byte, rb *runbook.Runbook) (s *State, h cacheHeader, err error) {
-	if len(b) < len(stateCacheMagic)+4 || string(b[:len(stateCacheMagic)]) != stateCacheMagic {
-		return nil, h, errBadCache
+// decodeCache reads what encodeCache wrote into h and the values. b must not be
+// changed afterwards: the values' strings are slices of it.
+func decodeCache(b []byte, magic string, h *cacheHeader, values ...any) error {
+	if len(b) < len(magic)+4 || string(b[:len(magic)]) != magic {
+		return errBadCache
 	}
-	body := b[len(stateCacheMagic) : len(b)-4]
+	body := b[len(magic) : len(b)-4]
 	if crc32.Checksum(b[:len(b)-4], castagnoli()) != binary.BigEndian.Uint32(b[len(b)-4:]) {
-		return nil, h, errBadCache
+		return errBadCache
 	}
-	return decodeStateBody(unsafe.String(unsafe.SliceData(body), len(body)), rb)
+	return decodeBody(unsafe.String(unsafe.SliceData(body), len(body)), h, values...)
 }
 
-// decodeStateBody decodes the header and the state of a cache whose checksum held.
-func decodeStateBody(body string, rb *runbook.Runbook) (s *State, h cacheHeader, err error) {
+// decodeBody decodes the header and the values of a cache file whose checksum held.
+func decodeBody(body string, h *cacheHeader, values ...any) error {
 	r := &cacheReader{s: body}
-	if err := decodeValue(r, &h); err != nil {
-		return nil, h, err
+	if err := decodeValue(r, h); err != nil {
+		return err
 	}
-	s = &State{}
-	if err := decodeValue(r, s); err != nil {
-		return nil, h, err
+	for _, v := range values {
+		if err := decodeValue(r, v); err != nil {
+			return err
+		}
 	}
 	if r.off != len(r.s) {
-		return nil, h, errBadCache
+		return errBadCache
 	}
-	s.rb = rb
+	return nil
+}
+
+// encodeBriefCache lays out the brief state's file: s without its long lists.
+func encodeBriefCache(h cacheHeader, s *State) ([]byte, error) {
+	b := *s
+	b.setLists(stateLists{})
+	return encodeCache(stateCacheMagic, h, &b, &briefExtra{LastNotice: s.lastNotices()})
+}
+
+// decodeBriefCache reads the brief state back; it follows rb.
+func decodeBriefCache(b []byte, rb *runbook.Runbook) (*State, cacheHeader, error) {
+	var h cacheHeader
+	s, x := &State{}, &briefExtra{}
+	if err := decodeCache(b, stateCacheMagic, &h, s, x); err != nil {
+		return nil, h, err
+	}
+	return briefState(s, x, rb), h, nil
+}
+
+// briefState completes a brief state read back.
+func briefState(s *State, x *briefExtra, rb *runbook.Runbook) *State {
+	s.rb, s.brief, s.lastNotice = rb, true, x.LastNotice
+	s.setLists(stateLists{}) // a damaged file's lists are not believed either
 	// A state always has these maps: the fold writes into them.
 	if s.Steps == nil {
 		s.Steps = map[string]StepState{}
@@ -161,24 +278,45 @@ func decodeStateBody(body string, rb *runbook.Runbook) (s *State, h cacheHeader,
 	if s.PhaseEntered == nil {
 		s.PhaseEntered = map[runbook.PhaseName]time.Time{}
 	}
-	return s, h, nil
+	return s
 }
 
-func readStateCache(dir string, rb *runbook.Runbook) (*State, cacheHeader, error) {
+func readBriefCache(dir string, rb *runbook.Runbook) (*State, cacheHeader, error) {
 	b, err := journal.ReadDerived(dir, StateCacheName, maxStateCache)
 	if err != nil {
 		return nil, cacheHeader{}, err
 	}
-	return decodeStateCache(b, rb)
+	return decodeBriefCache(b, rb)
 }
 
-// writeStateCache saves s, folded up to the line m, for the next command. A cache that
-// cannot be written costs the next command a whole fold, nothing else: the error is
-// dropped.
-func writeStateCache(dir string, rb *runbook.Runbook, s *State, m journal.Mark) {
-	b, err := encodeStateCache(cacheHeader{Build: buildID(), Runbook: rb.Digest, Mark: m}, s)
+func readListsCache(dir string, rb *runbook.Runbook) (stateLists, cacheHeader, error) {
+	var (
+		h cacheHeader
+		l stateLists
+	)
+	b, err := journal.ReadDerived(dir, ListsCacheName, maxStateCache)
 	if err != nil {
-		return
+		return l, h, err
 	}
-	_ = journal.WriteDerived(dir, StateCacheName, b)
+	err = decodeCache(b, listsCacheMagic, &h, &l)
+	return l, h, err
+}
+
+// writeBriefCache saves the brief part of s, folded up to the line m, for the next
+// command; writeListsCache its lists. A cache file that cannot be written costs a
+// later command a whole fold, nothing else: the error is dropped.
+func writeBriefCache(dir string, rb *runbook.Runbook, s *State, m journal.Mark) {
+	if b, err := encodeBriefCache(cacheHeader{Build: buildID(), Runbook: rb.Digest, Mark: m}, s); err == nil {
+		_ = journal.WriteDerived(dir, StateCacheName, b)
+	}
+}
+
+func writeListsCache(dir string, rb *runbook.Runbook, s *State, m journal.Mark) {
+	if s.brief {
+		return // a brief state has no lists to save
+	}
+	l := s.lists()
+	if b, err := encodeCache(listsCacheMagic, cacheHeader{Build: buildID(), Runbook: rb.Digest, Mark: m}, &l); err == nil {
+		_ = journal.WriteDerived(dir, ListsCacheName, b)
+	}
 }

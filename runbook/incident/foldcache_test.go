@@ -2,9 +2,11 @@ package incident
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,8 +25,10 @@ func cachedIncident(t *testing.T) (*Store, string) {
 	inc, err := st.Open(id, "erin@ops")
 	must(t, err)
 	inc.Close()
-	if _, err := os.Stat(filepath.Join(st.Dir(id), StateCacheName)); err != nil {
-		t.Fatalf("no cache after the first open: %v", err)
+	for _, name := range []string{StateCacheName, ListsCacheName} {
+		if _, err := os.Stat(filepath.Join(st.Dir(id), name)); err != nil {
+			t.Fatalf("no %s after the first open: %v", name, err)
+		}
 	}
 	return st, id
 }
@@ -44,22 +48,60 @@ func sameState(t *testing.T, got, want *State) {
 	}
 }
 
-// forgeCache rewrites the cache with its header kept and the state's title changed, so
-// a test can tell whether Open used it.
+// briefOf is the brief state of s: s without its lists, as the brief cache keeps it.
+func briefOf(t *testing.T, s *State) *State {
+	t.Helper()
+	b, err := encodeBriefCache(cacheHeader{}, s)
+	must(t, err)
+	back, _, err := decodeBriefCache(b, s.rb)
+	must(t, err)
+	return back
+}
+
+// sameBrief checks a brief state against the whole fold's.
+func sameBrief(t *testing.T, got, whole *State) {
+	t.Helper()
+	if !got.Brief() || got.Notes != nil || got.Notices != nil || got.Escalations != nil || got.Attachments != nil || got.Checks != nil {
+		t.Fatalf("not a brief state: brief %v, %d notes, %d notices", got.Brief(), len(got.Notes), len(got.Notices))
+	}
+	sameState(t, got, briefOf(t, whole))
+}
+
+// forgeCache rewrites the brief cache with its header kept and the state's title
+// changed, so a test can tell whether Open used it.
 func forgeCache(t *testing.T, st *Store, id string, edit func(*cacheHeader)) {
 	t.Helper()
 	dir := st.Dir(id)
 	rb, _, err := loadFrozen(dir)
 	must(t, err)
-	s, h, err := readStateCache(dir, rb)
+	s, h, err := readBriefCache(dir, rb)
 	must(t, err)
 	s.Title = "FROM THE CACHE"
 	if edit != nil {
 		edit(&h)
 	}
-	b, err := encodeStateCache(h, s)
+	b, err := encodeBriefCache(h, s)
 	must(t, err)
 	must(t, os.WriteFile(filepath.Join(dir, StateCacheName), b, 0o600))
+}
+
+// forgeLists rewrites the lists' cache with its header kept and the first note's text
+// changed.
+func forgeLists(t *testing.T, st *Store, id string, edit func(*cacheHeader)) {
+	t.Helper()
+	dir := st.Dir(id)
+	rb, _, err := loadFrozen(dir)
+	must(t, err)
+	l, h, err := readListsCache(dir, rb)
+	must(t, err)
+	l.Notes = slices.Clone(l.Notes)
+	l.Notes[0].Text = "FROM THE LISTS"
+	if edit != nil {
+		edit(&h)
+	}
+	b, err := encodeCache(listsCacheMagic, h, &l)
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, ListsCacheName), b, 0o600))
 }
 
 func openTitle(t *testing.T, st *Store, id string) string {
@@ -70,14 +112,38 @@ func openTitle(t *testing.T, st *Store, id string) string {
 	return inc.State.Title
 }
 
+func commandTitle(t *testing.T, st *Store, id string) string {
+	t.Helper()
+	inc, err := st.OpenForCommand(id, "erin@ops")
+	must(t, err)
+	defer inc.Close()
+	return inc.State.Title
+}
+
+func openFirstNote(t *testing.T, st *Store, id string) string {
+	t.Helper()
+	inc, err := st.Open(id, "erin@ops")
+	must(t, err)
+	defer inc.Close()
+	return inc.State.Notes[0].Text
+}
+
 // Every command after the first on a large incident starts from the cache and folds
 // only the lines after it; the state is the one the whole fold gives.
 func TestCommandsOnALargeIncidentFoldOnlyTheNewLines(t *testing.T) {
 	st, id := cachedIncident(t)
-	for i := range 3 {
-		inc, err := st.Open(id, "erin@ops")
+	for i := range 6 {
+		open := st.Open
+		if i%2 == 1 {
+			open = st.OpenForCommand
+		}
+		inc, err := open(id, "erin@ops")
 		must(t, err)
-		sameState(t, inc.State, wholeFold(t, st, id))
+		if i%2 == 1 {
+			sameBrief(t, inc.State, wholeFold(t, st, id))
+		} else {
+			sameState(t, inc.State, wholeFold(t, st, id))
+		}
 		must(t, inc.AddNote("replica caught up "+string(rune('a'+i)), ""))
 		for _, step := range inc.Runbook.Steps() {
 			if inc.State.Step(step.ID).Status == StepTodo {
@@ -88,13 +154,21 @@ func TestCommandsOnALargeIncidentFoldOnlyTheNewLines(t *testing.T) {
 		_, err = inc.AppendEvent(EvAttached, Attached{journal.Attachment{Kind: journal.KindFile, Path: "/var/log/app.log",
 			SHA256: strings.Repeat("ab", 32), Meta: map[string]any{"description": "app log", "lines": 12.0, "tags": []any{"eu", true, nil}, "by": map[string]any{"who": "erin"}}}})
 		must(t, err)
+		must(t, inc.Notify("Status Page", "web", "investigating"))
+		must(t, inc.Escalate("db team", "replica"))
+		must(t, inc.RecordCheck(CheckRun{Check: "restore-test", Status: "pass", Summary: "ok"}))
+		if inc.State.Brief() {
+			sameBrief(t, inc.State, wholeFold(t, st, id))
+		} else {
+			sameState(t, inc.State, wholeFold(t, st, id))
+		}
 		inc.Close()
 	}
 	inc, err := st.Open(id, "erin@ops")
 	must(t, err)
 	defer inc.Close()
 	sameState(t, inc.State, wholeFold(t, st, id))
-	if n := len(inc.State.Notes); inc.State.Notes[n-1].Text != "replica caught up c" {
+	if n := len(inc.State.Notes); inc.State.Notes[n-1].Text != "replica caught up f" {
 		t.Fatalf("last note %q", inc.State.Notes[n-1].Text)
 	}
 	// The cache was read, not rebuilt: a forged title in it shows (this is how the
@@ -103,6 +177,116 @@ func TestCommandsOnALargeIncidentFoldOnlyTheNewLines(t *testing.T) {
 	forgeCache(t, st, id, nil)
 	if got := openTitle(t, st, id); got != "FROM THE CACHE" {
 		t.Fatalf("the cache was not used: title %q", got)
+	}
+	if got := commandTitle(t, st, id); got != "FROM THE CACHE" {
+		t.Fatalf("the cache was not used for a command: title %q", got)
+	}
+	forgeLists(t, st, id, nil)
+	if got := openFirstNote(t, st, id); got != "FROM THE LISTS" {
+		t.Fatalf("the lists' cache was not used: first note %q", got)
+	}
+}
+
+// A command reads only the brief state: the lists' file is not even opened, and the
+// brief file stays small however long the incident grows.
+func TestACommandReadsOnlyTheBriefState(t *testing.T) {
+	st, id := cachedIncident(t)
+	dir := st.Dir(id)
+	must(t, os.WriteFile(filepath.Join(dir, ListsCacheName), []byte("garbage"), 0o600))
+	lists, err := os.Stat(filepath.Join(dir, ListsCacheName))
+	must(t, err)
+	for i := range 100 {
+		inc, err := st.OpenForCommand(id, "erin@ops")
+		must(t, err)
+		if !inc.State.Brief() {
+			t.Fatal("OpenForCommand on a large incident gave the whole state")
+		}
+		must(t, inc.AddNote(fmt.Sprintf("note %d of a long incident", i), ""))
+		inc.Close()
+	}
+	if after, err := os.Stat(filepath.Join(dir, ListsCacheName)); err != nil || !after.ModTime().Equal(lists.ModTime()) || after.Size() != lists.Size() {
+		t.Fatalf("commands touched the lists' file: %v %v", after, err)
+	}
+	brief, err := os.Stat(filepath.Join(dir, StateCacheName))
+	must(t, err)
+	if brief.Size() > 8<<10 {
+		t.Fatalf("the brief state takes %d bytes", brief.Size())
+	}
+	// The brief file was refreshed on the way: a command reads little journal.
+	rb, _, err := loadFrozen(dir)
+	must(t, err)
+	_, h, err := readBriefCache(dir, rb)
+	must(t, err)
+	j, err := journal.Open(dir)
+	must(t, err)
+	last, err := j.LastMark()
+	j.Close()
+	must(t, err)
+	if last.End-h.Mark.End >= briefBehind {
+		t.Fatalf("the brief state is %d bytes behind the journal", last.End-h.Mark.End)
+	}
+	// A whole read after them finds the garbage lists, folds whole and rewrites both.
+	inc, err := st.Open(id, "erin@ops")
+	must(t, err)
+	sameState(t, inc.State, wholeFold(t, st, id))
+	inc.Close()
+	if _, _, err := readListsCache(dir, rb); err != nil {
+		t.Fatalf("the lists were not rewritten: %v", err)
+	}
+}
+
+// The lists may lag behind the brief state (commands refresh only the brief one): a
+// whole read folds the lines in between into the lists only, and rewrites the lists
+// once they are far behind.
+func TestListsBehindTheBriefState(t *testing.T) {
+	st, id := cachedIncident(t)
+	dir := st.Dir(id)
+	rb, _, err := loadFrozen(dir)
+	must(t, err)
+	_, before, err := readListsCache(dir, rb)
+	must(t, err)
+	text := strings.Repeat("a long note about the replica's lag and what we saw on the dashboards ", 20)
+	for i := 0; ; i++ {
+		inc, err := st.OpenForCommand(id, "erin@ops")
+		must(t, err)
+		must(t, inc.AddNote(fmt.Sprintf("%d %s", i, text), ""))
+		must(t, inc.Notify(fmt.Sprintf("audience %d", i%3), "", "an update"))
+		inc.Close()
+		_, bh, err := readBriefCache(dir, rb)
+		must(t, err)
+		if bh.Mark.Seq > before.Mark.Seq+10 {
+			break // the brief state moved on, the lists did not
+		}
+	}
+	inc, err := st.Open(id, "erin@ops")
+	must(t, err)
+	sameState(t, inc.State, wholeFold(t, st, id))
+	inc.Close()
+	_, after, err := readListsCache(dir, rb)
+	must(t, err)
+	if after.Mark != before.Mark {
+		t.Fatalf("the lists were rewritten %d lines later", after.Mark.Seq-before.Mark.Seq)
+	}
+	for {
+		inc, err := st.OpenForCommand(id, "erin@ops")
+		must(t, err)
+		must(t, inc.AddNote(text, ""))
+		inc.Close()
+		j, err := journal.Open(dir)
+		must(t, err)
+		last, err := j.LastMark()
+		j.Close()
+		must(t, err)
+		if last.End-before.Mark.End > cacheBehind {
+			break
+		}
+	}
+	inc, err = st.Open(id, "erin@ops")
+	must(t, err)
+	sameState(t, inc.State, wholeFold(t, st, id))
+	inc.Close()
+	if _, after, err = readListsCache(dir, rb); err != nil || after.Mark.Seq <= before.Mark.Seq {
+		t.Fatalf("the lists far behind were not rewritten: %v %v", after.Mark, err)
 	}
 }
 
@@ -157,20 +341,93 @@ func TestStateCacheIsCheckedBeforeUse(t *testing.T) {
 	}
 	for name, spoil := range cases {
 		t.Run(name, func(t *testing.T) {
+			for _, command := range []bool{false, true} {
+				st, id := cachedIncident(t)
+				spoil(t, st, id)
+				title, open := openTitle, st.Open
+				if command {
+					title, open = commandTitle, st.OpenForCommand
+				}
+				if got := title(t, st, id); got == "FROM THE CACHE" {
+					t.Fatalf("a cache that does not match was used (command %v)", command)
+				}
+				inc, err := open(id, "erin@ops")
+				must(t, err)
+				if command && inc.State.Brief() {
+					sameBrief(t, inc.State, wholeFold(t, st, id))
+				} else {
+					sameState(t, inc.State, wholeFold(t, st, id))
+				}
+				inc.Close()
+				// The whole fold rewrote the cache, regular files again.
+				for _, name := range []string{StateCacheName, ListsCacheName} {
+					fi, err := os.Lstat(filepath.Join(st.Dir(id), name))
+					if err != nil || !fi.Mode().IsRegular() {
+						t.Fatalf("%s not rewritten as a regular file: %v %v", name, fi, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The lists' file is checked as the brief state's is, and against it: lists that do
+// not match mean a whole fold (a command never reads them).
+func TestListsCacheIsCheckedBeforeUse(t *testing.T) {
+	cases := map[string]func(t *testing.T, st *Store, id string){
+		"written by another muster build": func(t *testing.T, st *Store, id string) {
+			forgeLists(t, st, id, func(h *cacheHeader) { h.Build = "go1.0 /usr/bin/muster 1 1" })
+		},
+		"folded for another runbook": func(t *testing.T, st *Store, id string) {
+			forgeLists(t, st, id, func(h *cacheHeader) { h.Runbook = strings.Repeat("0", 64) })
+		},
+		"the lists' seq is past the brief state's": func(t *testing.T, st *Store, id string) {
+			inc, err := st.OpenForCommand(id, "erin@ops")
+			must(t, err)
+			must(t, inc.AddNote("one more", ""))
+			last, err := inc.j.LastMark()
+			must(t, err)
+			inc.Close()
+			forgeLists(t, st, id, func(h *cacheHeader) { h.Mark = last })
+		},
+		"the lists' hash is not the line's": func(t *testing.T, st *Store, id string) {
+			forgeLists(t, st, id, func(h *cacheHeader) { h.Mark.Hash = strings.Repeat("a", 64) })
+		},
+		"the brief state is not on the lists' chain": func(t *testing.T, st *Store, id string) {
+			inc, err := st.OpenForCommand(id, "erin@ops")
+			must(t, err)
+			must(t, inc.AddNote("one more", ""))
+			last, err := inc.j.LastMark()
+			must(t, err)
+			inc.Close()
+			forgeLists(t, st, id, nil)
+			forgeCache(t, st, id, func(h *cacheHeader) { h.Mark = last; h.Mark.Hash = strings.Repeat("b", 64) })
+		},
+		"the checksum does not hold": func(t *testing.T, st *Store, id string) {
+			forgeLists(t, st, id, nil)
+			p := filepath.Join(st.Dir(id), ListsCacheName)
+			b, _ := os.ReadFile(p)
+			b[len(b)/2] ^= 1
+			must(t, os.WriteFile(p, b, 0o600))
+		},
+		"the lists are a brief state": func(t *testing.T, st *Store, id string) {
+			forgeLists(t, st, id, nil)
+			b, err := os.ReadFile(filepath.Join(st.Dir(id), StateCacheName))
+			must(t, err)
+			must(t, os.WriteFile(filepath.Join(st.Dir(id), ListsCacheName), b, 0o600))
+		},
+	}
+	for name, spoil := range cases {
+		t.Run(name, func(t *testing.T) {
 			st, id := cachedIncident(t)
 			spoil(t, st, id)
-			if got := openTitle(t, st, id); got == "FROM THE CACHE" {
-				t.Fatal("a cache that does not match was used")
+			if got := openFirstNote(t, st, id); got == "FROM THE LISTS" {
+				t.Fatal("lists that do not match were used")
 			}
 			inc, err := st.Open(id, "erin@ops")
 			must(t, err)
 			sameState(t, inc.State, wholeFold(t, st, id))
 			inc.Close()
-			// The whole fold rewrote the cache, a regular file again.
-			fi, err := os.Lstat(filepath.Join(st.Dir(id), StateCacheName))
-			if err != nil || !fi.Mode().IsRegular() {
-				t.Fatalf("cache not rewritten as a regular file: %v %v", fi, err)
-			}
 		})
 	}
 }
@@ -206,19 +463,23 @@ func TestStateCacheIsNotEvidence(t *testing.T) {
 		t.Fatalf("verify with a cache: %+v %v", rep.Problems, rep.Unrecorded)
 	}
 	// Even a garbage cache changes nothing for verify.
-	must(t, os.WriteFile(filepath.Join(st.Dir(id), StateCacheName), []byte("garbage"), 0o600))
+	for _, name := range []string{StateCacheName, ListsCacheName} {
+		must(t, os.WriteFile(filepath.Join(st.Dir(id), name), []byte("garbage"), 0o600))
+	}
 	if rep, err = journal.Verify(st.Dir(id)); err != nil || len(rep.Problems) > 0 {
 		t.Fatalf("verify with a garbage cache: %v %+v", err, rep.Problems)
 	}
 	out := filepath.Join(t.TempDir(), "export")
 	must(t, journal.Export(st.Dir(id), out, nil))
-	if _, err := os.Stat(filepath.Join(out, StateCacheName)); !os.IsNotExist(err) {
-		t.Fatalf("the export holds the cache: %v", err)
-	}
 	sums, err := os.ReadFile(filepath.Join(out, journal.SumsName))
 	must(t, err)
-	if strings.Contains(string(sums), StateCacheName) {
-		t.Fatalf("SHA256SUMS lists the cache:\n%s", sums)
+	for _, name := range []string{StateCacheName, ListsCacheName} {
+		if _, err := os.Stat(filepath.Join(out, name)); !os.IsNotExist(err) {
+			t.Fatalf("the export holds %s: %v", name, err)
+		}
+		if strings.Contains(string(sums), name) {
+			t.Fatalf("SHA256SUMS lists %s:\n%s", name, sums)
+		}
 	}
 }
 
@@ -263,8 +524,8 @@ func TestStateSurvivesTheCache(t *testing.T) {
 			for i := range typ.NumField() {
 				f := typ.Field(i)
 				if !f.IsExported() {
-					if typ == reflect.TypeFor[State]() && f.Name == "rb" {
-						continue // set again from the frozen runbook
+					if typ == reflect.TypeFor[State]() && (f.Name == "rb" || f.Name == "brief" || f.Name == "lastNotice") {
+						continue // set again from the frozen runbook, and by the brief state's reader
 					}
 					t.Errorf("%s.%s is unexported: the state cache would drop it", path, f.Name)
 					continue
@@ -275,19 +536,47 @@ func TestStateSurvivesTheCache(t *testing.T) {
 	}
 	walk(reflect.TypeFor[State](), "State")
 
-	// And the corpus journals, folded, come back from the cache equal.
+	// And the corpus journals, folded, come back from the cache equal: the brief state
+	// and the lists together are the state; the brief state alone, folding on, stays
+	// the brief state of the whole fold.
 	rb := mustRunbook(t)
 	files, _ := filepath.Glob(filepath.Join("testdata", "journals", "*.jsonl"))
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		must(t, err)
-		s := Fold(rb, corpusEvents(t, b, true))
-		enc, err := encodeStateCache(cacheHeader{Build: "b", Runbook: rb.Digest}, s)
+		events := corpusEvents(t, b, true)
+		s := Fold(rb, events)
+		brief, err := encodeBriefCache(cacheHeader{Build: "b", Runbook: rb.Digest}, s)
 		must(t, err)
-		back, _, err := decodeStateCache(enc, rb)
+		back, _, err := decodeBriefCache(brief, rb)
 		must(t, err)
+		l := s.lists()
+		lists, err := encodeCache(listsCacheMagic, cacheHeader{Build: "b", Runbook: rb.Digest}, &l)
+		must(t, err)
+		var (
+			h         cacheHeader
+			backLists stateLists
+		)
+		must(t, decodeCache(lists, listsCacheMagic, &h, &backLists))
+		back.brief, back.lastNotice = false, nil
+		back.setLists(backLists)
 		if !reflect.DeepEqual(back, s) {
 			t.Errorf("%s: the state read back from the cache differs:\n got %s\nwant %s", file, stateJSON(t, back), stateJSON(t, s))
+		}
+		for cut := 0; cut < len(events); cut += max(1, len(events)/7) {
+			part := briefOf(t, Fold(rb, events[:cut]))
+			for _, e := range events[cut:] {
+				part.Apply(e)
+			}
+			whole := briefOf(t, s)
+			if !reflect.DeepEqual(part, whole) {
+				t.Errorf("%s: the brief state folded on from line %d differs:\n got %s\nwant %s", file, cut, stateJSON(t, part), stateJSON(t, whole))
+			}
+			if !reflect.DeepEqual(part.UpdatesDue(), s.UpdatesDue()) || !reflect.DeepEqual(part.OpenWork(), s.OpenWork()) ||
+				!reflect.DeepEqual(part.Progress(), s.Progress()) || part.NextFollowUpID() != s.NextFollowUpID() {
+				t.Errorf("%s: the brief state from line %d answers otherwise: updates %v / %v, open %v / %v", file, cut,
+					part.UpdatesDue(), s.UpdatesDue(), part.OpenWork(), s.OpenWork())
+			}
 		}
 	}
 }
@@ -311,7 +600,7 @@ func FuzzStateCache(f *testing.F) {
 				events = append(events, e)
 			}
 		}
-		enc, err := encodeStateCache(cacheHeader{Build: "b", Runbook: rb.Digest}, Fold(rb, events))
+		enc, err := encodeBriefCache(cacheHeader{Build: "b", Runbook: rb.Digest}, Fold(rb, events))
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -319,13 +608,17 @@ func FuzzStateCache(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b string) {
 		// The body as the checksum would pass it: what the decoder makes of damaged bytes.
-		s, _, err := decodeStateBody(b, rb)
-		if err != nil {
+		var h cacheHeader
+		s, x := &State{}, &briefExtra{}
+		if err := decodeBody(b, &h, s, x); err != nil {
 			return
 		}
+		s = briefState(s, x, rb)
 		s.Apply(journal.Event{Seq: s.LastSeq + 1, Type: EvNote, Data: []byte(`{"text":"after the cache"}`)})
+		s.Apply(journal.Event{Seq: s.LastSeq + 1, Type: EvNotified, Data: []byte(`{"audience":"customers","message":"m"}`)})
 		s.Progress()
 		s.OpenWork()
+		s.UpdatesDue()
 	})
 }
 

@@ -370,6 +370,18 @@ func checkID(id string) error {
 // an error naming the holder) and folds the journal into the state (from the
 // folded-state cache and the lines after it on a large incident; see StateCacheName).
 func (st *Store) Open(id string, actor string) (*Incident, error) {
+	return st.open(id, actor, false)
+}
+
+// OpenForCommand is Open for a caller that runs commands and reads no more of the
+// state than the commands check: on a large incident its State is Brief, without the
+// notes, escalations, notices, attachments and checks lists, so that the command costs
+// what it costs on a small incident (the lists are read only by Open and Load).
+func (st *Store) OpenForCommand(id string, actor string) (*Incident, error) {
+	return st.open(id, actor, true)
+}
+
+func (st *Store) open(id string, actor string, brief bool) (*Incident, error) {
 	id = st.resolveID(id)
 	dir, err := st.Locate(id)
 	if err != nil && st.Shared != nil && checkID(id) == nil {
@@ -403,7 +415,7 @@ func (st *Store) Open(id string, actor string) (*Incident, error) {
 			return nil, fmt.Errorf("incident %s: catch up with %s: %w", id, st.Shared, err)
 		}
 	}
-	state, err := foldCached(dir, rb, j)
+	state, err := foldCached(dir, rb, j, brief)
 	if err != nil {
 		j.Close()
 		return nil, err
@@ -535,7 +547,9 @@ type Incident struct {
 	Runbook *runbook.Runbook
 	Policy  *runbook.Policy
 	Actor   string
-	State   *State
+	// State is the incident as it stands, kept up to date by every command; Brief
+	// (without the long lists) when opened with OpenForCommand.
+	State *State
 
 	// Saved says where the last command's event went (seq, shared or not).
 	Saved Saved

@@ -142,6 +142,10 @@ type State struct {
 	Undecodable []PayloadError `json:"undecodable,omitempty"`
 
 	rb *runbook.Runbook // for step → phase look-ups; nil is allowed
+	// brief is set on a state without its long lists (see Brief); lastNotice then
+	// holds the last notice to each audience as written.
+	brief      bool
+	lastNotice map[string]time.Time
 }
 
 // NewState returns the empty state of an incident following rb (which may be nil
@@ -176,6 +180,9 @@ func (s *State) Apply(e journal.Event) {
 		return
 	}
 	ent := Entry{Seq: e.Seq, At: e.Time, Actor: e.Actor}
+	if !s.brief {
+		s.addToLists(ent, p)
+	}
 	switch p := p.(type) {
 	case Started:
 		// The id reaches terminals: a journal's own line may carry escapes.
@@ -202,13 +209,11 @@ func (s *State) Apply(e journal.Event) {
 		s.stepAction(p.Step, StepState{Status: StepSkipped, By: e.Actor, At: e.Time, Reason: p.Reason}, e.Time, true)
 	case StepUndone:
 		s.stepAction(p.Step, StepState{Status: StepTodo}, e.Time, false)
-	case Note:
-		s.Notes = append(s.Notes, NoteEntry{ent, p})
-	case Escalation:
-		s.Escalations = append(s.Escalations, EscalationEntry{ent, p})
 	case Notice:
-		s.Notices = append(s.Notices, NoticeEntry{ent, p})
 		s.LastUpdate = e.Time
+		if s.brief {
+			s.noteNoticeTo(p.Audience, e.Time)
+		}
 	case SeverityChange:
 		s.Severities = append(s.Severities, SeverityEntry{ent, p})
 		s.Severity, s.RespondBy, s.ResolveBy = p.To, p.RespondBy, p.ResolveBy
@@ -222,10 +227,6 @@ func (s *State) Apply(e journal.Event) {
 				s.FollowUps[i].Done, s.FollowUps[i].DoneAt, s.FollowUps[i].DoneBy = true, e.Time, e.Actor
 			}
 		}
-	case Attached:
-		s.Attachments = append(s.Attachments, AttachmentEntry{Entry: ent, Attachment: p.Attachment, Step: p.Step(), Description: p.Description()})
-	case CheckRun:
-		s.Checks = append(s.Checks, CheckEntry{ent, p})
 	case Closed:
 		s.Closed, s.ClosedAt, s.ClosedBy, s.Close = true, e.Time, e.Actor, p
 	case Recovered:
@@ -238,6 +239,63 @@ func (s *State) Apply(e journal.Event) {
 		// A drill's records: the drill engine folds them; the state keeps them in the
 		// timeline only.
 	}
+}
+
+// addToLists appends an event to the long list it belongs in, if any: notes,
+// escalations, notices, attachments and checks. Nothing else in the state depends on
+// these lists (a brief state goes without them, see Brief).
+func (s *State) addToLists(ent Entry, p Payload) {
+	switch p := p.(type) {
+	case Note:
+		s.Notes = append(s.Notes, NoteEntry{ent, p})
+	case Escalation:
+		s.Escalations = append(s.Escalations, EscalationEntry{ent, p})
+	case Notice:
+		s.Notices = append(s.Notices, NoticeEntry{ent, p})
+	case Attached:
+		s.Attachments = append(s.Attachments, AttachmentEntry{Entry: ent, Attachment: p.Attachment, Step: p.Step(), Description: p.Description()})
+	case CheckRun:
+		s.Checks = append(s.Checks, CheckEntry{ent, p})
+	}
+}
+
+// applyToLists folds one event into the long lists only (see addToLists): for a state
+// whose other fields are already past the event.
+func (s *State) applyToLists(e journal.Event) {
+	if p, err := Decode(e); err == nil {
+		s.addToLists(Entry{Seq: e.Seq, At: e.Time, Actor: e.Actor}, p)
+	}
+}
+
+// Brief reports whether the state goes without its long lists (Notes, Escalations,
+// Notices, Attachments, Checks are nil): the state a command is checked against,
+// which Store.OpenForCommand reads without the cost of those lists. Everything else,
+// the methods included, is as in the full state.
+func (s *State) Brief() bool { return s.brief }
+
+// noteNoticeTo keeps, in a brief state, the last notice to each audience (what
+// UpdatesDue needs of the notices).
+func (s *State) noteNoticeTo(audience string, at time.Time) {
+	if s.lastNotice == nil {
+		s.lastNotice = map[string]time.Time{}
+	}
+	if at.After(s.lastNotice[audience]) {
+		s.lastNotice[audience] = at
+	}
+}
+
+// lastNotices is the last notice to each audience as written, from the notices.
+func (s *State) lastNotices() map[string]time.Time {
+	if s.brief {
+		return s.lastNotice
+	}
+	m := map[string]time.Time{}
+	for _, n := range s.Notices {
+		if n.At.After(m[n.Audience]) {
+			m[n.Audience] = n.At
+		}
+	}
+	return m
 }
 
 // stepAction records the latest word on a step; the first action on a step of a
@@ -454,6 +512,14 @@ func (s *State) UpdatesDue() []UpdateDue {
 
 func (s *State) lastNoticeTo(audience string) time.Time {
 	var last time.Time
+	if s.brief {
+		for to, at := range s.lastNotice {
+			if strings.EqualFold(to, audience) && at.After(last) {
+				last = at
+			}
+		}
+		return last
+	}
 	for _, n := range s.Notices {
 		if strings.EqualFold(n.Audience, audience) && n.At.After(last) {
 			last = n.At

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,12 +33,16 @@ func BenchmarkProcessNote(b *testing.B) {
 	}
 	home := filepath.Join(dir, "data")
 	env := append(os.Environ(), "MUSTER_HOME="+home, "NO_COLOR=1")
+	var faults int64 // the child's minor page faults: new memory a fresh process touches
 	muster := func(args ...string) (string, time.Duration) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			b.Fatalf("muster %v: %v\n%s", args, err, out)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			faults += ru.Minflt
 		}
 		return strings.TrimSpace(string(out)), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
@@ -74,11 +79,13 @@ func BenchmarkProcessNote(b *testing.B) {
 		id := start(n)
 		b.Run(fmt.Sprintf("incident note, %d events", n), func(b *testing.B) {
 			var cpu time.Duration
+			faults = 0
 			for b.Loop() {
 				_, c := muster("incident", "note", id, "benchmark note")
 				cpu += c
 			}
 			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
 		})
 	}
 }

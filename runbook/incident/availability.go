@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -88,8 +88,8 @@ func union(in []span) []span {
 	if len(in) == 0 {
 		return nil
 	}
-	s := append([]span(nil), in...)
-	sort.Slice(s, func(i, j int) bool { return s[i].a.Before(s[j].a) })
+	s := slices.Clone(in)
+	slices.SortFunc(s, func(x, y span) int { return x.a.Compare(y.a) })
 	out := []span{s[0]}
 	for _, x := range s[1:] {
 		last := &out[len(out)-1]
@@ -187,11 +187,13 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 	}
 	type window struct {
 		inc string
-		w   ImpactEntry
+		w   *ImpactEntry
 		s   span
+		cut []span // s outside maintenance
 	}
 	byService := map[string][]window{}
-	for _, f := range facts {
+	for i := range facts {
+		f := &facts[i]
 		if f.Err != "" {
 			r.Skipped = append(r.Skipped, f.ID+": "+f.Err)
 			continue
@@ -199,7 +201,8 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 		if f.Drill {
 			continue
 		}
-		for _, w := range f.Windows {
+		for k := range f.Windows {
+			w := &f.Windows[k]
 			end := w.End
 			if end.IsZero() || end.After(q.Now) {
 				end = q.Now
@@ -219,17 +222,23 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 			continue
 		}
 		var full, partial, maint []span
-		for _, w := range byService[s.Name] {
+		for _, m := range s.Maintenance {
+			maint = append(maint, span{m.Start, m.End})
+		}
+		maint = union(maint)
+		// The service's windows in the order a period lists them (by start, stable), each
+		// cut by maintenance once for every period.
+		windows := byService[s.Name]
+		slices.SortStableFunc(windows, func(x, y window) int { return x.w.Start.Compare(y.w.Start) })
+		for k := range windows {
+			w := &windows[k]
 			if w.w.Level == ImpactPartial {
 				partial = append(partial, w.s)
 			} else {
 				full = append(full, w.s)
 			}
+			w.cut = minus([]span{w.s}, maint)
 		}
-		for _, m := range s.Maintenance {
-			maint = append(maint, span{m.Start, m.End})
-		}
-		maint = union(maint)
 		fullU := minus(union(full), maint)
 		partU := minus(minus(union(partial), union(full)), maint)
 		sa := ServiceAvailability{Service: s.Name, Title: s.Title, Target: s.Target, Measured: s.Period, Currency: s.Currency}
@@ -262,12 +271,14 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 				p.Penalty = math.Round(s.MonthlyFee*s.PenaltyPercent) / 100
 				p.ClaimBy = claimBy(cal, b, s.ClaimWorkingDays)
 			}
-			for _, w := range byService[s.Name] {
-				if m := within(minus([]span{w.s}, maint), a, to); m > 0 {
+			for _, w := range windows {
+				if !w.s.a.Before(to) {
+					break // this window and those after it start after the period
+				}
+				if m := within(w.cut, a, to); m > 0 {
 					p.Windows = append(p.Windows, Contribution{Incident: w.inc, Window: w.w.Window, Level: w.w.Level, Start: w.w.Start, End: w.w.End, Minutes: m, Seq: w.w.Seq})
 				}
 			}
-			sort.SliceStable(p.Windows, func(i, j int) bool { return p.Windows[i].Start.Before(p.Windows[j].Start) })
 			return p
 		}
 		for _, m := range months {

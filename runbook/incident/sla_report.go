@@ -3,6 +3,7 @@ package incident
 import (
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/muster-ir/muster/runbook"
@@ -85,7 +86,8 @@ func BuildSLAReport(facts []Facts, ranks []string, q SLAQuery) *SLAReport {
 	r := &SLAReport{Schema: 1, GeneratedAt: q.Now.UTC(), Since: q.Since, Until: q.Until, Drills: q.Drills}
 	byLevel := map[string]*SLALevel{}
 	acks, ress := map[string][]time.Duration{}, map[string][]time.Duration{}
-	for _, f := range facts {
+	for i := range facts {
+		f := &facts[i]
 		switch {
 		case f.Err != "":
 			r.Skipped = append(r.Skipped, f.ID+": "+f.Err)
@@ -161,7 +163,17 @@ func BuildSLAReport(facts []Facts, ranks []string, q SLAQuery) *SLAReport {
 		r.Levels = append(r.Levels, *l)
 	}
 	r.Total.Acknowledge, r.Total.Resolve = summarise(allAck), summarise(allRes)
-	sort.SliceStable(r.Incidents, func(i, j int) bool { return r.Incidents[i].ID < r.Incidents[j].ID })
+	// By id, stably. The facts come newest first (greatest id first, each id once), so
+	// most often reversing them is all it takes.
+	descending := true
+	for i := 1; i < len(r.Incidents) && descending; i++ {
+		descending = r.Incidents[i-1].ID > r.Incidents[i].ID
+	}
+	if descending {
+		slices.Reverse(r.Incidents)
+	} else {
+		slices.SortStableFunc(r.Incidents, func(a, b SLAIncident) int { return strings.Compare(a.ID, b.ID) })
+	}
 	if r.Levels == nil {
 		r.Levels = []SLALevel{}
 	}

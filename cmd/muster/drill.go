@@ -87,12 +87,8 @@ func drillScreen(ctx context.Context, g *globals, o drillOptions) error {
 	st := g.store()
 	id, speed := o.Resume, 0.0
 	if id != "" {
-		v, err := st.Load(id)
-		if err != nil {
-			return commandError(err)
-		}
-		if !v.State.Drill {
-			return usageError("%s is not a drill", id)
+		if _, err := loadDrill(st, id); err != nil {
+			return err
 		}
 		if o.SpeedSet {
 			speed = o.Speed
@@ -133,16 +129,9 @@ func runDrill(ctx context.Context, g *globals, o drillOptions) error {
 			return err
 		}
 	}
-	v, err := st.Load(id)
+	v, d, err := resumeDrill(g, st, id)
 	if err != nil {
-		return commandError(err)
-	}
-	if !v.State.Drill {
-		return usageError("%s is not a drill", id)
-	}
-	d, err := scenarios.Resume(v, &scenarios.StoreJournal{Store: st, ID: id, Actor: g.Actor})
-	if err != nil {
-		return commandError(err)
+		return err
 	}
 	return playHeadless(ctx, g, st, d, o, v)
 }
@@ -419,12 +408,9 @@ type drillStatusJSON struct {
 }
 
 func runDrillStatus(g *globals, id, format string, now time.Time) error {
-	v, err := g.store().Load(id)
+	v, err := loadDrill(g.store(), id)
 	if err != nil {
-		return commandError(err)
-	}
-	if !v.State.Drill {
-		return usageError("%s is not a drill", id)
+		return err
 	}
 	e, err := scenarios.Rebuild(v)
 	if err != nil {
@@ -514,17 +500,9 @@ func runDrillAct(g *globals, id, action string, args []string, o drillActOptions
 	if len(args) != n {
 		return usageError("drill act %s takes %s, not %d", action, plural(n, "argument"), len(args))
 	}
-	st := g.store()
-	v, err := st.Load(id)
+	_, d, err := resumeDrill(g, g.store(), id)
 	if err != nil {
-		return commandError(err)
-	}
-	if !v.State.Drill {
-		return usageError("%s is not a drill", id)
-	}
-	d, err := scenarios.Resume(v, &scenarios.StoreJournal{Store: st, ID: id, Actor: g.Actor})
-	if err != nil {
-		return commandError(err)
+		return err
 	}
 	now := g.now()
 	var u scenarios.Update

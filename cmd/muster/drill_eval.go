@@ -10,12 +10,33 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/scenarios"
 )
 
 // openDrill loads drill incident id for an evaluation command.
 func openDrill(g *globals, id string) (*scenarios.Drill, error) {
-	st := g.store()
+	_, d, err := resumeDrill(g, g.store(), id)
+	return d, err
+}
+
+// resumeDrill loads drill incident id from st and resumes its engine, which writes as
+// the caller.
+func resumeDrill(g *globals, st *incident.Store, id string) (*incident.View, *scenarios.Drill, error) {
+	v, err := loadDrill(st, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := scenarios.Resume(v, &scenarios.StoreJournal{Store: st, ID: id, Actor: g.Actor})
+	if err != nil {
+		return nil, nil, commandError(err)
+	}
+	return v, d, nil
+}
+
+// loadDrill loads incident id from st; an incident that is not a drill is a usage
+// error.
+func loadDrill(st *incident.Store, id string) (*incident.View, error) {
 	v, err := st.Load(id)
 	if err != nil {
 		return nil, commandError(err)
@@ -23,11 +44,7 @@ func openDrill(g *globals, id string) (*scenarios.Drill, error) {
 	if !v.State.Drill {
 		return nil, usageError("%s is not a drill", id)
 	}
-	d, err := scenarios.Resume(v, &scenarios.StoreJournal{Store: st, ID: id, Actor: g.Actor})
-	if err != nil {
-		return nil, commandError(err)
-	}
-	return d, nil
+	return v, nil
 }
 
 type observeOptions struct {
@@ -178,12 +195,9 @@ reported with its line and column), and muster drill act ID finalise makes the e
 items follow-ups. --force replaces a draft already there.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := g.store().Load(args[0])
+			v, err := loadDrill(g.store(), args[0])
 			if err != nil {
-				return commandError(err)
-			}
-			if !v.State.Drill {
-				return usageError("%s is not a drill", args[0])
+				return err
 			}
 			path := filepath.Join(v.Dir, scenarios.DraftFile)
 			if _, err := os.Stat(path); err == nil && !force {
@@ -220,12 +234,9 @@ landscape pages); make a PDF of it with headless Chromium:
   chromium --headless --no-sandbox --no-pdf-header-footer --print-to-pdf=aar.pdf aar.html`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := g.store().Load(args[0])
+			v, err := loadDrill(g.store(), args[0])
 			if err != nil {
-				return commandError(err)
-			}
-			if !v.State.Drill {
-				return usageError("%s is not a drill", args[0])
+				return err
 			}
 			a, err := scenarios.BuildAAR(v, g.now())
 			if err != nil {

@@ -2,13 +2,7 @@ package runbook
 
 import (
 	"embed"
-	"errors"
-	"github.com/muster-ir/muster/runbook/tomldoc"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -86,31 +80,9 @@ func loadEmbedded(pol *Policy) ([]*Runbook, Problems) {
 
 // loadDir loads the runbook files of a user directory in file name order.
 func loadDir(dir string, pol *Policy) ([]*Runbook, Problems) {
-	if dir == "" {
-		return nil, nil
-	}
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case err == nil && !st.IsDir():
-		return nil, Problems{{File: dir, Msg: "runbook directory is a file, not a directory"}}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, Problems{{File: dir, Msg: "cannot read runbook directory: " + tomldoc.ReadError(err)}}
-	}
+	paths, problems := ShelfFiles("runbook", dir)
 	var out []*Runbook
-	var problems Problems
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".toml") || strings.HasPrefix(name, ".") {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		if st, err := os.Stat(path); err == nil && st.IsDir() {
-			continue
-		}
+	for _, path := range paths {
 		r, ps := LoadFile(path, pol)
 		problems = append(problems, ps...)
 		if r != nil {

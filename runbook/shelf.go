@@ -1,6 +1,15 @@
 package runbook
 
-import "sort"
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/muster-ir/muster/runbook/tomldoc"
+)
 
 // Shelf is the one shape of a library, for runbooks and scenarios alike: muster's
 // embedded entries merged with the user's directory. A user file with the id of an
@@ -80,4 +89,38 @@ func (s *Shelf[T]) Embedded(id string) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// ShelfFiles lists the *.toml files of a user directory in file name order: not its
+// subdirectories (nor a link to one), not hidden files. A missing directory, or none
+// (""), has no files and no problem. kind names the directory in problems ("runbook",
+// "scenario").
+func ShelfFiles(kind, dir string) ([]string, Problems) {
+	if dir == "" {
+		return nil, nil
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err == nil && !st.IsDir():
+		return nil, Problems{{File: dir, Msg: kind + " directory is a file, not a directory"}}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, Problems{{File: dir, Msg: "cannot read " + kind + " directory: " + tomldoc.ReadError(err)}}
+	}
+	var paths []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".toml") || strings.HasPrefix(name, ".") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			continue
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }

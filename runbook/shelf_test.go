@@ -1,6 +1,8 @@
 package runbook
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -40,5 +42,31 @@ func TestShelfMergesTheUsersDirectoryOverTheEmbeddedEntries(t *testing.T) {
 	}
 	if l := s.List(); len(l) != 3 || l[0].id != "breach" || l[2].source != "mine/outage.toml" {
 		t.Errorf("list %v", l)
+	}
+}
+
+func TestShelfFilesListsTheTOMLFilesOfTheUsersDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b.toml", "a.toml", ".hidden.toml", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub.toml"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "sub.toml"), filepath.Join(dir, "link.toml")); err != nil {
+		t.Fatal(err)
+	}
+	paths, ps := ShelfFiles("scenario", dir)
+	if len(ps) != 0 || len(paths) != 2 || paths[0] != filepath.Join(dir, "a.toml") || paths[1] != filepath.Join(dir, "b.toml") {
+		t.Errorf("files %v, problems %v", paths, ps)
+	}
+	if paths, ps := ShelfFiles("scenario", filepath.Join(dir, "missing")); len(paths) != 0 || len(ps) != 0 {
+		t.Errorf("a missing directory: %v %v", paths, ps)
+	}
+	f := filepath.Join(dir, "a.toml")
+	if _, ps := ShelfFiles("scenario", f); len(ps) != 1 || ps[0].String() != f+": scenario directory is a file, not a directory" {
+		t.Errorf("a file for a directory: %v", ps)
 	}
 }

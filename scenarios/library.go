@@ -2,12 +2,6 @@ package scenarios
 
 import (
 	"embed"
-	"errors"
-	"github.com/muster-ir/muster/runbook/tomldoc"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/muster-ir/muster/runbook"
 )
@@ -78,29 +72,12 @@ func emptyLibrary() *Library {
 	return l
 }
 
+// loadDir loads the scenario files of a user directory in file name order.
 func loadDir(dir string, env Env) ([]*Scenario, Problems) {
-	if dir == "" {
-		return nil, nil
-	}
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, nil
-	case err == nil && !st.IsDir():
-		return nil, Problems{{File: dir, Msg: "scenario directory is a file, not a directory"}}
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, Problems{{File: dir, Msg: "cannot read scenario directory: " + tomldoc.ReadError(err)}}
-	}
+	paths, problems := runbook.ShelfFiles("scenario", dir)
 	var out []*Scenario
-	var problems Problems
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".toml") || strings.HasPrefix(name, ".") || e.IsDir() {
-			continue
-		}
-		sc, ps := LoadFile(filepath.Join(dir, name), env)
+	for _, path := range paths {
+		sc, ps := LoadFile(path, env)
 		problems = append(problems, ps...)
 		if sc != nil {
 			out = append(out, sc)

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,28 +12,14 @@ import (
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
+	"github.com/muster-ir/muster/tui/tuitest"
 )
 
 // fakeClock is the fixed clock of the screens: Monday 23 November 2026, 10:00 UTC.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type fakeClock = tuitest.Clock
 
 func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	return tuitest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 }
 
 // fixture is a data dir with the embedded library and the default policy, no colour.
@@ -150,44 +135,7 @@ func typeText(t testing.TB, m Model, s string) Model {
 	return m
 }
 
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+s":
-		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	case "ctrl+r":
-		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
-	case "ctrl+k":
-		return tea.KeyPressMsg{Code: 'k', Mod: tea.ModCtrl}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	}
-	r := []rune(k)[0]
-	return tea.KeyPressMsg{Code: r, Text: k}
-}
+func keyMsg(k string) tea.KeyPressMsg { return tuitest.Key(k) }
 
 var incidentID = regexp.MustCompile(`INC-\d{8}-[0-9A-Z]{5}`)
 

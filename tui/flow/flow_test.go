@@ -21,6 +21,7 @@ import (
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/tui"
+	"github.com/muster-ir/muster/tui/tuitest"
 )
 
 // probe reads the screen from inside the program: on each ping the filter renders the
@@ -116,33 +117,11 @@ func (s *session) waitFor(want ...string) string {
 
 func (s *session) keys(keys ...string) {
 	for _, k := range keys {
-		s.tm.Send(keyMsg(k))
+		s.tm.Send(tuitest.Key(k))
 	}
 }
 
 func (s *session) typ(text string) { s.tm.Type(text) }
-
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "ctrl+s":
-		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-}
 
 // quit presses q and waits for the program to end.
 func (s *session) quit() {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/muster-ir/muster/runbook/incident"
 )
 
@@ -40,13 +38,13 @@ func TestRecordOutageWindowFromTheScreen(t *testing.T) {
 	s.typ("2026-11-23 09:40")
 	s.keys("ctrl+s")
 	s.waitFor(`✗ start: "2026-11-23 09:40" has no zone: write it as`, "2026-11-23T09:40Z (UTC)")
-	s.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // clear the line
+	s.keys("ctrl+u") // clear the line
 	s.typ("2026-11-23T10:40+01:00")
 	s.keys("tab")
 	s.typ("2026-11-23T09:30Z")
 	s.keys("ctrl+s")
 	s.waitFor("✗ the outage end")
-	s.tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	s.keys("ctrl+u")
 	s.typ("now")
 	s.keys("tab", "right", "tab")
 	s.typ("from the load balancer's 5xx graph")
@@ -69,7 +67,7 @@ func TestOutageWindowInThePalette(t *testing.T) {
 	d := deps(t)
 	id := startIncident(t, d, "Search down")
 	s := resume(t, d, id)
-	s.tm.Send(tea.KeyPressMsg{Code: 'k', Mod: tea.ModCtrl})
+	s.keys("ctrl+k")
 	s.typ("outage")
 	s.waitFor("I  record an outage window")
 	s.keys("enter")

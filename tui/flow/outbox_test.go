@@ -3,7 +3,6 @@ package flow_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/team"
+	"github.com/muster-ir/muster/tui/tuitest"
 )
 
 // A team incident whose store goes away: a note written meanwhile is saved in the
@@ -29,13 +29,13 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	}
 	px := cutproxy.New(t, strings.TrimPrefix(url, "http://"))
 	loc := team.Location{Bucket: "tui-outbox"}
-	clk := &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	clk := tuitest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
 	d := deps(t)
-	d.Now = clk.now
-	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: team.New(s3Client(px.URL()), loc), Now: clk.now, Context: ctx}
+	d.Now = clk.Now
+	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: team.New(s3Client(px.URL()), loc), Now: clk.Now, Context: ctx}
 	id := startIncident(t, d, "Checkout down")
 
 	s := resume(t, d, id)
@@ -69,7 +69,7 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 
 	// The store is back: within a publishing round the screen shares the outbox.
 	px.Restore()
-	clk.advance(publishRound)
+	clk.Advance(publishRound)
 	s.waitFor("✓ shared 2 queued events from the outbox with the team", "✓ Open the incident")
 	if scr := s.waitFor("✓ Open the incident"); strings.Contains(scr, "outbox:") {
 		t.Errorf("the header still counts the outbox:\n%s", scr)
@@ -95,23 +95,6 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 
 // publishRound is more than the screen waits between two tries to share the outbox.
 const publishRound = 20 * time.Second
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func s3Client(endpoint string) *s3.Client {
 	return s3.New(s3.Options{

@@ -600,15 +600,31 @@ func FuzzStateCache(f *testing.F) {
 				events = append(events, e)
 			}
 		}
-		enc, err := encodeBriefCache(cacheHeader{Build: "b", Runbook: rb.Digest}, Fold(rb, events))
+		s := Fold(rb, events)
+		enc, err := encodeBriefCache(cacheHeader{Build: "b", Runbook: rb.Digest}, s)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(string(enc[len(stateCacheMagic) : len(enc)-4]))
+		l := s.lists()
+		if enc, err = encodeCache(listsCacheMagic, cacheHeader{Build: "b", Runbook: rb.Digest}, &l); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(enc[len(listsCacheMagic) : len(enc)-4]))
 	}
 	f.Fuzz(func(t *testing.T, b string) {
-		// The body as the checksum would pass it: what the decoder makes of damaged bytes.
-		var h cacheHeader
+		// The body as the checksum would pass it: what the decoder makes of damaged bytes,
+		// read as the lists' file and as the brief state's.
+		var (
+			h cacheHeader
+			l stateLists
+		)
+		if decodeBody(b, &h, &l) == nil {
+			s := NewState(rb)
+			s.setLists(l)
+			s.Apply(journal.Event{Seq: s.LastSeq + 1, Type: EvNote, Data: []byte(`{"text":"after the cache"}`)})
+			s.UpdatesDue()
+		}
 		s, x := &State{}, &briefExtra{}
 		if err := decodeBody(b, &h, s, x); err != nil {
 			return

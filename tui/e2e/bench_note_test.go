@@ -15,7 +15,9 @@ import (
 )
 
 // `incident note` as a whole process on a 100,000-event incident (the folded-state
-// cache at work) beside the same note on a 10-event incident, in the same run. The
+// cache at work) beside the same note on a 10-event incident and on a 550-event one
+// (just under the size from which the state is cached: the journal read whole), in the
+// same run. The
 // figure that matters on a shared machine is cpu-ms/op (the child's user+sys time).
 //
 //	go test -run='^$' -bench=ProcessNote -benchtime=20x ./tui/e2e/
@@ -73,9 +75,12 @@ func BenchmarkProcessNote(b *testing.B) {
 		}
 		j.Close()
 		muster("incident", "note", id, "the first command after the journal grew reads it whole")
+		if fi, err := os.Stat(filepath.Join(home, "incidents", id, journal.FileName)); err == nil && events == 550 && fi.Size() >= 256<<10 {
+			b.Fatalf("the 550-event journal (%d bytes) is not under the cache's threshold", fi.Size())
+		}
 		return id
 	}
-	for _, n := range []int{10, 100_000} {
+	for _, n := range []int{10, 550, 100_000} {
 		id := start(n)
 		b.Run(fmt.Sprintf("incident note, %d events", n), func(b *testing.B) {
 			var cpu time.Duration

@@ -114,7 +114,7 @@ func listAccounts(ctx context.Context, cfg aws.Config) ([]Account, []SkippedAcco
 		}
 		for _, a := range page.Accounts {
 			id := untrusted.Line(aws.ToString(a.Id))
-			if !accountPattern.MatchString(id) {
+			if !accountPattern().MatchString(id) {
 				continue
 			}
 			name := untrusted.Line(aws.ToString(a.Name))

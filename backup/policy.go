@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -163,10 +164,10 @@ func (s *Service) coversRegion(region string) bool {
 // regionPattern accepts AWS region names (eu-west-1, us-gov-west-1, cn-north-1,
 // us-isob-east-1) and refuses availability zones (us-west-2a), which otherwise fail
 // later as DNS errors that look like retries.
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`) })
 
 // ValidRegion reports whether name looks like an AWS region.
-func ValidRegion(name string) bool { return regionPattern.MatchString(name) }
+func ValidRegion(name string) bool { return regionPattern().MatchString(name) }
 
 // CheckRegion is nil for a region name, else an error that says why not, with the
 // "did you mean" hint for an availability zone (eu-west-1a).
@@ -179,7 +180,7 @@ func CheckRegion(name string) error {
 
 // regionError explains why name is not a region.
 func regionError(name string) string {
-	if len(name) > 1 && regionPattern.MatchString(name[:len(name)-1]) {
+	if len(name) > 1 && regionPattern().MatchString(name[:len(name)-1]) {
 		return fmt.Sprintf("%q is an availability zone, not a region (did you mean %q?)", name, name[:len(name)-1])
 	}
 	return fmt.Sprintf("%q is not an AWS region name (like eu-west-1)", name)

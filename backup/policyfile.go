@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/tomldoc"
@@ -120,14 +121,16 @@ var (
 )
 
 var (
-	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	accountPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
 	// roleARNPattern: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME. The 512-character
 	// limit of PATH/NAME is checked apart (validRoleARN): a {1,512} in the pattern
 	// compiles to 512 copies, 0.7 MB and milliseconds at every muster start.
-	roleARNPattern  = regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):role/([A-Za-z0-9+=,.@_/-]+)$`)
-	roleNamePattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_/-]+$`)
+	roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws(-[a-z]+)*:iam::([0-9]{12}):role/([A-Za-z0-9+=,.@_/-]+)$`)
+	})
+	roleNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+=,.@_/-]+$`) })
 	// externalIDPattern is what STS accepts as an ExternalId.
-	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]{2,}$`)
+	externalIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]{2,}$`) })
 )
 
 // DefaultPolicyFile is <dataDir>/backup.toml when it exists, else "" (built-in
@@ -222,13 +225,13 @@ func (v *validator) policy(pf *policyFile) Policy {
 	return p
 }
 
-func validExternalID(s string) bool { return len(s) <= 1224 && externalIDPattern.MatchString(s) }
+func validExternalID(s string) bool { return len(s) <= 1224 && externalIDPattern().MatchString(s) }
 
-func validRoleName(s string) bool { return len(s) <= 512 && roleNamePattern.MatchString(s) }
+func validRoleName(s string) bool { return len(s) <= 512 && roleNamePattern().MatchString(s) }
 
 // roleARNAccount returns the account of an IAM role ARN, ok false when s is not one.
 func roleARNAccount(s string) (account string, ok bool) {
-	m := roleARNPattern.FindStringSubmatch(s)
+	m := roleARNPattern().FindStringSubmatch(s)
 	if m == nil || len(m[3]) > 512 {
 		return "", false
 	}
@@ -360,7 +363,7 @@ func (v *validator) defaults(df *defaultsFile) Rules {
 	r.KMSKeys = v.kmsKeys(df.KMSKeys, "defaults", "kms_keys")
 	r.RequireNotification = df.RequireNotification
 	for i, a := range df.AllowedAccounts {
-		if !accountPattern.MatchString(a) {
+		if !accountPattern().MatchString(a) {
 			v.add(fmt.Sprintf("%q is not a 12-digit AWS account id", a), "defaults", "allowed_accounts", i)
 		}
 	}

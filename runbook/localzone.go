@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,15 +44,17 @@ func zoneName(s string) string {
 	return s
 }
 
-var localZoneRE = regexp.MustCompile(`(?m)^([ \t]*(?:calendar[ \t]*\.[ \t]*)?time_zone[ \t]*=[ \t]*)(?:"local"|'local')`)
+var localZoneRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^([ \t]*(?:calendar[ \t]*\.[ \t]*)?time_zone[ \t]*=[ \t]*)(?:"local"|'local')`)
+})
 
 // resolveLocalZone writes this machine's zone into a policy whose calendar says
 // time_zone = "local", so the bytes parsed, digested and frozen into an incident name
 // the zone its deadlines were computed in (a teammate elsewhere reads the same
 // deadlines). Only the value changes: line and column numbers stay.
 func resolveLocalZone(data []byte) ([]byte, bool) {
-	if !localZoneRE.Match(data) {
+	if !localZoneRE().Match(data) {
 		return data, false
 	}
-	return localZoneRE.ReplaceAll(data, []byte(`${1}"`+LocalZone()+`"`)), true
+	return localZoneRE().ReplaceAll(data, []byte(`${1}"`+LocalZone()+`"`)), true
 }

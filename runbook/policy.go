@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/tomldoc"
@@ -47,7 +48,7 @@ type Target struct {
 	Note     string        // NoTarget: why there is none ("next release")
 }
 
-var workingDaysRE = regexp.MustCompile(`^(\d+)\s*(?:working[ -]days?|wd)$`)
+var workingDaysRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)\s*(?:working[ -]days?|wd)$`) })
 
 // noTargetPhrases are the texts POLICIES.md uses for targets without a deadline.
 var noTargetPhrases = []string{"none", "next release", "per development plan"}
@@ -61,7 +62,7 @@ func ParseTarget(s string) (Target, error) {
 			return Target{Kind: NoTarget, Note: t}, nil
 		}
 	}
-	if m := workingDaysRE.FindStringSubmatch(t); m != nil {
+	if m := workingDaysRE().FindStringSubmatch(t); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err != nil || n < 1 || n > 3650 {
 			return Target{}, fmt.Errorf("%q: a number of working days from 1 to 3650", s)
@@ -235,7 +236,7 @@ type calendarFile struct {
 	Holidays []time.Time `toml:"holidays"`
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // ParsePolicy decodes and checks a severity policy file, reporting every problem.
 func ParsePolicy(file string, data []byte) (*Policy, Problems) {
@@ -248,7 +249,7 @@ func ParsePolicy(file string, data []byte) (*Policy, Problems) {
 	if doc.Has("schema") && pf.Schema != 1 {
 		problems = append(problems, doc.Problem(fmt.Sprintf("schema %d is not supported (this muster reads schema 1)", pf.Schema), "schema"))
 	}
-	if pf.Name != "" && !slugRE.MatchString(pf.Name) {
+	if pf.Name != "" && !slugRE().MatchString(pf.Name) {
 		problems = append(problems, doc.Problem(fmt.Sprintf("name %q must be a slug (lower-case letters, digits and dashes)", pf.Name), "name"))
 	}
 	p := &Policy{
@@ -278,7 +279,7 @@ func ParsePolicy(file string, data []byte) (*Policy, Problems) {
 	ranks := map[int]string{}
 	for i, l := range pf.Levels {
 		at := []any{"levels", i}
-		if l.Name != "" && !slugRE.MatchString(l.Name) {
+		if l.Name != "" && !slugRE().MatchString(l.Name) {
 			problems = append(problems, doc.Problem(fmt.Sprintf("level name %q must be a slug (lower-case letters, digits and dashes)", l.Name), append(at, "name")...))
 		}
 		if prev, dup := seen[l.Name]; dup && l.Name != "" {

@@ -55,7 +55,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, r := range sc.Roles {
 			if w := r.Webhook; w != nil {
-				if (w.URL == "" && w.Env == "") || (w.URL != "" && checkWebhookURL(w.URL) != nil) || (w.Env != "" && !envName.MatchString(w.Env)) || !inList(WebhookFormats, w.Format) {
+				if (w.URL == "" && w.Env == "") || (w.URL != "" && checkWebhookURL(w.URL) != nil) || (w.Env != "" && !envName().MatchString(w.Env)) || !inList(WebhookFormats, w.Format) {
 					t.Fatalf("role %s: webhook %+v accepted", r.ID, *w)
 				}
 			}

@@ -6,13 +6,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/tomldoc"
 )
 
-var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`) })
 
 // linter runs the semantic checks of a scenario after decoding: ids, references
 // between sections and to the runbook, reachability and cycles of the injects.
@@ -213,7 +214,7 @@ func (l *linter) webhook(at []any, w *fileWebhook) {
 			l.add(with(at, "url"), "%s: %v", dotted(with(at, "url")), err)
 		}
 	}
-	if w.Env != "" && !envName.MatchString(w.Env) {
+	if w.Env != "" && !envName().MatchString(w.Env) {
 		l.add(with(at, "env"), "%s: %q is not an environment variable name (letters, digits and _, not starting with a digit)", dotted(with(at, "env")), w.Env)
 	}
 	l.enum(with(at, "format"), w.Format, WebhookFormats)
@@ -656,7 +657,7 @@ func (l *linter) nonEmpty(at []any, s string) {
 }
 
 func (l *linter) slug(at []any, id string) {
-	if !slugRE.MatchString(id) && (id != "" || l.doc.Has(at...)) {
+	if !slugRE().MatchString(id) && (id != "" || l.doc.Has(at...)) {
 		l.add(at, "%s %q must be a slug: lower-case letters and digits, words joined by single dashes (like customer-email)", dotted(at), id)
 	}
 }

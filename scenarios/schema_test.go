@@ -81,8 +81,8 @@ func TestSchemaPatternsAgreeWithParsers(t *testing.T) {
 	}
 	slug := regexp.MustCompile(root.Definitions["slug"].Pattern)
 	for _, s := range []string{"paste-site-leak", "a", "a1-b2", "Data", "a--b", "-a", "a-", "a_b", ""} {
-		if slug.MatchString(s) != slugRE.MatchString(s) {
-			t.Errorf("slug %q: schema %v, lint %v", s, slug.MatchString(s), slugRE.MatchString(s))
+		if slug.MatchString(s) != slugRE().MatchString(s) {
+			t.Errorf("slug %q: schema %v, lint %v", s, slug.MatchString(s), slugRE().MatchString(s))
 		}
 	}
 	dur := root.Definitions["duration"]

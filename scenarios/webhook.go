@@ -27,7 +27,7 @@ import (
 // delivered is recorded in the drill journal (drill.delivery) and shown; replies are
 // not read.
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // checkWebhookURL accepts an absolute http or https URL with a host.
 func checkWebhookURL(raw string) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -231,7 +232,9 @@ func runIncidentShow(g *globals, id, format string, now time.Time) error {
 	if format == "json" {
 		return writeJSON(g.Stdout, out)
 	}
-	w := g.Stdout
+	// One write at the end, not one per line: each write is a system call.
+	w := bufio.NewWriter(g.Stdout)
+	defer w.Flush()
 	status := "OPEN"
 	if s.Closed {
 		status = "CLOSED " + s.ClosedAt.UTC().Format("2006-01-02 15:04Z")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/tomldoc"
@@ -104,8 +105,8 @@ type maintenanceFile struct {
 var (
 	// serviceName is checked with the length apart (validServiceName): a {0,63} here
 	// compiles to 63 copies, paid at every muster start.
-	serviceName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	currency    = regexp.MustCompile(`^[A-Z]{3}$`)
+	serviceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`) })
+	currency    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{3}$`) })
 )
 
 // LoadServices reads a services config; a missing file is an error naming it.
@@ -182,7 +183,7 @@ func ParseServices(file string, data []byte) (*Services, error) {
 		if sf.MonthlyFee < 0 || math.IsNaN(sf.MonthlyFee) || math.IsInf(sf.MonthlyFee, 0) {
 			add(fmt.Sprintf("monthly_fee = %g: must be 0 or more", sf.MonthlyFee), at("monthly_fee")...)
 		}
-		if sf.Currency != "" && !currency.MatchString(sf.Currency) {
+		if sf.Currency != "" && !currency().MatchString(sf.Currency) {
 			add(fmt.Sprintf("currency = %q: an ISO 4217 code such as EUR or USD", untrusted.Line(sf.Currency)), at("currency")...)
 		}
 		if sf.PenaltyPercent < 0 || sf.PenaltyPercent > 100 || math.IsNaN(sf.PenaltyPercent) {
@@ -216,4 +217,4 @@ func ParseServices(file string, data []byte) (*Services, error) {
 }
 
 // validServiceName: a lower-case letter or digit, then up to 63 of those and . _ -.
-func validServiceName(s string) bool { return len(s) <= 64 && serviceName.MatchString(s) }
+func validServiceName(s string) bool { return len(s) <= 64 && serviceName().MatchString(s) }

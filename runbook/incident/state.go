@@ -531,12 +531,18 @@ func (s *State) lastNoticeTo(audience string) time.Time {
 // phaseCompletedAt is when the last step of a complete phase was done or skipped.
 func (s *State) phaseCompletedAt(phase runbook.PhaseName) time.Time {
 	var at time.Time
-	for _, st := range s.rb.Steps() {
-		if st.Phase != phase || !st.AppliesTo(s.Severity) {
-			continue
-		}
-		if t := s.Step(st.ID).At; t.After(at) {
-			at = t
+	// The steps in place: PhaseStart asks this of every phase before one, and
+	// rb.Steps() would copy the whole runbook each time.
+	for pi := range s.rb.Phases {
+		steps := s.rb.Phases[pi].Steps
+		for i := range steps {
+			st := &steps[i]
+			if st.Phase != phase || !st.AppliesTo(s.Severity) {
+				continue
+			}
+			if t := s.Step(st.ID).At; t.After(at) {
+				at = t
+			}
 		}
 	}
 	return at

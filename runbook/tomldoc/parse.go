@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -140,7 +141,7 @@ func (p *parser) str(b []byte) string {
 	return string(b)
 }
 
-var unicodeNotation = regexp.MustCompile(`U\+[0-9A-F]{4,6} '([^']+)'`)
+var unicodeNotation = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`U\+[0-9A-F]{4,6} '([^']+)'`) })
 
 func (p *parser) parserError(err error) *syntaxError {
 	var pe *unstable.ParserError
@@ -171,7 +172,7 @@ func (p *parser) parserError(err error) *syntaxError {
 			msg = "a carriage return must be followed by a newline"
 		}
 	}
-	msg = unicodeNotation.ReplaceAllString(msg, "'$1'")
+	msg = unicodeNotation().ReplaceAllString(msg, "'$1'")
 	return &syntaxError{off: off, msg: msg}
 }
 

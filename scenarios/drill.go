@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -602,7 +603,11 @@ func (s *StoreJournal) Events() ([]journal.Event, error) {
 	if s.events != nil && fi.Size() == s.size && fi.ModTime().Equal(s.mtime) {
 		return s.events, nil
 	}
-	events, err := journal.ReadAll(dir)
+	ctx := s.Store.Context // Ctrl+C ends a long read
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	events, err := journal.ReadAllContext(ctx, dir)
 	if err != nil {
 		return nil, err
 	}

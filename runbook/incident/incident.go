@@ -60,7 +60,7 @@ type Store struct {
 	// Shared, when set, is the team store new incidents go to and team incidents are
 	// read from and written to (see Shared); nil keeps everything local.
 	Shared  Shared
-	Context context.Context // for the team store's calls; Background when nil
+	Context context.Context // for the team store's calls and long reads (Load, Events, the fold in Open); Background when nil
 	// LockWait is how long a writer waits for the journal's lock another writer holds
 	// (they hold it only for one write); 0 fails at once.
 	LockWait time.Duration
@@ -77,6 +77,10 @@ func (st *Store) journalOptions(actor string) []journal.Option {
 	}
 	if st.Signer != nil {
 		opts = append(opts, journal.WithSigner(st.Signer))
+	}
+	if st.Context != nil {
+		// Ctrl+C ends the fold of a huge journal (Open on a cache miss).
+		opts = append(opts, journal.WithContext(st.Context))
 	}
 	return opts
 }

@@ -1,7 +1,9 @@
 package incident
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,5 +297,37 @@ func TestStartRefusesARunbookThatDoesNotFitThePolicy(t *testing.T) {
 	_, err := st.Start(StartOptions{Runbook: mustRunbook(t), Policy: sd, Severity: "critical", Title: "x", Actor: "a"})
 	if !IsRefused(err) || !strings.Contains(err.Error(), "does not fit the service-desk policy") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The store's Context ends the long reads: the fold of the whole journal in Open (a
+// cache miss), Load and Events. Open lets go of the lock when it gives up, and the
+// same store with a live context opens the incident.
+func TestTheStoresContextEndsLongReads(t *testing.T) {
+	st, inc := startIncident(t, newClock("2026-11-27T15:30:00Z"), "medium")
+	if err := inc.AddNote("first look", ""); err != nil {
+		t.Fatal(err)
+	}
+	inc.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stopped := *st
+	stopped.Context = ctx
+	if _, err := stopped.Open(inc.ID, "bob@desk"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open with a cancelled context: %v", err)
+	}
+	if _, err := stopped.Load(inc.ID); !errors.Is(err, context.Canceled) {
+		t.Errorf("Load with a cancelled context: %v", err)
+	}
+	if _, err := stopped.Events(inc.ID); !errors.Is(err, context.Canceled) {
+		t.Errorf("Events with a cancelled context: %v", err)
+	}
+	again, err := st.Open(inc.ID, "bob@desk")
+	if err != nil {
+		t.Fatalf("Open after a cancelled Open: %v", err)
+	}
+	defer again.Close()
+	if again.State.Events != 2 {
+		t.Errorf("%d events folded", again.State.Events)
 	}
 }

@@ -244,7 +244,10 @@ func VerifyWith(ctx context.Context, dir string, opts journal.VerifyOptions) (jo
 	if err != nil {
 		return rep, err
 	}
-	events, err := journal.ReadAll(dir)
+	events, err := journal.ReadAllContext(ctx, dir)
+	if err := ctx.Err(); err != nil {
+		return rep, err // the payload checks did not run: no report to rely on
+	}
 	if err != nil {
 		return rep, nil // Verify reported why
 	}

@@ -62,13 +62,13 @@ func (st *Store) LoadStamped(id string) (*View, Stamp, error) {
 }
 
 // Events reads an incident's journal without folding it (the timeline) and without
-// taking its lock.
+// taking its lock; the store's Context ends a long read.
 func (st *Store) Events(id string) ([]journal.Event, error) {
 	dir, err := st.Locate(id)
 	if err != nil {
 		return nil, err
 	}
-	return journal.ReadAll(dir)
+	return journal.ReadAllContext(st.ctx(), dir)
 }
 
 // CurrentTime is the store's clock: Now when set (tests, drills), else the wall clock.

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -69,6 +70,7 @@ type options struct {
 	wrap     func(*os.File) File
 	signer   Signer
 	mirror   bool // OpenMirror: never write a line of its own
+	ctx      context.Context
 }
 
 // WithActor names the writer in the lock so others see who holds it (default
@@ -78,6 +80,17 @@ func WithActor(actor string) Option { return func(o *options) { o.actor = actor 
 // WithLockWait makes Create and Open wait up to d for a lock another writer holds,
 // instead of failing at once with a *LockedError.
 func WithLockWait(d time.Duration) Option { return func(o *options) { o.lockWait = d } }
+
+// WithContext makes the reads the journal does for its caller (Events, EventsAfter)
+// end with ctx's error once ctx is done: Ctrl+C on a command that folds a huge
+// journal. Appends are not cut short by it.
+func WithContext(ctx context.Context) Option {
+	return func(o *options) {
+		if ctx != nil {
+			o.ctx = ctx
+		}
+	}
+}
 
 // WithClock sets the clock events are stamped with (default time.Now). The zone of
 // the times it returns is recorded as the event's tz.
@@ -115,10 +128,11 @@ type Journal struct {
 	recoveries []Recovery
 	signer     *signer // nil when lines are not signed
 	mirror     bool    // a shared store's mirror (OpenMirror)
+	ctx        context.Context
 }
 
 func newOptions(opts []Option) options {
-	o := options{now: time.Now}
+	o := options{now: time.Now, ctx: context.Background()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -202,7 +216,7 @@ func create(dir string, o options) (*Journal, error) {
 }
 
 func newJournal(dir string, o options, f, head, lk *os.File) *Journal {
-	j := &Journal{dir: dir, f: f, w: f, head: head, lock: lk, now: o.now, hash: Genesis, h: newLineHasher()}
+	j := &Journal{dir: dir, f: f, w: f, head: head, lock: lk, now: o.now, hash: Genesis, h: newLineHasher(), ctx: o.ctx}
 	if o.wrap != nil {
 		j.w = o.wrap(f)
 	}
@@ -551,8 +565,9 @@ func (j *Journal) Last() (seq uint64, hash string) {
 	return j.seq, j.hash
 }
 
-// Events reads every event; with the lock held it sees everything appended.
-func (j *Journal) Events() ([]Event, error) { return ReadAll(j.dir) }
+// Events reads every event; with the lock held it sees everything appended. The
+// context of WithContext ends it early.
+func (j *Journal) Events() ([]Event, error) { return ReadAllContext(j.ctx, j.dir) }
 
 // Append writes one event: data (anything encoding/json encodes to an object; nil
 // means {}) by actor, of type typ. It returns only after the line is fsync'd. On an

@@ -52,7 +52,7 @@ var ErrMarkMoved = errors.New("the journal does not hold the marked line where i
 // line as ReadAll does (syntax, hash, seq order, the link to the line before). It
 // returns ErrMarkMoved when the marked line is not there, and a *CorruptError for a
 // damaged line after it. It does not re-read the lines before the mark: that the
-// whole chain is intact is Verify's to say.
+// whole chain is intact is Verify's to say. The context of WithContext ends it early.
 func (j *Journal) EventsAfter(m Mark) ([]Event, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -86,6 +86,9 @@ func (j *Journal) EventsAfter(m Mark) ([]Event, error) {
 		return &CorruptError{Path: path, Problem: Problem{Line: int(seq), Seq: seq, What: what}}
 	}
 	for n := m.Seq + 1; len(b) > 0; n++ {
+		if n%8192 == 0 && j.ctx.Err() != nil {
+			return nil, j.ctx.Err()
+		}
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			break // a line being written: not ours (the lock is held) but left out as ReadAll does

@@ -16,7 +16,7 @@ func TestListItemsWrapToThePane(t *testing.T) {
 	for _, style := range []string{"notty", "dark"} {
 		lines := newMDCache().renderNow(st.Body, 200, style)
 		text := strings.Join(lines, "\n")
-		if !strings.Contains(text, "it counts against availability (policy 1B), so take it from metrics, not from when the page fired") {
+		if !strings.Contains(text, "it counts against availability, so take it from metrics, not from when the page fired") {
 			t.Errorf("%s: the list item keeps its source break:\n%s", style, text)
 		}
 	}

@@ -118,12 +118,32 @@ func printPolicy(g *globals, p *runbook.Policy) error {
 	if line := businessClockLine(p); line != "" {
 		fmt.Fprintf(w, "\n%s\n", line)
 	}
+	escalates := false
 	for _, l := range p.Levels {
 		if len(l.EscalateTo) > 0 {
 			fmt.Fprintf(w, "\n%s escalates at once to: %s", l.Name, strings.Join(l.EscalateTo, " → "))
+			escalates = true
 		}
 	}
-	fmt.Fprintln(w)
+	if escalates {
+		fmt.Fprintln(w)
+	}
+	// The examples and the policy's own rules (escalation, notices, evidence): what
+	// the embedded runbooks cite when they name a preset.
+	examples := false
+	for _, l := range p.Levels {
+		if len(l.Examples) == 0 {
+			continue
+		}
+		if !examples {
+			fmt.Fprintln(w, "\nExamples:")
+			examples = true
+		}
+		fmt.Fprintf(w, "  %s: %s\n", l.Name, strings.Join(l.Examples, "; "))
+	}
+	if d := strings.TrimSpace(p.Description); d != "" {
+		fmt.Fprintf(w, "\n%s\n", d)
+	}
 	return nil
 }
 

@@ -91,8 +91,8 @@ const (
 	SnapshotAWSBackup = "awsbackup"
 )
 
-// DefaultRules are the rules without a policy file: POLICIES.md section 3 (daily copies
-// kept 30 days) and a 24 h RPO.
+// DefaultRules are the rules without a policy file: daily copies kept 30 days and a
+// 24 h RPO (README: Backup policy (backup.toml)).
 func DefaultRules() Rules {
 	return Rules{
 		RPO:            24 * time.Hour,

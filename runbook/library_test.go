@@ -32,7 +32,7 @@ func TestEmbeddedLibraryLintsClean(t *testing.T) {
 			t.Errorf("%s: source %q, digest %q", id, r.Source, r.Digest)
 		}
 		if len(r.Communication) == 0 {
-			t.Errorf("%s: no communication rules (POLICIES.md 1E)", id)
+			t.Errorf("%s: no communication rules (who is told, after which phase)", id)
 		}
 		for _, s := range r.Steps() {
 			if s.Role == "" || s.Body == "" {

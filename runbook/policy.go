@@ -50,7 +50,8 @@ type Target struct {
 
 var workingDaysRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)\s*(?:working[ -]days?|wd)$`) })
 
-// noTargetPhrases are the texts POLICIES.md uses for targets without a deadline.
+// noTargetPhrases are the texts a severity scheme uses for targets without a deadline
+// (the service-desk preset has all three).
 var noTargetPhrases = []string{"none", "next release", "per development plan"}
 
 // ParseTarget reads "1h", "30m", "72h", "1 working day", "3 working days", "30wd",
@@ -200,7 +201,7 @@ type Level struct {
 	RespondWithin Target   `toml:"respond_within,required" json:"respond_within"`
 	ResolveWithin Target   `toml:"resolve_within,required" json:"resolve_within"`
 	Clock         Clock    `toml:"clock" json:"clock"`             // default business
-	EscalateTo    []string `toml:"escalate_to" json:"escalate_to"` // who is told at once, in order (1E)
+	EscalateTo    []string `toml:"escalate_to" json:"escalate_to"` // who is told at once, in order
 }
 
 // Policy is a team's severity scheme with its SLA targets and business calendar.

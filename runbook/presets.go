@@ -67,7 +67,8 @@ func PresetSource(name string) ([]byte, bool) {
 	return data, err == nil
 }
 
-// DefaultPolicy is scheme 1E (critical/high/medium/low) with 1A-like targets.
+// DefaultPolicy is the default preset, ir-four-level (critical/high/medium/low, with
+// escalation).
 func DefaultPolicy() *Policy {
 	p, _ := Preset(DefaultPresetName)
 	return p

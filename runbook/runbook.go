@@ -16,8 +16,7 @@ const SchemaVersion = 1
 // PhaseName is one of the fixed incident phases.
 type PhaseName string
 
-// The phases of an incident, in the order a runbook lists and a responder works them
-// (POLICIES.md 1C, 1E).
+// The phases of an incident, in the order a runbook lists and a responder works them.
 const (
 	Detect      PhaseName = "detect"
 	Triage      PhaseName = "triage"
@@ -108,7 +107,7 @@ func (s Step) AppliesTo(severity string) bool {
 }
 
 // CommRule says who is notified once a phase is done, for which severities, and how
-// often updates follow until the incident is resolved (POLICIES.md 1E).
+// often updates follow until the incident is resolved.
 type CommRule struct {
 	Audience    string
 	After       PhaseName

@@ -140,7 +140,7 @@ func TestRunbookList(t *testing.T) {
 	for _, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "data-breach "):
-			if !strings.Contains(l, "0.9.0") || !strings.Contains(l, "Our breach runbook") || !strings.HasSuffix(l, over+" (overrides embedded 1.1.0)") {
+			if !strings.Contains(l, "0.9.0") || !strings.Contains(l, "Our breach runbook") || !strings.HasSuffix(l, over+" (overrides embedded 1.1.1)") {
 				t.Errorf("override line: %q", l)
 			}
 		case strings.HasPrefix(l, "leaked-db-credentials "):
@@ -180,7 +180,7 @@ func TestRunbookList(t *testing.T) {
 		switch it["id"] {
 		case "data-breach":
 			ov, _ := it["overrides"].(map[string]any)
-			if it["source"] != over || it["version"] != "0.9.0" || ov["version"] != "1.1.0" {
+			if it["source"] != over || it["version"] != "0.9.0" || ov["version"] != "1.1.1" {
 				t.Errorf("data-breach: %v", it)
 			}
 		case "service-outage":
@@ -257,9 +257,9 @@ func TestRunbookDiff(t *testing.T) {
 	golden.Assert(t, "runbook-diff-complete-verbose", []byte(out))
 
 	// A user override edited without a version bump is a report with a warning, exit 0.
-	writeUserRunbook(t, home, "breach.toml", `id = "leaked-db-credentials"`, `id = "data-breach"`)
+	writeUserRunbook(t, home, "breach.toml", `id = "leaked-db-credentials"`, `id = "data-breach"`, `version = "1.1.0"`, `version = "1.1.1"`)
 	code, out, _ = cliAt(t, home).run("", "runbook", "diff", "embedded:data-breach", "data-breach")
-	if code != 0 || !strings.Contains(out, "warning: the content changed but the version is still 1.1.0") || !strings.Contains(out, "--- data-breach 1.1.0 (embedded)") {
+	if code != 0 || !strings.Contains(out, "warning: the content changed but the version is still 1.1.1") || !strings.Contains(out, "--- data-breach 1.1.1 (embedded)") {
 		t.Errorf("embedded vs override: exit %d\n%s", code, out)
 	}
 

@@ -44,7 +44,7 @@ func TestScenarioListJSON(t *testing.T) {
 func TestScenarioShow(t *testing.T) {
 	c := newCLI(t)
 	out := c.ok("scenario", "show", "platform-db-restore")
-	for _, want := range []string{"platform-db-restore 1.2.0", "containment target 30m", "critical task check-backups: Check the newest restore point", "task check-backups)", "HOT WASH", "1. How long did it take", "OBJECTIVES", "MODULES", "? How old is our newest restore point",
+	for _, want := range []string{"platform-db-restore 1.2.1", "containment target 30m", "critical task check-backups: Check the newest restore point", "task check-backups)", "HOT WASH", "1. How long did it take", "OBJECTIVES", "MODULES", "? How old is our newest restore point",
 		"expects backup-check: Backup check rds-backup run and logged within 10m", "pool backup-state draws one of: pitr-available (weight 3)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)

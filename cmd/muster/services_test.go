@@ -61,7 +61,7 @@ func TestRunbookLintWarnsAboutServicesOutsideTheBackupPolicy(t *testing.T) {
 
 	// No backup.toml: the built-in defaults have no services.
 	out := c.ok("runbook", "lint", file)
-	if !strings.Contains(out, file+":225:1: warning: service \"platform-database\" is not in the backup policy in force, the built-in defaults") ||
+	if !strings.Contains(out, file+":226:1: warning: service \"platform-database\" is not in the backup policy in force, the built-in defaults") ||
 		!strings.Contains(out, "1 runbook OK, 2 warnings") {
 		t.Errorf("lint without a backup policy:\n%s", out)
 	}

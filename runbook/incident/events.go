@@ -120,8 +120,8 @@ type Note struct {
 	Step string `json:"step,omitempty"` // the step selected when it was written
 }
 
-// Escalation is the payload of escalated: to whom and why (policy 1E: every
-// escalation is logged with timestamp and reason).
+// Escalation is the payload of escalated: to whom and why (every escalation is
+// logged with timestamp and reason; the line's time is the timestamp).
 type Escalation struct {
 	To     string `json:"to"`
 	Reason string `json:"reason"`

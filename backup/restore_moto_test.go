@@ -434,6 +434,25 @@ func restoreFaults(t *testing.T, lab *restoreLab) {
 		}
 	})
 
+	// rtoMissed runs a snapshot restore test through p with an RTO of 200ms and a
+	// timeout of 300ms: it must fail with want in its error, exit 1, and leave nothing
+	// running.
+	rtoMissed := func(t *testing.T, p *faultProxy, want string) {
+		t.Helper()
+		pol := lab.policy
+		pol.Services = append([]Service{}, pol.Services...)
+		pol.Services[0].Rules.RTO = 200 * time.Millisecond
+		o := via(p, RestoreTestOptions{DB: "platform-db", Kind: KindSnapshot, Timeout: 300 * time.Millisecond})
+		o.Policy = &pol
+		res, err := RunRestoreTest(ctx, o)
+		if err == nil || !strings.Contains(err.Error(), want) || res.ExitCode() != 1 {
+			t.Fatalf("error %v exit %d, want RTO missed (exit 1)", err, res.ExitCode())
+		}
+		if left := lab.leftovers(t); len(left) > 0 {
+			t.Errorf("left running after the timeout: %v", left)
+		}
+	}
+
 	t.Run("never available: timeout misses the RTO", func(t *testing.T) {
 		p := newFaultProxy(t, lab.moto, func(action string, _ url.Values) (int, string, func(string) string) {
 			if action == "DescribeDBInstances" {
@@ -443,18 +462,7 @@ func restoreFaults(t *testing.T, lab *restoreLab) {
 			}
 			return 0, "", nil
 		})
-		pol := lab.policy
-		pol.Services = append([]Service{}, pol.Services...)
-		pol.Services[0].Rules.RTO = 200 * time.Millisecond
-		o := via(p, RestoreTestOptions{DB: "platform-db", Kind: KindSnapshot, Timeout: 300 * time.Millisecond})
-		o.Policy = &pol
-		res, err := RunRestoreTest(ctx, o)
-		if err == nil || !strings.Contains(err.Error(), "RTO 200ms missed") || res.ExitCode() != 1 {
-			t.Fatalf("error %v exit %d, want RTO missed (exit 1)", err, res.ExitCode())
-		}
-		if left := lab.leftovers(t); len(left) > 0 {
-			t.Errorf("left running after the timeout: %v", left)
-		}
+		rtoMissed(t, p, "RTO 200ms missed")
 	})
 
 	t.Run("restore request slower than the timeout: RTO missed", func(t *testing.T) {
@@ -466,18 +474,7 @@ func restoreFaults(t *testing.T, lab *restoreLab) {
 			}
 			return 0, "", nil
 		})
-		pol := lab.policy
-		pol.Services = append([]Service{}, pol.Services...)
-		pol.Services[0].Rules.RTO = 200 * time.Millisecond
-		o := via(p, RestoreTestOptions{DB: "platform-db", Kind: KindSnapshot, Timeout: 300 * time.Millisecond})
-		o.Policy = &pol
-		res, err := RunRestoreTest(ctx, o)
-		if err == nil || !strings.Contains(err.Error(), "timed out after 300ms asking RDS for the copy: RTO 200ms missed") || res.ExitCode() != 1 {
-			t.Fatalf("error %v exit %d, want RTO missed (exit 1)", err, res.ExitCode())
-		}
-		if left := lab.leftovers(t); len(left) > 0 {
-			t.Errorf("left running after the timeout: %v", left)
-		}
+		rtoMissed(t, p, "timed out after 300ms asking RDS for the copy: RTO 200ms missed")
 	})
 
 	t.Run("delete refused: orphan reported with the command", func(t *testing.T) {

@@ -92,24 +92,11 @@ func BenchmarkInjectLatency60x(b *testing.B) {
 	}
 	st := &incident.Store{DataDir: b.TempDir()}
 	start := time.Now()
-	inc, _, err := Start(st, StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "bench", Seed: 1, Speed: 60, Now: start})
-	if err != nil {
-		b.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	v, err := st.Load(id)
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := Resume(v, &StoreJournal{Store: st, ID: id, Actor: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d, _ := startStored(b, st, StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "bench", Seed: 1, Speed: 60, Now: start})
 	var mu sync.Mutex
 	var late []time.Duration
 	b.ResetTimer()
-	err = Run(context.Background(), d, RealClock, RunOptions{OnUpdate: func(u Update) {
+	err := Run(context.Background(), d, RealClock, RunOptions{OnUpdate: func(u Update) {
 		shown := time.Now()
 		mu.Lock()
 		defer mu.Unlock()

@@ -26,21 +26,8 @@ func startHeadless(t *testing.T, sc *Scenario, rb *runbook.Runbook, seed uint64,
 	t.Helper()
 	c := newClock()
 	st := &incident.Store{DataDir: t.TempDir(), Now: c.now, NewID: func(time.Time) string { return "INC-20260303-G0LD7" }}
-	inc, _, err := Start(st, StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "fran@facilitator",
+	d, id := startStored(t, st, StartOptions{Scenario: sc, Runbook: rb, Policy: runbook.DefaultPolicy(), Actor: "fran@facilitator",
 		Seed: seed, Speed: speed, Now: c.now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	inc.Close()
-	v, err := st.Load(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Resume(v, &StoreJournal{Store: st, ID: id, Actor: "fran@facilitator"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := &headless{t: t, c: c, st: st, d: d, id: id}
 	h.step()
 	return h

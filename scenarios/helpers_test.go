@@ -94,6 +94,27 @@ func startDrill(t *testing.T, body string, seed uint64, speed float64) *harness 
 	return h
 }
 
+// startStored starts a drill in st and resumes it from its journal, the way the CLI
+// plays one: the engine writes as o.Actor. It returns the engine and the incident id.
+func startStored(tb testing.TB, st *incident.Store, o StartOptions) (*Drill, string) {
+	tb.Helper()
+	inc, _, err := Start(st, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	v, err := st.Load(id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := Resume(v, &StoreJournal{Store: st, ID: id, Actor: o.Actor})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d, id
+}
+
 // step advances nothing: it plays what is due at the current instant.
 func (h *harness) step() Update {
 	h.t.Helper()

@@ -82,7 +82,7 @@ func BenchmarkInjectLatency60x(b *testing.B) {
 	for i := range n {
 		fmt.Fprintf(&sb, "\n[[injects]]\nid = \"i%d\"\nat = \"%s\"\nfrom = \"monitoring\"\nchannel = \"alert\"\ntitle = \"Alert %d\"\n", i, (time.Duration(i+1) * 3 * time.Second).String(), i)
 		if i == 0 {
-			sb.WriteString("  [[injects.expectations]]\n  id = \"e\"\n  kind = \"evidence\"\n  within = \"1m\"\n  objective = \"respond\"\n")
+			sb.WriteString("  [[injects.expectations]]\n  id = \"e\"\n  kind = \"evidence\"\n  within = \"3s\"\n  objective = \"respond\"\n")
 		}
 	}
 	rb := testRunbook(b)

@@ -217,16 +217,14 @@ func writeIndex(path string, idx reportIndex) error {
 
 // The index is laid out like the state cache (statecodec.go): a magic line, the
 // fingerprint of the index's Go types (an index written with other types is not read:
-// it is rebuilt), the index, and a CRC-32C. Reading 10,000 incidents' facts this way
-// takes a read of the file and the structs, not an allocation per string as JSON did.
-const indexMagic = "muster-report-index 1\n"
+// it is rebuilt), the index (report_codec.go), and a CRC-32C. Reading 10,000
+// incidents' facts this way takes a read of the file and the structs, not an
+// allocation per string as JSON did.
+const indexMagic = "muster-report-index 2\n"
 
 func encodeIndex(idx reportIndex) ([]byte, error) {
 	b := append([]byte(indexMagic), indexFingerprint()...)
-	b, err := encodeValue(b, &idx)
-	if err != nil {
-		return nil, err
-	}
+	b = appendIndex(b, &idx)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli())), nil
 }
 
@@ -240,9 +238,9 @@ func readIndex(path string) (reportIndex, bool) {
 		return reportIndex{}, false
 	}
 	body := b[len(head) : len(b)-4]
-	r := &cacheReader{s: unsafe.String(unsafe.SliceData(body), len(body))}
-	var idx reportIndex
-	if decodeValue(r, &idx) != nil || r.off != len(r.s) || idx.Version != indexVersion || len(idx.Entries) != len(idx.Facts) {
+	r := &indexReader{cacheReader: cacheReader{s: unsafe.String(unsafe.SliceData(body), len(body))}}
+	idx, err := decodeIndex(r)
+	if err != nil || r.off != len(r.s) || idx.Version != indexVersion {
 		return reportIndex{}, false
 	}
 	for i := 1; i < len(idx.Facts); i++ {

@@ -28,7 +28,13 @@ func (m *Model) act(what, draft, nextTo string, do func(inc *incidentWriter) err
 	s.inFlight = queuedWrite{what: what, do: do}
 	s.actReq = m.req()
 	req := s.actReq
-	inner := act(req, m.deps.Store, s.id, m.deps.Actor, what, draft, do)
+	open := m.deps.Store.Open
+	if m.drill.d == nil && (s.outbox > 0 || m.share.id == s.id) {
+		// What waits is shared in the background (shareOutbox): this save joins it
+		// in the outbox at once, never waiting for the store or the round's lock.
+		open = m.deps.Store.OpenQueued
+	}
+	inner := act(req, open, s.id, m.deps.Actor, what, draft, do)
 	wrapped := func() tea.Msg {
 		msg := inner().(appendedMsg)
 		msg.nextTo = nextTo
@@ -156,7 +162,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	step, hasStep := s.selected()
 	if hasStep && s.queuedSteps[step.ID] && (key.Matches(msg, k.Done) || key.Matches(msg, k.Skip)) {
-		m.flash = flash{text: "step " + step.ID + " is queued offline, not yet shared — it is shared with the outbox, not queued twice", err: true}
+		m.flash = flash{text: "step " + step.ID + " is saved here and waits to be shared — not saved twice", err: true}
 		return nil
 	}
 	switch {

@@ -191,10 +191,12 @@ type appendedMsg struct {
 
 // act opens the incident for writing, does one command and releases the lock. The
 // lock is held only for the write, so the CLI and other responders can write between
-// two actions here, and a lock held elsewhere is an error the user can retry.
-func act(req int, store *incident.Store, id, actor, what, draft string, do func(inc *incident.Incident) error) tea.Cmd {
+// two actions here, and a lock held elsewhere is an error the user can retry. open is
+// the store's Open, or OpenQueued while a team incident's outbox is being shared: the
+// command then goes to the outbox on this machine, without the lock or the network.
+func act(req int, open func(id, actor string) (*incident.Incident, error), id, actor, what, draft string, do func(inc *incident.Incident) error) tea.Cmd {
 	return func() tea.Msg {
-		inc, err := store.Open(id, actor)
+		inc, err := open(id, actor)
 		if err != nil {
 			return appendedMsg{req: req, what: what, draft: draft, err: err}
 		}
@@ -202,6 +204,38 @@ func act(req int, store *incident.Store, id, actor, what, draft string, do func(
 		err = do(inc)
 		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, stamp: inc.Stamp(), err: err,
 			pending: incident.Pending(inc.Dir), flushed: inc.Flushed}
+	}
+}
+
+// outboxSharedMsg says what a share round of a team incident's outbox did. state is
+// the incident as the round left it (nil when it could not open it).
+type outboxSharedMsg struct {
+	req     int
+	id      string
+	state   *incident.State
+	stamp   incident.Stamp
+	pending int // still waiting in the outbox (the store went away, or saves came late)
+	flushed incident.Flushed
+	err     error
+}
+
+// shareOutbox publishes a team incident's outbox, off the event loop and beside the
+// 2 s poll: it holds the journal's lock while it waits on the store, so the screen
+// saves to the outbox meanwhile (act with OpenQueued) and never waits for it. ctx ends
+// the round (quitting, or shareRoundLimit): what it had not shared stays queued.
+func shareOutbox(ctx context.Context, req int, store incident.Store, id, actor string) tea.Cmd {
+	return func() tea.Msg {
+		store.Context = ctx
+		msg := outboxSharedMsg{req: req, id: id}
+		inc, err := store.Open(id, actor)
+		if err != nil {
+			msg.err, msg.pending = err, incident.Pending(store.Dir(id))
+			return msg
+		}
+		defer inc.Close()
+		msg.flushed, msg.err = inc.Flush()
+		msg.state, msg.stamp, msg.pending = inc.State, inc.Stamp(), incident.Pending(inc.Dir)
+		return msg
 	}
 }
 

@@ -77,8 +77,12 @@ type incidentScreen struct {
 	reminderOver bool
 	reminderKey  string
 	rang         string
-	publishedAt  time.Time
+	publishedAt  time.Time // the last share round's start or end (share.go)
 	queuedSteps  map[string]bool
+	// sharing: a share round of this outbox is in flight; shareStuck: the last one
+	// left events because the store did not answer; sharedAt: when one emptied it.
+	sharing, shareStuck bool
+	sharedAt            time.Time
 
 	keys incidentKeys
 }
@@ -337,7 +341,7 @@ func (s *incidentScreen) stepMark(st runbook.Step) (string, string) {
 		return "↷", "skipped"
 	}
 	if s.queuedSteps[st.ID] {
-		return "⧗", "queued offline, not yet shared"
+		return "⧗", "saved here, waiting to be shared"
 	}
 	if s.overdue[st.ID] {
 		return "⚠", "overdue"
@@ -630,8 +634,8 @@ func (s *incidentScreen) statusBar(st Styles, w int, now time.Time) []string {
 	if state.Closed {
 		parts = append(parts, styled{"CLOSED " + clock(state.ClosedAt, now) + " by " + state.ClosedBy, st.Muted.Render})
 	}
-	if s.outbox > 0 {
-		parts = append(parts, styled{fmt.Sprintf("⧗ outbox: %d queued offline, not yet shared", s.outbox), st.SLAWarn.Render})
+	if p, ok := s.sharePart(st, now); ok {
+		parts = append(parts, p)
 	}
 	if n := len(state.Undecodable); n > 0 { // never hidden: the state is missing what they record
 		parts = append(parts, styled{fmt.Sprintf("⚠ %d journal event(s) do not decode: muster evidence verify %s", n, s.id), st.SLAWarn.Render})

@@ -62,6 +62,7 @@ type Model struct {
 	start     startScreen
 	inc       incidentScreen
 	presence  presence    // who else works on the open team incident (presence.go)
+	share     shareRound  // the team outbox's share round in flight (share.go)
 	drill     drillScreen // the drill on the incident screen, when it is one
 	timeline  timelineView
 	followUps followUpsView
@@ -204,6 +205,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onStarted(msg)
 	case appendedMsg:
 		return m.onAppended(msg)
+	case outboxSharedMsg:
+		return m.onOutboxShared(msg)
 	case draftsSavedMsg:
 		return m.onDraftsSaved(msg)
 	case eventsLoadedMsg:
@@ -284,11 +287,10 @@ func (m *Model) onTick() tea.Cmd {
 			cmds = append(cmds, pollJournal(s.pollReq, m.deps.Store, s.id))
 		}
 		cmds = append(cmds, m.presencePoll())
-		if s.state != nil && s.outbox > 0 && s.saving == "" && s.dialog == nil && !m.drill.on && due(s.publishedAt, m.now, publishEvery) {
-			// What waits in the outbox is shared as soon as the store answers, without
-			// waiting for the responder's next action.
-			s.publishedAt = m.now
-			cmds = append(cmds, m.act(publishOutbox, "", "", func(inc *incidentWriter) error { _, err := inc.Flush(); return err }))
+		if s.state != nil && s.outbox > 0 && m.share.id == "" && !m.drill.on && !m.quitting && due(s.publishedAt, m.now, publishEvery) {
+			// What waits in the outbox is shared as soon as the store answers, in
+			// the background: keys and saves never wait for it (share.go).
+			cmds = append(cmds, m.shareOutbox())
 		}
 		if s.reminderKey != "" && s.reminderKey != s.rang {
 			// The banner is up (sync derives it from the clock): the bell rings once
@@ -323,29 +325,6 @@ const (
 	homeRescanEvery = 15 * time.Second
 	publishEvery    = 15 * time.Second // a team incident's outbox, while it holds events
 )
-
-// publishOutbox is the write that shares a team incident's outbox on its own.
-const publishOutbox = "publish the outbox"
-
-// onOutboxPublished says what sharing the outbox did: nothing while the store is still
-// away (the header keeps the count), else how many were shared and which no longer
-// applied.
-func (m *Model) onOutboxPublished(msg appendedMsg) tea.Cmd {
-	f := msg.flushed
-	switch {
-	case msg.err != nil:
-		m.flash = flash{text: "✗ the outbox could not be shared: " + errText(msg.err), err: true}
-	case len(f.Refused) > 0:
-		m.flash = flash{text: fmt.Sprintf("✗ shared %d queued events; %d no longer applied (someone did it meanwhile): kept in %s", f.Published,
-			len(f.Refused), incident.RefusedFile), err: true}
-	case f.Published > 0:
-		m.flash = flash{text: fmt.Sprintf("✓ shared %s from the outbox with the team", plural(f.Published, "queued event", "queued events"))}
-	}
-	if m.quitting && m.readyToQuit() {
-		return tea.Quit
-	}
-	return nil
-}
 
 // due reports whether every has elapsed since last (the zero time is always due).
 // A clock that goes back (a test, a corrected wall clock) makes it due too.
@@ -480,8 +459,9 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		return nil
 	}
 	m.inc.saving = ""
-	if msg.state != nil {
-		// The state is what the journal holds now, whatever happened.
+	if msg.state != nil && (m.inc.state == nil || msg.state.LastSeq >= m.inc.state.LastSeq) {
+		// The state is what the journal holds now, whatever happened (a save queued
+		// during a share round read it before the round's lines: not newer).
 		m.inc.state, m.inc.stamp = msg.state, msg.stamp
 		m.inc.setOutbox(msg.pending)
 		m.inc.rebuild(m.now)
@@ -489,9 +469,6 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	d := m.inc.dialog
 	inFlight := m.inc.inFlight
 	m.inc.inFlight = queuedWrite{}
-	if msg.what == publishOutbox {
-		return m.onOutboxPublished(msg)
-	}
 	var queued *incident.QueuedError
 	if errors.As(msg.err, &queued) {
 		// Saved on this machine, not shared: the text must not be sent again (a retry
@@ -548,7 +525,11 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		}()
 	}
 	saved := fmt.Sprintf("✓ saved: %s (journal seq %d)", msg.what, m.inc.state.LastSeq)
-	if queued != nil {
+	var share tea.Cmd
+	if queued != nil && errors.Is(queued.Cause, incident.ErrSharing) {
+		saved = fmt.Sprintf("✓ saved on this machine: %s — %s", msg.what, waitingText(queued.Pending))
+		share = m.shareSoon()
+	} else if queued != nil {
 		saved = fmt.Sprintf("⧗ queued offline, not yet shared: %d — %s is saved on this machine and shared when the team store answers",
 			queued.Pending, msg.what)
 	}
@@ -562,13 +543,13 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 		q := m.inc.queued[0]
 		m.inc.queued = m.inc.queued[1:]
 		m.flash = flash{text: saved, err: partly != nil}
-		return tea.Batch(dropped, m.write(q))
+		return tea.Batch(dropped, share, m.write(q))
 	}
 	m.flash = flash{text: saved, err: partly != nil}
 	if m.quitting && m.readyToQuit() {
 		return tea.Quit
 	}
-	return dropped
+	return tea.Batch(dropped, share)
 }
 
 func (m *Model) onCheckRan(msg checkRanMsg) tea.Cmd {
@@ -658,6 +639,7 @@ func (m *Model) quit() tea.Cmd {
 	if !m.readyToQuit() {
 		m.quitting = true
 		m.flash = flash{text: "finishing the write in progress, then quitting…"}
+		m.stopShareRound() // what it has not shared stays queued for the next start
 		return m.flushDrafts()
 	}
 	return tea.Quit
@@ -666,7 +648,7 @@ func (m *Model) quit() tea.Cmd {
 // readyToQuit reports whether nothing is on its way to the disk: no journal write, no
 // draft.
 func (m *Model) readyToQuit() bool {
-	return m.inc.saving == "" && !m.start.saving && m.drill.acting == "" && !m.draftsBusy()
+	return m.inc.saving == "" && !m.start.saving && m.drill.acting == "" && !m.draftsBusy() && m.share.id == ""
 }
 
 // confirmQuit quits, but asks once more when typed text would be lost.

@@ -20,6 +20,10 @@ type Proxy struct {
 	mu     sync.Mutex
 	ln     net.Listener
 	conns  map[net.Conn]bool
+	// stalled holds every byte in both directions until Resume: a store that takes
+	// the connection and then does not answer.
+	stalled bool
+	resumed *sync.Cond
 }
 
 // New starts a proxy to target (host:port); it is cut when the test ends.
@@ -30,6 +34,7 @@ func New(t testing.TB, target string) *Proxy {
 		t.Fatal(err)
 	}
 	p := &Proxy{t: t, addr: ln.Addr().String(), target: target, conns: map[net.Conn]bool{}}
+	p.resumed = sync.NewCond(&p.mu)
 	p.serve(ln)
 	t.Cleanup(p.Cut)
 	return p
@@ -63,8 +68,8 @@ func (p *Proxy) pipe(c net.Conn) {
 	p.conns[c], p.conns[up] = true, true
 	p.mu.Unlock()
 	done := make(chan struct{}, 2)
-	go func() { io.Copy(up, c); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
+	go func() { p.copy(up, c); done <- struct{}{} }()
+	go func() { p.copy(c, up); done <- struct{}{} }()
 	<-done
 	c.Close()
 	up.Close()
@@ -74,10 +79,49 @@ func (p *Proxy) pipe(c net.Conn) {
 	p.mu.Unlock()
 }
 
+// copy is io.Copy that holds what it read while the proxy is stalled.
+func (p *Proxy) copy(dst io.Writer, src io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			for p.stalled {
+				p.resumed.Wait()
+			}
+			p.mu.Unlock()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Stall keeps the port open but holds every byte until Resume: requests are sent
+// and never answered, the way a store behind a broken network path behaves.
+func (p *Proxy) Stall() {
+	p.mu.Lock()
+	p.stalled = true
+	p.mu.Unlock()
+}
+
+// Resume passes on what a Stall held, and everything after it.
+func (p *Proxy) Resume() {
+	p.mu.Lock()
+	p.stalled = false
+	p.resumed.Broadcast()
+	p.mu.Unlock()
+}
+
 // Cut closes the port and every open connection.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stalled = false // held bytes go nowhere: their connections are closed below
+	p.resumed.Broadcast()
 	if p.ln != nil {
 		p.ln.Close()
 		p.ln = nil

@@ -29,7 +29,11 @@ func (inc *Incident) attachShared(path string, meta map[string]any) (journal.Att
 	if _, ok := inc.shared.(SharedBlobs); !ok {
 		return journal.Attachment{}, refuse("incident %s is a team incident and its store %s does not keep attachments", inc.ID, inc.shared)
 	}
-	a, err := inc.j.Take(path, meta)
+	take := journal.TakeInto // opened to queue only: the blob store needs no lock
+	if inc.j != nil {
+		take = func(_, path string, meta map[string]any) (journal.Attachment, error) { return inc.j.Take(path, meta) }
+	}
+	a, err := take(inc.Dir, path, meta)
 	if err != nil {
 		return journal.Attachment{}, err
 	}

@@ -560,23 +560,34 @@ type Incident struct {
 	// Flushed says what the last publishing of the outbox did (team incidents).
 	Flushed Flushed
 
-	j      *journal.Journal
+	j      *journal.Journal // nil when opened to queue only (OpenQueued)
 	now    func() time.Time
 	shared Shared          // the team store, for a team incident
 	ctx    context.Context // for the team store's calls
 	sigs   *sigSharer      // signs and shares this responder's team lines (sign_team.go)
+	// queueOnly sends every command to the outbox (OpenQueued); flushing is set while
+	// Flush publishes, so a cancelled round keeps what it had not shared (outbox.go).
+	queueOnly, flushing bool
 }
 
 // Close releases the writer lock, once the signatures of the lines written are made
 // (and, for a team incident, published). It does not close the incident (see
 // CloseIncident).
 func (inc *Incident) Close() error {
+	if inc.j == nil {
+		return nil // opened to queue only: no lock held, no line written
+	}
 	inc.finishSigs()
 	return inc.j.Close()
 }
 
 // Events reads the journal's events so far.
-func (inc *Incident) Events() ([]journal.Event, error) { return inc.j.Events() }
+func (inc *Incident) Events() ([]journal.Event, error) {
+	if inc.j == nil {
+		return journal.ReadAll(inc.Dir)
+	}
+	return inc.j.Events()
+}
 
 // A decision is a command checked against the incident as it stands (its state,
 // runbook and policy): the event the command writes, or a refusal that says why not.

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/muster-ir/muster/runbook/journal"
@@ -41,6 +42,10 @@ type Queued struct {
 // ErrQueued is wrapped by a command whose event went to the outbox: the team store
 // could not be reached, so it is saved on this machine and not shared yet.
 var ErrQueued = errors.New("queued offline, not yet shared")
+
+// ErrSharing is the Cause of a *QueuedError from an incident opened to queue only
+// (OpenQueued): the store may well be there; a share round is on its way to it.
+var ErrSharing = errors.New("saved on this machine while the outbox is shared in the background")
 
 // QueuedError is a command's event saved to the outbox.
 type QueuedError struct {
@@ -127,54 +132,110 @@ func writeQueue(path string, qs []Queued) error {
 	return os.Rename(tmp, path)
 }
 
+// outboxLockName is the lock of the outbox's read-modify-writes. A command queued by
+// an incident opened to queue only (OpenQueued) does not take the journal's lock, which
+// a share round (Flush) holds while it waits on the store: the two meet here, for a
+// local read and rename only, never across a request to the store.
+const outboxLockName = "outbox.lock"
+
+// lockOutbox takes the outbox lock of the incident directory dir, waiting for it.
+func lockOutbox(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(dir, outboxLockName), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("the outbox's lock: %w", err)
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("the outbox's lock: %w", err)
+	}
+	return func() { f.Close() }, nil // closing releases the flock
+}
+
+// editQueue reads the outbox, lets edit change it and writes what edit returns, all
+// under the outbox lock.
+func editQueue(dir string, edit func([]Queued) ([]Queued, error)) error {
+	unlock, err := lockOutbox(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	path := filepath.Join(dir, OutboxFile)
+	qs, err := readQueue(path)
+	if err != nil {
+		return err
+	}
+	out, err := edit(qs)
+	if err != nil {
+		return err
+	}
+	return writeQueue(path, out)
+}
+
 // queue saves an event to the outbox, fsync'd before the command returns.
 func (inc *Incident) queue(typ string, payload any, cause error, tried []Attempt) error {
 	data, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(inc.Dir, OutboxFile)
-	qs, err := readQueue(path)
+	n := 0
+	var writing bool
+	err = editQueue(inc.Dir, func(qs []Queued) ([]Queued, error) {
+		writing = true
+		qs = append(qs, Queued{QueuedAt: inc.now().UTC(), Actor: inc.Actor, Type: typ, Data: data, Tried: tried})
+		n = len(qs)
+		return qs, nil
+	})
 	if err != nil {
-		return fmt.Errorf("the team store is unreachable (%v) and the outbox cannot be read: %w; nothing was saved", cause, err)
-	}
-	qs = append(qs, Queued{QueuedAt: inc.now().UTC(), Actor: inc.Actor, Type: typ, Data: data, Tried: tried})
-	if err := writeQueue(path, qs); err != nil {
+		if !writing {
+			return fmt.Errorf("the team store is unreachable (%v) and the outbox cannot be read: %w; nothing was saved", cause, err)
+		}
 		return fmt.Errorf("the team store is unreachable (%v) and the outbox cannot be written: %w; nothing was saved", cause, err)
 	}
-	inc.Saved = Saved{Queued: len(qs)}
-	return &QueuedError{Pending: len(qs), Cause: cause}
+	inc.Saved = Saved{Queued: n}
+	return &QueuedError{Pending: n, Cause: cause}
 }
 
 // Flush publishes the outbox in order, each event checked again against the state it
 // now meets. An event that no longer applies goes to outbox-refused.jsonl with why.
-// When the store is still unreachable the rest stays queued.
+// When the store is still unreachable the rest stays queued. Events queued while it
+// runs (OpenQueued) are published in the same round: it reads the outbox again before
+// each event, and ends when the outbox is empty.
 func (inc *Incident) Flush() (Flushed, error) {
 	var f Flushed
-	if inc.shared == nil {
+	if inc.shared == nil || inc.j == nil {
 		return f, nil
 	}
-	path := filepath.Join(inc.Dir, OutboxFile)
-	qs, err := readQueue(path)
-	if err != nil || len(qs) == 0 {
-		return f, err
-	}
+	inc.flushing = true
+	defer func() { inc.flushing = false }()
 	var mirror []journal.Event // read once, when a queued event may be shared already
-	for i, q := range qs {
+	for n := 1; ; n++ {
+		q, ok, err := outboxHead(inc.Dir)
+		if err != nil {
+			return f, errors.Join(err, inc.refuseQueued(f.Refused))
+		}
+		if !ok {
+			break
+		}
 		if len(q.Tried) > 0 && mirror == nil {
 			if mirror, err = inc.j.Events(); err != nil {
-				return f, err
+				return f, errors.Join(err, inc.refuseQueued(f.Refused))
 			}
 		}
 		if heldBy(mirror, q.Tried) {
 			// Sent before the store went away and taken by it: a catch-up brought it.
 			f.Published++
-			if werr := writeQueue(path, qs[i+1:]); werr != nil {
-				return f, werr
+			if err := dropHead(inc.Dir, q); err != nil {
+				return f, errors.Join(err, inc.refuseQueued(f.Refused))
 			}
 			continue
 		}
-		p, err := Decode(journal.Event{Type: q.Type, Data: q.Data, Seq: uint64(i + 1)})
+		p, err := Decode(journal.Event{Type: q.Type, Data: q.Data, Seq: uint64(n)})
 		if err == nil {
 			// Decided when it was queued, against what this machine knew then: the
 			// command decides again against what the team did meanwhile.
@@ -186,24 +247,63 @@ func (inc *Incident) Flush() (Flushed, error) {
 			}
 		}
 		var offline *offlineError
+		if err != nil && !errors.As(err, &offline) && inc.ctx != nil && inc.ctx.Err() != nil {
+			// Cut short before anything was sent (the blob, the frozen files): kept.
+			offline = &offlineError{err: err, tried: q.Tried}
+		}
 		switch {
-		case errors.As(err, &offline):
-			qs[i].Tried = offline.tried
-			f.Pending = len(qs) - i
+		case offline != nil:
+			werr := editQueue(inc.Dir, func(qs []Queued) ([]Queued, error) {
+				if len(qs) == 0 || !sameQueued(qs[0], q) {
+					return nil, errors.New("the outbox changed under its share round")
+				}
+				qs[0].Tried = offline.tried
+				f.Pending = len(qs)
+				return qs, nil
+			})
 			inc.Flushed = f
-			return f, errors.Join(writeQueue(path, qs[i:]), inc.refuseQueued(f.Refused))
+			return f, errors.Join(werr, inc.refuseQueued(f.Refused))
 		case err != nil:
 			q.Refused = err.Error()
 			f.Refused = append(f.Refused, q)
 		default:
 			f.Published++
 		}
-		if werr := writeQueue(path, qs[i+1:]); werr != nil {
-			return f, werr
+		if err := dropHead(inc.Dir, q); err != nil {
+			return f, errors.Join(err, inc.refuseQueued(f.Refused))
 		}
 	}
 	inc.Flushed = f
 	return f, inc.refuseQueued(f.Refused)
+}
+
+// outboxHead is the first event waiting in the outbox of dir, if any.
+func outboxHead(dir string) (Queued, bool, error) {
+	unlock, err := lockOutbox(dir)
+	if err != nil {
+		return Queued{}, false, err
+	}
+	defer unlock()
+	qs, err := readQueue(filepath.Join(dir, OutboxFile))
+	if err != nil || len(qs) == 0 {
+		return Queued{}, false, err
+	}
+	return qs[0], true, nil
+}
+
+// dropHead removes q, the first event of the outbox, once it is shared or refused.
+// Only the holder of the journal's lock removes events; others only append.
+func dropHead(dir string, q Queued) error {
+	return editQueue(dir, func(qs []Queued) ([]Queued, error) {
+		if len(qs) == 0 || !sameQueued(qs[0], q) {
+			return nil, errors.New("the outbox changed under its share round")
+		}
+		return qs[1:], nil
+	})
+}
+
+func sameQueued(a, b Queued) bool {
+	return a.QueuedAt.Equal(b.QueuedAt) && a.Actor == b.Actor && a.Type == b.Type && bytes.Equal(a.Data, b.Data)
 }
 
 func (inc *Incident) refuseQueued(qs []Queued) error {
@@ -281,4 +381,22 @@ func commandOf(p Payload) decision {
 		return recordImpact(o)
 	}
 	return as(p.EventType(), p)
+}
+
+// OpenQueued opens a team incident to queue commands in its outbox, on this machine
+// only: without the journal's lock (a share round may hold it while it waits on the
+// store) and without a request to the store. Each command is decided against the mirror
+// as it stands, then saved to the outbox, fsync'd: a *QueuedError whose Cause is
+// ErrSharing says so, and the next Flush shares it. A screen whose outbox is shared in
+// the background saves with it, so no save waits on the network. Close releases nothing.
+func (st *Store) OpenQueued(id, actor string) (*Incident, error) {
+	v, err := st.Load(id)
+	if err != nil {
+		return nil, err
+	}
+	if !isTeam(v.Dir) || st.Shared == nil {
+		return nil, fmt.Errorf("incident %s is not a team incident of a store given here: nothing to queue for", id)
+	}
+	return &Incident{ID: v.State.ID, Dir: v.Dir, Runbook: v.Runbook, Policy: v.Policy, Actor: actor, State: v.State,
+		now: st.now, shared: st.Shared, ctx: st.ctx(), queueOnly: true}, nil
 }

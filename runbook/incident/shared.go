@@ -254,6 +254,11 @@ const maxRaces = 200
 // be reached (a *QueuedError says so: it is saved on this machine, not shared). typ and
 // payload are d's decision against the state as this machine knows it.
 func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.Event, error) {
+	if inc.queueOnly {
+		// A share round holds the journal and waits on the store: the event waits
+		// in the outbox behind what is there, and that round or the next shares it.
+		return journal.Event{}, inc.queue(typ, payload, ErrSharing, nil)
+	}
 	if Pending(inc.Dir) > 0 {
 		if f, err := inc.Flush(); err != nil || f.Pending > 0 {
 			if err != nil && !errors.As(err, new(*offlineError)) {
@@ -306,6 +311,11 @@ func triedOne(tried []Attempt, e journal.Event) bool {
 func (inc *Incident) publish(d decision, typ string, payload any, actor string, tried []Attempt) (journal.Event, error) {
 	tried = slices.Clip(tried)
 	offline := func(err error) error {
+		if inc.flushing && inc.ctx.Err() != nil {
+			// A share round cut short (the screen quits, or its time is up): the
+			// event stays queued with the lines sent, never refused for it.
+			return &offlineError{err: err, tried: tried}
+		}
 		err = inc.offline(err)
 		if oe, ok := err.(*offlineError); ok {
 			oe.tried = tried
@@ -341,7 +351,7 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string, 
 			select {
 			case <-inc.ctx.Done():
 				t.Stop()
-				return journal.Event{}, inc.ctx.Err()
+				return journal.Event{}, offline(inc.ctx.Err())
 			case <-t.C:
 			}
 			backoff = min(backoff*2, 200*time.Millisecond)

@@ -43,7 +43,7 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	s.keys("N")
 	s.typ("written on the train")
 	s.keys("ctrl+s")
-	scr := s.waitFor("queued offline, not yet shared: 1", "⧗ outbox: 1 queued offline, not yet shared")
+	scr := s.waitFor("queued offline, not yet shared: 1")
 	if strings.Contains(scr, "ctrl+s save") || strings.Contains(scr, "your text is kept") {
 		t.Fatalf("the dialog stayed open for a retry:\n%s", scr)
 	}
@@ -58,19 +58,21 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	}
 	s.keys("esc")
 
-	// Space on a step queued as done does not queue it again.
+	// Anything waits: the next save goes straight to the outbox, and Space on a step
+	// saved as done there does not save it again.
 	s.keys("space")
-	s.waitFor("queued offline, not yet shared: 2", "⧗ Open the incident")
+	s.waitFor("✓ saved on this machine: step open-incident done — 2 waiting to be shared", "⧗ Open the incident")
 	s.keys("up", "space")
-	s.waitFor("is queued offline, not yet shared — it is shared with the outbox")
+	s.waitFor("is saved here and waits to be shared — not saved twice")
 	if n := incident.Pending(d.Store.Dir(id)); n != 2 {
 		t.Fatalf("the outbox holds %d events, want 2", n)
 	}
 
-	// The store is back: within a publishing round the screen shares the outbox.
+	// The store is back: within a publishing round the screen shares the outbox, and
+	// says so in the header, not over the message line.
 	px.Restore()
 	clk.Advance(publishRound)
-	s.waitFor("✓ shared 2 queued events from the outbox with the team", "✓ Open the incident")
+	s.waitFor("✓ shared with the team", "✓ Open the incident")
 	if scr := s.waitFor("✓ Open the incident"); strings.Contains(scr, "outbox:") {
 		t.Errorf("the header still counts the outbox:\n%s", scr)
 	}
@@ -103,4 +105,76 @@ func s3Client(endpoint string) *s3.Client {
 			return aws.Credentials{AccessKeyID: "AKIDMUSTERTEST", SecretAccessKey: "muster-test-secret"}, nil
 		}),
 	})
+}
+
+// A share round waits on a store that takes requests and never answers: the screen
+// goes on as if nothing ran. The selection moves, a note is typed and saved, a step is
+// marked done, all while the round is in flight (the header still says it shares);
+// the saves land in the outbox on this machine at once, and when the store answers the
+// same round shares them with the rest, each once.
+func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
+	url := motoserver.Start(t)
+	client := s3Client(url)
+	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tui-share")}); err != nil {
+		t.Fatal(err)
+	}
+	px := cutproxy.New(t, strings.TrimPrefix(url, "http://"))
+	loc := team.Location{Bucket: "tui-share"}
+	clk := tuitest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	d := deps(t)
+	d.Now = clk.Now
+	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: team.New(s3Client(px.URL()), loc), Now: clk.Now, Context: ctx, LockWait: 10 * time.Second}
+	id := startIncident(t, d, "Checkout down")
+	dir := d.Store.Dir(id)
+
+	s := resume(t, d, id)
+	px.Cut()
+	s.keys("N")
+	s.typ("written on the train")
+	s.keys("ctrl+s")
+	s.waitFor("queued offline, not yet shared: 1")
+	// The first round meets the cut store and gives up quietly.
+	s.waitFor("⧗ 1 waiting to be shared — the team store does not answer; retrying")
+
+	px.Stall()
+	px.Restore()
+	clk.Advance(publishRound)
+	s.waitFor("⇡ sharing 1 with the team…")
+
+	s.keys("down")
+	s.waitFor("▸ · Confirm the outage")
+	s.keys("N")
+	s.waitFor("ctrl+s save")
+	s.typ("typed while it shared")
+	s.keys("ctrl+s")
+	s.waitFor("✓ saved on this machine: note — 2 waiting to be shared", "⇡ sharing 2 with the team…")
+	s.keys("space")
+	scr := s.waitFor("✓ saved on this machine: step confirm-outage done — 3 waiting to be shared", "⇡ sharing 3 with the team…", "⧗ Confirm the outage")
+	if strings.Contains(scr, "still saving") {
+		t.Fatalf("a key waited for the share round:\n%s", scr)
+	}
+	if n := incident.Pending(dir); n != 3 {
+		t.Fatalf("the outbox holds %d events while the round waits, want 3", n)
+	}
+
+	px.Resume()
+	s.waitFor("✓ shared with the team", "✓ Confirm the outage")
+	if n := incident.Pending(dir); n != 0 {
+		t.Errorf("the outbox still holds %d", n)
+	}
+	lines, err := team.New(client, loc).Lines(ctx, id, 0, journal.Genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, l.Event.Type)
+	}
+	if want := "started note note step.done"; strings.Join(got, " ") != want {
+		t.Errorf("the store's chain: %v, want %s", got, want)
+	}
+	s.quit()
 }

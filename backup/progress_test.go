@@ -1,37 +1,19 @@
 package backup
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/muster-ir/muster/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the progress goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestShowProgress(t *testing.T) {
 	t.Run("a run quicker than the delay prints nothing", func(t *testing.T) {
-		var w syncBuffer
+		var w syncbuf.Buffer
 		stop := ShowProgress(&w, &Progress{}, time.Hour, time.Millisecond)
 		stop()
 		stop() // twice is fine
@@ -40,7 +22,7 @@ func TestShowProgress(t *testing.T) {
 		}
 	})
 	t.Run("a longer run rewrites one line and erases it at the end", func(t *testing.T) {
-		var w syncBuffer
+		var w syncbuf.Buffer
 		p := &Progress{}
 		p.addAccounts(3)
 		p.accountDone()

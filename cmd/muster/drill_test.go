@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/muster-ir/muster/internal/syncbuf"
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
@@ -44,24 +44,6 @@ func TestDrillScreenWithoutATerminalPointsToHeadless(t *testing.T) {
 	c.exits(2, "drill", "no-such-scenario", "--headless")
 }
 
-// syncBuffer collects a command's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestHeadlessDrillWithRespondersInOtherTerminals plays the short drill at 120x: the
 // drill prints its incident id first, a responder acts on it with incident commands
 // while it runs, and at the end it prints the score and the report path.
@@ -72,7 +54,7 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 	clk := newDrillClock(time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC))
 	c.clock, c.drillClock = clk.Now, clk
 	pr, pw := io.Pipe()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		code := c.stream(strings.NewReader(""), pw, &stderr, "--actor", "fran@facilitator", "drill", shortDrill, "--headless", "--speed", "60", "--seed", "9", "--poll", "20ms")
@@ -85,7 +67,7 @@ func TestHeadlessDrillWithRespondersInOtherTerminals(t *testing.T) {
 		t.Fatalf("no incident id: %v (stderr %s)", err, stderr.String())
 	}
 	id = strings.TrimSpace(id)
-	var rest syncBuffer
+	var rest syncbuf.Buffer
 	copied := make(chan struct{})
 	go func() { io.Copy(&rest, lines); close(copied) }()
 	// A responder in another terminal opens the incident within the first minute of

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/muster-ir/muster/internal/syncbuf"
 	"github.com/muster-ir/muster/scenarios"
 )
 
@@ -65,7 +66,7 @@ webhook = { url = "` + dead + `/hook/secret" }
 	clk := newDrillClock(time.Date(2026, 3, 3, 8, 30, 0, 0, time.UTC))
 	c.clock, c.drillClock = clk.Now, clk
 	pr, pw := io.Pipe()
-	var stderr, out syncBuffer
+	var stderr, out syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		code := c.stream(strings.NewReader(""), pw, &stderr, "drill", file, "--headless", "--speed", "60", "--seed", "9", "--poll", "20ms")

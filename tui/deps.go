@@ -23,7 +23,9 @@ import (
 // Deps is everything the TUI works with, filled by the command layer. A nil function
 // means the feature is absent, and the screen says so.
 type Deps struct {
-	Store   *incident.Store
+	Store *incident.Store
+	// Library is the runbooks home lists and new incidents start from. nil with
+	// ReloadLibrary set: the first home scan reads it, in the background.
 	Library *runbook.Library
 	// LibraryProblems are the user's runbook files that did not load; home shows
 	// how many, so a broken file is not silently missing.

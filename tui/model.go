@@ -104,6 +104,9 @@ func New(deps Deps, opts Options) Model {
 	}
 	m.help.Styles = st.Help
 	m.home = newHomeScreen(deps.Library, deps.Policy, st)
+	// No Library yet, but a way to read it: the first home scan reads it in the
+	// background (incident resume draws the incident without waiting for the runbooks).
+	m.home.reloadLib = deps.Library == nil && deps.ReloadLibrary != nil
 	m.home.canRunBackup = deps.RunBackup != nil
 	switch {
 	case opts.Drill != "":
@@ -802,6 +805,10 @@ func (m *Model) openIncident(id string) tea.Cmd {
 }
 
 func (m *Model) openStart(preselect string) tea.Cmd {
+	if m.deps.Library == nil && m.deps.ReloadLibrary != nil {
+		m.flash = flash{text: "the runbooks are still being read: try again in a moment"}
+		return nil
+	}
 	m.start = newStartScreen(m.deps.Library, m.deps.Policy, preselect, m.styles)
 	m.screen, m.overlay, m.flash = screenStart, overlayNone, flash{}
 	return m.start.focusCmd()

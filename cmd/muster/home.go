@@ -33,25 +33,34 @@ func runHome(cmd *cobra.Command, g *globals) error {
 // tuiDeps fills what the TUI works with from the global flags. The library's problems
 // are not printed (the TUI takes the screen); home shows how many files did not load.
 func (g *globals) tuiDeps() (tui.Deps, error) {
+	deps, err := g.tuiDepsLater()
+	if err == nil {
+		deps.Library, deps.LibraryProblems = deps.ReloadLibrary()
+	}
+	return deps, err
+}
+
+// tuiDepsLater is tuiDeps without the runbook library: the TUI reads it with its first
+// home scan, in the background. The incident screen does not need it (an incident
+// keeps its frozen runbook), so `incident resume` draws its first frame without
+// parsing every runbook first.
+func (g *globals) tuiDepsLater() (tui.Deps, error) {
 	screenActive.Store(true)
 	pol, err := g.loadPolicy()
 	if err != nil {
 		return tui.Deps{}, err
 	}
-	lib, problems := runbook.LoadLibrary(g.RunbookDir(), pol)
 	cfg, err := g.settings()
 	if err != nil {
 		return tui.Deps{}, err
 	}
 	return tui.Deps{
-		NoticeReminder:  cfg.TUI.Reminder(),
-		Store:           g.store(),
-		Library:         lib,
-		LibraryProblems: problems,
-		Policy:          pol,
-		Actor:           g.Actor,
-		NoColor:         g.NoColor,
-		Now:             g.Clock,
+		NoticeReminder: cfg.TUI.Reminder(),
+		Store:          g.store(),
+		Policy:         pol,
+		Actor:          g.Actor,
+		NoColor:        g.NoColor,
+		Now:            g.Clock,
 		RunCheck: func(ctx context.Context, step runbook.Step, _ string) (incident.CheckRun, error) {
 			return g.runStepCheck(ctx, step, stepCheckOptions{})
 		},

@@ -36,7 +36,7 @@ func runIncidentResume(ctx context.Context, g *globals, id string) error {
 	if !isTerminal(g.Stdin) || !isTerminal(g.Stdout) {
 		return usageError("incident resume opens the terminal UI and needs a terminal; muster incident show %s prints the incident", id)
 	}
-	deps, err := g.tuiDeps()
+	deps, err := g.tuiDepsLater()
 	if err != nil {
 		return err
 	}

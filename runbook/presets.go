@@ -13,46 +13,55 @@ var presetFS embed.FS
 // DefaultPresetName is the policy used when none is given.
 const DefaultPresetName = "ir-four-level"
 
-// presets are parsed per local zone: a preset's calendar is this machine's zone
-// (time_zone = "local"), which a test may change with TZ.
+// Presets are parsed one at a time, when asked for (a command needs one, not all
+// four: parsing all of them cost every TUI start three policy parses more), and per
+// local zone: a preset's calendar is this machine's zone (time_zone = "local"), which
+// a test may change with TZ. A preset's file is named after it: presets/NAME.toml.
 var (
 	presetsMu     sync.Mutex
 	presetsByZone = map[string]map[string]*Policy{}
 )
 
-func presets() map[string]*Policy {
+// Preset returns a built-in severity policy by name.
+func Preset(name string) (*Policy, bool) {
+	if name == "" || strings.ContainsAny(name, "/\\.") {
+		return nil, false
+	}
+	data, err := presetFS.ReadFile("presets/" + name + ".toml")
+	if err != nil {
+		return nil, false
+	}
 	zone := LocalZone()
 	presetsMu.Lock()
 	defer presetsMu.Unlock()
-	if out, ok := presetsByZone[zone]; ok {
-		return out
+	parsed := presetsByZone[zone]
+	if parsed == nil {
+		parsed = map[string]*Policy{}
+		presetsByZone[zone] = parsed
 	}
-	out := map[string]*Policy{}
-	entries, _ := presetFS.ReadDir("presets")
-	for _, e := range entries {
-		data, _ := presetFS.ReadFile("presets/" + e.Name())
-		p, problems := ParsePolicy("presets/"+e.Name(), data)
-		if len(problems) > 0 {
-			panic("built-in policy preset is broken:\n" + problems.Error())
-		}
-		p.Source = "preset"
-		out[p.Name] = p
+	if p, ok := parsed[name]; ok {
+		return p, true
 	}
-	presetsByZone[zone] = out
-	return out
-}
-
-// Preset returns a built-in severity policy by name.
-func Preset(name string) (*Policy, bool) {
-	p, ok := presets()[name]
-	return p, ok
+	p, problems := ParsePolicy("presets/"+name+".toml", data)
+	if len(problems) > 0 {
+		panic("built-in policy preset is broken:\n" + problems.Error())
+	}
+	if p.Name != name {
+		panic("built-in policy preset presets/" + name + ".toml is named " + p.Name)
+	}
+	p.Source = "preset"
+	parsed[name] = p
+	return p, true
 }
 
 // PresetNames lists the built-in policies.
 func PresetNames() []string {
 	var names []string
-	for n := range presets() {
-		names = append(names, n)
+	entries, _ := presetFS.ReadDir("presets")
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".toml"); ok {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	return names

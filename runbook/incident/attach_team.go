@@ -108,7 +108,7 @@ func (st *Store) FetchAttachments(id string) (int, error) {
 	if !ok {
 		return 0, nil
 	}
-	events, err := journal.ReadAll(dir)
+	events, err := journal.ReadAllContext(st.ctx(), dir)
 	if err != nil {
 		return 0, err
 	}
@@ -151,7 +151,7 @@ func (st *Store) AttachmentFile(id, which string) (string, journal.Attachment, e
 		}
 		return "", journal.Attachment{}, err
 	}
-	events, err := journal.ReadAll(dir)
+	events, err := journal.ReadAllContext(st.ctx(), dir)
 	if err != nil {
 		return "", journal.Attachment{}, err
 	}

@@ -97,7 +97,7 @@ func (st *Store) SyncSignatures(id string) (SignaturesSynced, error) {
 	if err != nil {
 		return r, err
 	}
-	events, err := journal.ReadAll(dir)
+	events, err := journal.ReadAllContext(st.ctx(), dir)
 	if err != nil {
 		return r, err
 	}

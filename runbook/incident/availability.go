@@ -189,9 +189,28 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 		inc string
 		w   *ImpactEntry
 		s   span
-		cut []span // s outside maintenance
+		cut []span // s outside maintenance, when maintenance overlaps it
+		mnt bool   // maintenance overlaps it: cut holds what counts
 	}
-	byService := map[string][]window{}
+	counted := func(w *window, a, b time.Time) float64 {
+		if w.mnt {
+			return within(w.cut, a, b)
+		}
+		return within([]span{w.s}, a, b)
+	}
+	// Each service's list is made once, at its size.
+	sizes := map[string]int{}
+	for i := range facts {
+		if f := &facts[i]; f.Err == "" && !f.Drill {
+			for k := range f.Windows {
+				sizes[f.Windows[k].Service]++
+			}
+		}
+	}
+	byService := make(map[string][]window, len(sizes))
+	for name, n := range sizes {
+		byService[name] = make([]window, 0, n)
+	}
 	for i := range facts {
 		f := &facts[i]
 		if f.Err != "" {
@@ -230,6 +249,13 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 		// cut by maintenance once for every period.
 		windows := byService[s.Name]
 		slices.SortStableFunc(windows, func(x, y window) int { return x.w.Start.Compare(y.w.Start) })
+		nPartial := 0
+		for k := range windows {
+			if windows[k].w.Level == ImpactPartial {
+				nPartial++
+			}
+		}
+		full, partial = make([]span, 0, len(windows)-nPartial), make([]span, 0, nPartial)
 		for k := range windows {
 			w := &windows[k]
 			if w.w.Level == ImpactPartial {
@@ -237,7 +263,12 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 			} else {
 				full = append(full, w.s)
 			}
-			w.cut = minus([]span{w.s}, maint)
+			for _, m := range maint {
+				if m.a.Before(w.s.b) && w.s.a.Before(m.b) {
+					w.cut, w.mnt = minus([]span{w.s}, maint), true
+					break
+				}
+			}
 		}
 		fullU := minus(union(full), maint)
 		partU := minus(minus(union(partial), union(full)), maint)
@@ -271,11 +302,21 @@ func BuildAvailability(facts []Facts, svc *Services, pol *runbook.Policy, q Avai
 				p.Penalty = math.Round(s.MonthlyFee*s.PenaltyPercent) / 100
 				p.ClaimBy = claimBy(cal, b, s.ClaimWorkingDays)
 			}
-			for _, w := range windows {
-				if !w.s.a.Before(to) {
-					break // this window and those after it start after the period
+			// The windows that counted: those starting before the period's end (the
+			// rest start after it), counted first so the list is made once.
+			last, n := 0, 0
+			for last < len(windows) && windows[last].s.a.Before(to) {
+				if counted(&windows[last], a, to) > 0 {
+					n++
 				}
-				if m := within(w.cut, a, to); m > 0 {
+				last++
+			}
+			if n > 0 {
+				p.Windows = make([]Contribution, 0, n)
+			}
+			for k := range windows[:last] {
+				w := &windows[k]
+				if m := counted(w, a, to); m > 0 {
 					p.Windows = append(p.Windows, Contribution{Incident: w.inc, Window: w.w.Window, Level: w.w.Level, Start: w.w.Start, End: w.w.End, Minutes: m, Seq: w.w.Seq})
 				}
 			}

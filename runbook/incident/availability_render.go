@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
@@ -115,12 +117,30 @@ func (r *AvailabilityReport) Table() string {
 				continue
 			}
 			w("\n  %s windows (minutes of each, before overlaps are merged and partial outages weighted):\n", p.Period)
+			// Thousands of lines over a year: appended, not formatted one by one.
+			var line []byte
 			for _, c := range p.Windows {
-				end := "ongoing"
-				if !c.End.IsZero() {
-					end = c.End.UTC().Format("2006-01-02 15:04Z")
+				line = append(append(append(append(line[:0], "    "...), c.Incident...), ' '), c.Window...)
+				line = append(append(line, ' '), c.Level...)
+				for n := utf8.RuneCountInString(c.Level); n < 7; n++ {
+					line = append(line, ' ')
 				}
-				w("    %s %s %-7s %s → %s  %s min (seq %d)\n", c.Incident, c.Window, c.Level, c.Start.UTC().Format("2006-01-02 15:04Z"), end, minutes(c.Minutes), c.Seq)
+				line = c.Start.UTC().AppendFormat(append(line, ' '), "2006-01-02 15:04Z")
+				line = append(line, " → "...)
+				if c.End.IsZero() {
+					line = append(line, "ongoing"...)
+				} else {
+					line = c.End.UTC().AppendFormat(line, "2006-01-02 15:04Z")
+				}
+				line = append(line, "  "...)
+				if c.Minutes == 0 {
+					line = append(line, '0')
+				} else {
+					line = strconv.AppendFloat(line, c.Minutes, 'f', 1, 64) // as minutes() writes it
+				}
+				line = append(line, " min (seq "...)
+				line = append(strconv.AppendUint(line, c.Seq, 10), ")\n"...)
+				b.Write(line)
 			}
 		}
 	}

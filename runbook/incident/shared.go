@@ -245,9 +245,12 @@ func (inc *Incident) publishFrozen() error {
 	return nil
 }
 
-// maxRaces bounds the lost races of one command; with the growing backoff it rides out
-// a storm of many writers on one incident.
-const maxRaces = 200
+// raceWindow bounds how long one command keeps losing the race for the next line
+// before it gives up: long enough to ride out a storm of many writers on one incident
+// (a slow machine among fast ones can lose many times in a row), short enough that a
+// responder hears about it. A count alone was not: under load one writer lost 200 races
+// in a row while seven others wrote.
+const raceWindow = 3 * time.Minute
 
 // appendShared writes a command's event to a team incident: what waits in the outbox
 // goes first, in order; then the event is published, or queued when the store cannot
@@ -326,7 +329,8 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string, 
 		return journal.Event{}, inc.offline(err)
 	}
 	backoff := 5 * time.Millisecond
-	for race := 0; race < maxRaces; race++ {
+	began, races := time.Now(), 0
+	for ; races == 0 || time.Since(began) < raceWindow; races++ {
 		seq, hash := inc.j.Last()
 		if seq == 0 {
 			if err := inc.publishFrozen(); err != nil {
@@ -390,7 +394,7 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string, 
 		inc.shareSig(e) // sign_team.go
 		return e, nil
 	}
-	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row; try again", inc.ID, maxRaces)
+	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row in %s; try again", inc.ID, races, time.Since(began).Round(time.Second))
 }
 
 // offline marks an error of a store that could not be reached.

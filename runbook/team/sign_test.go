@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -124,5 +126,63 @@ func TestSignedTeamLines(t *testing.T) {
 	must(err)
 	if text := problemsText(rr); rr.OK() || !strings.Contains(text, "seq 4") || !strings.Contains(text, "not a signature of the store's line") {
 		t.Fatalf("verify --remote over a swapped signature:\n%s", text)
+	}
+}
+
+// gatedSigs is the team store with its signature uploads held while gate is held.
+type gatedSigs struct {
+	*Store
+	gate    sync.RWMutex
+	reached chan uint64
+}
+
+func (g *gatedSigs) PublishSig(ctx context.Context, id string, seq uint64, line []byte) error {
+	g.reached <- seq
+	g.gate.RLock() // waits while the test holds the gate
+	defer g.gate.RUnlock()
+	return g.Store.PublishSig(ctx, id, seq, line)
+}
+
+// A signed line's answer does not wait for its signature: the note is saved and shared
+// while the signature's upload is held, and Close waits for the upload.
+func TestSignatureSharedAfterTheAnswer(t *testing.T) {
+	sshsigtest.Need(t, "ssh-keygen")
+	k := sshsigtest.NewKey(t, "ed25519")
+	c := motoS3(t)
+	makeBucket(t, c, "team-sig-after", false)
+	g := &gatedSigs{Store: New(c, Location{Bucket: "team-sig-after"}), reached: make(chan uint64, 16)}
+	st := &incident.Store{DataDir: t.TempDir(), Shared: g, Signer: signingKey(t, k.Private)}
+	inc, err := st.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
+		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq := <-g.reached; seq != 1 {
+		t.Fatalf("first signature upload for seq %d", seq)
+	}
+	g.gate.Lock()
+	added := make(chan error, 1)
+	go func() { added <- inc.AddNote("paging the database team", "") }()
+	if seq := <-g.reached; seq != 2 {
+		t.Fatalf("signature upload for seq %d, want 2", seq)
+	}
+	select { // the upload of seq 2's signature is held at the gate
+	case err := <-added:
+		if err != nil || !inc.Saved.Shared || inc.Saved.Seq != 2 {
+			t.Fatalf("AddNote = %v, saved %+v", err, inc.Saved)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("AddNote waited for its signature's upload")
+	}
+	ctx := context.Background()
+	if seqs, err := g.SigSeqs(ctx, inc.ID); err != nil || seqs[2] {
+		t.Fatalf("signatures in the store while the upload is held: %v, %v", seqs, err)
+	}
+	g.gate.Unlock()
+	if err := inc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if seqs, err := g.SigSeqs(ctx, inc.ID); err != nil || !seqs[1] || !seqs[2] {
+		t.Fatalf("signatures in the store after Close: %v, %v; want seqs 1 and 2", seqs, err)
 	}
 }

@@ -34,6 +34,11 @@ func TestAttachToStepWithDescription(t *testing.T) {
 	if !strings.Contains(errs, `has no step "confirm-outgae" (did you mean "confirm-outage"?)`) {
 		t.Errorf("unknown step: %q", errs)
 	}
+	// So is a note about it: the same check as every step command.
+	errs = c.exits(2, "incident", "note", id, "502s seen", "--step", "confirm-outgae")
+	if !strings.Contains(errs, `(did you mean "confirm-outage"?)`) {
+		t.Errorf("note on an unknown step: %q", errs)
+	}
 	// A description is one line of plain text: a terminal title sequence is refused,
 	// not stored and not cleaned silently.
 	errs = c.exits(2, "incident", "attach", id, lb, "--description", "logs\x1b]0;pwned\x07")

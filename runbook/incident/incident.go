@@ -810,9 +810,14 @@ func acknowledge(inc *Incident) (string, any, error) {
 func (inc *Incident) AddNote(text, step string) error { return inc.do(addNote(text, step)) }
 
 func addNote(text, step string) decision {
-	return func(*Incident) (string, any, error) {
+	return func(inc *Incident) (string, any, error) {
 		if err := checkNoteText(text); err != nil {
 			return "", nil, err
+		}
+		if step != "" {
+			if _, err := inc.step(step); err != nil {
+				return "", nil, err // a note about a step the runbook lacks would point nowhere
+			}
 		}
 		if err := required(field{"the note's text", &text}); err != nil {
 			return "", nil, err

@@ -125,3 +125,73 @@ func TestSavesQueueWhileAShareRoundWaits(t *testing.T) {
 		t.Errorf("the store's chain: %v, want %s", got, want)
 	}
 }
+
+// A share round cut short while the store holds its request (the screen quits) keeps
+// the event it was sending, with the line it sent, so neither a refusal nor a second
+// copy comes of it: the next round finds the line in the store if it got there.
+func TestCancelledShareRoundKeepsTheOutbox(t *testing.T) {
+	c := motoS3(t)
+	makeBucket(t, c, "team-cancel", false)
+	px := cutproxy.New(t, strings.TrimPrefix(moto, "http://"))
+	loc := Location{Bucket: "team-cancel"}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	alice := &incident.Store{DataDir: t.TempDir(), Shared: New(s3Client(px.URL()), loc), Context: ctx}
+	inc, err := alice.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
+		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	px.Cut()
+	var q *incident.QueuedError
+	if err := inc.AddNote("written on the train", ""); !errors.As(err, &q) {
+		t.Fatalf("note with the store away = %v, want queued", err)
+	}
+	inc.Close()
+	px.Restore()
+
+	roundCtx, stop := context.WithCancel(ctx)
+	round := &incident.Store{DataDir: alice.DataDir, Shared: alice.Shared, Context: roundCtx}
+	inc, err = round.Open(id, "alice@laptop") // caught up while the store answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.Stall() // the publish is sent and never answered
+	done := make(chan incident.Flushed, 1)
+	var ferr error
+	go func() { f, err := inc.Flush(); ferr = err; done <- f }()
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	var f incident.Flushed
+	select {
+	case f = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the cancelled round did not end")
+	}
+	inc.Close()
+	if ferr != nil || f.Published != 0 || len(f.Refused) != 0 || f.Pending != 1 {
+		t.Fatalf("cancelled round = %+v, %v; want the note kept, nothing refused", f, ferr)
+	}
+	refused, _ := incident.RefusedQueued(alice.Dir(id))
+	if len(refused) != 0 {
+		t.Errorf("set aside as refused: %+v", refused)
+	}
+
+	px.Resume()
+	again, err := alice.Open(id, "alice@laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if f, err := again.Flush(); err != nil || f.Published != 1 || f.Pending != 0 {
+		t.Fatalf("next round = %+v, %v; want the note shared", f, err)
+	}
+	lines, err := New(c, loc).Lines(ctx, id, 0, journal.Genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 {
+		t.Errorf("the store holds %d lines, want started and the note once", len(lines))
+	}
+}

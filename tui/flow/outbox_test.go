@@ -178,3 +178,42 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 	}
 	s.quit()
 }
+
+// Quitting while a share round waits on a store that never answers ends the round at
+// once: the program exits, and what it had not shared stays in the outbox, neither
+// lost nor set aside as refused.
+func TestQuitEndsAWaitingShareRound(t *testing.T) {
+	url := motoserver.Start(t)
+	if _, err := s3Client(url).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tui-quit")}); err != nil {
+		t.Fatal(err)
+	}
+	px := cutproxy.New(t, strings.TrimPrefix(url, "http://"))
+	clk := tuitest.NewClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := deps(t)
+	d.Now = clk.Now
+	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: team.New(s3Client(px.URL()), team.Location{Bucket: "tui-quit"}), Now: clk.Now, Context: ctx, LockWait: 10 * time.Second}
+	id := startIncident(t, d, "Checkout down")
+
+	s := resume(t, d, id)
+	px.Cut()
+	s.keys("N")
+	s.typ("written on the train")
+	s.keys("ctrl+s")
+	s.waitFor("queued offline, not yet shared: 1")
+	s.waitFor("⧗ 1 waiting to be shared — the team store does not answer; retrying")
+	px.Stall()
+	px.Restore()
+	clk.Advance(publishRound)
+	s.waitFor("⇡ sharing 1 with the team…")
+	s.quit()
+
+	dir := d.Store.Dir(id)
+	if n := incident.Pending(dir); n != 1 {
+		t.Errorf("the outbox holds %d after quitting mid-round, want 1", n)
+	}
+	if refused, err := incident.RefusedQueued(dir); err != nil || len(refused) != 0 {
+		t.Errorf("quitting set queued events aside as refused: %+v, %v", refused, err)
+	}
+}

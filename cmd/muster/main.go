@@ -57,7 +57,7 @@ func execute(g *globals, args []string) int {
 	stderr := g.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCmd(g)
+	root := newRootCmdFor(g, args)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {

@@ -14,6 +14,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
@@ -125,6 +126,11 @@ func run(ctx context.Context, deps Deps, opts Options) (tea.Model, error) {
 	// AWS calls) rather than leaving them to the end of the process.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The renderer measures the first frame's symbols (✓, box drawing) with wcwidth,
+	// and go-runewidth's first look-up above U+0300 fills two 1.1 MB tables: in a fresh
+	// process that is about 550 page faults on the way to the first frame. They are
+	// filled on another core while the screen reads the incident.
+	go ansi.WcWidth.StringWidth("✓")
 	m := New(deps, opts)
 	m.ctx = ctx
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}

@@ -140,9 +140,14 @@ const outboxLockName = "outbox.lock"
 
 // lockOutbox takes the outbox lock of the incident directory dir, waiting for it.
 func lockOutbox(dir string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, outboxLockName), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	path := filepath.Join(dir, outboxLockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("the outbox's lock: %w", err)
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("the outbox's lock %s is not a regular file", path)
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)

@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
+	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/journal"
 )
 
@@ -128,24 +130,98 @@ func (st *Store) AllFacts() (facts []Facts, folded int, err error) {
 	if !changed {
 		return old.Facts, 0, nil
 	}
-	for _, i := range todo {
-		id := names[i]
-		entries[i] = indexEntry{TakenAt: takenAt}
-		v, err := st.Load(id)
-		if err != nil {
-			out[i] = Facts{ID: id, Err: err.Error()}
-			continue
-		}
-		out[i] = FactsOf(v)
-		e := &entries[i]
-		e.Stamp, e.LastHash = stamps[i], journal.Genesis
-		if n := len(v.Events); n > 0 {
-			e.LastSeq, e.LastHash = v.Events[n-1].Seq, v.Events[n-1].Hash
-		}
+	l := &factsLoader{st: st, frozen: map[[sha256.Size]byte]frozenPair{}}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := int(next.Add(1)) - 1; k < len(todo); k = int(next.Add(1)) - 1 {
+				i := todo[k]
+				entries[i] = indexEntry{TakenAt: takenAt}
+				v, err := l.load(names[i])
+				if err != nil {
+					out[i] = Facts{ID: names[i], Err: err.Error()}
+					continue
+				}
+				out[i] = FactsOf(v)
+				e := &entries[i]
+				e.Stamp, e.LastHash = stamps[i], journal.Genesis
+				if n := len(v.Events); n > 0 {
+					e.LastSeq, e.LastHash = v.Events[n-1].Seq, v.Events[n-1].Hash
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	// A cache that cannot be written only costs time.
 	_ = writeIndex(path, reportIndex{Version: indexVersion, Entries: entries, Facts: out})
 	return out, len(todo), nil
+}
+
+// factsLoader reads incidents for the index on several goroutines, as Load does, but
+// parses each distinct frozen runbook and policy once: thousands of incidents were
+// started with the same few, and parsing them cost more than folding the journal.
+type factsLoader struct {
+	st     *Store
+	mu     sync.Mutex
+	frozen map[[sha256.Size]byte]frozenPair // by the files' bytes
+}
+
+type frozenPair struct {
+	rb  *runbook.Runbook
+	pol *runbook.Policy
+}
+
+func (l *factsLoader) load(id string) (*View, error) {
+	dir, err := l.st.Locate(id)
+	if err != nil {
+		return nil, err
+	}
+	// The key is of the bytes as read; a pair not parsed yet is read and parsed by
+	// loadFrozen itself, so its errors are Load's. Frozen files are never rewritten.
+	h := sha256.New()
+	for _, name := range []string{PolicyFile, RunbookFile} {
+		data, err := journal.ReadFile(filepath.Join(dir, name), maxFrozen)
+		if err != nil {
+			h = nil
+			break
+		}
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(data)))
+		h.Write(n[:])
+		h.Write(data)
+	}
+	var key [sha256.Size]byte
+	var fp frozenPair
+	ok := false
+	if h != nil {
+		h.Sum(key[:0])
+		l.mu.Lock()
+		fp, ok = l.frozen[key]
+		l.mu.Unlock()
+	}
+	if !ok {
+		if fp.rb, fp.pol, err = loadFrozen(dir); err != nil {
+			return nil, err
+		}
+		if h != nil {
+			l.mu.Lock()
+			l.frozen[key] = fp
+			l.mu.Unlock()
+		}
+	}
+	ctx := l.st.ctx()
+	events, err := journal.ReadAllContext(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	state := Fold(fp.rb, events)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &View{Dir: dir, Runbook: fp.rb, Policy: fp.pol, State: state, Events: events}, nil
 }
 
 // incidentNames lists the incident directories in dir, greatest id (the newest) first.

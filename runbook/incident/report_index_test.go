@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,6 +134,46 @@ func TestReportIndexTrustsAQuietJournalOnItsStamp(t *testing.T) {
 	for i, e := range idx.Entries {
 		if e.Stamp.written() >= e.TakenAt-int64(racyWindow) {
 			t.Errorf("%s: still read back each time", idx.Facts[i].ID)
+		}
+	}
+}
+
+// The index folds incidents as Load does, each with its own frozen runbook: one
+// incident's runbook asking for updates every 10 minutes instead of every hour gives
+// it more updates due, while the others keep theirs.
+func TestReportIndexFoldsEachWithItsOwnRunbook(t *testing.T) {
+	st := reportStore(t)
+	ids, err := incidentNames(filepath.Join(st.DataDir, "incidents"))
+	must(t, err)
+	var changed string
+	dueBefore := 0
+	for _, id := range ids {
+		v, err := st.Load(id)
+		must(t, err)
+		if f := FactsOf(v); f.UpdatesDue > 0 && changed == "" {
+			changed, dueBefore = id, f.UpdatesDue
+			path := filepath.Join(st.Dir(id), RunbookFile)
+			b, err := os.ReadFile(path)
+			must(t, err)
+			must(t, os.WriteFile(path, bytes.Replace(b, []byte(`update_every = "1h"`), []byte(`update_every = "10m"`), 1), 0o600))
+		}
+	}
+	if changed == "" {
+		t.Fatal("no incident of the fixture has updates due")
+	}
+	facts, folded, err := st.AllFacts()
+	must(t, err)
+	if folded != len(ids) {
+		t.Fatalf("%d folded of %d", folded, len(ids))
+	}
+	for _, f := range facts {
+		v, err := st.Load(f.ID)
+		must(t, err)
+		if want := FactsOf(v); !reflect.DeepEqual(f, want) {
+			t.Errorf("%s: the index has\n%+v\nLoad gives\n%+v", f.ID, f, want)
+		}
+		if f.ID == changed && f.UpdatesDue <= dueBefore {
+			t.Errorf("%s: %d updates due with its own runbook, %d before", f.ID, f.UpdatesDue, dueBefore)
 		}
 	}
 }

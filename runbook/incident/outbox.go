@@ -73,7 +73,9 @@ func Pending(dir string) int {
 }
 
 func readQueue(path string) ([]Queued, error) {
-	b, err := os.ReadFile(path)
+	// Read as the journal reads its own files: a symlink or FIFO planted in the
+	// incident directory is refused, not followed or waited on.
+	b, err := journal.ReadFile(path, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -70,6 +70,8 @@ func generateIncidents(b *testing.B, dir string, n int) {
 	}
 	pol := runbook.DefaultPolicy()
 	polData, _ := runbook.PresetSource(pol.Name)
+	t0 := time.Now()
+	defer func() { b.Logf("generated %d incidents in %v", n, time.Since(t0).Round(time.Millisecond)) }()
 	tmp := dir + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
 		b.Fatal(err)

@@ -96,21 +96,23 @@ func (st *Store) AllFacts() (facts []Facts, folded int, err error) {
 	path := filepath.Join(st.DataDir, "cache", ReportIndexFile)
 	old, _ := readIndex(path)
 
-	// Match the listing with the index (both greatest id first): reuse, or fold again.
-	entries, out := make([]indexEntry, len(names)), make([]Facts, len(names))
+	// Match the listing with the index (both greatest id first): from[i] is the index
+	// entry incident i reuses, or -1 when it is folded again.
+	from := make([]int, len(names))
 	var todo []int
 	changed := len(old.Facts) != len(names)
 	j := 0
 	for i, id := range names {
+		from[i] = -1
 		for j < len(old.Facts) && old.Facts[j].ID > id {
 			j++ // an incident no longer here
 		}
 		if j < len(old.Facts) && old.Facts[j].ID == id {
-			e, f := old.Entries[j], old.Facts[j]
+			e, f := &old.Entries[j], &old.Facts[j]
 			j++
 			if s := stamps[i]; s != (journalStamp{}) && s == e.Stamp && f.Err == "" {
 				if e.Stamp.written() < e.TakenAt-int64(racyWindow) {
-					entries[i], out[i] = e, f
+					from[i] = j - 1
 					continue
 				}
 				// Written too shortly before its stamp was taken: trusted when the
@@ -119,7 +121,7 @@ func (st *Store) AllFacts() (facts []Facts, folded int, err error) {
 					if s.written() < takenAt-int64(racyWindow) {
 						e.TakenAt, changed = takenAt, true // quiet since: the stamp is enough from now on
 					}
-					entries[i], out[i] = e, f
+					from[i] = j - 1
 					continue
 				}
 			}
@@ -128,7 +130,13 @@ func (st *Store) AllFacts() (facts []Facts, folded int, err error) {
 		changed = true
 	}
 	if !changed {
-		return old.Facts, 0, nil
+		return old.Facts, 0, nil // the index as read: nothing copied
+	}
+	entries, out := make([]indexEntry, len(names)), make([]Facts, len(names))
+	for i, j := range from {
+		if j >= 0 {
+			entries[i], out[i] = old.Entries[j], old.Facts[j]
+		}
 	}
 	l := &factsLoader{st: st, frozen: map[[sha256.Size]byte]frozenPair{}}
 	var next atomic.Int64

@@ -120,9 +120,11 @@ func (r *AvailabilityReport) Table() string {
 			// Thousands of lines over a year: appended, not formatted one by one.
 			var line []byte
 			for _, c := range p.Windows {
-				line = append(append(append(append(line[:0], "    "...), c.Incident...), ' '), c.Window...)
-				line = append(append(line, ' '), c.Level...)
-				for n := utf8.RuneCountInString(c.Level); n < 7; n++ {
+				// The ids and level come from journals: cleaned like every journal text.
+				level := untrusted.Line(c.Level)
+				line = append(append(append(append(line[:0], "    "...), untrusted.Line(c.Incident)...), ' '), untrusted.Line(c.Window)...)
+				line = append(append(line, ' '), level...)
+				for n := utf8.RuneCountInString(level); n < 7; n++ {
 					line = append(line, ' ')
 				}
 				line = c.Start.UTC().AppendFormat(append(line, ' '), "2006-01-02 15:04Z")
@@ -226,7 +228,7 @@ func (r *AvailabilityReport) Markdown() string {
 				if !c.End.IsZero() {
 					end = FormatUTC(c.End)
 				}
-				w("| %s | %s | %s | %s | %s | %s | %s | %d |\n", p.Period, c.Incident, c.Window, c.Level, FormatUTC(c.Start), end, minutes(c.Minutes), c.Seq)
+				w("| %s | %s | %s | %s | %s | %s | %s | %d |\n", p.Period, MarkdownCell(c.Incident), MarkdownCell(c.Window), MarkdownCell(c.Level), FormatUTC(c.Start), end, minutes(c.Minutes), c.Seq)
 			}
 		}
 	}

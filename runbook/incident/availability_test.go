@@ -349,3 +349,28 @@ func TestUnionAndMinus(t *testing.T) {
 		t.Errorf("minus %v", m)
 	}
 }
+
+// The ids and level of a window come from journals: a forged one never reaches the
+// terminal or the Markdown table raw.
+func TestAvailabilityWindowTextIsCleaned(t *testing.T) {
+	facts, svc, pol := reportFixture(t)
+	r, err := BuildAvailability(facts, svc, pol, AvailabilityQuery{Month: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Now: reportNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := r.Services[0].Months[0].Windows
+	if len(ws) == 0 {
+		t.Fatal("no windows in the fixture")
+	}
+	ws[0].Incident = "INC-1\x1b]52;c;ZXZpbA==\x07"
+	ws[0].Window = "w1\x1b[2J|x"
+	ws[0].Level = "full\u202e"
+	for name, out := range map[string]string{"table": r.Table(), "markdown": r.Markdown()} {
+		if strings.ContainsAny(out, "\x1b\x07\u202e") {
+			t.Errorf("%s carries a raw escape or bidi override:\n%q", name, out)
+		}
+	}
+	if md := r.Markdown(); strings.Contains(md, "w1|x") || !strings.Contains(md, `\|x`) {
+		t.Errorf("markdown: the window's pipe is not escaped")
+	}
+}

@@ -54,9 +54,9 @@ var localZoneRE = sync.OnceValue(func() *regexp.Regexp {
 // the zone its deadlines were computed in (a teammate elsewhere reads the same
 // deadlines). Only the value changes: line and column numbers stay.
 func resolveLocalZone(data []byte) ([]byte, bool) {
-	// Every match holds the word: most policies (an incident's frozen one always) skip
-	// compiling the pattern.
-	if !bytes.Contains(data, []byte(LocalZoneName)) || !localZoneRE().Match(data) {
+	// Every match holds the quoted word: most policies (an incident's frozen one
+	// always) skip compiling the pattern.
+	if !bytes.Contains(data, []byte(`"`+LocalZoneName+`"`)) && !bytes.Contains(data, []byte(`'`+LocalZoneName+`'`)) || !localZoneRE().Match(data) {
 		return data, false
 	}
 	return localZoneRE().ReplaceAll(data, []byte(`${1}"`+LocalZone()+`"`)), true

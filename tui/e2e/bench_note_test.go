@@ -29,10 +29,7 @@ func (noSync) Sync() error { return nil }
 
 func BenchmarkProcessNote(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "muster")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/muster-ir/muster/cmd/muster").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRelease(b, dir)
 	home := filepath.Join(dir, "data")
 	env := append(os.Environ(), "MUSTER_HOME="+home, "NO_COLOR=1")
 	var faults int64 // the child's minor page faults: new memory a fresh process touches

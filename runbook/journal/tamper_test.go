@@ -93,7 +93,7 @@ func TestTamperingIsCaughtAtTheRightLine(t *testing.T) {
 		}
 	}
 	t.Run("flip a byte", func(t *testing.T) {
-		flips, start := 0, 0
+		flips, checked, start := 0, 0, 0
 		b := bytes.Clone(orig)
 		for i, line := range lines {
 			for name, p := range bytePositions(line, rng) {
@@ -102,13 +102,18 @@ func TestTamperingIsCaughtAtTheRightLine(t *testing.T) {
 					mask = byte(1 + rng.IntN(255))
 				}
 				b[start+p] ^= mask
-				check(t, fmt.Sprintf("line %d, %s (byte %d ^ %#x)", i+1, name, p, mask), b, i+1)
+				// Under the race detector every tenth flip: the verifier's goroutines
+				// are the same for each, and the 710 flips take 19 s there.
+				if !raceEnabled || flips%10 == 0 {
+					check(t, fmt.Sprintf("line %d, %s (byte %d ^ %#x)", i+1, name, p, mask), b, i+1)
+					checked++
+				}
 				b[start+p] ^= mask
 				flips++
 			}
 			start += len(line)
 		}
-		t.Logf("%d single-byte flips over %d lines caught", flips, len(lines))
+		t.Logf("%d of %d single-byte flips over %d lines checked and caught", checked, flips, len(lines))
 	})
 	t.Run("delete a line", func(t *testing.T) {
 		for i := range lines {

@@ -57,6 +57,15 @@ func buildRelease(b *testing.B, dir string) string {
 	return bin
 }
 
+// fastestOf is the shorter of the fastest run so far (0: none yet) and d, for the
+// benchmarks' min-ms metric.
+func fastestOf(fastest, d time.Duration) time.Duration {
+	if fastest == 0 || d < fastest {
+		return d
+	}
+	return fastest
+}
+
 func BenchmarkProcess(b *testing.B) {
 	bin, home, id := benchIncident(b)
 	env := append(os.Environ(), "MUSTER_HOME="+home, "NO_COLOR=1", "TERM=xterm-256color")
@@ -66,7 +75,7 @@ func BenchmarkProcess(b *testing.B) {
 			// say more than the mean wall time; page faults are most of a start's cost.
 			var cpu time.Duration
 			var faults int64
-			fastest := time.Duration(1<<63 - 1)
+			var fastest time.Duration // reported as a metric, never compared with a target
 			for b.Loop() {
 				cmd := exec.Command(args[0], args[1:]...)
 				cmd.Env = env
@@ -74,7 +83,7 @@ func BenchmarkProcess(b *testing.B) {
 				if out, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("%v: %v\n%s", args, err, out)
 				}
-				fastest = min(fastest, time.Since(t0))
+				fastest = fastestOf(fastest, time.Since(t0))
 				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 					faults += ru.Minflt + ru.Majflt
@@ -95,7 +104,7 @@ func BenchmarkProcess(b *testing.B) {
 	// First frame: from starting the process in a terminal (script(1) gives it a pty)
 	// to the incident's deadlines on screen.
 	b.Run("incident resume to first frame", func(b *testing.B) {
-		fastest := time.Duration(1<<63 - 1)
+		var fastest time.Duration
 		for b.Loop() {
 			t0 := time.Now()
 			cmd := exec.Command("script", "-qfec", "stty cols 100 rows 30; exec "+bin+" incident resume "+id, "/dev/null")
@@ -120,7 +129,7 @@ func BenchmarkProcess(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			fastest = min(fastest, time.Since(t0))
+			fastest = fastestOf(fastest, time.Since(t0))
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			_ = cmd.Wait()
 			if !bytes.Contains(seen.Bytes(), []byte("respond-by")) {

@@ -27,18 +27,7 @@ func TestSavesQueueWhileAShareRoundWaits(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	alice := &incident.Store{DataDir: t.TempDir(), Shared: New(s3Client(px.URL()), loc), Context: ctx, LockWait: 10 * time.Second}
-	inc, err := alice.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
-		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	px.Cut()
-	var q *incident.QueuedError
-	if err := inc.AddNote("written on the train", ""); !errors.As(err, &q) {
-		t.Fatalf("note with the store away = %v, want queued", err)
-	}
-	inc.Close()
+	id := startWithQueuedNote(t, alice, px)
 
 	px.Stall()
 	px.Restore()
@@ -82,6 +71,7 @@ func TestSavesQueueWhileAShareRoundWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var q *incident.QueuedError
 	if err := queued.AddNote("typed while it shared", ""); !errors.As(err, &q) || !errors.Is(q.Cause, incident.ErrSharing) || q.Pending != 2 {
 		t.Fatalf("note during the round = %v, want queued behind the first (2) for the round", err)
 	}
@@ -137,23 +127,12 @@ func TestCancelledShareRoundKeepsTheOutbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	alice := &incident.Store{DataDir: t.TempDir(), Shared: New(s3Client(px.URL()), loc), Context: ctx}
-	inc, err := alice.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
-		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := inc.ID
-	px.Cut()
-	var q *incident.QueuedError
-	if err := inc.AddNote("written on the train", ""); !errors.As(err, &q) {
-		t.Fatalf("note with the store away = %v, want queued", err)
-	}
-	inc.Close()
+	id := startWithQueuedNote(t, alice, px)
 	px.Restore()
 
 	roundCtx, stop := context.WithCancel(ctx)
 	round := &incident.Store{DataDir: alice.DataDir, Shared: alice.Shared, Context: roundCtx}
-	inc, err = round.Open(id, "alice@laptop") // caught up while the store answers
+	inc, err := round.Open(id, "alice@laptop") // caught up while the store answers
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,4 +173,22 @@ func TestCancelledShareRoundKeepsTheOutbox(t *testing.T) {
 	if len(lines) != 2 {
 		t.Errorf("the store holds %d lines, want started and the note once", len(lines))
 	}
+}
+
+// startWithQueuedNote starts an incident in st, cuts the store behind px and writes a
+// note, which must be queued in the outbox; it returns the incident's id.
+func startWithQueuedNote(t *testing.T, st *incident.Store, px *cutproxy.Proxy) string {
+	t.Helper()
+	inc, err := st.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
+		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inc.Close()
+	px.Cut()
+	var q *incident.QueuedError
+	if err := inc.AddNote("written on the train", ""); !errors.As(err, &q) {
+		t.Fatalf("note with the store away = %v, want queued", err)
+	}
+	return inc.ID
 }

@@ -131,18 +131,7 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 	dir := d.Store.Dir(id)
 
 	s := resume(t, d, id)
-	px.Cut()
-	s.keys("N")
-	s.typ("written on the train")
-	s.keys("ctrl+s")
-	s.waitFor("queued offline, not yet shared: 1")
-	// The first round meets the cut store and gives up quietly.
-	s.waitFor("⧗ 1 waiting to be shared — the team store does not answer; retrying")
-
-	px.Stall()
-	px.Restore()
-	clk.Advance(publishRound)
-	s.waitFor("⇡ sharing 1 with the team…")
+	shareRoundThatWaits(s, px, clk)
 
 	s.keys("down")
 	s.waitFor("▸ · Confirm the outage")
@@ -197,6 +186,22 @@ func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	id := startIncident(t, d, "Checkout down")
 
 	s := resume(t, d, id)
+	shareRoundThatWaits(s, px, clk)
+	s.quit()
+
+	dir := d.Store.Dir(id)
+	if n := incident.Pending(dir); n != 1 {
+		t.Errorf("the outbox holds %d after quitting mid-round, want 1", n)
+	}
+	if refused, err := incident.RefusedQueued(dir); err != nil || len(refused) != 0 {
+		t.Errorf("quitting set queued events aside as refused: %+v, %v", refused, err)
+	}
+}
+
+// shareRoundThatWaits saves a note while the store behind px is cut (it is queued, and
+// the first round gives up quietly), then lets the store take requests without ever
+// answering and starts the next round, which waits on it.
+func shareRoundThatWaits(s *session, px *cutproxy.Proxy, clk *tuitest.Clock) {
 	px.Cut()
 	s.keys("N")
 	s.typ("written on the train")
@@ -207,13 +212,4 @@ func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	px.Restore()
 	clk.Advance(publishRound)
 	s.waitFor("⇡ sharing 1 with the team…")
-	s.quit()
-
-	dir := d.Store.Dir(id)
-	if n := incident.Pending(dir); n != 1 {
-		t.Errorf("the outbox holds %d after quitting mid-round, want 1", n)
-	}
-	if refused, err := incident.RefusedQueued(dir); err != nil || len(refused) != 0 {
-		t.Errorf("quitting set queued events aside as refused: %+v, %v", refused, err)
-	}
 }

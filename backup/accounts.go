@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/muster-ir/muster/backup/policy"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
@@ -114,7 +115,7 @@ func listAccounts(ctx context.Context, cfg aws.Config) ([]Account, []SkippedAcco
 		}
 		for _, a := range page.Accounts {
 			id := untrusted.Line(aws.ToString(a.Id))
-			if !accountPattern().MatchString(id) {
+			if !policy.ValidAccountID(id) {
 				continue
 			}
 			name := untrusted.Line(aws.ToString(a.Name))

@@ -5,41 +5,6 @@ import (
 	"testing"
 )
 
-func TestAccountsPolicyProblems(t *testing.T) {
-	src := `schema = 1
-[[accounts]]
-role_arn = "arn:aws:iam::11111111111:role/x"
-[[accounts]]
-role_arn = "arn:aws:iam::222222222222:role/muster-backup-audit"
-external_id = "a"
-[[accounts]]
-role_arn = "arn:aws:iam::222222222222:role/other"
-regions = ["eu-west-1a"]
-[organization]
-role_name = "bad role"
-[[service]]
-name = "x"
-[service.match]
-accounts = [""]
-`
-	_, err := ParsePolicy("acc.toml", []byte(src))
-	if err == nil {
-		t.Fatal("accepted")
-	}
-	for _, want := range []string{
-		`acc.toml:3:1: role_arn "arn:aws:iam::11111111111:role/x" is not an IAM role ARN`,
-		"acc.toml:6:1: external_id must be 2 to 1224 characters",
-		"acc.toml:8:1: account 222222222222 is listed twice (also accounts[1])",
-		`acc.toml:9:12: "eu-west-1a" is an availability zone`,
-		`acc.toml:11:1: role_name "bad role" is not an IAM role name`,
-		"acc.toml:15:13: an account must be a 12-digit account id or an account's name",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("missing %q in\n%v", want, err)
-		}
-	}
-}
-
 func TestServicesMatchByAccount(t *testing.T) {
 	prod, billing := healthy(), healthy()
 	prod.inv.Account, prod.inv.AccountName = "111111111111", "production"

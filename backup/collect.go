@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/muster-ir/muster/backup/policy"
 	"github.com/muster-ir/muster/internal/awserr"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
@@ -181,7 +182,7 @@ func (c *collector) snapshots(ctx context.Context, api API, region string) {
 	// AWS Backup's in the same pages.
 	in := &rds.DescribeDBSnapshotsInput{
 		MaxRecords: aws.Int32(PageSize),
-		Filters:    []types.Filter{{Name: aws.String("snapshot-type"), Values: snapshotTypeValues}},
+		Filters:    []types.Filter{{Name: aws.String("snapshot-type"), Values: policy.SnapshotTypes()}},
 	}
 	p := rds.NewDescribeDBSnapshotsPaginator(api, in,
 		func(o *rds.DescribeDBSnapshotsPaginatorOptions) { o.Limit = PageSize; o.StopOnDuplicateToken = true })

@@ -4,8 +4,9 @@
 //
 // The work is split so each part is testable on its own:
 //
-//   - Policy (policy.go, policyfile.go): the backup policy file (TOML, schema = 1) and
-//     the built-in defaults (RPO 24 h, 30 days retention).
+//   - Policy (package backup/policy, re-exported by policy.go): the backup policy file
+//     (TOML, schema = 1) and the built-in defaults (RPO 24 h, 30 days retention). It
+//     links no AWS code, so its fuzz targets run fast; it never imports backup.
 //   - Collect (collect.go): the inventory, read through aws-sdk-go-v2 paginators,
 //     regions in parallel; every API failure becomes an InventoryError, never a guess.
 //   - Evaluate (evaluate.go, checks.go): pure, given the inventory, the policy and the

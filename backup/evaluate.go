@@ -350,7 +350,7 @@ func (e *evaluator) classify() []*unit {
 		u.rules = e.policy.Defaults
 		for i := range e.policy.Services {
 			s := &e.policy.Services[i]
-			if !s.matches(u.id, u.region, u.tags) || !s.inAccount(e.inv.Account, e.inv.AccountName) {
+			if !s.Matches(u.id, u.region, u.tags) || !s.InAccount(e.inv.Account, e.inv.AccountName) {
 				continue
 			}
 			if u.service == nil {
@@ -450,7 +450,7 @@ func (e *evaluator) judge(u *unit) UnitResult {
 func worst(checks []CheckResult) Status {
 	s := Skip
 	for _, c := range checks {
-		if c.Status.rank() > s.rank() {
+		if rank(c.Status) > rank(s) {
 			s = c.Status
 		}
 	}
@@ -628,12 +628,12 @@ func serviceEntry(evals []*evaluator, s *Service, matched int) (UnitResult, bool
 	}
 	var where, errs, hints []string
 	for _, e := range evals {
-		if !s.inAccount(e.inv.Account, e.inv.AccountName) {
+		if !s.InAccount(e.inv.Account, e.inv.AccountName) {
 			continue
 		}
 		var regions []string
 		for _, r := range e.inv.Regions {
-			if s.coversRegion(r) {
+			if s.CoversRegion(r) {
 				regions = append(regions, r)
 			}
 		}

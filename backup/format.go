@@ -106,7 +106,7 @@ func (r *Report) WriteTable(w io.Writer, color bool) error {
 			}
 		}
 	}
-	slices.SortStableFunc(findings, func(a, b finding) int { return b.s.rank() - a.s.rank() })
+	slices.SortStableFunc(findings, func(a, b finding) int { return rank(b.s) - rank(a.s) })
 	if len(findings) > 0 {
 		fmt.Fprintln(bw, "\nFindings:")
 		for _, f := range findings {

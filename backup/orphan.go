@@ -52,7 +52,7 @@ func (e *evaluator) orphan(s *Snapshot) UnitResult {
 	res := UnitResult{ID: s.ID, Kind: KindOrphanedSnapshot, Region: s.Region, ResourceID: s.ResourceID, Engine: s.Engine, State: s.Status}
 	for i := range e.policy.Services {
 		svc := &e.policy.Services[i]
-		if len(svc.Match.Identifiers) > 0 && svc.matches(s.SourceID, s.Region, svc.Match.Tags) {
+		if len(svc.Match.Identifiers) > 0 && svc.Matches(s.SourceID, s.Region, svc.Match.Tags) {
 			res.Service, rules = svc.Name, svc.Rules
 			break
 		}

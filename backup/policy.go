@@ -1,224 +1,77 @@
 package backup
 
 import (
-	"errors"
 	"fmt"
-	"path"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
+
+	"github.com/muster-ir/muster/backup/policy"
 )
 
-// Policy is what the databases are judged against: defaults for every database and
-// services that own databases and may tighten the rules for them.
-type Policy struct {
-	// Source names where the policy came from: a file name, or "built-in defaults".
-	Source string
-	// Regions are the regions checked when --region is not given (besides every
-	// service's own regions).
-	Regions  []string
-	Defaults Rules
-	Services []Service
-	// Accounts are checked by assuming their role; Organization discovers more.
-	// Neither: the one account of the credentials.
-	Accounts     []Account
-	Organization *Organization
-}
+// The backup policy and its file format live in backup/policy, which links no AWS code
+// (its fuzz targets run thousands of times faster without the SDK's coverage counters).
+// These names keep backup's API: callers say backup.Policy, backup.LoadPolicy.
+type (
+	Policy       = policy.Policy
+	Account      = policy.Account
+	Organization = policy.Organization
+	Rules        = policy.Rules
+	Service      = policy.Service
+	Match        = policy.Match
+	RestoreRules = policy.RestoreRules
+	Status       = policy.Status
+)
 
-// Account is an AWS account the check reads by assuming a role in it.
-type Account struct {
-	ID         string   // from the role ARN
-	Name       string   // how people call it; Organizations' name when discovered
-	RoleARN    string   // arn:aws:iam::111111111111:role/muster-backup-audit
-	ExternalID string   // sts:ExternalId the role's trust policy requires, if any
-	Regions    []string // the account's regions; empty: the run's
-}
-
-// Organization discovers accounts with organizations:ListAccounts and reads each
-// active one through the same role name.
-type Organization struct {
-	RoleName   string   // the role deployed in every account (muster-backup-audit)
-	ExternalID string   // if the role's trust policy requires one
-	Regions    []string // empty: the run's
-}
-
-// Rules are the knobs that apply to one backup unit. Defaults holds them for every
-// database; a service overrides some of them.
-type Rules struct {
-	RPO                 time.Duration // max age of the newest restore point of any kind
-	RTO                 time.Duration // shown, not measured: the RDS API cannot tell restore time
-	RetentionDays       int           // restore points must reach back this many days
-	Grace               time.Duration // added to snapshot ages to absorb the backup window
-	SnapshotMaxAge      time.Duration // the daily copy: newest snapshot at most this old (+ grace)
-	CopyMaxAge          time.Duration // a cross-region copy at most this old (+ grace)
-	PITRLagWarn         time.Duration // warn when LatestRestorableTime lags more than this
-	MaxCreating         time.Duration // a snapshot creating for longer than this is stuck
-	SnapshotTypes       []string      // snapshot types that count: automated, manual, awsbackup
-	IncludeReplicas     bool          // check read replicas instead of skipping them
-	Stopped             Status        // what a stopped database's freshness checks yield
-	Unowned             Status        // what a database no service matches yields (with services defined)
-	CopyRegions         []string      // regions that must hold a fresh copy
-	RequireCMK          bool          // snapshots and storage on a KMS key (customer-managed)
-	KMSKeys             []string      // allowed key ARNs or ids, when RequireCMK
-	RequireNotification bool          // an event subscription for backup and failure events is required
-	AllowedAccounts     []string      // accounts manual snapshots may be shared with
-	Restore             RestoreRules  // restore tests (restore_policy.go)
-}
-
-// Service is a named owner of databases with its recovery objectives.
-type Service struct {
-	Name    string
-	Regions []string // where its databases live; empty means every checked region
-	Match   Match
-	Rules   Rules // the defaults with the service's overrides applied
-}
-
-// Match says which databases belong to a service. When both are given, a database
-// must match an identifier glob and carry every tag.
-type Match struct {
-	Identifiers []string          // globs (path.Match syntax) on the instance or cluster identifier
-	Tags        map[string]string // tag key -> value glob
-	Accounts    []string          // account ids or names; empty: every account
-}
+// Statuses a check or unit takes (see policy.Status).
+const (
+	Pass  = policy.Pass
+	Warn  = policy.Warn
+	Fail  = policy.Fail
+	Skip  = policy.Skip
+	Error = policy.Error // could not be checked: never pass, never fail
+)
 
 // Snapshot types RDS reports that a policy may count.
 const (
-	SnapshotAutomated = "automated"
-	SnapshotManual    = "manual"
-	SnapshotAWSBackup = "awsbackup"
+	SnapshotAutomated = policy.SnapshotAutomated
+	SnapshotManual    = policy.SnapshotManual
+	SnapshotAWSBackup = policy.SnapshotAWSBackup
 )
+
+// PolicySchema is the version of the backup policy file format.
+const PolicySchema = policy.SchemaVersion
+
+// DefaultPolicyName is the policy file looked for in the data directory.
+const DefaultPolicyName = policy.DefaultName
 
 // DefaultRules are the rules without a policy file: daily copies kept 30 days and a
 // 24 h RPO (README: Backup policy (backup.toml)).
-func DefaultRules() Rules {
-	return Rules{
-		RPO:            24 * time.Hour,
-		RetentionDays:  30,
-		Grace:          15 * time.Minute,
-		SnapshotMaxAge: 24 * time.Hour,
-		CopyMaxAge:     24 * time.Hour,
-		PITRLagWarn:    15 * time.Minute,
-		MaxCreating:    6 * time.Hour,
-		SnapshotTypes:  []string{SnapshotAutomated, SnapshotManual, SnapshotAWSBackup},
-		Stopped:        Warn,
-		Unowned:        Warn,
-		Restore:        RestoreRules{Missed: Warn},
-	}
-}
+func DefaultRules() Rules { return policy.DefaultRules() }
 
 // DefaultPolicy is the policy used when there is no policy file.
-func DefaultPolicy() Policy {
-	return Policy{Source: "built-in defaults", Defaults: DefaultRules()}
-}
+func DefaultPolicy() Policy { return policy.Default() }
 
-// matches reports whether a unit with this identifier, region and tags belongs to s.
-func (s *Service) matches(id, region string, tags map[string]string) bool {
-	if len(s.Regions) > 0 && !slices.Contains(s.Regions, region) {
-		return false
-	}
-	if len(s.Match.Identifiers) == 0 && len(s.Match.Tags) == 0 {
-		// Only accounts: every database of those accounts (see inAccount).
-		return len(s.Match.Accounts) > 0
-	}
-	if len(s.Match.Identifiers) > 0 {
-		ok := false
-		for _, g := range s.Match.Identifiers {
-			if m, _ := path.Match(g, id); m {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for k, g := range s.Match.Tags {
-		v, ok := tags[k]
-		if !ok {
-			return false
-		}
-		if m, _ := path.Match(g, v); !m {
-			return false
-		}
-	}
-	return true
-}
+// DefaultPolicyFile is <dataDir>/backup.toml when it exists, else "" (built-in
+// defaults).
+func DefaultPolicyFile(dataDir string) string { return policy.DefaultFile(dataDir) }
 
-// inAccount reports whether the service may own databases of the account (id and
-// name; "" for a run without accounts, which every service covers).
-func (s *Service) inAccount(id, name string) bool {
-	if len(s.Match.Accounts) == 0 || id == "" {
-		return true
-	}
-	return slices.Contains(s.Match.Accounts, id) || (name != "" && slices.Contains(s.Match.Accounts, name))
-}
+// LoadPolicy reads a policy file. The error lists every problem, one per line, as
+// file:line:col: message.
+func LoadPolicy(file string) (Policy, error) { return policy.Load(file) }
 
-// coversRegion reports whether the service may own databases in region.
-func (s *Service) coversRegion(region string) bool {
-	return len(s.Regions) == 0 || slices.Contains(s.Regions, region)
-}
-
-// regionPattern accepts AWS region names (eu-west-1, us-gov-west-1, cn-north-1,
-// us-isob-east-1) and refuses availability zones (us-west-2a), which otherwise fail
-// later as DNS errors that look like retries.
-var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`) })
+// ParsePolicy decodes a policy file's content (named file in messages), every problem
+// at once.
+func ParsePolicy(file string, data []byte) (Policy, error) { return policy.Parse(file, data) }
 
 // ValidRegion reports whether name looks like an AWS region.
-func ValidRegion(name string) bool { return regionPattern().MatchString(name) }
+func ValidRegion(name string) bool { return policy.ValidRegion(name) }
 
 // CheckRegion is nil for a region name, else an error that says why not, with the
 // "did you mean" hint for an availability zone (eu-west-1a).
-func CheckRegion(name string) error {
-	if ValidRegion(name) {
-		return nil
-	}
-	return errors.New(regionError(name))
-}
-
-// regionError explains why name is not a region.
-func regionError(name string) string {
-	if len(name) > 1 && regionPattern().MatchString(name[:len(name)-1]) {
-		return fmt.Sprintf("%q is an availability zone, not a region (did you mean %q?)", name, name[:len(name)-1])
-	}
-	return fmt.Sprintf("%q is not an AWS region name (like eu-west-1)", name)
-}
+func CheckRegion(name string) error { return policy.CheckRegion(name) }
 
 // ParseDuration reads a duration as Go writes it (90m, 6h, 1h30m) with d for days
 // (2d, 1d12h). Negative durations are refused.
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	var days int64
-	rest := s
-	if i := strings.IndexByte(s, 'd'); i >= 0 {
-		n, err := strconv.ParseInt(s[:i], 10, 32)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("%q is not a duration (like 6h, 30m, 2d, 1d12h)", s)
-		}
-		days, rest = n, s[i+1:]
-	}
-	var d time.Duration
-	if rest != "" {
-		var err error
-		d, err = time.ParseDuration(rest)
-		if err != nil {
-			return 0, fmt.Errorf("%q is not a duration (like 6h, 30m, 2d, 1d12h)", s)
-		}
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%q is negative", s)
-	}
-	total := time.Duration(days)*24*time.Hour + d
-	if total < 0 {
-		return 0, fmt.Errorf("%q is too long", s)
-	}
-	return total, nil
-}
+func ParseDuration(s string) (time.Duration, error) { return policy.ParseDuration(s) }
 
 // Age formats a duration the way people read ages: 45s, 12m, 5h12m, 3d4h. Negative
 // durations (a margin already spent) get a minus sign.

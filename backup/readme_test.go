@@ -53,12 +53,12 @@ func fenced(t *testing.T, text, lang string) string {
 
 func TestReadmePolicyExampleIsTheTestedOne(t *testing.T) {
 	example := fenced(t, readmeSection(t, "### Backup policy (backup.toml)"), "toml")
-	want, err := os.ReadFile("testdata/backup.toml")
+	want, err := os.ReadFile("policy/testdata/backup.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if example != string(want) {
-		t.Errorf("the README example differs from testdata/backup.toml (which the tests load and validate against the schema)")
+		t.Errorf("the README example differs from policy/testdata/backup.toml (which the tests load and validate against the schema)")
 	}
 	if _, err := ParsePolicy("README.md", []byte(example)); err != nil {
 		t.Errorf("README example: %v", err)
@@ -105,12 +105,12 @@ func TestReadmeAccountsSection(t *testing.T) {
 	}
 	sec = sec[i:]
 	example := fenced(t, sec, "toml")
-	want, err := os.ReadFile("testdata/accounts-policy.toml")
+	want, err := os.ReadFile("policy/testdata/accounts-policy.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if example != string(want) {
-		t.Errorf("the README's accounts example differs from testdata/accounts-policy.toml")
+		t.Errorf("the README's accounts example differs from policy/testdata/accounts-policy.toml")
 	}
 	p, err := ParsePolicy("README.md", []byte(example))
 	if err != nil {

@@ -7,23 +7,12 @@ import (
 	"time"
 )
 
-// Status is the verdict of a check or unit.
-type Status string
-
-const (
-	Pass  Status = "pass"
-	Warn  Status = "warn"
-	Fail  Status = "fail"
-	Skip  Status = "skip"
-	Error Status = "error" // could not be checked: never pass, never fail
-)
-
 // Statuses in the order reports count them.
 var Statuses = []Status{Pass, Warn, Fail, Skip, Error}
 
 // rank orders statuses by how much they say about a unit: a failure is a finding even
 // when something else could not be checked.
-func (s Status) rank() int {
+func rank(s Status) int {
 	switch s {
 	case Fail:
 		return 4
@@ -35,23 +24,6 @@ func (s Status) rank() int {
 		return 1
 	}
 	return 0
-}
-
-// Symbol is a one-character mark that reads without colour: ✔ ⚠ ✘ – !.
-func (s Status) Symbol() string {
-	switch s {
-	case Pass:
-		return "✔"
-	case Warn:
-		return "⚠"
-	case Fail:
-		return "✘"
-	case Skip:
-		return "–"
-	case Error:
-		return "!"
-	}
-	return "?"
 }
 
 // Check names: stable, they appear in every output.
@@ -216,11 +188,11 @@ func (r *Report) finish() {
 	worst := Skip
 	for _, u := range r.Units {
 		t.add(u.Status)
-		if u.Status.rank() > worst.rank() {
+		if rank(u.Status) > rank(worst) {
 			worst = u.Status
 		}
 	}
-	if len(r.Errors) > 0 && worst.rank() < Error.rank() {
+	if len(r.Errors) > 0 && rank(worst) < rank(Error) {
 		worst = Error
 	}
 	if t.Units == 0 && len(r.Errors) == 0 {

@@ -43,8 +43,8 @@ type CleanupReport struct {
 // the region and deletes those older than OlderThan whose keep-until has passed (or
 // all of RunID's). Instances go first: a cluster is deleted after its members.
 func CleanupRestoreTests(ctx context.Context, o CleanupOptions) (*CleanupReport, error) {
-	if o.Region != "" && !ValidRegion(o.Region) {
-		return nil, restoreCannot("--region %s", regionError(o.Region))
+	if err := CheckRegion(o.Region); o.Region != "" && err != nil {
+		return nil, restoreCannot("--region %s", err)
 	}
 	if o.OlderThan < 0 {
 		return nil, restoreCannot("--older-than must not be negative")

@@ -81,52 +81,6 @@ func TestRestoreClass(t *testing.T) {
 	}
 }
 
-func TestRestorePolicyKeys(t *testing.T) {
-	p, err := ParsePolicy("b.toml", []byte(`schema = 1
-[defaults]
-restore_test_max_age = "30d"
-restore_probe = "SELECT max(created_at) FROM orders"
-[[service]]
-name = "platform"
-restore_test_missed = "fail"
-restore_database = "app"
-restore_instance_class = "db.t4g.medium"
-[service.match]
-identifiers = ["platform-db"]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := p.Services[0].Rules.Restore
-	if r.MaxAge != 30*24*time.Hour || r.Missed != Fail || r.Probe != "SELECT max(created_at) FROM orders" || r.Database != "app" || r.InstanceClass != "db.t4g.medium" {
-		t.Errorf("service restore rules %+v", r)
-	}
-	if p.Defaults.Restore.Missed != Warn {
-		t.Errorf("default restore_test_missed %q, want warn", p.Defaults.Restore.Missed)
-	}
-	_, err = ParsePolicy("b.toml", []byte(`schema = 1
-[defaults]
-restore_test_max_age = "0s"
-restore_test_missed = "pass"
-restore_probe = "  "
-restore_instance_class = "r6g.large"
-`))
-	want := []string{
-		"b.toml:3:1: restore_test_max_age must be longer than 0",
-		`b.toml:4:1: "pass" is not one of ["warn" "fail"]`,
-		"b.toml:5:1: restore_probe must be one SQL query without control characters",
-		`b.toml:6:1: restore_instance_class "r6g.large" is not a DB instance class (like db.t4g.medium)`,
-	}
-	if err == nil {
-		t.Fatal("bad restore keys accepted")
-	}
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("missing %q in\n%v", w, err)
-		}
-	}
-}
-
 func FuzzParseRestoreTime(f *testing.F) {
 	for _, s := range []string{"2026-12-01T08:30:00Z", "2026-12-01 08:30", "2026-12-01T08:30:00.123+02:00", "latest", "", "9999-99-99"} {
 		f.Add(s)

@@ -208,8 +208,8 @@ func (o *RestoreTestOptions) validate() error {
 	if o.Point == "" {
 		o.Point = PointLatest
 	}
-	if o.Region != "" && !ValidRegion(o.Region) {
-		return restoreCannot("--region %s", regionError(o.Region))
+	if err := CheckRegion(o.Region); o.Region != "" && err != nil {
+		return restoreCannot("--region %s", err)
 	}
 	if o.InstanceClass != "" && !strings.HasPrefix(o.InstanceClass, "db.") {
 		return restoreCannot("--instance-class %q is not a DB instance class (like db.t4g.medium)", o.InstanceClass)
@@ -258,8 +258,8 @@ func (o *RestoreTestOptions) client(ctx context.Context, p *Policy) (RestoreAPI,
 	if region == "" {
 		return nil, "", restoreCannot("no region: pass --region, list regions in the backup policy, or configure one (AWS_REGION)")
 	}
-	if !ValidRegion(region) {
-		return nil, "", restoreCannot("region %s", regionError(region))
+	if err := CheckRegion(region); err != nil {
+		return nil, "", restoreCannot("region %s", err)
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, "", restoreCannot("no usable AWS credentials (%s): %s", CredentialSource(o.Profile), untrusted.Line(err.Error()))
@@ -402,7 +402,7 @@ func (r *restoreRun) instanceSource(p *Policy, inst *types.DBInstance) *restoreS
 // ruleFor is the service owning a database and its rules (the defaults when none does).
 func ruleFor(p *Policy, id, region string, tags map[string]string) (*Service, Rules) {
 	for i := range p.Services {
-		if p.Services[i].matches(id, region, tags) {
+		if p.Services[i].Matches(id, region, tags) {
 			return &p.Services[i], p.Services[i].Rules
 		}
 	}
@@ -441,7 +441,7 @@ func (r *restoreRun) findServiceSource(ctx context.Context, p *Policy) (*restore
 		}
 		for _, c := range page.DBClusters {
 			id := aws.ToString(c.DBClusterIdentifier)
-			if isRestoreTest(c.TagList) || !svc.matches(id, r.region, tagMap(c.TagList)) {
+			if isRestoreTest(c.TagList) || !svc.Matches(id, r.region, tagMap(c.TagList)) {
 				continue
 			}
 			src, err := r.clusterSource(ctx, p, id)
@@ -461,7 +461,7 @@ func (r *restoreRun) findServiceSource(ctx context.Context, p *Policy) (*restore
 			inst := &page.DBInstances[i]
 			id := aws.ToString(inst.DBInstanceIdentifier)
 			if inst.DBClusterIdentifier != nil || inst.ReadReplicaSourceDBInstanceIdentifier != nil || isRestoreTest(inst.TagList) ||
-				!svc.matches(id, r.region, tagMap(inst.TagList)) {
+				!svc.Matches(id, r.region, tagMap(inst.TagList)) {
 				continue
 			}
 			found = append(found, r.instanceSource(p, inst))

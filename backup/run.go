@@ -210,8 +210,8 @@ func (o *Options) regions(p *Policy, configured string) ([]string, error) {
 		return nil, errors.New("no region to check: pass --region, list regions in the backup policy, or configure one (AWS_REGION, the profile's region)")
 	}
 	for _, r := range out {
-		if !ValidRegion(r) {
-			return nil, errors.New("region " + regionError(r))
+		if err := CheckRegion(r); err != nil {
+			return nil, errors.New("region " + err.Error())
 		}
 	}
 	return out, nil

@@ -1,4 +1,4 @@
-package backup
+package policy
 
 import (
 	"fmt"
@@ -16,8 +16,12 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
+// examples are the complete policy files: README's (backup.toml, accounts-policy.toml)
+// and the moto tests' in backup.
+var examples = []string{"testdata/backup.toml", "testdata/accounts-policy.toml", "../testdata/moto-policy.toml"}
+
 func TestExamplePolicy(t *testing.T) {
-	p, err := LoadPolicy("testdata/backup.toml")
+	p, err := Load("testdata/backup.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,32 +44,32 @@ func TestExamplePolicy(t *testing.T) {
 	if w.Rules.RPO != 48*time.Hour || w.Rules.RequireCMK || len(w.Rules.CopyRegions) != 0 || len(w.Regions) != 0 {
 		t.Errorf("website inherits the defaults: %+v", w)
 	}
-	if !s.matches("platform-aurora-1", west, map[string]string{"service": "platform"}) ||
-		s.matches("platform-aurora-1", west, nil) || s.matches("platform-db", central, map[string]string{"service": "platform"}) ||
-		s.matches("billing", west, map[string]string{"service": "platform"}) {
+	if !s.Matches("platform-aurora-1", west, map[string]string{"service": "platform"}) ||
+		s.Matches("platform-aurora-1", west, nil) || s.Matches("platform-db", central, map[string]string{"service": "platform"}) ||
+		s.Matches("billing", west, map[string]string{"service": "platform"}) {
 		t.Error("match semantics: identifier glob and every tag, in the service's regions")
 	}
 }
 
 func TestDefaultPolicyWithoutFile(t *testing.T) {
-	p := DefaultPolicy()
+	p := Default()
 	if p.Defaults.RPO != 24*time.Hour || p.Defaults.RetentionDays != 30 || len(p.Services) != 0 {
 		t.Fatalf("%+v", p)
 	}
 	dir := t.TempDir()
-	if DefaultPolicyFile(dir) != "" {
+	if DefaultFile(dir) != "" {
 		t.Fatal("no file, no default path")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "backup.toml"), []byte("schema = 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got := DefaultPolicyFile(dir); got != filepath.Join(dir, "backup.toml") {
+	if got := DefaultFile(dir); got != filepath.Join(dir, "backup.toml") {
 		t.Fatalf("DefaultPolicyFile = %q", got)
 	}
-	if p, err := LoadPolicy(filepath.Join(dir, "backup.toml")); err != nil || p.Defaults.RPO != 24*time.Hour {
+	if p, err := Load(filepath.Join(dir, "backup.toml")); err != nil || p.Defaults.RPO != 24*time.Hour {
 		t.Fatalf("minimal file: %v %+v", err, p)
 	}
-	if _, err := LoadPolicy(filepath.Join(dir, "missing.toml")); err == nil || !strings.Contains(err.Error(), "no such policy file") {
+	if _, err := Load(filepath.Join(dir, "missing.toml")); err == nil || !strings.Contains(err.Error(), "no such policy file") {
 		t.Fatalf("missing file: %v", err)
 	}
 }
@@ -99,7 +103,7 @@ identifiers = ["[a-"]
 [[service]]
 rpo = "6h"
 `
-	_, err := ParsePolicy("bad.toml", []byte(src))
+	_, err := Parse("bad.toml", []byte(src))
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -136,33 +140,29 @@ rpo = "6h"
 }
 
 func TestPolicySyntaxError(t *testing.T) {
-	_, err := ParsePolicy("x.toml", []byte("schema = 1\n[defaults\nrpo = \"6h\"\n"))
+	_, err := Parse("x.toml", []byte("schema = 1\n[defaults\nrpo = \"6h\"\n"))
 	if err == nil || !strings.HasPrefix(err.Error(), "x.toml:2:") || !strings.Contains(err.Error(), "TOML syntax") || strings.Count(err.Error(), "\n") != 0 {
 		t.Fatalf("%v", err)
 	}
-	_, err = ParsePolicy("x.toml", []byte("regions = []\n"))
+	_, err = Parse("x.toml", []byte("regions = []\n"))
 	if err == nil || !strings.Contains(err.Error(), `missing required key "schema"`) {
 		t.Fatalf("%v", err)
 	}
 }
 
+// FuzzParsePolicy's seeds are the example files here and the corpus in
+// testdata/fuzz/FuzzParsePolicy, which backup's TestEvaluateTakesEveryAcceptedPolicy
+// also runs through Evaluate.
 func FuzzParsePolicy(f *testing.F) {
-	example, err := os.ReadFile("testdata/backup.toml")
-	if err != nil {
-		f.Fatal(err)
+	for _, file := range examples {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
 	}
-	f.Add(example)
-	f.Add([]byte("schema = 1\n"))
-	f.Add([]byte("schema = 1\n[defaults]\nrpo = \"1d12h\"\nretention_days = 35\n"))
-	f.Add([]byte("schema = 1\n[[service]]\nname = \"a\"\n[service.match]\ntags = { \"x\" = \"[\" }\n"))
-	f.Add([]byte("schema = 1\n[[service]]\nname = \"\\u001b]52;c;x\\u0007\"\nmatch = { identifiers = [\"*\"] }\n"))
-	f.Add([]byte("schema = 1\nregions = [\"eu-west-1\"\n"))
-	if accounts, err := os.ReadFile("testdata/accounts-policy.toml"); err == nil {
-		f.Add(accounts)
-	}
-	f.Add([]byte("schema = 1\n[[accounts]]\nrole_arn = \"arn:aws:iam::111111111111:role/a\"\nexternal_id = \"x\"\n[organization]\nrole_name = \"\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := ParsePolicy("fuzz.toml", data)
+		p, err := Parse("fuzz.toml", data)
 		if err != nil {
 			for _, line := range strings.Split(err.Error(), "\n") {
 				if !strings.HasPrefix(line, "fuzz.toml") {
@@ -176,7 +176,8 @@ func FuzzParsePolicy(f *testing.F) {
 				t.Fatalf("accepted account %+v", a)
 			}
 		}
-		// An accepted policy is one Evaluate can use.
+		// An accepted policy is one backup.Evaluate can use (backup's
+		// TestEvaluateTakesEveryAcceptedPolicy runs it on this target's corpus).
 		rules := []Rules{p.Defaults}
 		for _, s := range p.Services {
 			if s.Name == "" || strings.ContainsAny(s.Name, "\n\x1b") || (len(s.Match.Identifiers) == 0 && len(s.Match.Tags) == 0 && len(s.Match.Accounts) == 0) {
@@ -194,7 +195,6 @@ func FuzzParsePolicy(f *testing.F) {
 				}
 			}
 		}
-		Evaluate(Inventory{Regions: []string{west}, Instances: []Instance{dbInstance("a")}}, p, now)
 	})
 }
 
@@ -316,7 +316,7 @@ func TestSchemaMatchesGoTypes(t *testing.T) {
 // draft-07 validator, so editors validating with the schema agree with muster.
 func TestExampleValidatesAgainstSchema(t *testing.T) {
 	root := schematest.Load(t, "backup-policy.schema.json")
-	for _, file := range []string{"testdata/backup.toml", "testdata/moto-policy.toml", "testdata/accounts-policy.toml"} {
+	for _, file := range examples {
 		var doc map[string]any
 		if _, err := toml.DecodeFile(file, &doc); err != nil {
 			t.Fatal(err)
@@ -347,7 +347,7 @@ func TestRoleNameAndARNLengthLimit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := fmt.Sprintf("schema = 1\n[[accounts]]\nrole_arn = %q\n[organization]\nrole_name = %q\n", tc.arn, tc.roleName)
-			_, err := ParsePolicy("p.toml", []byte(src))
+			_, err := Parse("p.toml", []byte(src))
 			if tc.ok && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
@@ -355,5 +355,85 @@ func TestRoleNameAndARNLengthLimit(t *testing.T) {
 				t.Fatalf("accepted or not both named: %v", err)
 			}
 		})
+	}
+}
+func TestAccountsPolicyProblems(t *testing.T) {
+	src := `schema = 1
+[[accounts]]
+role_arn = "arn:aws:iam::11111111111:role/x"
+[[accounts]]
+role_arn = "arn:aws:iam::222222222222:role/muster-backup-audit"
+external_id = "a"
+[[accounts]]
+role_arn = "arn:aws:iam::222222222222:role/other"
+regions = ["eu-west-1a"]
+[organization]
+role_name = "bad role"
+[[service]]
+name = "x"
+[service.match]
+accounts = [""]
+`
+	_, err := Parse("acc.toml", []byte(src))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`acc.toml:3:1: role_arn "arn:aws:iam::11111111111:role/x" is not an IAM role ARN`,
+		"acc.toml:6:1: external_id must be 2 to 1224 characters",
+		"acc.toml:8:1: account 222222222222 is listed twice (also accounts[1])",
+		`acc.toml:9:12: "eu-west-1a" is an availability zone`,
+		`acc.toml:11:1: role_name "bad role" is not an IAM role name`,
+		"acc.toml:15:13: an account must be a 12-digit account id or an account's name",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in\n%v", want, err)
+		}
+	}
+}
+
+func TestRestorePolicyKeys(t *testing.T) {
+	p, err := Parse("b.toml", []byte(`schema = 1
+[defaults]
+restore_test_max_age = "30d"
+restore_probe = "SELECT max(created_at) FROM orders"
+[[service]]
+name = "platform"
+restore_test_missed = "fail"
+restore_database = "app"
+restore_instance_class = "db.t4g.medium"
+[service.match]
+identifiers = ["platform-db"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := p.Services[0].Rules.Restore
+	if r.MaxAge != 30*24*time.Hour || r.Missed != Fail || r.Probe != "SELECT max(created_at) FROM orders" || r.Database != "app" || r.InstanceClass != "db.t4g.medium" {
+		t.Errorf("service restore rules %+v", r)
+	}
+	if p.Defaults.Restore.Missed != Warn {
+		t.Errorf("default restore_test_missed %q, want warn", p.Defaults.Restore.Missed)
+	}
+	_, err = Parse("b.toml", []byte(`schema = 1
+[defaults]
+restore_test_max_age = "0s"
+restore_test_missed = "pass"
+restore_probe = "  "
+restore_instance_class = "r6g.large"
+`))
+	want := []string{
+		"b.toml:3:1: restore_test_max_age must be longer than 0",
+		`b.toml:4:1: "pass" is not one of ["warn" "fail"]`,
+		"b.toml:5:1: restore_probe must be one SQL query without control characters",
+		`b.toml:6:1: restore_instance_class "r6g.large" is not a DB instance class (like db.t4g.medium)`,
+	}
+	if err == nil {
+		t.Fatal("bad restore keys accepted")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in\n%v", w, err)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package backup
+package policy
 
 import (
 	"errors"
@@ -16,11 +16,11 @@ import (
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
-// PolicySchema is the version of the backup policy file format.
-const PolicySchema = 1
+// SchemaVersion is the version of the backup policy file format.
+const SchemaVersion = 1
 
-// DefaultPolicyName is the policy file looked for in the data directory.
-const DefaultPolicyName = "backup.toml"
+// DefaultName is the policy file looked for in the data directory.
+const DefaultName = "backup.toml"
 
 // The file format (backup.toml). Every key is optional but schema and, per service,
 // name and match; unset keys take the defaults. backup-policy.schema.json describes the
@@ -133,19 +133,18 @@ var (
 	externalIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]{2,}$`) })
 )
 
-// DefaultPolicyFile is <dataDir>/backup.toml when it exists, else "" (built-in
-// defaults).
-func DefaultPolicyFile(dataDir string) string {
-	p := filepath.Join(dataDir, DefaultPolicyName)
+// DefaultFile is <dataDir>/backup.toml when it exists, else "" (built-in defaults).
+func DefaultFile(dataDir string) string {
+	p := filepath.Join(dataDir, DefaultName)
 	if _, err := os.Stat(p); err == nil {
 		return p
 	}
 	return ""
 }
 
-// LoadPolicy reads a policy file. The error lists every problem, one per line, as
+// Load reads a policy file. The error lists every problem, one per line, as
 // file:line:col: message.
-func LoadPolicy(file string) (Policy, error) {
+func Load(file string) (Policy, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -153,12 +152,12 @@ func LoadPolicy(file string) (Policy, error) {
 		}
 		return Policy{}, fmt.Errorf("%s: %w", file, err)
 	}
-	return ParsePolicy(file, data)
+	return Parse(file, data)
 }
 
-// ParsePolicy decodes a policy file's content (named file in messages). It reports
-// every problem at once: syntax, unknown keys, wrong types and the semantic checks.
-func ParsePolicy(file string, data []byte) (Policy, error) {
+// Parse decodes a policy file's content (named file in messages). It reports every
+// problem at once: syntax, unknown keys, wrong types and the semantic checks.
+func Parse(file string, data []byte) (Policy, error) {
 	var pf policyFile
 	doc, problems := tomldoc.Decode(file, data, &pf)
 	if len(problems) == 1 && isSyntax(problems[0]) {
@@ -196,8 +195,8 @@ func (v *validator) add(msg string, path ...any) {
 }
 
 func (v *validator) policy(pf *policyFile) Policy {
-	if v.doc.Has("schema") && pf.Schema != PolicySchema {
-		v.add(fmt.Sprintf("schema = %d is not supported; this muster reads schema = %d", pf.Schema, PolicySchema), "schema")
+	if v.doc.Has("schema") && pf.Schema != SchemaVersion {
+		v.add(fmt.Sprintf("schema = %d is not supported; this muster reads schema = %d", pf.Schema, SchemaVersion), "schema")
 	}
 	p := Policy{Regions: v.regions(pf.Regions, "regions")}
 	p.Defaults = v.defaults(&pf.Defaults)
@@ -224,6 +223,13 @@ func (v *validator) policy(pf *policyFile) Policy {
 	}
 	return p
 }
+
+// SnapshotTypes are the snapshot types a policy may count, in the order RDS is asked
+// for them.
+func SnapshotTypes() []string { return slices.Clone(snapshotTypeValues) }
+
+// ValidAccountID reports whether s is a 12-digit AWS account id.
+func ValidAccountID(s string) bool { return accountPattern().MatchString(s) }
 
 func validExternalID(s string) bool { return len(s) <= 1224 && externalIDPattern().MatchString(s) }
 
@@ -363,7 +369,7 @@ func (v *validator) defaults(df *defaultsFile) Rules {
 	r.KMSKeys = v.kmsKeys(df.KMSKeys, "defaults", "kms_keys")
 	r.RequireNotification = df.RequireNotification
 	for i, a := range df.AllowedAccounts {
-		if !accountPattern().MatchString(a) {
+		if !ValidAccountID(a) {
 			v.add(fmt.Sprintf("%q is not a 12-digit AWS account id", a), "defaults", "allowed_accounts", i)
 		}
 	}

@@ -40,7 +40,8 @@ func reencode(fl lineFields) []byte {
 }
 
 // FuzzReadAll feeds arbitrary bytes as journal.jsonl to the readers: they never panic,
-// what ReadAll accepts Verify accepts, and every accepted line is canonical. It runs
+// Scan returns what ReadAll returns, what ReadAll accepts Verify accepts, and every
+// accepted line is canonical. It runs
 // ReadAll's and Verify's code on the bytes in memory (decodeAll, the verifier), as
 // the file system calls around them made the fuzzer's minimizing crawl.
 func FuzzReadAll(f *testing.F) {
@@ -51,6 +52,9 @@ func FuzzReadAll(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		hd := head{Hash: Genesis}
 		evs, rerr := decodeAll(context.Background(), FileName, b, hd, nil)
+		// Scan, reading the bytes in small pieces, returns the same.
+		sevs, serr := scanAll(b, hd, nil, 16)
+		sameResult(t, "Scan", sevs, serr, evs, rerr)
 		var r Report
 		v := newVerifier(&r, hd.Seq)
 		if err := v.scan(context.Background(), bytes.NewReader(b), int64(len(b))); err != nil {

@@ -143,7 +143,7 @@ func parseFields(line []byte, f *lineFields) error {
 		return badf(n, "line does not end with a newline")
 	}
 	if n > MaxLineSize {
-		return badf(MaxLineSize, "line is longer than %d bytes", MaxLineSize)
+		return errLineTooLong()
 	}
 	if n < minLineLen {
 		return badf(0, "line is too short (%d bytes) to be a journal line", n)
@@ -215,6 +215,9 @@ func parseFields(line []byte, f *lineFields) error {
 	f.data = line[i : n-2]
 	return nil
 }
+
+// errLineTooLong is parseFields's error for a line longer than MaxLineSize.
+func errLineTooLong() error { return badf(MaxLineSize, "line is longer than %d bytes", MaxLineSize) }
 
 // schemaTimeSep is what follows seq up to the time's first digit in schema 1.
 const schemaTimeSep = schemaSep + "1" + timeSep

@@ -109,51 +109,192 @@ func readFileContext(ctx context.Context, path string) ([]byte, error) {
 func decodeAll(ctx context.Context, path string, b []byte, hd head, herr error) ([]Event, error) {
 	b = b[:bytes.LastIndexByte(b, '\n')+1]
 	events := make([]Event, 0, bytes.Count(b, []byte{'\n'}))
-	h := newLineHasher()
-	intern := make(map[string]string)
-	prev := Genesis
-	var sum [hexLen]byte
-	corrupt := func(line int, seq uint64, what string) error {
-		return &CorruptError{Path: path, Problem: Problem{Line: line, Seq: seq, What: what}}
-	}
-	for off, n := 0, 1; off < len(b); n++ {
-		if n%8192 == 0 && ctx.Err() != nil {
+	c := newChain(path)
+	for off := 0; off < len(b); {
+		if (c.n+1)%8192 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		i := bytes.IndexByte(b[off:], '\n')
 		line := b[off : off+i+1]
 		off += i + 1
-		var f lineFields
-		if err := parseFields(line, &f); err != nil {
-			return nil, corrupt(n, uint64(n), "not a valid journal line: "+err.Error())
+		e, err := c.next(line)
+		if err != nil {
+			return nil, err
 		}
-		h.hash(line, &sum)
-		linked, intact := string(f.prev) == prev, bytes.Equal(sum[:], f.hash)
-		if !linked || !intact {
-			// hex is only checked now: a hash equal to one computed is hex.
-			if err := checkHex(line); err != nil {
-				return nil, corrupt(n, uint64(n), "not a valid journal line: "+err.Error())
-			}
+		if !json.Valid(e.Data) {
+			return nil, c.badData()
 		}
-		switch {
-		case f.seq != uint64(n):
-			return nil, corrupt(n, f.seq, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", f.seq, n))
-		case !linked:
-			return nil, corrupt(n, f.seq, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", n-1))
-		case !intact:
-			return nil, corrupt(n, f.seq, errHashMismatch.Error())
-		}
-		if !json.Valid(f.data) {
-			return nil, corrupt(n, f.seq, errBadData.Error())
-		}
-		e := f.event(intern, &prev)
-		e.Line = n
-		prev = e.Hash
 		events = append(events, e)
 	}
-	if last := uint64(len(events)); herr == nil && hd.Seq > last {
-		return nil, corrupt(len(events)+1, last+1, fmt.Sprintf(
-			"the journal ends at seq %d but %s records seq %d: lines were removed from its end", last, HeadName, hd.Seq))
+	if err := c.end(hd, herr); err != nil {
+		return nil, err
 	}
 	return events, nil
+}
+
+// chain checks the lines of journal.jsonl in order as ReadAll does (syntax, hash, seq
+// counting from 1, each prev the hash of the line before) and makes their events.
+// The one check it leaves to its caller is that an event's data is valid JSON (see
+// badData).
+type chain struct {
+	path   string
+	h      *lineHasher
+	intern map[string]string // actors, types and zones repeat: one string each
+	prev   string            // the hash of the last line checked
+	n      int               // lines checked
+	f      lineFields
+	sum    [hexLen]byte
+}
+
+func newChain(path string) *chain {
+	return &chain{path: path, h: newLineHasher(), intern: make(map[string]string), prev: Genesis}
+}
+
+func (c *chain) corrupt(line int, seq uint64, what string) error {
+	return &CorruptError{Path: c.path, Problem: Problem{Line: line, Seq: seq, What: what}}
+}
+
+// next checks the next line (which ends with its newline) and returns its event; the
+// event's Data is a slice of line, its strings are its own.
+func (c *chain) next(line []byte) (Event, error) {
+	c.n++
+	n, f := c.n, &c.f
+	if err := parseFields(line, f); err != nil {
+		return Event{}, c.corrupt(n, uint64(n), "not a valid journal line: "+err.Error())
+	}
+	c.h.hash(line, &c.sum)
+	linked, intact := string(f.prev) == c.prev, bytes.Equal(c.sum[:], f.hash)
+	if !linked || !intact {
+		// hex is only checked now: a hash equal to one computed is hex.
+		if err := checkHex(line); err != nil {
+			return Event{}, c.corrupt(n, uint64(n), "not a valid journal line: "+err.Error())
+		}
+	}
+	switch {
+	case f.seq != uint64(n):
+		return Event{}, c.corrupt(n, f.seq, fmt.Sprintf("seq %d where %d was expected (a line is missing or out of order)", f.seq, n))
+	case !linked:
+		return Event{}, c.corrupt(n, f.seq, fmt.Sprintf("prev does not match the hash of line %d (a line before it was removed, inserted or changed)", n-1))
+	case !intact:
+		return Event{}, c.corrupt(n, f.seq, errHashMismatch.Error())
+	}
+	e := f.event(c.intern, &c.prev)
+	e.Line = n
+	c.prev = e.Hash
+	return e, nil
+}
+
+// tooLong is the error of next for a line longer than MaxLineSize, for a reader that
+// did not keep the line's bytes.
+func (c *chain) tooLong() error {
+	c.n++
+	return c.corrupt(c.n, uint64(c.n), "not a valid journal line: "+errLineTooLong().Error())
+}
+
+// badData is the error for the last line checked when its data is not valid JSON.
+func (c *chain) badData() error { return c.corrupt(c.n, uint64(c.n), errBadData.Error()) }
+
+// end checks the number of lines against journal.head (hd, read before the journal;
+// herr when it could not be).
+func (c *chain) end(hd head, herr error) error {
+	if last := uint64(c.n); herr == nil && hd.Seq > last {
+		return c.corrupt(c.n+1, last+1, fmt.Sprintf(
+			"the journal ends at seq %d but %s records seq %d: lines were removed from its end", last, HeadName, hd.Seq))
+	}
+	return nil
+}
+
+// ErrDataNotJSON is what the function given to Scan returns for an event whose data
+// is not valid JSON.
+var ErrDataNotJSON = errBadData
+
+// scanBuffer is the size of Scan's read buffer: lines are read in pieces this size
+// into the same memory, which stays in the CPU's cache.
+const scanBuffer = 256 << 10
+
+// Scan is Events without keeping the events: it reads journal.jsonl in pieces, checks
+// each line as ReadAll does and hands its event to fn, in order. The event's Data is a
+// slice of Scan's buffer, valid only during the call (its strings stay valid). The
+// one check Scan leaves to fn is that the data is valid JSON, because a caller that
+// decodes every event's data checks it there, and a second pass over every line costs
+// as much as the decode: fn returns ErrDataNotJSON (or an error wrapping it) when it is
+// not, and Scan returns the *CorruptError ReadAll returns for that line. Any other
+// error of fn ends Scan and is returned as it is. The context of WithContext ends it
+// early.
+func (j *Journal) Scan(fn func(Event) error) error {
+	return scanContext(j.ctx, j.dir, fn)
+}
+
+func scanContext(ctx context.Context, dir string, fn func(Event) error) error {
+	path := filepath.Join(dir, FileName)
+	hd, herr := readHeadRetry(dir) // before the journal, as ReadAll does
+	var planted *NotRegularError
+	if errors.As(herr, &planted) {
+		return fmt.Errorf("read incident journal: %w", herr)
+	}
+	f, err := openNoFollow(path, os.O_RDONLY, false)
+	if err != nil {
+		return fmt.Errorf("read incident journal: %w", err)
+	}
+	defer f.Close()
+	return scan(ctx, path, f, hd, herr, make([]byte, scanBuffer), fn)
+}
+
+// scan is Scan on the bytes of r, journal.jsonl at path, and the journal.head read
+// before them, read in pieces of buf's size (larger for a longer line).
+func scan(ctx context.Context, path string, r io.Reader, hd head, herr error, buf []byte, fn func(Event) error) error {
+	c := newChain(path)
+	start, end := 0, 0        // buf[start:end] is read and not yet checked
+	long, eof := false, false // long: inside a line longer than MaxLineSize, its start dropped
+	for {
+		for start < end {
+			i := bytes.IndexByte(buf[start:end], '\n')
+			if i < 0 {
+				break
+			}
+			line := buf[start : start+i+1]
+			start += i + 1
+			if long {
+				long = false
+				return c.tooLong()
+			}
+			if (c.n+1)%8192 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e, err := c.next(line)
+			if err != nil {
+				return err
+			}
+			if err := fn(e); errors.Is(err, ErrDataNotJSON) {
+				return c.badData()
+			} else if err != nil {
+				return err
+			}
+		}
+		if eof {
+			// An unterminated last line (a write in progress, or a torn write the next
+			// Open recovers) is left out, as ReadAll does.
+			return c.end(hd, herr)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Keep the start of the line not read whole, and make room for the rest of it.
+		end = copy(buf, buf[start:end])
+		start = 0
+		if end == len(buf) {
+			if end >= MaxLineSize {
+				long, end = true, 0 // too long whatever it holds: only its end matters now
+			} else {
+				buf = append(buf, make([]byte, len(buf))...)
+			}
+		}
+		n, err := r.Read(buf[end:])
+		end += n
+		if err == io.EOF {
+			eof = true
+		} else if err != nil {
+			return fmt.Errorf("read incident journal: %w", err)
+		}
+	}
 }

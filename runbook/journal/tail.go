@@ -146,6 +146,15 @@ func ReadDerived(dir, name string, max int64) ([]byte, error) {
 // over name. It is not fsync'd: a derived file lost in a crash is rebuilt. The caller
 // holds the writer lock, so no other writer uses name.tmp at the same time.
 func WriteDerived(dir, name string, data []byte) error {
+	return WriteDerivedFrom(dir, name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteDerivedFrom is WriteDerived of what write writes to the file, for a file best
+// written in pieces. When write fails, the file is left as it was.
+func WriteDerivedFrom(dir, name string, write func(io.Writer) error) error {
 	if !IsDerived(name) || strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".tmp") {
 		return fmt.Errorf("%q is not a derived file name", name)
 	}
@@ -154,7 +163,7 @@ func WriteDerived(dir, name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

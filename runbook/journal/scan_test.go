@@ -1,0 +1,160 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// scanAll runs scan on b in memory, from a buffer of size bufSize, with a fn that
+// checks the data as ReadAll does and keeps the events (their Data copied: scan
+// reuses its buffer).
+func scanAll(b []byte, hd head, herr error, bufSize int) ([]Event, error) {
+	var evs []Event
+	err := scan(context.Background(), FileName, bytes.NewReader(b), hd, herr, make([]byte, bufSize), func(e Event) error {
+		if !json.Valid(e.Data) {
+			return fmt.Errorf("event %d: %w", e.Seq, ErrDataNotJSON)
+		}
+		e.Data = bytes.Clone(e.Data)
+		evs = append(evs, e)
+		return nil
+	})
+	return evs, err
+}
+
+// sameResult fails unless Scan's events and error are ReadAll's (the error word for
+// word).
+func sameResult(t *testing.T, what string, evs []Event, err error, wantEvs []Event, wantErr error) {
+	t.Helper()
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("%s: Scan's error\n%v\nReadAll's\n%v", what, err, wantErr)
+	}
+	if err != nil {
+		var ce, want *CorruptError
+		if !errors.As(err, &ce) || !errors.As(wantErr, &want) || *ce != *want {
+			t.Fatalf("%s: Scan's error %#v, ReadAll's %#v", what, err, wantErr)
+		}
+		return
+	}
+	if len(evs) != len(wantEvs) {
+		t.Fatalf("%s: Scan read %d events, ReadAll %d", what, len(evs), len(wantEvs))
+	}
+	for i := range evs {
+		if !reflect.DeepEqual(evs[i], wantEvs[i]) {
+			t.Fatalf("%s: event %d\n%+v\nReadAll's\n%+v", what, i+1, evs[i], wantEvs[i])
+		}
+	}
+}
+
+// Scan reads lines in pieces of its buffer: whatever the buffer's size (a line cut
+// anywhere, a line longer than the buffer), it reads what ReadAll reads, and a
+// torn last line is left out as ReadAll leaves it.
+func TestScanReadsWhatReadAllReads(t *testing.T) {
+	dir, lines := tamperJournal(t)
+	b := bytes.Join(lines, nil)
+	torn := append(bytes.Clone(b), lines[3][:50]...)
+	for _, in := range [][]byte{b, torn, nil, lines[0][:10]} {
+		want, werr := decodeAll(context.Background(), FileName, in, head{}, errors.New("no head"))
+		for _, size := range []int{1, 7, 150, 4096, scanBuffer} {
+			evs, err := scanAll(in, head{}, errors.New("no head"), size)
+			sameResult(t, fmt.Sprintf("%d bytes in a %d-byte buffer", len(in), size), evs, err, want, werr)
+		}
+	}
+	// The journal's own Scan, on the file, with the writer lock held.
+	j, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	want, err := j.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []Event
+	if err := j.Scan(func(e Event) error {
+		e.Data = bytes.Clone(e.Data)
+		evs = append(evs, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sameResult(t, "Journal.Scan", evs, nil, want, nil)
+	stop := errors.New("enough")
+	if err := j.Scan(func(e Event) error { return stop }); err != stop {
+		t.Fatalf("fn's own error came back as %v", err)
+	}
+}
+
+// A damaged journal is refused by Scan with ReadAll's error, word for word: a byte
+// flipped anywhere, a line deleted, data that is not JSON under a correct hash,
+// lines cut from the end (journal.head), a line longer than MaxLineSize.
+func TestScanReportsWhatReadAllReports(t *testing.T) {
+	_, lines := tamperJournal(t)
+	orig := bytes.Join(lines, nil)
+	check := func(what string, b []byte, hd head, herr error) {
+		t.Helper()
+		want, werr := decodeAll(context.Background(), FileName, b, hd, herr)
+		if werr == nil {
+			t.Fatalf("%s: ReadAll accepts it", what)
+		}
+		for _, size := range []int{64, scanBuffer} {
+			evs, err := scanAll(b, hd, herr, size)
+			sameResult(t, fmt.Sprintf("%s (%d-byte buffer)", what, size), evs, err, want, werr)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	start := 0
+	for i, line := range lines[:40] {
+		for name, p := range bytePositions(line, rng) {
+			b := bytes.Clone(orig)
+			b[start+p] ^= 1
+			check(fmt.Sprintf("line %d, %s (byte %d) flipped", i+1, name, p), b, head{}, errors.New("no head"))
+		}
+		start += len(line)
+	}
+	check("line 7 deleted", bytes.Join(append(append([][]byte{}, lines[:6]...), lines[7:]...), nil), head{}, errors.New("no head"))
+
+	notJSON := append([][]byte{}, lines...)
+	notJSON[4] = bytes.Replace(lines[4], []byte(`"}}`), []byte(`",}}`), 1)
+	check("data of line 5 not JSON", rechain(notJSON), head{}, errors.New("no head"))
+
+	last, _ := parseLine(lines[len(lines)-1])
+	check("lines cut from the end", bytes.Join(lines[:150], nil), head{Seq: last.seq, Hash: string(last.hash)}, nil)
+
+	long := append([][]byte{}, lines[:3]...)
+	long[2] = bytes.Replace(lines[2], []byte(`"to":"lead"`), []byte(`"to":"`+strings.Repeat("l", MaxLineSize)+`"`), 1)
+	check("line 3 longer than MaxLineSize", rechain(long), head{}, errors.New("no head"))
+	// Unterminated, the long line is a torn write: left out by both.
+	b := rechain(long)
+	want, werr := decodeAll(context.Background(), FileName, b[:len(b)-1], head{}, errors.New("no head"))
+	evs, err := scanAll(b[:len(b)-1], head{}, errors.New("no head"), scanBuffer)
+	sameResult(t, "a torn line longer than MaxLineSize", evs, err, want, werr)
+	if werr != nil || len(want) != 2 {
+		t.Fatalf("ReadAll of a torn long line: %d events, %v", len(want), werr)
+	}
+}
+
+// Scan on a journal that is not there, or is a symlink, fails as ReadAll does.
+func TestScanOfAMissingJournal(t *testing.T) {
+	dir := t.TempDir()
+	err := scanContext(context.Background(), dir, func(Event) error { return nil })
+	if _, rerr := ReadAll(dir); err == nil || rerr == nil || err.Error() != rerr.Error() {
+		t.Fatalf("Scan: %v, ReadAll: %v", err, rerr)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, FileName)); err != nil {
+		t.Fatal(err)
+	}
+	err = scanContext(context.Background(), dir, func(Event) error { return nil })
+	var nr *NotRegularError
+	if !errors.As(err, &nr) {
+		t.Fatalf("Scan of a symlinked journal: %v", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/muster-ir/muster/runbook/journal"
 )
@@ -81,16 +83,20 @@ type decoder struct {
 	decode func(json.RawMessage) (Payload, error)
 }
 
-// decoderOf decodes the JSON object of an event into a T and checks it.
+// decoderOf decodes the JSON object of an event into a T and checks it. A T of plain
+// string fields is read by stringFields when it can (payload_strings.go).
 func decoderOf[T Payload]() decoder {
 	var zero T
+	strs := sync.OnceValues(stringFieldsOf[T]) // on first use, not at start-up
 	return decoder{typ: zero.EventType(), decode: func(data json.RawMessage) (Payload, error) {
 		var p T
-		if d := bytes.TrimSpace(data); len(d) == 0 || d[0] != '{' {
-			return nil, errors.New("the payload is not a JSON object")
-		}
-		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, err
+		if fields, ok := strs(); !ok || !stringFields(data, fields, unsafe.Pointer(&p)) {
+			if d := bytes.TrimSpace(data); len(d) == 0 || d[0] != '{' {
+				return nil, errNotObject
+			}
+			if err := json.Unmarshal(data, &p); err != nil {
+				return nil, err
+			}
 		}
 		if c, ok := any(p).(checker); ok {
 			if err := c.check(); err != nil {
@@ -100,6 +106,8 @@ func decoderOf[T Payload]() decoder {
 		return p, nil
 	}}
 }
+
+var errNotObject = errors.New("the payload is not a JSON object")
 
 func registry(ds ...decoder) map[string]decoder {
 	m := make(map[string]decoder, len(ds))
@@ -152,19 +160,32 @@ func (e *PayloadError) Problem() journal.Problem {
 // for a type this muster does not know, or a *PayloadError when the payload is not
 // what its type says (not JSON of the right shape, or a required field missing).
 func Decode(e journal.Event) (Payload, error) {
+	p, _, err := decodeChecked(e)
+	return p, err
+}
+
+// decodeChecked is Decode that also says whether e.Data is valid JSON (as json.Valid
+// says), for a reader that leaves that check to the decode (journal.Scan): a payload
+// decoded was checked in the same pass (json.Unmarshal checks the whole of its input
+// before it decodes, stringFields takes only valid JSON); data no decoder read (an
+// Unknown type's) or a decoder refused is checked apart.
+func decodeChecked(e journal.Event) (p Payload, validJSON bool, err error) {
 	d, ok := decoders[e.Type]
 	if !ok {
-		return Unknown{Type: e.Type, Data: e.Data}, nil
+		return Unknown{Type: e.Type, Data: e.Data}, json.Valid(e.Data), nil
 	}
-	p, err := d.decode(e.Data)
-	if err != nil {
-		line := e.Line
-		if line == 0 {
-			line = int(e.Seq) // seq equals the line number in a journal that verifies
-		}
-		return nil, &PayloadError{Line: line, Seq: e.Seq, Type: e.Type, Err: err.Error()}
+	p, err = d.decode(e.Data)
+	if err == nil {
+		return p, true, nil
 	}
-	return p, nil
+	// A payload refused is rare: its data is checked apart (an error of encoding/json
+	// could also come from a field's own UnmarshalJSON).
+	validJSON = json.Valid(e.Data)
+	line := e.Line
+	if line == 0 {
+		line = int(e.Seq) // seq equals the line number in a journal that verifies
+	}
+	return nil, validJSON, &PayloadError{Line: line, Seq: e.Seq, Type: e.Type, Err: err.Error()}
 }
 
 // PayloadProblems decodes every event and returns a problem naming the line of each

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -265,11 +266,28 @@ func FuzzDecode(f *testing.F) {
 	f.Add(EvStepDone, []byte(`{"step":5}`))
 	f.Add(EvNote, []byte(`null`))
 	f.Add("pager.acked", []byte(`{}`))
+	f.Add(EvNote, []byte(`{"text":"a","text":"b\u0041"}`))
+	f.Add(EvNotified, []byte(` {"audience":"all","Message":"x"} `))
+	reference := map[string]func([]byte) (Payload, error){
+		EvNote: unmarshalAs[Note], EvStepDone: unmarshalAs[StepMarkedDone], EvStepUndone: unmarshalAs[StepUndone],
+		EvNotified: unmarshalAs[Notice], EvEscalated: unmarshalAs[Escalation], EvRoleAssigned: unmarshalAs[RoleAssignment],
+	}
 	f.Fuzz(func(t *testing.T, typ string, data []byte) {
 		e := journal.Event{Seq: 1, Line: 1, Type: typ, Data: data}
 		p, err := Decode(e)
 		if (p == nil) == (err == nil) {
 			t.Fatalf("payload %v and error %v", p, err)
+		}
+		// The decode is the journal's check that data is JSON (journal.Scan), and a
+		// payload of strings is read without json.Unmarshal: both as encoding/json says.
+		if _, valid, _ := decodeChecked(e); valid != json.Valid(data) {
+			t.Fatalf("%q: valid JSON %v", data, valid)
+		}
+		if ref, ok := reference[typ]; ok {
+			want, werr := ref(data)
+			if (err == nil) != (werr == nil) || err == nil && !reflect.DeepEqual(p, want) {
+				t.Fatalf("%q: decoded %#v, %v; json.Unmarshal %#v, %v", data, p, err, want, werr)
+			}
 		}
 		if err == nil && p.EventType() != typ {
 			t.Fatalf("%s decoded as %s", typ, p.EventType())
@@ -281,4 +299,21 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("an undecodable event was not listed")
 		}
 	})
+}
+
+// unmarshalAs is decoderOf's decode by json.Unmarshal alone.
+func unmarshalAs[T Payload](data []byte) (Payload, error) {
+	var p T
+	if d := bytes.TrimSpace(data); len(d) == 0 || d[0] != '{' {
+		return nil, errNotObject
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, err
+	}
+	if c, ok := any(p).(checker); ok {
+		if err := c.check(); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }

@@ -72,6 +72,7 @@ func BenchmarkOpenFold100k(b *testing.B) {
 	st, id := bigIncident(b, 100_000)
 	b.ReportAllocs()
 	var peak uint64
+	cpu0 := cpuTime()
 	for b.Loop() {
 		// Without the folded-state cache: every open reads, checks and folds the whole
 		// journal, as the first open after the incident grew does (BenchmarkOpenCached100k
@@ -96,6 +97,7 @@ func BenchmarkOpenFold100k(b *testing.B) {
 		inc.Close()
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "MB-heap")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // benchNote is `incident note` in-process as the CLI runs it: open for a command (lock,

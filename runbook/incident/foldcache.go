@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"runtime"
 	"sync"
@@ -187,29 +188,61 @@ func withLists(dir string, rb *runbook.Runbook, j *journal.Journal, s *State, h 
 	return true
 }
 
+// foldWhole reads and folds the whole journal. The events are folded as they are
+// read, never held all at once: the journal's bytes pass through one small buffer,
+// and each line's data is checked as JSON by the decode that reads it.
 func foldWhole(rb *runbook.Runbook, j *journal.Journal) (*State, error) {
-	events, err := j.Events()
+	s := NewState(rb)
+	err := j.Scan(func(e journal.Event) error {
+		p, valid, err := decodeChecked(e)
+		if !valid {
+			return journal.ErrDataNotJSON
+		}
+		s.apply(e, p, err)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return Fold(rb, events), nil
+	return s, nil
 }
 
 // encodeCache lays out a cache file: the magic line, the header, the values (see
 // statecodec.go), and the CRC-32C of all that (against a damaged file; the file's
 // match with the journal is checked on the journal itself).
 func encodeCache(magic string, h cacheHeader, values ...any) ([]byte, error) {
-	b := []byte(magic)
-	b, err := encodeValue(b, &h)
-	if err != nil {
+	w := &cacheWriter{b: []byte(magic)}
+	if err := w.encodeCache(h, values); err != nil {
 		return nil, err
 	}
+	return binary.BigEndian.AppendUint32(w.b, crc32.Checksum(w.b, castagnoli())), nil
+}
+
+func (w *cacheWriter) encodeCache(h cacheHeader, values []any) error {
+	if err := w.encode(&h); err != nil {
+		return err
+	}
 	for _, v := range values {
-		if b, err = encodeValue(b, v); err != nil {
-			return nil, err
+		if err := w.encode(v); err != nil {
+			return err
 		}
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli())), nil
+	return nil
+}
+
+// writeCache writes the file name of dir as encodeCache lays it out, through a
+// buffer of cacheSpill bytes rather than the whole file in memory.
+func writeCache(dir, name, magic string, h cacheHeader, values ...any) error {
+	return journal.WriteDerivedFrom(dir, name, func(out io.Writer) error {
+		w := &cacheWriter{b: append(make([]byte, 0, 2*cacheSpill), magic...), out: out}
+		if err := w.encodeCache(h, values); err != nil {
+			return err
+		}
+		w.flush()
+		w.b = binary.BigEndian.AppendUint32(w.b, w.crc)
+		w.flush()
+		return w.err
+	})
 }
 
 var (
@@ -316,7 +349,5 @@ func writeListsCache(dir string, rb *runbook.Runbook, s *State, m journal.Mark) 
 		return // a brief state has no lists to save
 	}
 	l := s.lists()
-	if b, err := encodeCache(listsCacheMagic, cacheHeader{Build: buildID(), Runbook: rb.Digest, Mark: m}, &l); err == nil {
-		_ = journal.WriteDerived(dir, ListsCacheName, b)
-	}
+	_ = writeCache(dir, ListsCacheName, listsCacheMagic, cacheHeader{Build: buildID(), Runbook: rb.Digest, Mark: m}, &l)
 }

@@ -1,7 +1,9 @@
 package incident
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,9 +174,15 @@ func Fold(rb *runbook.Runbook, events []journal.Event) *State {
 // not decode is listed in Undecodable (and reported by show, verify and the TUI),
 // because a state must always be buildable from a journal that verifies.
 func (s *State) Apply(e journal.Event) {
+	p, err := Decode(e)
+	s.apply(e, p, err)
+}
+
+// apply is Apply of e decoded (p, or the error of Decode). It keeps nothing of e.Data
+// but what it decodes to, which journal.Scan reuses for the next event.
+func (s *State) apply(e journal.Event, p Payload, err error) {
 	s.Events++
 	s.LastSeq, s.LastHash, s.LastAt = e.Seq, e.Hash, e.Time
-	p, err := Decode(e)
 	if err != nil {
 		s.Undecodable = append(s.Undecodable, *err.(*PayloadError))
 		return
@@ -230,6 +238,7 @@ func (s *State) Apply(e journal.Event) {
 	case Closed:
 		s.Closed, s.ClosedAt, s.ClosedBy, s.Close = true, e.Time, e.Actor, p
 	case Recovered:
+		e.Data = bytes.Clone(e.Data)
 		s.Recovered = append(s.Recovered, e)
 	case Impact:
 		s.applyImpact(ent, p)
@@ -247,16 +256,26 @@ func (s *State) Apply(e journal.Event) {
 func (s *State) addToLists(ent Entry, p Payload) {
 	switch p := p.(type) {
 	case Note:
-		s.Notes = append(s.Notes, NoteEntry{ent, p})
+		s.Notes = appendEntry(s.Notes, NoteEntry{ent, p})
 	case Escalation:
-		s.Escalations = append(s.Escalations, EscalationEntry{ent, p})
+		s.Escalations = appendEntry(s.Escalations, EscalationEntry{ent, p})
 	case Notice:
-		s.Notices = append(s.Notices, NoticeEntry{ent, p})
+		s.Notices = appendEntry(s.Notices, NoticeEntry{ent, p})
 	case Attached:
-		s.Attachments = append(s.Attachments, AttachmentEntry{Entry: ent, Attachment: p.Attachment, Step: p.Step(), Description: p.Description()})
+		s.Attachments = appendEntry(s.Attachments, AttachmentEntry{Entry: ent, Attachment: p.Attachment, Step: p.Step(), Description: p.Description()})
 	case CheckRun:
-		s.Checks = append(s.Checks, CheckEntry{ent, p})
+		s.Checks = appendEntry(s.Checks, CheckEntry{ent, p})
 	}
+}
+
+// appendEntry appends e to a long list, doubling the list's room when it is full: a
+// fold of a large incident adds tens of thousands of entries, and append, which grows
+// a long slice by a quarter, would copy each entry about four times into fresh memory.
+func appendEntry[E any](list []E, e E) []E {
+	if len(list) == cap(list) {
+		list = slices.Grow(list, max(len(list), 8))
+	}
+	return append(list, e)
 }
 
 // applyToLists folds one event into the long lists only (see addToLists): for a state

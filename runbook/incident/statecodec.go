@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -26,7 +28,7 @@ import (
 // carry: a channel, a function, or an interface other than the empty one.
 
 type stateCodec struct {
-	enc func(w []byte, v reflect.Value) []byte
+	enc func(w *cacheWriter, v reflect.Value)
 	dec func(r *cacheReader, v reflect.Value)
 }
 
@@ -51,34 +53,36 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 	fail := func(err error) (*stateCodec, error) { delete(codecs, t); return nil, err }
 	switch t.Kind() {
 	case reflect.Bool:
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			if v.Bool() {
-				return append(w, 1)
+				w.b = append(w.b, 1)
+			} else {
+				w.b = append(w.b, 0)
 			}
-			return append(w, 0)
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) { v.SetBool(r.byte() == 1) }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		c.enc = func(w []byte, v reflect.Value) []byte { return binary.AppendVarint(w, v.Int()) }
+		c.enc = func(w *cacheWriter, v reflect.Value) { w.b = binary.AppendVarint(w.b, v.Int()) }
 		c.dec = func(r *cacheReader, v reflect.Value) { v.SetInt(r.varint()) }
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		c.enc = func(w []byte, v reflect.Value) []byte { return binary.AppendUvarint(w, v.Uint()) }
+		c.enc = func(w *cacheWriter, v reflect.Value) { w.b = binary.AppendUvarint(w.b, v.Uint()) }
 		c.dec = func(r *cacheReader, v reflect.Value) { v.SetUint(r.uvarint()) }
 	case reflect.Float32, reflect.Float64:
-		c.enc = func(w []byte, v reflect.Value) []byte {
-			return binary.LittleEndian.AppendUint64(w, math.Float64bits(v.Float()))
+		c.enc = func(w *cacheWriter, v reflect.Value) {
+			w.b = binary.LittleEndian.AppendUint64(w.b, math.Float64bits(v.Float()))
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) { v.SetFloat(math.Float64frombits(r.uint64())) }
 	case reflect.String:
-		c.enc = func(w []byte, v reflect.Value) []byte { return appendString(w, v.String()) }
+		c.enc = func(w *cacheWriter, v reflect.Value) { w.b = appendString(w.b, v.String()) }
 		c.dec = func(r *cacheReader, v reflect.Value) { v.SetString(r.string()) }
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 { // []byte, json.RawMessage: copied, the caller may write to it
-			c.enc = func(w []byte, v reflect.Value) []byte {
+			c.enc = func(w *cacheWriter, v reflect.Value) {
 				if v.IsNil() {
-					return append(w, 0)
+					w.b = append(w.b, 0)
+					return
 				}
-				return appendString(binary.AppendUvarint(w, 1), string(v.Bytes()))
+				w.b = appendString(binary.AppendUvarint(w.b, 1), string(v.Bytes()))
 			}
 			c.dec = func(r *cacheReader, v reflect.Value) {
 				if r.uvarint() != 0 {
@@ -91,15 +95,16 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 		if err != nil {
 			return fail(err)
 		}
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			if v.IsNil() {
-				return append(w, 0)
+				w.b = append(w.b, 0)
+				return
 			}
-			w = binary.AppendUvarint(w, uint64(v.Len())+1)
+			w.b = binary.AppendUvarint(w.b, uint64(v.Len())+1)
 			for i := range v.Len() {
-				w = ec.enc(w, v.Index(i))
+				ec.enc(w, v.Index(i))
+				w.spill()
 			}
-			return w
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) {
 			n, ok := r.count()
@@ -117,11 +122,10 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 		if err != nil {
 			return fail(err)
 		}
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			for i := range v.Len() {
-				w = ec.enc(w, v.Index(i))
+				ec.enc(w, v.Index(i))
 			}
-			return w
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) {
 			for i := 0; i < v.Len() && r.err == nil; i++ {
@@ -137,16 +141,16 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 		if err != nil {
 			return fail(err)
 		}
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			if v.IsNil() {
-				return append(w, 0)
+				w.b = append(w.b, 0)
+				return
 			}
-			w = binary.AppendUvarint(w, uint64(v.Len())+1)
+			w.b = binary.AppendUvarint(w.b, uint64(v.Len())+1)
 			for it := v.MapRange(); it.Next(); {
-				w = kc.enc(w, it.Key())
-				w = vc.enc(w, it.Value())
+				kc.enc(w, it.Key())
+				vc.enc(w, it.Value())
 			}
-			return w
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) {
 			n, ok := r.count()
@@ -169,11 +173,13 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 		if err != nil {
 			return fail(err)
 		}
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			if v.IsNil() {
-				return append(w, 0)
+				w.b = append(w.b, 0)
+				return
 			}
-			return ec.enc(append(w, 1), v.Elem())
+			w.b = append(w.b, 1)
+			ec.enc(w, v.Elem())
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) {
 			if r.byte() == 1 {
@@ -188,15 +194,16 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 		}
 		// Only JSON values are kept in an empty interface of the state (Meta): their
 		// JSON is their exact form.
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			if v.IsNil() {
-				return append(w, 0)
+				w.b = append(w.b, 0)
+				return
 			}
 			b, err := json.Marshal(v.Interface())
 			if err != nil {
 				panic(cacheEncodeError{err})
 			}
-			return appendString(append(w, 1), string(b))
+			w.b = appendString(append(w.b, 1), string(b))
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) {
 			if r.byte() != 1 {
@@ -215,23 +222,24 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 		if t == reflect.TypeFor[time.Time]() {
 			// The instant and its zone as time.Time's own binary form keeps them: UTC,
 			// Local when the offset is Local's then, else a fixed offset.
-			c.enc = func(w []byte, v reflect.Value) []byte {
+			c.enc = func(w *cacheWriter, v reflect.Value) {
 				var tm time.Time
 				if v.CanAddr() {
 					tm = *v.Addr().Interface().(*time.Time)
 				} else {
 					tm = v.Interface().(time.Time)
 				}
-				w = binary.AppendVarint(w, tm.Unix())
-				w = binary.AppendUvarint(w, uint64(tm.Nanosecond()))
+				b := binary.AppendVarint(w.b, tm.Unix())
+				b = binary.AppendUvarint(b, uint64(tm.Nanosecond()))
 				switch _, off := tm.Zone(); {
 				case tm.Location() == time.UTC:
-					return append(w, 0)
+					b = append(b, 0)
 				case tm.Location() == time.Local:
-					return binary.AppendVarint(append(w, 1), int64(off))
+					b = binary.AppendVarint(append(b, 1), int64(off))
 				default:
-					return binary.AppendVarint(append(w, 2), int64(off))
+					b = binary.AppendVarint(append(b, 2), int64(off))
 				}
+				w.b = b
 			}
 			c.dec = func(r *cacheReader, v reflect.Value) {
 				sec, nsec := r.varint(), r.uvarint()
@@ -274,11 +282,10 @@ func buildCodec(t reflect.Type) (*stateCodec, error) {
 			}
 			fields = append(fields, field{i, fc})
 		}
-		c.enc = func(w []byte, v reflect.Value) []byte {
+		c.enc = func(w *cacheWriter, v reflect.Value) {
 			for _, f := range fields {
-				w = f.c.enc(w, v.Field(f.i))
+				f.c.enc(w, v.Field(f.i))
 			}
-			return w
 		}
 		c.dec = func(r *cacheReader, v reflect.Value) {
 			for _, f := range fields {
@@ -300,12 +307,41 @@ func appendString(w []byte, s string) []byte {
 	return append(binary.AppendUvarint(w, uint64(len(s))), s...)
 }
 
-// encodeValue appends the encoding of v (a pointer's element) to w.
-func encodeValue(w []byte, v any) (out []byte, err error) {
+// cacheWriter is an encoding being written: into b, and, when out is not nil, on to
+// out whenever b holds more than cacheSpill bytes, so that a large cache file passes
+// through a small buffer (fresh memory costs more than the encoding, see README's
+// Performance). crc is the CRC-32C of what went to out.
+type cacheWriter struct {
+	b   []byte
+	out io.Writer
+	crc uint32
+	err error // of out: everything after it is dropped
+}
+
+// cacheSpill is how much a cacheWriter holds before it writes to out.
+const cacheSpill = 64 << 10
+
+// spill writes b to out once it holds cacheSpill bytes.
+func (w *cacheWriter) spill() {
+	if w.out != nil && len(w.b) >= cacheSpill {
+		w.flush()
+	}
+}
+
+func (w *cacheWriter) flush() {
+	w.crc = crc32.Update(w.crc, castagnoli(), w.b)
+	if w.err == nil {
+		_, w.err = w.out.Write(w.b)
+	}
+	w.b = w.b[:0]
+}
+
+// encode writes the encoding of v (a pointer's element).
+func (w *cacheWriter) encode(v any) (err error) {
 	rv := reflect.ValueOf(v).Elem()
 	c, err := codecFor(rv.Type())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -316,7 +352,8 @@ func encodeValue(w []byte, v any) (out []byte, err error) {
 			err = e.err
 		}
 	}()
-	return c.enc(w, rv), nil
+	c.enc(w, rv)
+	return nil
 }
 
 // cacheReader reads an encoding from a string; the strings it returns are slices of it.

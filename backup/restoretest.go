@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/muster-ir/muster/internal/awserr"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
@@ -262,7 +263,7 @@ func (o *RestoreTestOptions) client(ctx context.Context, p *Policy) (RestoreAPI,
 		return nil, "", restoreCannot("region %s", err)
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return nil, "", restoreCannot("no usable AWS credentials (%s): %s", CredentialSource(o.Profile), untrusted.Line(err.Error()))
+		return nil, "", restoreCannot("%v", &awserr.NoCredentialsError{Source: awserr.CredentialSource(o.Profile), Err: err})
 	}
 	return rds.NewFromConfig(cfg, func(ro *rds.Options) { ro.Region = region }), region, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/muster-ir/muster/internal/awserr"
 	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
@@ -92,7 +92,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
-		return Report{}, fmt.Errorf("no usable AWS credentials (%s): %s", CredentialSource(o.Profile), untrusted.Line(err.Error()))
+		return Report{}, &awserr.NoCredentialsError{Source: awserr.CredentialSource(o.Profile), Err: err}
 	}
 	var invs []Inventory
 	var skippedAccounts []SkippedAccount
@@ -232,18 +232,6 @@ func copyRegions(p *Policy) []string {
 		add(s.Rules.CopyRegions)
 	}
 	return out
-}
-
-// CredentialSource names where the SDK looked for credentials, for an error that says
-// it found none: the profile (--profile, else AWS_PROFILE), else the default chain.
-func CredentialSource(profile string) string {
-	if profile != "" {
-		return fmt.Sprintf("profile %q", profile)
-	}
-	if p := os.Getenv("AWS_PROFILE"); p != "" {
-		return fmt.Sprintf("profile %q from AWS_PROFILE", p)
-	}
-	return "default credential chain: environment, shared config and credentials files, SSO, container and instance roles"
 }
 
 // LoadAWSConfig is the SDK's default config chain (environment, SSO, shared profiles,

@@ -6,16 +6,23 @@
 package awserr
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"strings"
 	"syscall"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
 // Code is the service's error code (AccessDenied, NoSuchKey, ...), "" when the error
@@ -53,8 +60,12 @@ func Taken(err error) bool {
 	return false
 }
 
-// Cause is the innermost message of an SDK error, without the request ids.
+// Cause is the innermost message of an SDK error, without the request ids; a call
+// that found no credentials says so in muster's words (NoCredentialsError).
 func Cause(err error) string {
+	if nc, ok := Credentials(err); ok {
+		return nc.Error()
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		return ae.ErrorCode() + ": " + ae.ErrorMessage()
@@ -99,4 +110,93 @@ func dialAddress(err error) string {
 		}
 	}
 	return "the endpoint"
+}
+
+// CredentialSource names where the SDK looks for credentials, for an error that says
+// it found none: the profile given (--profile), else AWS_PROFILE, else the default
+// chain. Half a key pair in the environment is named too: the SDK ignores it silently.
+func CredentialSource(profile string) string {
+	var s string
+	switch p := os.Getenv("AWS_PROFILE"); {
+	case profile != "":
+		s = fmt.Sprintf("profile %q", profile)
+	case p != "":
+		s = fmt.Sprintf("profile %q from AWS_PROFILE", p)
+	default:
+		s = "default credential chain: environment, shared config and credentials files, SSO, container and instance roles"
+	}
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID") != "", os.Getenv("AWS_SECRET_ACCESS_KEY") != ""
+	switch {
+	case id && !secret:
+		s += "; AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY, so the environment's key was not used"
+	case secret && !id:
+		s += "; AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID, so the environment's key was not used"
+	}
+	return s
+}
+
+// NoCredentialsError is a call that could not be signed: the SDK found no usable
+// credentials where Source says it looked. Its text is muster's one line; errors.As
+// still reaches the SDK's error (and the operation error around it).
+type NoCredentialsError struct {
+	Source string // CredentialSource
+	Err    error  // the credential provider's error
+}
+
+func (e *NoCredentialsError) Error() string {
+	return fmt.Sprintf("no usable AWS credentials (%s): %s", e.Source, credentialCause(e.Err))
+}
+
+func (e *NoCredentialsError) Unwrap() error { return e.Err }
+
+// CredentialSource lets a package that links no AWS code (the TUI) recognise the error
+// through an interface.
+func (e *NoCredentialsError) CredentialSource() string { return e.Source }
+
+// credentialCause is why the chain found nothing: the instance metadata service, the
+// chain's last resort, is said in words; else the SDK's error without the cache's
+// wrapping, which says nothing a responder can act on.
+func credentialCause(err error) string {
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) && oe.ServiceID == "ec2imds" {
+		var re *smithyhttp.ResponseError
+		if errors.As(err, &re) {
+			return fmt.Sprintf("none found, and no instance role: the instance metadata service answered HTTP %d", re.HTTPStatusCode())
+		}
+		return "none found, and no instance role: the instance metadata service did not answer (" + untrusted.Line(Cause(oe)) + ")"
+	}
+	return untrusted.Line(strings.TrimPrefix(err.Error(), "failed to refresh cached credentials, "))
+}
+
+// NamedCredentials wraps the credentials of a config so that finding none is a
+// *NoCredentialsError naming source; found credentials are cached as before.
+func NamedCredentials(p aws.CredentialsProvider, source string) aws.CredentialsProvider {
+	if p == nil || aws.IsCredentialsProvider(p, (*aws.AnonymousCredentials)(nil)) {
+		return p
+	}
+	return aws.NewCredentialsCache(namedProvider{p: p, source: source})
+}
+
+type namedProvider struct {
+	p      aws.CredentialsProvider
+	source string
+}
+
+func (n namedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := n.p.Retrieve(ctx)
+	if err != nil && ctx.Err() == nil {
+		return c, &NoCredentialsError{Source: n.source, Err: err}
+	}
+	return c, err
+}
+
+// IsCredentialsProvider looks through the wrapping, as the SDK's cache does.
+func (n namedProvider) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(n.p, target)
+}
+
+// Credentials is the *NoCredentialsError in err's chain, if any.
+func Credentials(err error) (*NoCredentialsError, bool) {
+	var nc *NoCredentialsError
+	return nc, errors.As(err, &nc)
 }

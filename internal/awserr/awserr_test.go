@@ -71,3 +71,33 @@ func TestUnfixable(t *testing.T) {
 		t.Error("a 500 is not unfixable: a retry may fix it")
 	}
 }
+
+// Where the SDK looked, as a responder reads it when it found no credentials.
+func TestCredentialSource(t *testing.T) {
+	for _, tc := range []struct {
+		name, profile, envProfile, keyID, secret string
+		want                                     string
+	}{
+		{"nothing set", "", "", "", "", "default credential chain: environment, shared config and credentials files, SSO, container and instance roles"},
+		{"--profile wins over AWS_PROFILE", "ops", "dev", "", "", `profile "ops"`},
+		{"AWS_PROFILE", "", "dev", "", "", `profile "dev" from AWS_PROFILE`},
+		{"a key id without its secret", "", "", "AKIDEXAMPLE", "", "default credential chain: environment, shared config and credentials files, SSO, container and instance roles; AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY, so the environment's key was not used"},
+		{"a secret without its key id", "", "dev", "", "s3cr3t", `profile "dev" from AWS_PROFILE; AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID, so the environment's key was not used`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("AWS_PROFILE", tc.envProfile)
+			t.Setenv("AWS_ACCESS_KEY_ID", tc.keyID)
+			t.Setenv("AWS_SECRET_ACCESS_KEY", tc.secret)
+			if got := CredentialSource(tc.profile); got != tc.want {
+				t.Errorf("CredentialSource(%q) = %q, want %q", tc.profile, got, tc.want)
+			}
+		})
+	}
+	err := &NoCredentialsError{Source: `profile "ops"`, Err: errors.New("failed to refresh cached credentials, the SSO session has expired\x1b]52;c;x\x07")}
+	if got, want := err.Error(), `no usable AWS credentials (profile "ops"): the SSO session has expired`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if got := Cause(fmt.Errorf("list: %w", err)); got != err.Error() {
+		t.Errorf("Cause = %q, want muster's line", got)
+	}
+}

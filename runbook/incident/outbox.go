@@ -64,6 +64,9 @@ type Flushed struct {
 	Published int
 	Refused   []Queued // no longer applied; kept in outbox-refused.jsonl
 	Pending   int      // still waiting (the store went away again)
+	// Cause is why they still wait: the store's error (it did not answer, no usable
+	// credentials), nil when nothing waits.
+	Cause error
 }
 
 // Pending counts the events waiting in the outbox of the incident directory dir.
@@ -268,6 +271,7 @@ func (inc *Incident) Flush() (Flushed, error) {
 				f.Pending = len(qs)
 				return qs, nil
 			})
+			f.Cause = offline.err
 			inc.Flushed = f
 			return f, errors.Join(werr, inc.refuseQueued(f.Refused))
 		case err != nil:

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -267,7 +268,11 @@ func (inc *Incident) appendShared(d decision, typ string, payload any) (journal.
 			if err != nil && !errors.As(err, new(*offlineError)) {
 				return journal.Event{}, err
 			}
-			return journal.Event{}, inc.queue(typ, payload, errors.New("the outbox could not be published first"), nil)
+			cause := errors.New("the outbox could not be published first")
+			if why := cmp.Or(err, f.Cause); why != nil {
+				cause = fmt.Errorf("the outbox could not be published first: %w", why)
+			}
+			return journal.Event{}, inc.queue(typ, payload, cause, nil)
 		}
 		// The outbox brought others' lines and this machine's queued ones: decide
 		// again against them.

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
+
+	"github.com/muster-ir/muster/internal/awserr"
 )
 
 // Open reaches the store at url (s3://bucket/prefix) with the standard AWS
@@ -26,6 +28,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("team store %s: AWS configuration: %w", loc, err)
 	}
+	// A call that finds no credentials says so in muster's words, naming where the
+	// SDK looked, as backup check does, instead of the IMDS client's last error.
+	cfg.Credentials = awserr.NamedCredentials(cfg.Credentials, awserr.CredentialSource(""))
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1" // S3 answers for every bucket's region from there
 	}

@@ -349,9 +349,13 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 }
 
 // Explain turns an S3 error into words: access denied names the IAM action that is
-// missing, a missing bucket says so.
+// missing, a missing bucket says so, a call that found no credentials says where the
+// SDK looked (the SDK's wording stays reachable through errors.As).
 func Explain(err error, action string) error {
+	nc, noCreds := awserr.Credentials(err)
 	switch {
+	case noCreds:
+		return &reworded{text: nc.Error(), err: err}
 	case awserr.Denied(err):
 		return fmt.Errorf("access denied: the IAM policy must allow %s (%w)", action, err)
 	case awserr.Code(err) == "NoSuchBucket":
@@ -359,6 +363,16 @@ func Explain(err error, action string) error {
 	}
 	return err
 }
+
+// reworded is an error said in muster's words; errors.Is and errors.As still see the
+// SDK's error (Offline classifies it).
+type reworded struct {
+	text string
+	err  error
+}
+
+func (e *reworded) Error() string { return e.text }
+func (e *reworded) Unwrap() error { return e.err }
 
 // MaxFileSize bounds a frozen file (runbook, policy, scenario) read from the store.
 const MaxFileSize = 8 << 20

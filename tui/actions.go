@@ -21,7 +21,10 @@ func incidentStartOptions(rb *runbook.Runbook, pol *runbook.Policy, severity, ti
 }
 
 // act starts one journal write for the incident on screen. Only one write is in
-// flight at a time: the screen shows "saving" until the journal answers.
+// flight at a time: the screen shows "saving" until the journal answers. A team
+// incident's save goes to its outbox on this machine (fsync'd, no lock, no request),
+// and a share round takes it to the store in the background: a store that is slow or
+// never answers never holds a save, and the outbox keeps the shared journal's order.
 func (m *Model) act(what, draft, nextTo string, do func(inc *incidentWriter) error) tea.Cmd {
 	s := &m.inc
 	s.saving = what
@@ -29,9 +32,9 @@ func (m *Model) act(what, draft, nextTo string, do func(inc *incidentWriter) err
 	s.actReq = m.req()
 	req := s.actReq
 	open := m.deps.Store.Open
-	if m.drill.d == nil && (s.outbox > 0 || m.share.id == s.id) {
-		// What waits is shared in the background (shareOutbox): this save joins it
-		// in the outbox at once, never waiting for the store or the round's lock.
+	if m.drill.d == nil && (s.team || s.outbox > 0 || m.share.id == s.id) {
+		// Shared in the background (shareOutbox): this save goes to the outbox at
+		// once, never waiting for the store or a round's lock.
 		open = m.deps.Store.OpenQueued
 	}
 	inner := act(req, open, s.id, m.deps.Actor, what, draft, do)
@@ -187,9 +190,15 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Undo) && hasStep:
 		if now := m.deps.now(); s.lastDone != "" && now.Sub(s.lastDoneAt) < undoWindow && s.state.Step(step.ID).Status == incident.StepTodo {
 			// Right after a done or skip the selection moved on: u means that step.
-			if st, ok := s.rb.Step(s.lastDone); ok && s.state.Step(st.ID).Status != incident.StepTodo {
+			if st, ok := s.rb.Step(s.lastDone); ok && (s.state.Step(st.ID).Status != incident.StepTodo || s.queuedSteps[st.ID]) {
 				step = st
 			}
+		}
+		if s.queuedSteps[step.ID] {
+			// Its done or skip waits in the outbox: the undo is decided against the
+			// shared journal, which has not got it yet.
+			m.flash = flash{text: "step " + step.ID + " is saved here and waits to be shared — u undoes it once it is shared", err: true}
+			return nil
 		}
 		if s.state.Step(step.ID).Status == incident.StepTodo {
 			m.flash = flash{text: "step " + step.ID + " is not done or skipped: nothing to undo", err: true}

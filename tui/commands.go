@@ -110,6 +110,7 @@ type incidentLoadedMsg struct {
 	view    *incident.View
 	stamp   incident.Stamp // the journal as read: a later poll compares with it
 	pending int            // events in the team incident's outbox, not yet shared
+	team    bool           // a team incident: saves go to the outbox first
 	// drafts are the dialogs' texts kept on disk by an earlier session (first load only).
 	drafts    []draftFile
 	draftsErr error
@@ -122,7 +123,7 @@ func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cm
 		v, stamp, err := store.LoadStamped(id)
 		msg := incidentLoadedMsg{req: req, id: id, view: v, stamp: stamp, err: err, reload: reload}
 		if v != nil {
-			msg.pending = incident.Pending(v.Dir)
+			msg.pending, msg.team = incident.Pending(v.Dir), store.Shared != nil && incident.IsTeam(v.Dir)
 		}
 		if v != nil && !reload && store.DataDir != "" {
 			msg.drafts, msg.draftsErr = readDrafts(store.DataDir, id)
@@ -157,6 +158,7 @@ type startedMsg struct {
 	pol   *runbook.Policy
 	state *incident.State
 	stamp incident.Stamp
+	team  bool // started in the team store: saves go to the outbox first
 	err   error
 }
 
@@ -168,7 +170,7 @@ func startIncident(req int, store *incident.Store, o incident.StartOptions) tea.
 		}
 		defer inc.Close()
 		return startedMsg{req: req, id: inc.ID, dir: inc.Dir, rb: inc.Runbook, pol: inc.Policy,
-			state: inc.State, stamp: inc.Stamp()}
+			state: inc.State, stamp: inc.Stamp(), team: store.Shared != nil && incident.IsTeam(inc.Dir)}
 	}
 }
 

@@ -83,6 +83,12 @@ type incidentScreen struct {
 	// left events because the store did not answer; sharedAt: when one emptied it.
 	sharing, shareStuck bool
 	sharedAt            time.Time
+	// noCreds is set while the last round found no usable AWS credentials (its line,
+	// as the CLI says it): the header says so instead of "does not answer".
+	noCreds string
+	// team: a team incident of the store given, whose saves go to its outbox first and
+	// are shared in the background (share.go).
+	team bool
 
 	keys incidentKeys
 }

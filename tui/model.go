@@ -44,6 +44,9 @@ const (
 type flash struct {
 	text string
 	err  bool
+	// waiting is the save this line confirms as saved on this machine, waiting to be
+	// shared: the share round that takes it to the store says so in its place.
+	waiting string
 }
 
 // Model is the root tea.Model: it owns every screen and routes messages to them.
@@ -411,6 +414,7 @@ func (m *Model) onIncidentLoaded(msg incidentLoadedMsg) tea.Cmd {
 	}
 	m.inc.loadErr = ""
 	m.inc.setOutbox(msg.pending)
+	m.inc.team = msg.team
 	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = v.Dir, v.Runbook, v.Policy, v.State, msg.stamp
 	m.inc.events = v.Events
 	m.inc.rebuild(m.now)
@@ -448,6 +452,7 @@ func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 	}
 	m.inc = newIncidentScreen(msg.id, false)
 	m.inc.dir, m.inc.rb, m.inc.pol, m.inc.state, m.inc.stamp = msg.dir, msg.rb, msg.pol, msg.state, msg.stamp
+	m.inc.team = msg.team
 	m.inc.loadReq = m.req()
 	m.inc.rebuild(m.now)
 	m.inc.selectFirstTodo()
@@ -542,13 +547,17 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	if n := len(msg.flushed.Refused); n > 0 {
 		saved += fmt.Sprintf(" — %s no longer applied: kept in %s", plural(n, "queued event", "queued events"), incident.RefusedFile)
 	}
+	f := flash{text: saved, err: partly != nil}
+	if queued != nil && errors.Is(queued.Cause, incident.ErrSharing) {
+		f.waiting = msg.what
+	}
 	if len(m.inc.queued) > 0 {
 		q := m.inc.queued[0]
 		m.inc.queued = m.inc.queued[1:]
-		m.flash = flash{text: saved, err: partly != nil}
+		m.flash = f
 		return tea.Batch(dropped, share, m.write(q))
 	}
-	m.flash = flash{text: saved, err: partly != nil}
+	m.flash = f
 	if m.quitting && m.readyToQuit() {
 		return tea.Quit
 	}

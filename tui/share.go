@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/muster-ir/muster/runbook"
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 )
@@ -29,6 +31,10 @@ type shareRound struct {
 // shareRoundLimit ends a round that the store keeps waiting (a connection that takes
 // requests and never answers): what it had not shared stays queued for the next.
 const shareRoundLimit = 2 * time.Minute
+
+// shareSlow is how long a round waits before the header says the store has not
+// answered yet.
+const shareSlow = 10 * time.Second
 
 // sharedShown is how long the header says "✓ shared" after a round emptied the outbox.
 const sharedShown = 10 * time.Second
@@ -82,7 +88,11 @@ func (m *Model) onOutboxShared(msg outboxSharedMsg) tea.Cmd {
 	s.shareStuck = msg.pending > 0 && (msg.err != nil && !errors.As(msg.err, &locked) || f.Pending > 0)
 	if f.Published > 0 && msg.pending == 0 {
 		s.sharedAt = m.now
+		if m.flash.waiting != "" {
+			m.flash = flash{text: "✓ shared with the team: " + m.flash.waiting}
+		}
 	}
+	m.onShareCause(cmp.Or(f.Cause, msg.err))
 	if n := len(f.Refused); n > 0 {
 		// Worth interrupting for: the responder's queued work did not happen.
 		m.flash = flash{text: fmt.Sprintf("✗ shared %d queued events; %s no longer applied (someone did it meanwhile): kept in %s", f.Published,
@@ -101,6 +111,31 @@ func (m *Model) onOutboxShared(msg outboxSharedMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// credentialsMissing is the error of a call that found no usable AWS credentials
+// (internal/awserr's NoCredentialsError), recognised by its method: the TUI links no
+// AWS code.
+type credentialsMissing interface {
+	error
+	CredentialSource() string
+}
+
+// onShareCause follows why a round left the outbox waiting. No usable credentials is
+// said once, in the line the CLI prints, as it happens: waiting will not help, the
+// responder has to act (log in, pick the profile); the header keeps saying it.
+func (m *Model) onShareCause(cause error) {
+	s := &m.inc
+	var nc credentialsMissing
+	if !s.shareStuck || !errors.As(cause, &nc) {
+		s.noCreds = ""
+		return
+	}
+	line := errText(nc)
+	if line != s.noCreds {
+		m.flash = flash{text: "✗ not shared with the team: " + line + " — saved on this machine; shared once they work", err: true}
+	}
+	s.noCreds = line
+}
+
 // waitingText is the outbox's count as the header and the message line say it.
 func waitingText(n int) string {
 	return fmt.Sprintf("%d waiting to be shared", n)
@@ -110,7 +145,14 @@ func waitingText(n int) string {
 func (s *incidentScreen) sharePart(st Styles, now time.Time) (styled, bool) {
 	switch {
 	case s.sharing && s.outbox > 0:
-		return styled{fmt.Sprintf("⇡ sharing %d with the team…", s.outbox), st.Muted.Render}, true
+		text := fmt.Sprintf("⇡ sharing %d with the team…", s.outbox)
+		if waited := now.Sub(s.publishedAt); waited >= shareSlow {
+			// A store that takes requests and never answers: what waits is safe here.
+			text += " no answer for " + runbook.FormatDuration(waited) + " — saved on this machine"
+		}
+		return styled{text, st.Muted.Render}, true
+	case s.outbox > 0 && s.shareStuck && s.noCreds != "":
+		return styled{"⧗ " + waitingText(s.outbox) + " — no usable AWS credentials; retrying", st.SLAWarn.Render}, true
 	case s.outbox > 0 && s.shareStuck:
 		return styled{"⧗ " + waitingText(s.outbox) + " — the team store does not answer; retrying", st.SLAWarn.Render}, true
 	case s.outbox > 0:

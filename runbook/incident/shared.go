@@ -68,6 +68,10 @@ func (st *Store) ctx() context.Context {
 	return context.Background()
 }
 
+// IsTeam reports whether the incident directory is a team incident's mirror: its
+// commands go to the team store (or its outbox), not to a journal of this machine's.
+func IsTeam(dir string) bool { return isTeam(dir) }
+
 // isTeam reports whether the incident directory is a team incident's mirror.
 func isTeam(dir string) bool {
 	_, err := os.Lstat(filepath.Join(dir, TeamFile))

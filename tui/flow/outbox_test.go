@@ -2,6 +2,8 @@ package flow_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,13 +16,15 @@ import (
 	"github.com/muster-ir/muster/runbook/incident"
 	"github.com/muster-ir/muster/runbook/journal"
 	"github.com/muster-ir/muster/runbook/team"
+	"github.com/muster-ir/muster/tui"
 	"github.com/muster-ir/muster/tui/tuitest"
 )
 
 // A team incident whose store goes away: a note written meanwhile is saved in the
 // outbox, and the screen says so plainly instead of offering a retry that would queue
-// it twice. The dialog closes, the header counts what waits, and once the store is back
-// the screen shares it on its own and the count goes.
+// it twice. The dialog closes, the header counts what waits and says the store does
+// not answer, and once the store is back the screen shares it on its own and the count
+// goes. Then the same incident opened with no usable AWS credentials says so.
 func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	url := motoserver.Start(t)
 	client := s3Client(url)
@@ -43,7 +47,8 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	s.keys("N")
 	s.typ("written on the train")
 	s.keys("ctrl+s")
-	scr := s.waitFor("queued offline, not yet shared: 1")
+	scr := s.waitFor("✓ saved on this machine: note — 1 waiting to be shared")
+	s.waitFor("⧗ 1 waiting to be shared — the team store does not answer; retrying")
 	if strings.Contains(scr, "ctrl+s save") || strings.Contains(scr, "your text is kept") {
 		t.Fatalf("the dialog stayed open for a retry:\n%s", scr)
 	}
@@ -64,6 +69,8 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 	s.waitFor("✓ saved on this machine: step open-incident done — 2 waiting to be shared", "⧗ Open the incident")
 	s.keys("up", "space")
 	s.waitFor("is saved here and waits to be shared — not saved twice")
+	s.keys("u")
+	s.waitFor("step open-incident is saved here and waits to be shared — u undoes it once it is shared")
 	if n := incident.Pending(d.Store.Dir(id)); n != 2 {
 		t.Fatalf("the outbox holds %d events, want 2", n)
 	}
@@ -93,6 +100,42 @@ func TestQueuedOfflineIsSavedNotRetried(t *testing.T) {
 		t.Errorf("the store holds the note %d times, want once", notes)
 	}
 	s.quit()
+	noCredentialsRound(t, d, id, px.URL())
+}
+
+// noCredentialsRound opens team incident id again, with the store reached through the
+// standard AWS configuration chain on a machine that has no credentials (none in the
+// environment, an instance metadata service that answers 403): a note is saved on this
+// machine at once, and the round that tries to share it says, in the CLI's words,
+// that there are no usable AWS credentials and where the SDK looked, and keeps it.
+// (Part of a test that has moto running: no request leaves before the signing fails.)
+func noCredentialsRound(t *testing.T, d tui.Deps, id, endpoint string) {
+	t.Helper()
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}))
+	defer imds.Close()
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "",
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_REGION": "us-east-1"} {
+		t.Setenv(k, v)
+	}
+	ts, err := team.Open(d.Store.Context, "s3://tui-outbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Store = &incident.Store{DataDir: d.Store.DataDir, Shared: ts, Now: d.Store.Now, Context: d.Store.Context}
+	s := start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · Confirm the outage")
+	s.keys("N")
+	s.typ("written without credentials")
+	s.keys("ctrl+s")
+	s.waitFor("⧗ 1 waiting to be shared — no usable AWS credentials; retrying",
+		"✗ not shared with the team: no usable AWS credentials (default credential chain")
+	if n := incident.Pending(d.Store.Dir(id)); n != 1 {
+		t.Errorf("the outbox holds %d events, want the note", n)
+	}
+	s.quit()
 }
 
 // publishRound is more than the screen waits between two tries to share the outbox.
@@ -107,11 +150,14 @@ func s3Client(endpoint string) *s3.Client {
 	})
 }
 
-// A share round waits on a store that takes requests and never answers: the screen
-// goes on as if nothing ran. The selection moves, a note is typed and saved, a step is
-// marked done, all while the round is in flight (the header still says it shares);
-// the saves land in the outbox on this machine at once, and when the store answers the
-// same round shares them with the rest, each once.
+// A store that takes requests and never answers, with nothing waiting: the first save
+// is already on disk in the outbox when the screen confirms it, and the round that
+// shares it waits on the store while the screen goes on as if nothing ran. The
+// selection moves, a note is typed and saved, a step is marked done, all while the
+// round is in flight (the header says it shares, and after a while that the store has
+// not answered); the saves land in the outbox at once, never "still saving", and when
+// the store answers the same round shares them in the order they were saved, each
+// once.
 func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 	url := motoserver.Start(t)
 	client := s3Client(url)
@@ -131,7 +177,10 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 	dir := d.Store.Dir(id)
 
 	s := resume(t, d, id)
-	shareRoundThatWaits(s, px, clk)
+	shareRoundThatWaits(s, px)
+	if n := incident.Pending(dir); n != 1 {
+		t.Fatalf("the outbox holds %d events once the note is shown saved, want 1", n)
+	}
 
 	s.keys("down")
 	s.waitFor("▸ · Confirm the outage")
@@ -148,9 +197,11 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 	if n := incident.Pending(dir); n != 3 {
 		t.Fatalf("the outbox holds %d events while the round waits, want 3", n)
 	}
+	clk.Advance(15 * time.Second)
+	s.waitFor("⇡ sharing 3 with the team… no answer for 15s — saved on this machine")
 
 	px.Resume()
-	s.waitFor("✓ shared with the team", "✓ Confirm the outage")
+	s.waitFor("✓ shared with the team: step confirm-outage done", "✓ Confirm the outage")
 	if n := incident.Pending(dir); n != 0 {
 		t.Errorf("the outbox still holds %d", n)
 	}
@@ -186,7 +237,7 @@ func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	id := startIncident(t, d, "Checkout down")
 
 	s := resume(t, d, id)
-	shareRoundThatWaits(s, px, clk)
+	shareRoundThatWaits(s, px)
 	s.quit()
 
 	dir := d.Store.Dir(id)
@@ -198,18 +249,14 @@ func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	}
 }
 
-// shareRoundThatWaits saves a note while the store behind px is cut (it is queued, and
-// the first round gives up quietly), then lets the store take requests without ever
-// answering and starts the next round, which waits on it.
-func shareRoundThatWaits(s *session, px *cutproxy.Proxy, clk *tuitest.Clock) {
-	px.Cut()
+// shareRoundThatWaits lets the store behind px take requests without ever answering
+// and saves a note, with nothing waiting before it: the screen says at once that it is
+// saved on this machine, and the round that shares it waits on the store.
+func shareRoundThatWaits(s *session, px *cutproxy.Proxy) {
+	px.Stall()
 	s.keys("N")
 	s.typ("written on the train")
 	s.keys("ctrl+s")
-	s.waitFor("queued offline, not yet shared: 1")
-	s.waitFor("⧗ 1 waiting to be shared — the team store does not answer; retrying")
-	px.Stall()
-	px.Restore()
-	clk.Advance(publishRound)
-	s.waitFor("⇡ sharing 1 with the team…")
+	// A save that waited on the store would not show before the test's context ends.
+	s.waitFor("✓ saved on this machine: note — 1 waiting to be shared", "⇡ sharing 1 with the team…")
 }

@@ -1,11 +1,11 @@
 package backup
 
 import (
-	"fmt"
 	mrand "math/rand/v2"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/muster-ir/muster/backup/policy"
 )
 
 // RestorePointChoice is the restore point a restore test restored.
@@ -70,7 +70,7 @@ func ChooseRestorePoint(snaps []RestorePointChoice, pitr *[2]time.Time, windowSt
 		}
 		return RestorePointChoice{Kind: KindPITR, Time: t}, nil
 	}
-	at, err := ParseRestoreTime(point)
+	at, err := policy.ParseTime(point)
 	if err != nil {
 		return RestorePointChoice{}, restoreCannot("--point %q: want latest, random or a time (%v)", point, err)
 	}
@@ -90,15 +90,4 @@ func ChooseRestorePoint(snaps []RestorePointChoice, pitr *[2]time.Time, windowSt
 			at.Format(time.RFC3339), db, pw[0].Format(time.RFC3339), pw[1].Format(time.RFC3339))
 	}
 	return RestorePointChoice{}, restoreCannot("--point %s: %s has no %s at or before it", at.Format(time.RFC3339), db, what)
-}
-
-// ParseRestoreTime reads an instant: RFC 3339, or a UTC date and time.
-func ParseRestoreTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("not RFC 3339 (2026-09-01T12:00:00Z) or 2026-09-01 12:00 UTC")
 }

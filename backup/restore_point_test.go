@@ -80,16 +80,3 @@ func TestRestoreClass(t *testing.T) {
 		}
 	}
 }
-
-func FuzzParseRestoreTime(f *testing.F) {
-	for _, s := range []string{"2026-12-01T08:30:00Z", "2026-12-01 08:30", "2026-12-01T08:30:00.123+02:00", "latest", "", "9999-99-99"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		tm, err := ParseRestoreTime(s)
-		if err == nil && tm.Location() != time.UTC {
-			t.Fatalf("%q parsed to a non-UTC time %v", s, tm)
-		}
-		_, _ = asTime(s)
-	})
-}

@@ -1,6 +1,8 @@
 // Package policy is the backup policy: what backed up means for each service (RPO, RTO,
 // retention, copies, keys, restore tests) and its file, backup.toml, read with every
-// problem at once as file:line:col.
+// problem at once as file:line:col; and the words of it people also type on the
+// command line: durations (ParseDuration), regions (CheckRegion) and instants
+// (ParseTime).
 //
 // It is apart from package backup, which judges databases against it, so that it links
 // no AWS SDK code: its fuzz targets then reset and scan a few thousand coverage counters
@@ -192,6 +194,18 @@ func regionError(name string) string {
 		return fmt.Sprintf("%q is an availability zone, not a region (did you mean %q?)", name, name[:len(name)-1])
 	}
 	return fmt.Sprintf("%q is not an AWS region name (like eu-west-1)", name)
+}
+
+// ParseTime reads an instant: RFC 3339, or a UTC date and time (2026-12-01 08:30). The
+// result is in UTC.
+func ParseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not RFC 3339 (2026-09-01T12:00:00Z) or 2026-09-01 12:00 UTC")
 }
 
 // ParseDuration reads a duration as Go writes it (90m, 6h, 1h30m) with d for days

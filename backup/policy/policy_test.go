@@ -40,3 +40,35 @@ func TestValidRegion(t *testing.T) {
 		t.Errorf("%s", msg)
 	}
 }
+
+// FuzzParseTime: every instant read is in UTC, whatever offset it was written with.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-12-01T08:30:00Z", "2026-12-01 08:30", "2026-12-01T08:30:00.123+02:00", "latest", "", "9999-99-99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, err := ParseTime(s)
+		if err == nil && tm.Location() != time.UTC {
+			t.Fatalf("%q parsed to a non-UTC time %v", s, tm)
+		}
+	})
+}
+
+func TestParseTime(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"2026-12-01T08:30:00Z":        time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC),
+		"2026-12-01T08:30:00.5+02:00": time.Date(2026, 12, 1, 6, 30, 0, 5e8, time.UTC),
+		" 2026-12-01 08:30 ":          time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC),
+		"2026-12-01 08:30:15":         time.Date(2026, 12, 1, 8, 30, 15, 0, time.UTC),
+		"2026-12-01T08:30":            time.Date(2026, 12, 1, 8, 30, 0, 0, time.UTC),
+	} {
+		if got, err := ParseTime(in); err != nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "latest", "2026-12-01", "9999-99-99 10:00", "yesterday"} {
+		if _, err := ParseTime(bad); err == nil {
+			t.Errorf("ParseTime(%q) accepted", bad)
+		}
+	}
+}

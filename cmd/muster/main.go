@@ -7,13 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/muster-ir/muster/runbook/untrusted"
 	"io"
 	"os"
 	"os/signal"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	// Imported for its initialisation, which must run before the libraries' (see its doc).
+	_ "github.com/muster-ir/muster/internal/hugepages"
+	"github.com/muster-ir/muster/runbook/untrusted"
 )
 
 func main() {

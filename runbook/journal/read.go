@@ -237,7 +237,11 @@ func scanContext(ctx context.Context, dir string, fn func(Event) error) error {
 		return fmt.Errorf("read incident journal: %w", err)
 	}
 	defer f.Close()
-	return scan(ctx, path, f, hd, herr, make([]byte, scanBuffer), fn)
+	size := int64(scanBuffer)
+	if st, err := f.Stat(); err == nil && st.Size() < size {
+		size = st.Size() + 512 // a small journal in one read, as ReadAll reads it
+	}
+	return scan(ctx, path, f, hd, herr, make([]byte, size), fn)
 }
 
 // scan is Scan on the bytes of r, journal.jsonl at path, and the journal.head read

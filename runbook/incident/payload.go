@@ -89,12 +89,10 @@ func decoderOf[T Payload]() decoder {
 	var zero T
 	strs := sync.OnceValues(stringFieldsOf[T]) // on first use, not at start-up
 	return decoder{typ: zero.EventType(), decode: func(data json.RawMessage) (Payload, error) {
-		var p T
-		if fields, ok := strs(); !ok || !stringFields(data, fields, unsafe.Pointer(&p)) {
-			if d := bytes.TrimSpace(data); len(d) == 0 || d[0] != '{' {
-				return nil, errNotObject
-			}
-			if err := json.Unmarshal(data, &p); err != nil {
+		p, ok := readStrings[T](data, strs)
+		if !ok {
+			var err error
+			if p, err = unmarshalPayload[T](data); err != nil {
 				return nil, err
 			}
 		}
@@ -105,6 +103,22 @@ func decoderOf[T Payload]() decoder {
 		}
 		return p, nil
 	}}
+}
+
+// readStrings is stringFields into a T, kept apart from json.Unmarshal's T so that
+// it stays on the stack.
+func readStrings[T any](data []byte, fields func() ([]stringField, bool)) (p T, ok bool) {
+	fs, ok := fields()
+	return p, ok && stringFields(data, fs, unsafe.Pointer(&p))
+}
+
+func unmarshalPayload[T any](data []byte) (T, error) {
+	var p T
+	if d := bytes.TrimSpace(data); len(d) == 0 || d[0] != '{' {
+		return p, errNotObject
+	}
+	err := json.Unmarshal(data, &p)
+	return p, err
 }
 
 var errNotObject = errors.New("the payload is not a JSON object")

@@ -23,6 +23,7 @@ type fakeRDS struct {
 	mu      sync.Mutex
 	regions map[string]*fakeRegion
 	calls   map[string]int      // region \x00 action -> requests
+	firsts  map[string]int      // region \x00 action -> requests that are not the SDK's retries
 	bodies  map[string][]string // region \x00 action -> request bodies
 	fault   func(region, action string, n int, form map[string]string) fault
 	// gone names snapshots whose attribute look-up answers NotFound.
@@ -56,7 +57,7 @@ const (
 var scopeRegion = regexp.MustCompile(`Credential=[^/]+/[0-9]+/([a-z0-9-]+)/rds/aws4_request`)
 
 func newFakeRDS(t *testing.T) *fakeRDS {
-	f := &fakeRDS{t: t, regions: map[string]*fakeRegion{}, calls: map[string]int{}, bodies: map[string][]string{}, gone: map[string]bool{}}
+	f := &fakeRDS{t: t, regions: map[string]*fakeRegion{}, calls: map[string]int{}, firsts: map[string]int{}, bodies: map[string][]string{}, gone: map[string]bool{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -75,6 +76,15 @@ func (f *fakeRDS) count(region, action string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[region+"\x00"+action]
+}
+
+// firstAttempts counts an action's requests in a region leaving out the SDK's retries
+// (its amz-sdk-request header says which attempt a request is): a loop's requests, not
+// the connections a loaded machine made it retry.
+func (f *fakeRDS) firstAttempts(region, action string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.firsts[region+"\x00"+action]
 }
 
 // pages counts distinct requests of an action in a region.
@@ -107,6 +117,9 @@ func (f *fakeRDS) serve(w http.ResponseWriter, r *http.Request) {
 	k := region + "\x00" + action
 	f.calls[k]++
 	n := f.calls[k]
+	if strings.HasPrefix(r.Header.Get("Amz-Sdk-Request"), "attempt=1;") {
+		f.firsts[k]++
+	}
 	f.bodies[k] = append(f.bodies[k], r.PostForm.Encode())
 	faultFn := f.fault
 	f.mu.Unlock()

@@ -202,6 +202,13 @@ func (inc *Incident) queue(typ string, payload any, cause error, tried []Attempt
 		return qs, nil
 	})
 	if err != nil {
+		if errors.Is(cause, ErrSharing) {
+			// Opened to queue only (a screen's save): the store was never asked.
+			if !writing {
+				return fmt.Errorf("the outbox of %s on this machine cannot be read: %w", inc.ID, err)
+			}
+			return fmt.Errorf("the outbox of %s on this machine cannot be written: %w", inc.ID, err)
+		}
 		if !writing {
 			return fmt.Errorf("the team store is unreachable (%v) and the outbox cannot be read: %w; nothing was saved", cause, err)
 		}

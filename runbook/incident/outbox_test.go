@@ -1,10 +1,13 @@
 package incident
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A symlink or FIFO planted as a team incident's outbox is refused: muster neither
@@ -42,5 +45,21 @@ func TestOutboxIsNotReadThroughAPlant(t *testing.T) {
 	}
 	if q, err := readQueue(path); err != nil || len(q) != 0 {
 		t.Errorf("no outbox: %d queued, err %v; want none, no error", len(q), err)
+	}
+}
+
+// A screen's save to an outbox that a plant makes unreadable is not saved, and the
+// error says so without blaming the store, which was never asked.
+func TestQueueOnlySaveThroughAPlantSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(t.TempDir(), "planted.jsonl"), filepath.Join(dir, OutboxFile)); err != nil {
+		t.Fatal(err)
+	}
+	inc := &Incident{ID: "INC-20261123-ABCDE", Dir: dir, Actor: "alice@laptop", now: time.Now, queueOnly: true}
+	err := inc.queue(EvNote, Note{Text: "typed on the train"}, ErrSharing, nil)
+	var q *QueuedError
+	if err == nil || errors.As(err, &q) || !strings.HasPrefix(err.Error(), "the outbox of INC-20261123-ABCDE on this machine cannot be read: ") ||
+		strings.Contains(err.Error(), "unreachable") {
+		t.Errorf("save through a planted outbox = %v, want it refused, naming the outbox", err)
 	}
 }

@@ -446,6 +446,12 @@ func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 		return nil
 	}
 	m.start.saving = false
+	if m.start.cancel != nil {
+		m.start.cancel()
+	}
+	if m.quitting && m.readyToQuit() {
+		return tea.Quit
+	}
 	if msg.err != nil {
 		m.start.err = describeErr(msg.err, true)
 		return nil
@@ -652,6 +658,9 @@ func (m *Model) quit() tea.Cmd {
 		m.quitting = true
 		m.flash = flash{text: "finishing the write in progress, then quitting…"}
 		m.stopShareRound() // what it has not shared stays queued for the next start
+		if m.start.saving && m.start.cancel != nil {
+			m.start.cancel() // a team incident's start waiting on the store is abandoned
+		}
 		return m.flushDrafts()
 	}
 	return tea.Quit
@@ -865,5 +874,15 @@ func (m *Model) createIncident() tea.Cmd {
 	s.err, s.saving = "", true
 	s.req = m.req()
 	o := incidentStartOptions(rb, m.deps.Policy, s.severity(), s.title.Value(), m.deps.Actor)
-	return tea.Batch(startIncident(s.req, m.deps.Store, o), m.startSpinner())
+	// A team incident cannot be started offline: against a store that never answers
+	// the start gives up after startLimit, or at once when the responder quits, instead
+	// of holding the screen (and the quit) for as long as the connection hangs.
+	store := *m.deps.Store
+	parent := store.Context
+	if parent == nil {
+		parent = m.ctx
+	}
+	ctx, cancel := context.WithTimeout(parent, startLimit)
+	store.Context, s.cancel = ctx, cancel
+	return tea.Batch(startIncident(s.req, &store, o), m.startSpinner())
 }

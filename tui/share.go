@@ -32,6 +32,10 @@ type shareRound struct {
 // requests and never answers): what it had not shared stays queued for the next.
 const shareRoundLimit = 2 * time.Minute
 
+// startLimit ends the start of a team incident that the store keeps waiting: it
+// cannot be started offline, and the screen says so rather than wait on.
+const startLimit = 30 * time.Second
+
 // shareSlow is how long a round waits before the header says the store has not
 // answered yet.
 const shareSlow = 10 * time.Second

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -26,6 +27,7 @@ type startScreen struct {
 	err      string
 	saving   bool
 	req      int
+	cancel   context.CancelFunc // ends the start in flight (quitting, startLimit)
 	keys     startKeys
 }
 

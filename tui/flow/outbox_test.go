@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/muster-ir/muster/internal/cutproxy"
 	"github.com/muster-ir/muster/internal/motoserver"
@@ -221,7 +222,7 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 
 // Quitting while a share round waits on a store that never answers ends the round at
 // once: the program exits, and what it had not shared stays in the outbox, neither
-// lost nor set aside as refused.
+// lost nor set aside as refused. So does quitting while a start waits on it.
 func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	url := motoserver.Start(t)
 	if _, err := s3Client(url).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tui-quit")}); err != nil {
@@ -246,6 +247,26 @@ func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	}
 	if refused, err := incident.RefusedQueued(dir); err != nil || len(refused) != 0 {
 		t.Errorf("quitting set queued events aside as refused: %+v, %v", refused, err)
+	}
+
+	// A team incident cannot be started offline: a start from home that waits on the
+	// store does not hold the quit either, and leaves no incident behind.
+	s = start(t, d, tui.Options{})
+	s.waitFor("Runbooks (7)")
+	s.keys("n")
+	s.waitFor("Start an incident")
+	s.typ("outage")
+	s.waitFor("▸ service-outage")
+	s.keys("enter", "enter")
+	s.typ("Payments down too")
+	s.keys("enter")
+	s.waitFor("starting the incident…")
+	s.keys("ctrl+c")
+	s.waitFor("ctrl+c again quits without it")
+	s.keys("ctrl+c")
+	s.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	if list, err := d.Store.List(); err != nil || len(list) != 1 {
+		t.Errorf("after quitting a start that waited: %d incidents, %v; want only the first", len(list), err)
 	}
 }
 

@@ -714,7 +714,7 @@ func (f *lineFields) event(intern map[string]string, prev *string) Event {
 		Data:   json.RawMessage(f.data),
 		Hash:   string(f.hash),
 	}
-	e.Time, _ = parseTime(f.time)
+	e.Time = eventTime(f.time)
 	if f.actorEsc {
 		e.Actor = str([]byte(unescape(f.actor)))
 	} else {
@@ -728,9 +728,26 @@ func (f *lineFields) event(intern map[string]string, prev *string) Event {
 	return e
 }
 
+// eventTime is parseTime of a time that passed validTime, by arithmetic rather than
+// time.Date (a fifth of a line's decode).
+func eventTime(b []byte) time.Time {
+	if string(b[:4]) == "0000" {
+		t, _ := parseTime(b) // before year 1, where unixTime's eras do not reach
+		return t
+	}
+	return time.Unix(unixTime(b)).UTC()
+}
+
 // unixNano reads a time that passed validTime as nanoseconds since 1970 without
-// building a time.Time (days from civil, H. Hinnant's algorithm).
+// building a time.Time.
 func unixNano(b []byte) int64 {
+	sec, nsec := unixTime(b)
+	return sec*1e9 + nsec
+}
+
+// unixTime reads a time that passed validTime as seconds and nanoseconds since 1970
+// (days from civil, H. Hinnant's algorithm; from year 1 on).
+func unixTime(b []byte) (sec, nsec int64) {
 	d := func(i, n int) int64 {
 		v := int64(0)
 		for _, c := range b[i : i+n] {
@@ -748,6 +765,5 @@ func unixNano(b []byte) int64 {
 	doy := (153*mp+2)/5 + day - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	days := era*146097 + doe - 719468
-	secs := days*86400 + d(11, 2)*3600 + d(14, 2)*60 + d(17, 2)
-	return secs*1e9 + d(20, 9)
+	return days*86400 + d(11, 2)*3600 + d(14, 2)*60 + d(17, 2), d(20, 9)
 }

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // scanAll runs scan on b in memory, from a buffer of size bufSize, with a fn that
@@ -156,5 +157,27 @@ func TestScanOfAMissingJournal(t *testing.T) {
 	var nr *NotRegularError
 	if !errors.As(err, &nr) {
 		t.Fatalf("Scan of a symlinked journal: %v", err)
+	}
+}
+
+// An event's time is read by arithmetic: the same instant, and the same time.Time,
+// as parseTime's time.Date, over the years a line may hold.
+func TestEventTimeIsParseTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	times := []string{"0000-01-01T00:00:00.000000000Z", "0000-02-29T12:00:00.000000001Z", "0001-01-01T00:00:00.000000000Z",
+		"1969-12-31T23:59:59.999999999Z", "1970-01-01T00:00:00.000000000Z", "2000-02-29T23:59:59.123456789Z",
+		"2026-11-23T11:03:04.123456789Z", "2100-02-28T00:00:00.000000000Z", "9999-12-31T23:59:59.999999999Z"}
+	for range 2000 {
+		tm := time.Unix(rng.Int64N(253402300800+62135596800)-62135596800, rng.Int64N(1e9)).UTC()
+		times = append(times, tm.Format(timeLayout))
+	}
+	for _, s := range times {
+		want, ok := parseTime([]byte(s))
+		if !ok || !validTime([]byte(s)) {
+			t.Fatalf("%s does not parse", s)
+		}
+		if got := eventTime([]byte(s)); got != want {
+			t.Fatalf("%s: %v, parseTime %v", s, got, want)
+		}
 	}
 }

@@ -48,7 +48,10 @@
 // # Reading
 //
 // Readers never lock and never block the writer. ReadAll returns the events (it checks
-// each line's hash and the chain, and leaves out an unterminated last line). Verify
+// each line's hash and the chain, and leaves out an unterminated last line). Scan
+// checks the lines the same way but hands each event to a function as it reads, through
+// one small buffer, for a reader that folds the events rather than keeps them; the
+// function's decode of the data is the check that it is JSON. Verify
 // checks everything and reports every problem with its line and seq: syntax, seq gaps
 // and reordering, broken prev links, changed lines, non-UTC times, lines cut from the
 // end, missing or changed attachments and side files; it notes recovered torn writes.
@@ -62,6 +65,7 @@
 //	e, err := j.Append("alice@laptop", "note", map[string]string{"text": "..."})
 //	e, a, err := j.Attach("alice@laptop", "/var/log/auth.log", map[string]any{"description": "..."})
 //	events, err := journal.ReadAll(dir)          // or j.Events()
+//	err = j.Scan(func(e journal.Event) error { ... })  // e.Data valid during the call
 //	report, err := journal.Verify(dir)           // report.OK(), report.First(), report.Summary()
 //	err = journal.Export(dir, outDir, map[string][]byte{"report.md": md})
 //

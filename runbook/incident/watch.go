@@ -1,6 +1,8 @@
 package incident
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -44,9 +46,27 @@ func (st *Store) Stamp(id string) (Stamp, error) {
 		// A team incident: what others wrote reaches the mirror first, so a screen
 		// polling the stamp sees their work within one poll. Offline, the mirror's
 		// stamp stands.
-		_ = st.SyncIncident(id)
+		b, done := st.screenBound()
+		_ = b.SyncIncident(id)
+		done()
 	}
 	return stampDir(st.Dir(id))
+}
+
+// DefaultScreenSyncWait is how long a screen's look at the team store (Stamp, Stamps)
+// waits for it when Store.ScreenSyncWait is 0.
+const DefaultScreenSyncWait = 10 * time.Second
+
+// screenBound is the store for a screen's look at the team store: a store that takes
+// requests and never answers leaves the screen on this machine's copy after
+// ScreenSyncWait (the next poll asks again), instead of holding it. A catch-up cut
+// short keeps nothing it had read: the mirror gets whole, checked lines or none.
+func (st *Store) screenBound() (*Store, context.CancelFunc) {
+	b := *st
+	wait := cmp.Or(st.ScreenSyncWait, DefaultScreenSyncWait)
+	ctx, cancel := context.WithTimeout(st.ctx(), wait)
+	b.Context = ctx
+	return &b, cancel
 }
 
 // LoadStamped is Load with the journal's stamp taken before the read: a line appended
@@ -88,7 +108,9 @@ func (st *Store) Stamps() (map[string]Stamp, error) {
 	if st.Shared != nil {
 		// New team incidents appear, open ones catch up (closed ones take no request);
 		// offline: what is here.
-		_, _ = st.sync(true)
+		b, done := st.screenBound()
+		_, _ = b.sync(true)
+		done()
 	}
 	entries, err := os.ReadDir(filepath.Join(st.DataDir, "incidents"))
 	if errors.Is(err, os.ErrNotExist) {

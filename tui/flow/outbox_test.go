@@ -222,7 +222,8 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 
 // Quitting while a share round waits on a store that never answers ends the round at
 // once: the program exits, and what it had not shared stays in the outbox, neither
-// lost nor set aside as refused. So does quitting while a start waits on it.
+// lost nor set aside as refused. So does quitting while a start waits on it; and
+// screens opened meanwhile show this machine's copy rather than wait on the store.
 func TestQuitEndsAWaitingShareRound(t *testing.T) {
 	url := motoserver.Start(t)
 	if _, err := s3Client(url).CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("tui-quit")}); err != nil {
@@ -249,10 +250,18 @@ func TestQuitEndsAWaitingShareRound(t *testing.T) {
 		t.Errorf("quitting set queued events aside as refused: %+v, %v", refused, err)
 	}
 
-	// A team incident cannot be started offline: a start from home that waits on the
-	// store does not hold the quit either, and leaves no incident behind.
+	// The store still never answers: the incident opens from this machine's copy once
+	// the screen's look at the store gives up, with what waits in its outbox.
+	d.Store.ScreenSyncWait = 300 * time.Millisecond
+	s = resume(t, d, id)
+	s.waitFor("⧗ 1 waiting to be shared")
+	s.quit()
+
+	// Home lists it too. A team incident cannot be started offline: a start from home
+	// that waits on the store does not hold the quit either, and leaves no incident
+	// behind.
 	s = start(t, d, tui.Options{})
-	s.waitFor("Runbooks (7)")
+	s.waitFor("Runbooks (7)", "Checkout down")
 	s.keys("n")
 	s.waitFor("Start an incident")
 	s.typ("outage")

@@ -46,10 +46,13 @@ func forgeLine(t *testing.T, dir string, n int, edit func([]byte) []byte) {
 // refuses a damaged journal with ReadAll's error, word for word, and otherwise folds
 // the state ReadAll's events fold to.
 func TestFirstOpenChecksEveryLineAsReadAllDoes(t *testing.T) {
-	st, id := bigIncident(t, 1500) // a journal of several pieces of journal.Scan's buffer
+	st, id := bigIncident(t, 900) // 300 KB: more than one piece of journal.Scan's buffer
 	dir := st.Dir(id)
 	pristine, err := os.ReadFile(filepath.Join(dir, journal.FileName))
 	must(t, err)
+	if len(pristine) <= 256<<10 {
+		t.Fatalf("a %d-byte journal is read in one piece", len(pristine))
+	}
 	head, err := os.ReadFile(filepath.Join(dir, journal.HeadName))
 	must(t, err)
 	inc, err := st.Open(id, "erin@ops")
@@ -72,20 +75,20 @@ func TestFirstOpenChecksEveryLineAsReadAllDoes(t *testing.T) {
 		line int
 		edit func([]byte) []byte
 	}{
-		{"a note's data cut short", lineOf(900, EvNote), func(l []byte) []byte {
+		{"a note's data cut short", lineOf(300, EvNote), func(l []byte) []byte {
 			return bytes.Replace(l, []byte(`%"}}`), []byte(`%}}`), 1)
 		}},
-		{"a step's data with a trailing comma", lineOf(1200, EvStepDone), func(l []byte) []byte {
+		{"a step's data with a trailing comma", lineOf(795, EvStepDone), func(l []byte) []byte {
 			return bytes.Replace(l, []byte(`"}}`), []byte(`",}}`), 1)
 		}},
-		{"an unknown type's data not JSON", lineOf(1300, EvStepDone), func(l []byte) []byte {
+		{"an unknown type's data not JSON", lineOf(820, EvStepDone), func(l []byte) []byte {
 			l = bytes.Replace(l, []byte(`"type":"step.done"`), []byte(`"type":"pager.ack"`), 1)
 			return bytes.Replace(l, []byte(`"}}`), []byte(`"]}}`), 1)
 		}},
-		{"a notice's data with a second object", lineOf(1400, EvNotified), func(l []byte) []byte {
+		{"a notice's data with a second object", lineOf(850, EvNotified), func(l []byte) []byte {
 			return bytes.Replace(l, []byte(`"}}`), []byte(`"}{}}`), 1)
 		}},
-		{"a key not quoted", lineOf(1400, EvNote), func(l []byte) []byte {
+		{"a key not quoted", lineOf(870, EvNote), func(l []byte) []byte {
 			return bytes.Replace(l, []byte(`{"text"`), []byte(`{text`), 1)
 		}},
 	} {
@@ -111,7 +114,7 @@ func TestFirstOpenChecksEveryLineAsReadAllDoes(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, journal.HeadName), head, 0o600))
 	// An event whose data is valid JSON of the wrong shape is read, and listed as
 	// undecodable, as the fold of ReadAll's events lists it.
-	wrong := lineOf(1200, EvStepDone)
+	wrong := lineOf(810, EvStepDone)
 	forgeLine(t, dir, wrong, func(l []byte) []byte { return bytes.Replace(l, []byte(`{"step":"`), []byte(`{"step":5,"x":"`), 1) })
 	for _, name := range []string{StateCacheName, ListsCacheName} {
 		os.Remove(filepath.Join(dir, name))

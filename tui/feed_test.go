@@ -90,6 +90,9 @@ func TestTimelineSearch(t *testing.T) {
 	otherWrites(t, d, id, "bob: rollback of release 2026.11.3 done")
 	m := newModel(t, d, Options{Resume: id}, 100, 30)
 	m = press(t, m, "t", "/")
+	if got := shot(m); !strings.Contains(got, "search actor and text") {
+		t.Errorf("the empty search does not say what it searches (bubbles shows one letter of a placeholder without a width):\n%s", got)
+	}
 	m = typeText(t, m, "bob")
 	m = press(t, m, "enter")
 	got := shot(m)

@@ -225,7 +225,9 @@ func (t *timelineView) view(st Styles, w, h int, now time.Time) []string {
 	}
 	out := []string{st.Heading.Render(fit(title, w))}
 	if t.typing {
-		out = append(out, fitStyled(t.search.View(), w))
+		in := t.search
+		in.SetWidth(max(w-2, 1)) // without a width, bubbles shows one letter of the placeholder
+		out = append(out, fitStyled(in.View(), w))
 	}
 	rows := h - len(out)
 	switch {

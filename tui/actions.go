@@ -346,6 +346,16 @@ func (m *Model) escalateDialog() *dialog {
 				break
 			}
 		}
+		// On a runbook step that escalates to someone of the chain, that is whom: the
+		// responder is working that step, not the chain's next.
+		if sel, ok := m.inc.selected(); ok {
+			for _, t := range lv.EscalateTo {
+				if st, ok := escalationStep(&m.inc, t); ok && st.ID == sel.ID {
+					to = t
+					break
+				}
+			}
+		}
 	}
 	f := newLine("To whom?", "a person or a role", to, true, m.styles)
 	f.hint = hint

@@ -71,6 +71,22 @@ func TestEscalationCompletesItsStep(t *testing.T) {
 	}
 }
 
+// Escalating from the runbook's escalation step names whom that step escalates to
+// and offers it, even when the chain's next is someone else (#12: on "Escalate to
+// leadership" the dialog suggested the backup incident lead and offered nothing).
+func TestEscalationFromItsStepNamesItsTarget(t *testing.T) {
+	d, _, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	m = press(t, m, "j", "j") // escalate-to-leadership
+	if st, _ := m.inc.selected(); st.ID != "escalate-to-leadership" {
+		t.Fatalf("selected %s", st.ID)
+	}
+	m = press(t, m, "e")
+	if got := shot(m); !strings.Contains(got, "> leadership") || !strings.Contains(got, "[yes: Escalate to leadership once the full outage is confirmed]") {
+		t.Fatalf("the step's target is not suggested and offered:\n%s", got)
+	}
+}
+
 // The step was completed by someone else after the dialog opened: the escalation is
 // saved, the dialog closes (a retry would escalate twice) and the message says the
 // step was not marked.

@@ -93,7 +93,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch res {
 		case dialogCancel:
 			m.drafts[s.id+"/"+s.dialog.draft] = s.dialog
-			s.dialog = nil
+			m.overlay, s.dialog = s.dialog.returnTo, nil
 			m.flash = flash{text: "cancelled — the text is kept as a draft for next time"}
 			return nil
 		case dialogSubmit:

@@ -88,7 +88,8 @@ type dialog struct {
 	keepIntro   bool     // the intro is what the dialog is about (what is still open): kept when compact
 	introMax    int      // compact with keepIntro: the intro's lines that fit (resize sets it)
 
-	escalationStep string // the step the escalate dialog offers to complete with it
+	escalationStep string  // the step the escalate dialog offers to complete with it
+	returnTo       overlay // the overlay it was opened from, shown again once it closes
 }
 
 // dialogResult is what a key did to the dialog.

@@ -203,7 +203,9 @@ func (m *Model) followUpKey(msg tea.KeyPressMsg, h int) tea.Cmd {
 		m.overlay = overlayNone
 	case key.Matches(msg, f.keys.Add):
 		m.overlay = overlayNone
-		return m.openDialog(m.followUpDialog())
+		cmd := m.openDialog(m.followUpDialog())
+		m.inc.dialog.returnTo = overlayFollowUps // back to the list, which shows the new one
+		return cmd
 	case key.Matches(msg, f.keys.Done):
 		if len(list) == 0 {
 			return nil

@@ -34,9 +34,13 @@ func TestLifecycleFromTheKeyboard(t *testing.T) {
 	if m.inc.dialog != nil {
 		t.Fatalf("the follow-up dialog stayed open: %s", m.inc.dialog.err)
 	}
-	m = press(t, m, "F")
+	// Added from the list, the list is back, with the new one in it.
 	if got := shot(m); !strings.Contains(got, "Follow-ups · 1 open of 1") || !strings.Contains(got, "F1  carol  open, due") {
 		t.Errorf("the follow-ups list:\n%s", got)
+	}
+	m = press(t, m, "a", "esc")
+	if m.overlay != overlayFollowUps {
+		t.Errorf("a follow-up cancelled from the list did not return to it")
 	}
 	m = press(t, m, "space", "esc")
 	m = press(t, m, "C")

@@ -520,6 +520,9 @@ func (m *Model) onAppended(msg appendedMsg) tea.Cmd {
 	var dropped tea.Cmd
 	if d != nil && d.draft == msg.draft {
 		m.inc.dialog = nil
+		if m.overlay == overlayNone {
+			m.overlay = d.returnTo
+		}
 		delete(m.drafts, m.inc.id+"/"+msg.draft)
 		dropped = m.dropDraft(msg.draft) // the journal (or the outbox) has the text
 	}

@@ -369,8 +369,7 @@ func TestTeamWorkFromTheKeyboard(t *testing.T) {
 	r.typ("carol")
 	r.keys("Enter", "Enter")
 	r.waitFor("✓ saved: follow-up for carol")
-	r.keys("F")
-	r.waitFor("Follow-ups · 1 open of 1", "F1  carol")
+	r.waitFor("Follow-ups · 1 open of 1", "F1  carol") // back to the list it was added from
 	r.keys("Space")
 	r.waitFor("✓ saved: follow-up F1 done", "Follow-ups · 0 open of 1")
 	r.keys("Escape")

@@ -149,6 +149,12 @@ func (m *Model) submitLifecycle(d *dialog) (tea.Cmd, bool) {
 			d.saving, d.err = false, "a forced close needs a reason"
 			return nil, true
 		}
+		if open := m.inc.state.OpenWork(); !force && len(open) > 0 {
+			// The CLI's refusal ends "use --force --reason": here it is said in the dialog's words.
+			d.saving, d.err = false, fmt.Sprintf("cannot close %s: %s still open (listed above) — finish or skip them, or choose “force” under Close anyway? and say why",
+				m.inc.id, plural(len(open), "item", "items"))
+			return nil, true
+		}
 		return m.act("incident closed", d.draft, "", func(inc *incidentWriter) error { return inc.CloseIncident(summary, force, reason) }), true
 	}
 	return nil, false

@@ -75,14 +75,17 @@ func TestLifecycleFromTheKeyboard(t *testing.T) {
 	}
 }
 
-// A close without force while work is open is refused with the CLI's reason, and
-// nothing is written.
+// A close without force while work is open is refused as the CLI refuses it (in the
+// dialog's words, not the flags'), and nothing is written.
 func TestCloseIsGated(t *testing.T) {
 	d, _, id := workedIncident(t)
 	m := newModel(t, d, Options{Resume: id}, 120, 40)
 	m = press(t, m, "C", "ctrl+s")
 	if m.inc.dialog == nil || !strings.Contains(m.inc.dialog.err, "cannot close") {
 		t.Fatalf("the close was not refused: %+v", m.inc.dialog)
+	}
+	if e := m.inc.dialog.err; strings.Contains(e, "--force") || !strings.Contains(e, "choose “force”") {
+		t.Errorf("the refusal speaks of the CLI's flags, not of the dialog: %s", e)
 	}
 	v, err := d.Store.Load(id)
 	must(t, err)

@@ -468,18 +468,36 @@ func (h *homeScreen) incidentLines(st Styles, w, rows int, now time.Time) []stri
 		respond, resolve := hi.State.SLAs(hi.Policy, now)
 		// What is overdue comes first, so the one line shows it at any width.
 		var late, rest []styled
+		var restDue []time.Time // when each of rest falls due (zero: met or no limit)
 		for _, l := range []incident.SLA{respond, resolve} {
 			p := slaPart(st, l.Name+"-by", l, now)
-			if l.Missed && l.MetAt.IsZero() {
+			switch {
+			case l.Missed && l.MetAt.IsZero():
 				late = append(late, p)
-			} else {
-				rest = append(rest, p)
+			case l.NoLimit || l.Met || !l.MetAt.IsZero():
+				rest, restDue = append(rest, p), append(restDue, time.Time{})
+			default:
+				rest, restDue = append(rest, p), append(restDue, l.Due)
 			}
 		}
+		var next *incident.UpdateDue
 		for _, u := range hi.State.UpdatesDue() {
-			if !u.Due.After(now) {
+			switch {
+			case !u.Due.After(now):
 				late = append(late, updatePart(st, u, now))
+			case next == nil || u.Due.Before(next.Due):
+				next = &u
 			}
+		}
+		if next != nil {
+			// The update ahead counts in the triage order: it is shown before any deadline
+			// that comes later and before what is met, or the order looks arbitrary.
+			p := styled{"next update: " + next.Audience + " due " + clock(next.Due, now) + ", in " + runbook.FormatDuration(next.Due.Sub(now)), st.Muted.Render}
+			i := slices.IndexFunc(restDue, func(t time.Time) bool { return t.IsZero() || t.After(next.Due) })
+			if i < 0 {
+				i = len(rest)
+			}
+			rest = slices.Insert(rest, i, p)
 		}
 		if n := lateFollowUps(hi.State, now); n > 0 {
 			late = append(late, styled{plural(n, "follow-up", "follow-ups") + " OVERDUE", st.SLAMissed.Render})

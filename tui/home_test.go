@@ -61,6 +61,30 @@ func TestHomeSortsByUrgency(t *testing.T) {
 	}
 }
 
+// The update that puts an incident first is on its line, at 80 columns too: a
+// resolve-by in 6h sorted above a respond-by in 1h must say why.
+func TestHomeShowsTheUpdateItSortsBy(t *testing.T) {
+	d, clk := fixture(t)
+	a := openIncident(t, d, "service-outage", "critical", "Checkout down")
+	must(t, a.Acknowledge())
+	for _, s := range []string{"open-incident", "confirm-outage", "assign-owner-and-severity", "escalate-to-incident-lead", "escalate-to-leadership", "post-status-page", "check-recent-changes"} {
+		must(t, a.CompleteStep(s, ""))
+	}
+	must(t, a.Close())
+	clk.Advance(time.Minute)
+	b := openIncident(t, d, "data-breach", "critical", "Bucket public")
+	must(t, b.Close())
+	m := newModel(t, d, Options{}, 80, 24)
+	if m.home.incidents[0].Summary.Title != "Checkout down" {
+		t.Fatalf("the incident with the update due first is not first")
+	}
+	got := shot(m)
+	line := strings.Split(got, "\n")[4]
+	if !strings.HasPrefix(strings.TrimSpace(line), "next update: status page due") {
+		t.Errorf("the update it sorts by is not on its line:\n%s", got)
+	}
+}
+
 // Esc on home brings the focus back to the incidents.
 func TestHomeEscFocusesIncidents(t *testing.T) {
 	d := homeFixture(t)

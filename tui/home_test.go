@@ -116,6 +116,9 @@ func TestCtrlRReloadsRunbooks(t *testing.T) {
 	if got := shot(m); !strings.Contains(got, "test-outage") || !strings.Contains(got, "Runbooks (8)") {
 		t.Errorf("ctrl+r did not pick up the new runbook:\n%s", got)
 	}
+	if got := shot(m); !strings.Contains(got, "✓ runbooks read again: 8 runbooks") {
+		t.Errorf("ctrl+r does not say it read them:\n%s", got)
+	}
 	m = press(t, m, "n")
 	if !strings.Contains(shot(m), "test-outage") {
 		t.Errorf("the start screen does not offer the new runbook:\n%s", shot(m))

@@ -367,6 +367,7 @@ func (m *Model) onHomeLoaded(msg homeLoadedMsg) tea.Cmd {
 		// Ctrl+R read the runbooks again: one added meanwhile is there now.
 		m.deps.Library, m.deps.LibraryProblems = msg.library, msg.problems
 		h.setRunbooks(msg.library)
+		m.flash = flash{text: "✓ runbooks read again: " + plural(len(h.runbooks), "runbook", "runbooks")} // or the key seems to do nothing
 	}
 	h.loaded(msg, m.now)
 	if h.rescan {

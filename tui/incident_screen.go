@@ -83,9 +83,12 @@ type incidentScreen struct {
 	// left events because the store did not answer; sharedAt: when one emptied it.
 	sharing, shareStuck bool
 	sharedAt            time.Time
-	// noCreds is set while the last round found no usable AWS credentials (its line,
-	// as the CLI says it): the header says so instead of "does not answer".
-	noCreds string
+	// stuckWhy is why the last round left the outbox waiting, when the store answered
+	// (no usable credentials, access denied, ...): the line the CLI prints, said once
+	// on the message line; stuckNoCreds: it was the credentials. The header says which
+	// instead of "does not answer".
+	stuckWhy     string
+	stuckNoCreds bool
 	// team: a team incident of the store given, whose saves go to its outbox first and
 	// are shared in the background (share.go).
 	team bool

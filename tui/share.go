@@ -123,21 +123,37 @@ type credentialsMissing interface {
 	CredentialSource() string
 }
 
-// onShareCause follows why a round left the outbox waiting. No usable credentials is
-// said once, in the line the CLI prints, as it happens: waiting will not help, the
-// responder has to act (log in, pick the profile); the header keeps saying it.
+// storeAnswer is what the team store answered, in words (package team's Explain),
+// recognised by its method for the same reason.
+type storeAnswer interface {
+	error
+	Answered() string
+}
+
+// onShareCause follows why a round left the outbox waiting. When the store answered
+// (no usable credentials, access denied, a missing bucket), waiting alone will not
+// help and the responder has to act: it is said once, in the line the CLI prints, as
+// it happens, and the header keeps saying what kind it is. A store that does not
+// answer is the header's alone.
 func (m *Model) onShareCause(cause error) {
 	s := &m.inc
 	var nc credentialsMissing
-	if !s.shareStuck || !errors.As(cause, &nc) {
-		s.noCreds = ""
-		return
+	line, creds := "", false
+	switch {
+	case !s.shareStuck || cause == nil:
+	case errors.As(cause, &nc):
+		line, creds = errText(nc), true
+	case m.deps.Store != nil && m.deps.Store.Shared != nil && !m.deps.Store.Shared.Offline(cause):
+		line = errText(cause)
+		var ans storeAnswer
+		if errors.As(cause, &ans) {
+			line = clean(ans.Answered()) // without the request around it
+		}
 	}
-	line := errText(nc)
-	if line != s.noCreds {
-		m.flash = flash{text: "✗ not shared with the team: " + line + " — saved on this machine; shared once they work", err: true}
+	if line != "" && line != s.stuckWhy {
+		m.flash = flash{text: "✗ not shared with the team: " + line + " — saved on this machine; retried every 15 s", err: true}
 	}
-	s.noCreds = line
+	s.stuckWhy, s.stuckNoCreds = line, creds
 }
 
 // waitingText is the outbox's count as the header and the message line say it.
@@ -155,8 +171,10 @@ func (s *incidentScreen) sharePart(st Styles, now time.Time) (styled, bool) {
 			text += " no answer for " + runbook.FormatDuration(waited) + " — saved on this machine"
 		}
 		return styled{text, st.Muted.Render}, true
-	case s.outbox > 0 && s.shareStuck && s.noCreds != "":
+	case s.outbox > 0 && s.shareStuck && s.stuckNoCreds:
 		return styled{"⧗ " + waitingText(s.outbox) + " — no usable AWS credentials; retrying", st.SLAWarn.Render}, true
+	case s.outbox > 0 && s.shareStuck && s.stuckWhy != "":
+		return styled{"⧗ " + waitingText(s.outbox) + " — the team store refused it; retrying", st.SLAWarn.Render}, true
 	case s.outbox > 0 && s.shareStuck:
 		return styled{"⧗ " + waitingText(s.outbox) + " — the team store does not answer; retrying", st.SLAWarn.Render}, true
 	case s.outbox > 0:

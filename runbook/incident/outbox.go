@@ -268,6 +268,20 @@ func (inc *Incident) Flush() (Flushed, error) {
 			// Cut short before anything was sent (the blob, the frozen files): kept.
 			offline = &offlineError{err: err, tried: q.Tried}
 		}
+		if err != nil && offline == nil && inc.retryLater(err) {
+			// The store answered with an error a later try can fix (access denied
+			// until the policy is fixed, a missing bucket): the store did not take the
+			// line, the event is not set aside as if it no longer applied; it stays
+			// first in the outbox, the round stops and says why.
+			var n int
+			werr := editQueue(inc.Dir, func(qs []Queued) ([]Queued, error) {
+				n = len(qs)
+				return qs, nil
+			})
+			f.Pending, f.Cause = n, err
+			inc.Flushed = f
+			return f, errors.Join(err, werr, inc.refuseQueued(f.Refused))
+		}
 		switch {
 		case offline != nil:
 			werr := editQueue(inc.Dir, func(qs []Queued) ([]Queued, error) {
@@ -293,6 +307,23 @@ func (inc *Incident) Flush() (Flushed, error) {
 	}
 	inc.Flushed = f
 	return f, inc.refuseQueued(f.Refused)
+}
+
+// RetryLater is a Shared store that says which of its answers a later try can fix
+// (package team's Store: any error S3 answered with, such as access denied or a missing
+// bucket), as opposed to a command that no longer applies.
+type RetryLater interface {
+	RetryLater(err error) bool
+}
+
+// retryLater reports an error a queued event should wait out rather than be set aside
+// for: one the store says a later try can fix, or a race lost for too long.
+func (inc *Incident) retryLater(err error) bool {
+	if errors.Is(err, errRacesLost) {
+		return true
+	}
+	r, ok := inc.shared.(RetryLater)
+	return ok && r.RetryLater(err)
 }
 
 // outboxHead is the first event waiting in the outbox of dir, if any.

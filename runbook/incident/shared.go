@@ -403,8 +403,11 @@ func (inc *Incident) publish(d decision, typ string, payload any, actor string, 
 		inc.shareSig(e) // sign_team.go
 		return e, nil
 	}
-	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row in %s; try again", inc.ID, races, time.Since(began).Round(time.Second))
+	return journal.Event{}, fmt.Errorf("%s: lost the race for the next line %d times in a row in %s; try again: %w", inc.ID, races, time.Since(began).Round(time.Second), errRacesLost)
 }
+
+// errRacesLost ends a command that lost the race for the next line for raceWindow.
+var errRacesLost = errors.New("others kept writing first")
 
 // offline marks an error of a store that could not be reached.
 func (inc *Incident) offline(err error) error {

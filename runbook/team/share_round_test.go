@@ -192,3 +192,53 @@ func startWithQueuedNote(t *testing.T, st *incident.Store, px *cutproxy.Proxy) s
 	}
 	return inc.ID
 }
+
+// A queued event that meets an error the store answered with (here a retention the
+// bucket cannot keep: moto answers 400 InvalidRequest) is not set aside as if it no
+// longer applied: it stays first in the outbox, the round stops and says why, and once
+// the configuration is fixed the next round shares it.
+func TestStoreErrorKeepsTheQueuedEvent(t *testing.T) {
+	c := motoS3(t)
+	makeBucket(t, c, "team-keep", false)
+	loc := Location{Bucket: "team-keep"}
+	ctx := context.Background()
+	st := &incident.Store{DataDir: t.TempDir(), Shared: New(c, loc), Context: ctx}
+	inc, err := st.Start(incident.StartOptions{Runbook: fixtureRunbook(t), Policy: runbook.DefaultPolicy(),
+		Severity: "high", Title: "Checkout is down", Actor: "alice@laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := inc.ID
+	inc.Close()
+	queued, err := st.OpenQueued(id, "alice@laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q *incident.QueuedError
+	if err := queued.AddNote("typed on the train", ""); !errors.As(err, &q) {
+		t.Fatalf("note = %v, want queued", err)
+	}
+
+	misconfigured := &incident.Store{DataDir: st.DataDir, Shared: New(c, loc, WithRetention(Retention{Mode: "GOVERNANCE", Days: 1})), Context: ctx}
+	round, err := misconfigured.Open(id, "alice@laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := round.Flush()
+	round.Close()
+	if err == nil || !strings.Contains(err.Error(), "ObjectLockConfiguration") || f.Pending != 1 || len(f.Refused) != 0 || f.Cause == nil {
+		t.Fatalf("round against a store that refuses = %+v, %v; want the note kept, the store's answer said", f, err)
+	}
+	if refused, _ := incident.RefusedQueued(st.Dir(id)); len(refused) != 0 {
+		t.Fatalf("set aside as refused: %+v", refused)
+	}
+
+	round, err = st.Open(id, "alice@laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer round.Close()
+	if f, err := round.Flush(); err != nil || f.Published != 1 || f.Pending != 0 {
+		t.Fatalf("round once fixed = %+v, %v; want the note shared", f, err)
+	}
+}

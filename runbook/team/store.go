@@ -353,13 +353,16 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 // SDK looked (the SDK's wording stays reachable through errors.As).
 func Explain(err error, action string) error {
 	nc, noCreds := awserr.Credentials(err)
+	// The store's own words come without the operation, status and request ids.
 	switch {
 	case noCreds:
 		return &reworded{text: nc.Error(), err: err}
 	case awserr.Denied(err):
-		return fmt.Errorf("access denied: the IAM policy must allow %s (%w)", action, err)
+		return &reworded{text: fmt.Sprintf("access denied: the IAM policy must allow %s (%s)", action, awserr.Cause(err)), err: err}
 	case awserr.Code(err) == "NoSuchBucket":
-		return fmt.Errorf("the bucket does not exist (%w)", err)
+		return &reworded{text: fmt.Sprintf("the bucket does not exist (%s)", awserr.Cause(err)), err: err}
+	case awserr.Code(err) != "":
+		return &reworded{text: awserr.Cause(err), err: err}
 	}
 	return err
 }
@@ -373,6 +376,10 @@ type reworded struct {
 
 func (e *reworded) Error() string { return e.text }
 func (e *reworded) Unwrap() error { return e.err }
+
+// Answered is what the store answered, in words, without the request around it: a
+// screen that links no AWS code finds it through this method.
+func (e *reworded) Answered() string { return e.text }
 
 // MaxFileSize bounds a frozen file (runbook, policy, scenario) read from the store.
 const MaxFileSize = 8 << 20
@@ -427,6 +434,19 @@ func (s *Store) Offline(err error) bool {
 	}
 	var oe *smithy.OperationError
 	return errors.As(err, &oe) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// RetryLater reports an error the store answered with that a later try can fix (access
+// denied until the IAM policy is fixed, a missing bucket, no usable credentials, a
+// retention the bucket cannot keep), as opposed to a bad object in the store: an event
+// queued in the outbox that meets one stays queued (incident.RetryLater).
+func (s *Store) RetryLater(err error) bool {
+	var ce *ChainError
+	if err == nil || errors.As(err, &ce) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var oe *smithy.OperationError
+	return errors.As(err, &oe)
 }
 
 // Newer reports whether incident id has lines after seq after: one listing of at most

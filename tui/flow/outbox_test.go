@@ -218,6 +218,23 @@ func TestKeysAndSavesWhileTheOutboxIsShared(t *testing.T) {
 		t.Errorf("the store's chain: %v, want %s", got, want)
 	}
 	s.quit()
+
+	// A store that answers with an error a later try can fix (a retention this bucket
+	// cannot keep): the save stays queued, not set aside as if it no longer applied,
+	// and the screen says what the store answered.
+	d.Store = &incident.Store{DataDir: d.Store.DataDir, Now: clk.Now, Context: ctx,
+		Shared: team.New(s3Client(url), loc, team.WithRetention(team.Retention{Mode: "GOVERNANCE", Days: 1}))}
+	s = start(t, d, tui.Options{Resume: id})
+	s.waitFor("▸ · ")
+	s.keys("N")
+	s.typ("kept until the store is fixed")
+	s.keys("ctrl+s")
+	s.waitFor("⧗ 1 waiting to be shared — the team store refused it; retrying",
+		"✗ not shared with the team: InvalidRequest: Bucket is missing ObjectLockConfiguration")
+	if refused, err := incident.RefusedQueued(dir); err != nil || len(refused) != 0 || incident.Pending(dir) != 1 {
+		t.Errorf("the note met the store's error: refused %+v (%v), %d queued; want it queued", refused, err, incident.Pending(dir))
+	}
+	s.quit()
 }
 
 // Quitting while a share round waits on a store that never answers ends the round at

@@ -26,6 +26,7 @@ func TestDescribeSaysWhatHappened(t *testing.T) {
 		{StepUndone{Step: "failover"}, "undone: failover"},
 		{StepUndone{Step: "failover", Reason: "it did not move"}, "undone: failover — it did not move"},
 		{Note{Text: "error rate 40%"}, "note: error rate 40%"},
+		{Note{Text: "ALB 5xx from 09:14", Step: "confirm-outage"}, "note on step confirm-outage: ALB 5xx from 09:14"},
 		{Escalation{To: "incident lead", Reason: "all EU customers blocked"}, "escalated to incident lead — all EU customers blocked"},
 		{Notice{Audience: "customers", Message: "We are investigating."}, "notified customers: We are investigating."},
 		{Notice{Audience: "customers", Channel: "status page", Message: "Fixed."}, "notified customers by status page: Fixed."},

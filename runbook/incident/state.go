@@ -718,6 +718,9 @@ func DescribePayload(p Payload) string {
 		}
 	case Note:
 		s = "note: " + p.Text
+		if p.Step != "" {
+			s = "note on step " + p.Step + ": " + p.Text // or a step note reads as one about the incident
+		}
 	case Escalation:
 		s = "escalated to " + p.To + " — " + p.Reason
 	case Notice:

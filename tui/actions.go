@@ -163,6 +163,11 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.flash = flash{text: "still saving “" + s.saving + "” — wait for the journal to answer"}
 		return nil
 	}
+	if s.state.Closed && isAction(msg, k) {
+		// Said before a dialog is typed into: the journal would refuse it on save.
+		m.flash = flash{text: "incident " + s.id + " is closed (" + clock(s.state.ClosedAt, m.now) + " by " + clean(s.state.ClosedBy) + "): nothing more is written to it", err: true}
+		return nil
+	}
 	step, hasStep := s.selected()
 	if hasStep && s.queuedSteps[step.ID] && (key.Matches(msg, k.Done) || key.Matches(msg, k.Skip)) {
 		m.flash = flash{text: "step " + step.ID + " is saved here and waits to be shared — not saved twice", err: true}

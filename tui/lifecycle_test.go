@@ -94,6 +94,27 @@ func TestCloseIsGated(t *testing.T) {
 	}
 }
 
+// On a closed incident an action says so at once, instead of opening a dialog whose
+// text the journal refuses on save.
+func TestClosedIncidentRefusesActionsAtOnce(t *testing.T) {
+	d, _, id := workedIncident(t)
+	inc, err := d.Store.Open(id, "alice@laptop")
+	must(t, err)
+	must(t, inc.CloseIncident("false alarm", true, "duplicate"))
+	must(t, inc.Close())
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	for _, k := range []string{"C", "n", "e", "space"} {
+		m = press(t, m, k)
+		if m.inc.dialog != nil || !strings.Contains(m.flash.text, "is closed") {
+			t.Errorf("%s on a closed incident: dialog %v, message %q", k, m.inc.dialog != nil, m.flash.text)
+		}
+		if m.inc.dialog != nil {
+			m = press(t, m, "esc")
+		}
+		m.flash = flash{}
+	}
+}
+
 // Ctrl+K lists every action with its key; typing filters fuzzily and Enter runs the
 // action as its key would.
 func TestCommandPalette(t *testing.T) {

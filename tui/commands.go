@@ -73,7 +73,9 @@ func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, 
 		if reload != nil {
 			msg.library, msg.problems = reload()
 		}
-		msg.stamps, _ = store.Stamps()
+		// This machine's incidents at once: the poll (pollHome) brings the store's
+		// news in the background, and a change it brings rescans.
+		msg.stamps, _ = localOnly(store).Stamps()
 		if lastBackup != nil {
 			msg.backup, msg.hasBackup = lastBackup()
 		}
@@ -103,6 +105,14 @@ func loadHome(req int, store *incident.Store, lastBackup func() (BackupSummary, 
 	}
 }
 
+// localOnly is the store as this machine has it: reads through it never ask the team
+// store, so a store that never answers cannot hold a screen's first frame.
+func localOnly(store *incident.Store) *incident.Store {
+	local := *store
+	local.Shared = nil
+	return &local
+}
+
 // incidentLoadedMsg carries an incident read without its lock: the resume path.
 type incidentLoadedMsg struct {
 	req     int
@@ -120,7 +130,9 @@ type incidentLoadedMsg struct {
 
 func loadIncident(req int, store *incident.Store, id string, reload bool) tea.Cmd {
 	return func() tea.Msg {
-		v, stamp, err := store.LoadStamped(id)
+		// This machine's copy at once, however the store answers: the 2 s poll
+		// (pollJournal) catches up with the store and a change reloads.
+		v, stamp, err := localOnly(store).LoadStamped(id)
 		msg := incidentLoadedMsg{req: req, id: id, view: v, stamp: stamp, err: err, reload: reload}
 		if v != nil {
 			msg.pending, msg.team = incident.Pending(v.Dir), store.Shared != nil && incident.IsTeam(v.Dir)

@@ -27,8 +27,12 @@ everything the screen showed as saved is in the journal.`,
 }
 
 func runIncidentResume(ctx context.Context, g *globals, id string) error {
-	if err := g.store().SyncIncident(id); err != nil {
-		fmt.Fprintf(g.Stderr, "warning: %s: %s (opening what this machine has)\n", g.team, untrusted.Line(err.Error()))
+	if _, err := g.store().Locate(id); err != nil {
+		// Not on this machine yet: fetched from the store. One that is opens at once
+		// and the screen's poll catches it up, however the store answers.
+		if err := g.store().SyncIncident(id); err != nil {
+			fmt.Fprintf(g.Stderr, "warning: %s: %s (opening what this machine has)\n", g.team, untrusted.Line(err.Error()))
+		}
 	}
 	if _, err := g.store().Locate(id); err != nil {
 		return commandError(err)

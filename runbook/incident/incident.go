@@ -65,9 +65,6 @@ type Store struct {
 	// (they hold it only for one write); 0 fails at once.
 	LockWait time.Duration
 	Signer   journal.Signer // signs every line written; nil: lines are not signed
-	// ScreenSyncWait bounds how long a screen's poll (Stamp, Stamps) waits for the
-	// team store; 0 is DefaultScreenSyncWait.
-	ScreenSyncWait time.Duration
 }
 
 // Dir is the directory of the incident id.

@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -53,18 +52,17 @@ func (st *Store) Stamp(id string) (Stamp, error) {
 	return stampDir(st.Dir(id))
 }
 
-// DefaultScreenSyncWait is how long a screen's look at the team store (Stamp, Stamps)
-// waits for it when Store.ScreenSyncWait is 0.
-const DefaultScreenSyncWait = 10 * time.Second
+// screenSyncWait is how long a screen's poll of the team store (Stamp, Stamps) waits
+// for it.
+const screenSyncWait = time.Minute
 
 // screenBound is the store for a screen's look at the team store: a store that takes
 // requests and never answers leaves the screen on this machine's copy after
-// ScreenSyncWait (the next poll asks again), instead of holding it. A catch-up cut
+// screenSyncWait (the next poll asks again), instead of holding it. A catch-up cut
 // short keeps nothing it had read: the mirror gets whole, checked lines or none.
 func (st *Store) screenBound() (*Store, context.CancelFunc) {
 	b := *st
-	wait := cmp.Or(st.ScreenSyncWait, DefaultScreenSyncWait)
-	ctx, cancel := context.WithTimeout(st.ctx(), wait)
+	ctx, cancel := context.WithTimeout(st.ctx(), screenSyncWait)
 	b.Context = ctx
 	return &b, cancel
 }

@@ -385,7 +385,7 @@ func (m *Model) notifyDialog() *dialog {
 			}
 		}
 		if r.AppliesTo(m.inc.state.Severity) && strings.EqualFold(r.Audience, audience) && template == "" {
-			template = fillTemplate(r.Template, m.inc.state, m.now)
+			template = fillTemplate(r.Template, m.inc.state)
 		}
 	}
 	a := newLine("Audience", "affected customers, leadership, status page…", audience, true, m.styles)
@@ -399,9 +399,9 @@ func (m *Model) notifyDialog() *dialog {
 }
 
 // fillTemplate fills what muster knows into a notice template: [INCIDENT ID],
-// [SEVERITY], [DATE], [START TIME UTC] (and [START UTC]), [TIME UTC] (now); the rest
-// ([PRODUCT], [ONE SENTENCE]) stays for the responder to fill.
-func fillTemplate(t string, s *incident.State, now time.Time) string {
+// [SEVERITY], [DATE], [START TIME UTC] (and [START UTC]); the rest ([PRODUCT],
+// [TIME UTC], [ONE SENTENCE]) stays for the responder to fill.
+func fillTemplate(t string, s *incident.State) string {
 	if t == "" {
 		return ""
 	}
@@ -412,7 +412,8 @@ func fillTemplate(t string, s *incident.State, now time.Time) string {
 		"[DATE]", start.Format("2 January 2006"),
 		"[START TIME UTC]", start.Format("15:04 UTC"),
 		"[START UTC]", start.Format("15:04 UTC"),
-		"[TIME UTC]", now.UTC().Format("15:04 UTC"),
+		// Not [TIME UTC]: the runbooks use it for when it was detected, isolated or
+		// stopped, twice in one template; "now" would be a false time in a notice.
 	).Replace(strings.TrimSpace(t))
 }
 

@@ -53,4 +53,9 @@ func TestNoticePrefilledFromTemplate(t *testing.T) {
 	if !strings.Contains(msg, "Since 10:00 UTC") || strings.Contains(msg, "[START TIME UTC]") || !strings.Contains(msg, "[PRODUCT]") {
 		t.Errorf("the message is not prefilled from the template: %q", msg)
 	}
+	// [TIME UTC] means when something happened ("Detected: [TIME UTC]", "stopped it at
+	// [TIME UTC]"): it is left for the responder, never filled with the time of typing.
+	if got := fillTemplate("Detected: [TIME UTC] on [DATE]", m.inc.state); got != "Detected: [TIME UTC] on 23 November 2026" {
+		t.Errorf("filled: %q", got)
+	}
 }

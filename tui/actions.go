@@ -389,13 +389,23 @@ func (m *Model) notifyDialog() *dialog {
 		}
 	}
 	a := newLine("Audience", "affected customers, leadership, status page…", audience, true, m.styles)
-	if len(known) > 0 {
-		a.hint = "the runbook names: " + strings.Join(known, ", ")
-	}
+	a.hint = audienceHint(audience, known)
 	return &dialog{kind: dlgNotify, draft: "notify", title: "Record a notice that was sent",
 		intro: "muster does not send it: record what went out, to whom and how.",
 		fields: []field{a, newLine("Channel", "email, status page, phone…", channel, false, m.styles),
 			newText("Message sent", "the text as sent", template, true, m.styles)}}
+}
+
+// audienceHint names the runbook's audiences under the notice's, and warns when the
+// typed one is none of them: such a notice counts for no update that falls due.
+func audienceHint(typed string, known []string) string {
+	if len(known) == 0 {
+		return ""
+	}
+	if t := strings.TrimSpace(typed); t != "" && !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, t) }) {
+		return "⚠ not an audience of the runbook (" + strings.Join(known, ", ") + "): it counts for no update due"
+	}
+	return "the runbook names: " + strings.Join(known, ", ")
 }
 
 // fillTemplate fills what muster knows into a notice template: [INCIDENT ID],
@@ -473,6 +483,15 @@ func (m *Model) afterDialogInput() tea.Cmd {
 	d := m.inc.dialog
 	if d != nil && d.kind == dlgEscalate && d.focus == 0 {
 		m.offerEscalationStep(d)
+	}
+	if d != nil && d.kind == dlgNotify && d.focus == 0 {
+		var known []string
+		for _, r := range m.inc.rb.Communication {
+			if r.AppliesTo(m.inc.state.Severity) && !slices.Contains(known, r.Audience) {
+				known = append(known, r.Audience)
+			}
+		}
+		d.fields[0].hint = audienceHint(d.value(0), known)
 	}
 	if d == nil || d.kind != dlgAttach {
 		return nil

@@ -53,6 +53,12 @@ func TestNoticePrefilledFromTemplate(t *testing.T) {
 	if !strings.Contains(msg, "Since 10:00 UTC") || strings.Contains(msg, "[START TIME UTC]") || !strings.Contains(msg, "[PRODUCT]") {
 		t.Errorf("the message is not prefilled from the template: %q", msg)
 	}
+	// A typo in the audience is said before saving: that notice would count for no
+	// update due, and the header would stay OVERDUE.
+	m = typeText(t, m, "qq")
+	if got := shot(m); !strings.Contains(got, "⚠ not an audience of the runbook") {
+		t.Errorf("no warning for an audience no rule has:\n%s", got)
+	}
 	// [TIME UTC] means when something happened ("Detected: [TIME UTC]", "stopped it at
 	// [TIME UTC]"): it is left for the responder, never filled with the time of typing.
 	if got := fillTemplate("Detected: [TIME UTC] on [DATE]", m.inc.state); got != "Detected: [TIME UTC] on 23 November 2026" {

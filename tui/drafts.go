@@ -313,6 +313,17 @@ func (m *Model) offerDrafts(drafts []draftFile, readErr error) tea.Cmd {
 	for _, f := range drafts {
 		dd.onDisk[m.inc.id+"/"+f.Key] = f
 	}
+	if m.inc.state != nil && m.inc.state.Closed {
+		// Nothing can be sent to a closed incident: "ctrl+s sends it" would be false.
+		// The text stays on disk, where the responder can still read it.
+		var names []string
+		for _, f := range drafts {
+			names = append(names, draftName(f.Key))
+		}
+		m.flash = flash{text: "✎ the incident closed before these drafts were sent; they are kept, not sendable: " +
+			strings.Join(names, ", ") + " — in " + filepath.Dir(draftPath(m.deps.Store.DataDir, m.inc.id, drafts[0].Key))}
+		return nil
+	}
 	for i, f := range drafts {
 		d := m.dialogFor(f.Key)
 		if d == nil {

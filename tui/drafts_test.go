@@ -58,6 +58,26 @@ func TestDraftKeptOnDiskAndOfferedOnResume(t *testing.T) {
 	}
 }
 
+// A draft of an incident closed meanwhile (by a colleague, or forced) is not offered
+// as sendable: the journal would refuse it. It stays on disk, and the screen says so.
+func TestDraftOfAClosedIncidentIsNotOfferedAsSendable(t *testing.T) {
+	d, _, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	m = press(t, m, "n")
+	_ = typeText(t, m, "Maria paged the DBA")
+	inc, err := d.Store.Open(id, "bob@desk")
+	must(t, err)
+	must(t, inc.CloseIncident("duplicate", true, "duplicate of another incident"))
+	must(t, inc.Close())
+	m = newModel(t, d, Options{Resume: id}, 120, 40)
+	if m.inc.dialog != nil || strings.Contains(m.flash.text, "ctrl+s sends it") || !strings.Contains(m.flash.text, "not sendable: note on step assign-owner-and-severity") {
+		t.Errorf("dialog open %v, message %q", m.inc.dialog != nil, m.flash.text)
+	}
+	if _, err := os.Stat(draftPath(d.Store.DataDir, id, "note:assign-owner-and-severity")); err != nil {
+		t.Errorf("the draft is gone: %v", err)
+	}
+}
+
 // Several drafts: the newest opens, the others come back when their dialogs open;
 // a dialog emptied by hand leaves no draft behind.
 func TestSeveralDraftsAndEmptiedOnes(t *testing.T) {

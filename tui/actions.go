@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -290,6 +291,9 @@ func (m *Model) openDialog(d *dialog) tea.Cmd {
 		d.restore(f)
 		delete(m.diskDrafts.onDisk, m.inc.id+"/"+d.draft)
 	}
+	if d.kind == dlgNotify {
+		m.offerNoticeStep(d) // a kept draft was written on another step
+	}
 	d.keys = newDialogKeys()
 	d.setStyles(m.styles)
 	m.inc.dialog = d
@@ -390,10 +394,64 @@ func (m *Model) notifyDialog() *dialog {
 	}
 	a := newLine("Audience", "affected customers, leadership, status page…", audience, true, m.styles)
 	a.hint = audienceHint(audience, known)
-	return &dialog{kind: dlgNotify, draft: "notify", title: "Record a notice that was sent",
+	d := &dialog{kind: dlgNotify, draft: "notify", title: "Record a notice that was sent",
 		intro: "muster does not send it: record what went out, to whom and how.",
 		fields: []field{a, newLine("Channel", "email, status page, phone…", channel, false, m.styles),
 			newText("Message sent", "the text as sent", template, true, m.styles)}}
+	m.offerNoticeStep(d)
+	return d
+}
+
+// offerNoticeStep keeps the notice dialog's offer in line with the selected step and
+// the audience typed: on the runbook's step that posts this notice it offers that
+// step, as escalating does; otherwise no offer.
+func (m *Model) offerNoticeStep(d *dialog) {
+	st, ok := noticeStep(&m.inc, d.value(0))
+	i := slices.IndexFunc(d.fields, func(f field) bool { return f.label == escalationLabel })
+	switch {
+	case !ok && i >= 0:
+		d.fields = slices.Delete(d.fields, i, i+1)
+		d.focus = min(d.focus, len(d.fields)-1)
+	case ok && (i < 0 || d.noticeStep != st.ID):
+		f := newChoice(escalationLabel, []string{"yes: " + st.Title, "no"},
+			[]string{"marks step " + st.ID + " done in the same write", "records the notice only"}, 0)
+		if i >= 0 {
+			d.fields[i] = f
+		} else {
+			d.fields = append(d.fields, f)
+		}
+	}
+	d.noticeStep = ""
+	if ok {
+		d.noticeStep = st.ID
+	}
+}
+
+// noticeStep is the selected step when it is to do and posts a notice to audience:
+// its id or title says notice (or it gives a notify command) and names every word of
+// the audience that matters ("status page" matches post-status-page). Only the
+// selected step: the offer must never complete a step the responder is not on.
+func noticeStep(s *incidentScreen, audience string) (runbook.Step, bool) {
+	st, ok := s.selected()
+	if !ok || s.state == nil || s.state.Step(st.ID).Status != incident.StepTodo || !st.AppliesTo(s.state.Severity) {
+		return runbook.Step{}, false
+	}
+	words := strings.FieldsFunc(strings.ToLower(audience), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	words = slices.DeleteFunc(words, func(w string) bool { return len(w) < 3 || w == "the" || w == "and" })
+	text := strings.ToLower(st.ID + " " + st.Title)
+	isNotice := strings.Contains(text, "notice") || strings.Contains(text, "notif")
+	for _, c := range st.Commands {
+		isNotice = isNotice || strings.Contains(c, "incident notify")
+	}
+	if !isNotice || len(words) == 0 {
+		return runbook.Step{}, false
+	}
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			return runbook.Step{}, false
+		}
+	}
+	return st, true
 }
 
 // audienceHint names the runbook's audiences under the notice's, and warns when the
@@ -492,6 +550,7 @@ func (m *Model) afterDialogInput() tea.Cmd {
 			}
 		}
 		d.fields[0].hint = audienceHint(d.value(0), known)
+		m.offerNoticeStep(d)
 	}
 	if d == nil || d.kind != dlgAttach {
 		return nil
@@ -559,6 +618,12 @@ func (m *Model) submitDialog() tea.Cmd {
 		return m.act("escalated to "+clean(to)+", step "+step+" done", d.draft, "", func(inc *incidentWriter) error { return escalateAndComplete(inc, to, why, step) })
 	case dlgNotify:
 		audience, channel, message := d.value(0), d.value(1), d.value(2)
+		if i := slices.IndexFunc(d.fields, func(f field) bool { return f.label == escalationLabel }); i >= 0 && d.noticeStep != "" && d.fields[i].choice == 0 {
+			step := d.noticeStep
+			return m.act("notice to "+clean(audience)+", step "+step+" done", d.draft, "", func(inc *incidentWriter) error {
+				return notifyAndComplete(inc, audience, channel, message, step)
+			})
+		}
 		return m.act("notice to "+clean(audience), d.draft, "", func(inc *incidentWriter) error { return inc.Notify(audience, channel, message) })
 	case dlgSeverity:
 		level, why := d.value(0), d.value(1)

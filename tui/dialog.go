@@ -89,6 +89,7 @@ type dialog struct {
 	introMax    int      // compact with keepIntro: the intro's lines that fit (resize sets it)
 
 	escalationStep string  // the step the escalate dialog offers to complete with it
+	noticeStep     string  // the step the notice dialog offers to complete with it
 	returnTo       overlay // the overlay it was opened from, shown again once it closes
 }
 

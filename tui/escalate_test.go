@@ -87,6 +87,38 @@ func TestEscalationFromItsStepNamesItsTarget(t *testing.T) {
 	}
 }
 
+// Recording a notice on the runbook's step that posts it offers that step, as
+// escalating does; on another step there is no offer.
+func TestNoticeCompletesItsStep(t *testing.T) {
+	d, _, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 120, 40)
+	m = press(t, m, "c")
+	if got := shot(m); strings.Contains(got, "Also mark") {
+		t.Fatalf("an offer on a step that posts no notice:\n%s", got)
+	}
+	m = press(t, m, "esc", "j", "j", "j") // post-status-page
+	m = press(t, m, "c")
+	if got := shot(m); !strings.Contains(got, "> status page") || !strings.Contains(got, "[yes: Post the first status page notice]") {
+		t.Fatalf("no offer for the status page step:\n%s", got)
+	}
+	m = typeText(t, m, " and leadership")
+	if got := shot(m); strings.Contains(got, "Also mark") {
+		t.Fatalf("the offer stayed for an audience the step does not name:\n%s", got)
+	}
+	for range len(" and leadership") {
+		m = press(t, m, "backspace")
+	}
+	m = press(t, m, "ctrl+s")
+	if m.inc.dialog != nil {
+		t.Fatalf("not saved: %s", m.inc.dialog.err)
+	}
+	v, err := d.Store.Load(id)
+	must(t, err)
+	if len(v.State.Notices) != 1 || v.State.Step("post-status-page").Status != incident.StepDone {
+		t.Errorf("notices %d, step %+v", len(v.State.Notices), v.State.Step("post-status-page"))
+	}
+}
+
 // The step was completed by someone else after the dialog opened: the escalation is
 // saved, the dialog closes (a retry would escalate twice) and the message says the
 // step was not marked.

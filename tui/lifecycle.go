@@ -364,6 +364,23 @@ func escalateAndComplete(inc *incidentWriter, to, why, step string) error {
 	return &partlyDone{done: "escalated to " + to, err: serr}
 }
 
+// notifyAndComplete records the notice and completes the step that posts it, as
+// escalateAndComplete does for an escalation.
+func notifyAndComplete(inc *incidentWriter, audience, channel, message, step string) error {
+	err := inc.Notify(audience, channel, message)
+	if err != nil && !errors.Is(err, incident.ErrQueued) {
+		return err
+	}
+	serr := inc.CompleteStep(step, "notice to "+audience)
+	switch {
+	case serr == nil:
+		return err
+	case errors.Is(serr, incident.ErrQueued):
+		return serr
+	}
+	return &partlyDone{done: "notice to " + audience, err: serr}
+}
+
 // partlyDone is a write of two events whose first is saved and second refused.
 type partlyDone struct {
 	done string

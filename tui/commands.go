@@ -216,7 +216,14 @@ func act(req int, open func(id, actor string) (*incident.Incident, error), id, a
 		}
 		defer inc.Close()
 		err = do(inc)
-		return appendedMsg{req: req, what: what, draft: draft, state: inc.State, stamp: inc.Stamp(), err: err,
+		state := inc.State
+		if state.Brief() {
+			// Queued on a large incident: decided against the brief state, without the
+			// notes and the other long lists the screen shows. The save changed no
+			// state; the share round that follows brings the whole one.
+			state = nil
+		}
+		return appendedMsg{req: req, what: what, draft: draft, state: state, stamp: inc.Stamp(), err: err,
 			pending: incident.Pending(inc.Dir), flushed: inc.Flushed}
 	}
 }

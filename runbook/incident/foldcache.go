@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -147,6 +148,38 @@ func foldCached(dir string, rb *runbook.Runbook, j *journal.Journal, brief bool)
 	}
 	writeListsCache(dir, rb, s, last)
 	writeBriefCache(dir, rb, s, last)
+	return s, nil
+}
+
+// foldUnlocked is foldCached's brief fold for a reader that does not hold the writer
+// lock (OpenQueued: a share round may hold it while it waits on the store, and append
+// the lines it catches up meanwhile). The brief state is used on the same terms: this
+// very build, this runbook, its checksum, and the marked line still in the journal at
+// its bytes with its seq and hash; the complete lines after it are read and checked as
+// a full read checks them (journal.ReadEventsAfter) and folded in, so a line the mirror
+// gained after the cache was written is in the state. Anything else, and the journal is
+// read and folded whole, as Load does. It writes no cache file: their temporary files
+// are the lock holder's (journal.WriteDerived), and the share round that follows a
+// queued save refreshes them.
+func foldUnlocked(ctx context.Context, dir string, rb *runbook.Runbook) (*State, error) {
+	if build := buildID(); build != "" {
+		if s, h, err := readBriefCache(dir, rb); err == nil && h.Build == build && h.Runbook == rb.Digest {
+			if events, err := journal.ReadEventsAfter(ctx, dir, h.Mark); err == nil {
+				for _, e := range events {
+					s.Apply(e)
+				}
+				return s, nil
+			}
+		}
+	}
+	events, err := journal.ReadAllContext(ctx, dir) // Ctrl+C ends a long read
+	if err != nil {
+		return nil, err
+	}
+	s := Fold(rb, events)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

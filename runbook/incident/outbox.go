@@ -438,14 +438,26 @@ func commandOf(p Payload) decision {
 // as it stands, then saved to the outbox, fsync'd: a *QueuedError whose Cause is
 // ErrSharing says so, and the next Flush shares it. A screen whose outbox is shared in
 // the background saves with it, so no save waits on the network. Close releases nothing.
+//
+// As OpenForCommand, it reads only what commands are checked against: on a large
+// incident its State is Brief, from the folded-state cache and the mirror's lines after
+// it (see foldUnlocked), so a save costs what a command costs on a small incident.
 func (st *Store) OpenQueued(id, actor string) (*Incident, error) {
-	v, err := st.Load(id)
+	dir, err := st.Locate(id)
 	if err != nil {
 		return nil, err
 	}
-	if !isTeam(v.Dir) || st.Shared == nil {
+	rb, pol, err := loadFrozen(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !isTeam(dir) || st.Shared == nil {
 		return nil, fmt.Errorf("incident %s is not a team incident of a store given here: nothing to queue for", id)
 	}
-	return &Incident{ID: v.State.ID, Dir: v.Dir, Runbook: v.Runbook, Policy: v.Policy, Actor: actor, State: v.State,
+	state, err := foldUnlocked(st.ctx(), dir, rb)
+	if err != nil {
+		return nil, err
+	}
+	return &Incident{ID: state.ID, Dir: dir, Runbook: rb, Policy: pol, Actor: actor, State: state,
 		now: st.now, shared: st.Shared, ctx: st.ctx(), queueOnly: true}, nil
 }

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,12 +60,52 @@ func (j *Journal) EventsAfter(m Mark) ([]Event, error) {
 	if j.closed {
 		return nil, ErrClosed
 	}
-	path := filepath.Join(j.dir, FileName)
-	if m.Seq == 0 || m.Start < 0 || m.End <= m.Start || m.End-m.Start > MaxLineSize+1 || m.End > j.size || m.Seq > j.seq {
+	if m.Seq > j.seq {
 		return nil, ErrMarkMoved
 	}
-	b := make([]byte, j.size-m.Start)
-	if _, err := j.f.ReadAt(b, m.Start); err != nil && !errors.Is(err, io.EOF) {
+	return eventsAfter(j.ctx, filepath.Join(j.dir, FileName), j.f, j.size, m)
+}
+
+// ReadEventsAfter is EventsAfter for a reader that does not hold the writer lock (a
+// command that only queues, while a writer may hold the lock and append): it takes no
+// lock and never blocks a writer. It reads journal.head first and the journal's
+// complete lines after m as they are when it reads them (a line being written is left
+// out, as ReadAll leaves it out), and checks them as EventsAfter does. A journal that
+// ends before the seq journal.head records is a *CorruptError, as ReadAll says it.
+func ReadEventsAfter(ctx context.Context, dir string, m Mark) ([]Event, error) {
+	path := filepath.Join(dir, FileName)
+	hd, herr := readHeadRetry(dir) // before the journal, as ReadAll does
+	var planted *NotRegularError
+	if errors.As(herr, &planted) {
+		return nil, fmt.Errorf("read incident journal: %w", herr)
+	}
+	f, err := openNoFollow(path, os.O_RDONLY, false)
+	if err != nil {
+		return nil, fmt.Errorf("read incident journal: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read incident journal: %w", err)
+	}
+	events, err := eventsAfter(ctx, path, f, st.Size(), m)
+	if err != nil {
+		return nil, err
+	}
+	if last := m.Seq + uint64(len(events)); herr == nil && hd.Seq > last {
+		return nil, &CorruptError{Path: path, Problem: Problem{Line: int(last + 1), Seq: last + 1, What: fmt.Sprintf(
+			"the journal ends at seq %d but %s records seq %d: lines were removed from its end", last, HeadName, hd.Seq)}}
+	}
+	return events, nil
+}
+
+// eventsAfter is EventsAfter on r, journal.jsonl at path, of size bytes.
+func eventsAfter(ctx context.Context, path string, r io.ReaderAt, size int64, m Mark) ([]Event, error) {
+	if m.Seq == 0 || m.Start < 0 || m.End <= m.Start || m.End-m.Start > MaxLineSize+1 || m.End > size {
+		return nil, ErrMarkMoved
+	}
+	b := make([]byte, size-m.Start)
+	if _, err := r.ReadAt(b, m.Start); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	h := newLineHasher()
@@ -86,12 +127,12 @@ func (j *Journal) EventsAfter(m Mark) ([]Event, error) {
 		return &CorruptError{Path: path, Problem: Problem{Line: int(seq), Seq: seq, What: what}}
 	}
 	for n := m.Seq + 1; len(b) > 0; n++ {
-		if n%8192 == 0 && j.ctx.Err() != nil {
-			return nil, j.ctx.Err()
+		if n%8192 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			break // a line being written: not ours (the lock is held) but left out as ReadAll does
+			break // a line being written (by another, or torn): left out as ReadAll does
 		}
 		line := b[:i+1]
 		b = b[i+1:]

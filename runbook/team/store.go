@@ -125,6 +125,8 @@ type Store struct {
 	now       func() time.Time
 	parallel  int
 	blobs     blobConfig // attachments: multipart sizes, abandoned uploads (blob.go)
+	// answerWait bounds Open's requests (answer.go); New's client is the caller's.
+	answerWait time.Duration
 }
 
 // Option configures New.
@@ -353,8 +355,11 @@ func (s *Store) Incidents(ctx context.Context) ([]string, error) {
 // SDK looked (the SDK's wording stays reachable through errors.As).
 func Explain(err error, action string) error {
 	nc, noCreds := awserr.Credentials(err)
+	var na *NoAnswerError
 	// The store's own words come without the operation, status and request ids.
 	switch {
+	case errors.As(err, &na):
+		return &unanswered{na: na, err: err}
 	case noCreds:
 		return &reworded{text: nc.Error(), err: err}
 	case awserr.Denied(err):

@@ -64,7 +64,7 @@ func withIncident(g *globals, id string, f func(inc *incident.Incident) error) e
 	if errors.As(err, &q) {
 		// Saved on this machine, not shared: say so plainly; the next command or
 		// `muster team sync` publishes it.
-		fmt.Fprintf(g.Stdout, "%s: queued offline, not yet shared: %d (%s)\n", inc.ID, q.Pending, untrusted.Line(q.Cause.Error()))
+		fmt.Fprintf(g.Stdout, "%s: %s\n", inc.ID, queuedLine(g, q.Pending, q.Cause))
 		return nil
 	}
 	if g.team != nil {
@@ -496,8 +496,8 @@ func runIncidentAttach(g *globals, id string, files []string, o attachOptions) e
 			var q *incident.QueuedError
 			if errors.As(err, &q) {
 				// Kept here with its blob; the next command or team sync shares it.
-				fmt.Fprintf(g.Stdout, "%s: attached %s sha256 %s (%d bytes): queued offline, not yet shared: %d (%s)\n",
-					inc.ID, untrusted.Line(f), a.SHA256, a.Size, q.Pending, untrusted.Line(q.Cause.Error()))
+				fmt.Fprintf(g.Stdout, "%s: attached %s sha256 %s (%d bytes): %s\n",
+					inc.ID, untrusted.Line(f), a.SHA256, a.Size, queuedLine(g, q.Pending, q.Cause))
 				continue
 			}
 			if incident.IsBadInput(err) {

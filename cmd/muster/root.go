@@ -29,6 +29,7 @@ type globals struct {
 	DrillClock scenarios.Clock
 	LockWait   time.Duration // --wait: how long a write waits for another writer's lock
 	StoreURL   string        // team store, s3://bucket/prefix (--store, MUSTER_STORE); empty: local only
+	StoreWait  time.Duration // --store-wait, MUSTER_STORE_WAIT: how long the team store may stay silent
 
 	team         *team.Store     // reached once StoreURL is set
 	storeFlagSet bool            // --store or MUSTER_STORE given, even empty
@@ -119,11 +120,15 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 	pf.StringVar(&g.Policy, "policy", "", "severity policy: a TOML file or a preset name (default <data dir>/policy.toml, else the built-in default)")
 	pf.DurationVar(&g.LockWait, "wait", 10*time.Second, "how long a write waits for the incident's lock while another writer holds it (0: fail at once)")
 	pf.StringVar(&g.StoreURL, "store", os.Getenv("MUSTER_STORE"), "team store shared by responders, s3://bucket/prefix (also MUSTER_STORE); without it incidents stay on this machine")
+	pf.DurationVar(&g.StoreWait, "store-wait", team.DefaultAnswerWait, "how long a request waits while the team store says nothing (also MUSTER_STORE_WAIT); then a command's event is queued on this machine")
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		// --store "" (or MUSTER_STORE="") means local, whatever config.toml says.
 		_, env := os.LookupEnv("MUSTER_STORE")
 		g.storeFlagSet = cmd.Flags().Changed("store") || env
 		g.ctx = cmd.Context() // Ctrl+C cancels it: long reads stop
+		if err := g.storeWaitFromEnv(cmd.Flags().Changed("store-wait")); err != nil {
+			return err
+		}
 		return g.openTeam(cmd.Context())
 	}
 	pf.StringVar(&g.SignKey, "sign-key", "", "sign every journal line you write with this SSH key: a .pub file (the key in ssh-agent) or a private key file; \"none\" for unsigned (default [signing] key in <data dir>/config.toml)")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,12 +37,44 @@ func (g *globals) openTeam(ctx context.Context) error {
 		// would be silently weaker than configured.
 		return cfgErr
 	}
-	s, err := team.Open(ctx, g.StoreURL, team.WithRetention(team.Retention{Mode: cfg.Team.RetentionMode, Days: cfg.Team.RetentionDays}))
+	s, err := team.Open(ctx, g.StoreURL, team.WithRetention(team.Retention{Mode: cfg.Team.RetentionMode, Days: cfg.Team.RetentionDays}),
+		team.WithAnswerWait(g.StoreWait))
 	if err != nil {
 		return usageError("%v", err)
 	}
 	g.team, g.ctx = s, ctx
 	return nil
+}
+
+// storeWaitFromEnv reads MUSTER_STORE_WAIT when --store-wait is not given.
+func (g *globals) storeWaitFromEnv(flagSet bool) error {
+	v, ok := os.LookupEnv("MUSTER_STORE_WAIT")
+	if flagSet || !ok || v == "" {
+		return g.checkStoreWait("--store-wait")
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return usageError("MUSTER_STORE_WAIT=%q: want a duration such as 10s or 1m", untrusted.Line(v))
+	}
+	g.StoreWait = d
+	return g.checkStoreWait("MUSTER_STORE_WAIT")
+}
+
+func (g *globals) checkStoreWait(from string) error {
+	if g.StoreWait <= 0 {
+		return usageError("%s %s: want a duration above 0, such as 10s", from, g.StoreWait)
+	}
+	return nil
+}
+
+// queuedLine says that an event was saved on this machine and not shared, and why;
+// a store that never answered is said as such, without the request around it.
+func queuedLine(g *globals, pending int, cause error) string {
+	var na *team.NoAnswerError
+	if errors.As(cause, &na) {
+		return fmt.Sprintf("%s did not answer within %s: saved on this machine, queued offline, not yet shared: %d (muster team sync shares it)", g.team, na.Wait, pending)
+	}
+	return fmt.Sprintf("queued offline, not yet shared: %d (%s)", pending, untrusted.Line(cause.Error()))
 }
 
 func newTeamCmd(g *globals) *cobra.Command {

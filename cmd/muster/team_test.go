@@ -51,7 +51,8 @@ func TestTeamIncidentThroughTheCLI(t *testing.T) {
 	if code != 1 || !strings.Contains(doctor, "fail  public access") || !strings.Contains(doctor, "ok    conditional writes") {
 		t.Errorf("team doctor on a bucket without a public access block: exit %d\n%s", code, doctor)
 	}
-	noteWithoutCredentials(t, alice, id) // team_nocreds_test.go
+	noteWhileTheStoreStalls(t, alice, id) // team_stall_test.go
+	noteWithoutCredentials(t, alice, id)  // team_nocreds_test.go
 }
 
 // A write that meets another writer's lock waits for it (--wait, 10 s by default)

@@ -33,6 +33,7 @@ type globals struct {
 
 	team         *team.Store     // reached once StoreURL is set
 	storeFlagSet bool            // --store or MUSTER_STORE given, even empty
+	storeWaitSet bool            // --store-wait given: MUSTER_STORE_WAIT is not read
 	ctx          context.Context // the command's, for the team store's calls
 	// restore tests started from the TUI; the process waits for their cleanup
 	restores restoresRunning
@@ -126,9 +127,7 @@ Exit codes: 0 ok, 1 the check found a problem, 2 the command could not do its jo
 		_, env := os.LookupEnv("MUSTER_STORE")
 		g.storeFlagSet = cmd.Flags().Changed("store") || env
 		g.ctx = cmd.Context() // Ctrl+C cancels it: long reads stop
-		if err := g.storeWaitFromEnv(cmd.Flags().Changed("store-wait")); err != nil {
-			return err
-		}
+		g.storeWaitSet = cmd.Flags().Changed("store-wait")
 		return g.openTeam(cmd.Context())
 	}
 	pf.StringVar(&g.SignKey, "sign-key", "", "sign every journal line you write with this SSH key: a .pub file (the key in ssh-agent) or a private key file; \"none\" for unsigned (default [signing] key in <data dir>/config.toml)")

@@ -37,6 +37,9 @@ func (g *globals) openTeam(ctx context.Context) error {
 		// would be silently weaker than configured.
 		return cfgErr
 	}
+	if err := g.storeWaitFromEnv(g.storeWaitSet); err != nil {
+		return err // read only with a store: a local command does not need it
+	}
 	s, err := team.Open(ctx, g.StoreURL, team.WithRetention(team.Retention{Mode: cfg.Team.RetentionMode, Days: cfg.Team.RetentionDays}),
 		team.WithAnswerWait(g.StoreWait))
 	if err != nil {

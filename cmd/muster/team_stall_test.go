@@ -70,3 +70,18 @@ func noteWhileTheStoreStalls(t *testing.T, c *cli, id string) {
 	}
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 }
+
+// A bad MUSTER_STORE_WAIT or --store-wait is refused with exit 2 when a store is
+// named, before anything is asked of it; a local command does not read it.
+func TestStoreWaitIsChecked(t *testing.T) {
+	c := newCLI(t)
+	t.Setenv("MUSTER_STORE", "")
+	t.Setenv("MUSTER_STORE_WAIT", "soon")
+	c.ok("incident", "list")
+	if errs := c.exits(2, "--store", "s3://muster-team/acme", "incident", "list"); !strings.Contains(errs, `MUSTER_STORE_WAIT="soon": want a duration`) {
+		t.Errorf("a bad MUSTER_STORE_WAIT: %q", errs)
+	}
+	if errs := c.exits(2, "--store", "s3://muster-team/acme", "--store-wait", "0s", "incident", "list"); !strings.Contains(errs, "--store-wait 0s: want a duration above 0") {
+		t.Errorf("--store-wait 0s: %q", errs)
+	}
+}

@@ -68,7 +68,15 @@ func TestHeapFaults(t *testing.T) {
 		t.Fatalf("child printed no fault count:\n%s", out)
 		return 0, ""
 	}
+	// The fewest of three runs: the kernel may, now and then, be unable to hand a
+	// huge page to one of them (memory being compacted, a collapse racing its
+	// scanner); the advice working at all is what is tested.
 	with, withLine := faults("")
+	for range 2 {
+		if n, line := faults(""); n < with {
+			with, withLine = n, line
+		}
+	}
 	without, withoutLine := faults("disablethp=1")
 	t.Logf("4 MiB of fresh heap: %s with the advice, %s with GODEBUG=disablethp=1", withLine, withoutLine)
 	if without < 500 {

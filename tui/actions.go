@@ -75,7 +75,7 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.overlay {
 	case overlayHelp, overlayReport:
 		if m.pager.update(msg, h) {
-			m.overlay = overlayNone
+			m.overlay = m.pager.returnTo // the timeline or follow-ups its ? opened it from
 		}
 		return nil
 	case overlayFollowUps:
@@ -83,6 +83,11 @@ func (m *Model) incidentKey(msg tea.KeyPressMsg) tea.Cmd {
 	case overlayPalette:
 		return m.paletteKey(msg)
 	case overlayTimeline:
+		if !m.timeline.typing && key.Matches(msg, m.timeline.keys.Help) {
+			m.openHelp(m.timeline.keys)
+			m.pager.returnTo = overlayTimeline
+			return nil
+		}
 		closed, cmd := m.timeline.update(msg, h-1)
 		if closed {
 			m.overlay = overlayNone

@@ -220,6 +220,7 @@ type timelineKeys struct {
 	Filter       key.Binding
 	FilterBack   key.Binding
 	Close        key.Binding
+	Help         key.Binding
 }
 
 func newTimelineKeys() timelineKeys {
@@ -231,16 +232,22 @@ func newTimelineKeys() timelineKeys {
 		SearchCancel: bind([]string{"esc"}, "esc", "clear the search"),
 		Filter:       bind([]string{"f"}, "f", "next kind (notes, notices…)"),
 		FilterBack:   bind([]string{"F"}, "F", "previous kind"),
-		Close:        bind([]string{"esc", "t", "q"}, "esc", "close"),
+		Close:        bind([]string{"esc", "t", "q"}, "q/esc", "close"),
+		Help:         bind([]string{"?"}, "?", "help"),
 	}
 }
 
 func (k timelineKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Read, k.Search, k.Filter, k.Down, k.Last, k.Close}
+	// Short words in the bar, so more hints fit before ? and q; the full help says more.
+	read, filter := k.Read, k.Filter
+	read.SetHelp("enter", "read")
+	filter.SetHelp("f", "kind")
+	return []key.Binding{read, k.Search, filter, k.Down, k.Last, k.Help, k.Close}
 }
 
 func (k timelineKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.First, k.Last}, {k.Read, k.Search, k.Filter, k.FilterBack, k.Close}}
+	// What the timeline does first: on a small screen the help's first rows show it.
+	return [][]key.Binding{{k.Read, k.Search, k.Filter, k.FilterBack, k.Help, k.Close}, {k.Up, k.Down, k.PageUp, k.PageDown, k.First, k.Last}}
 }
 
 type pagerKeys struct {
@@ -251,7 +258,7 @@ type pagerKeys struct {
 func newPagerKeys(closeKeys ...string) pagerKeys {
 	return pagerKeys{
 		scrollKeys: newScrollKeys("top", "bottom"),
-		Close:      bind(append([]string{"esc", "q"}, closeKeys...), "esc", "close"),
+		Close:      bind(append([]string{"esc", "q"}, closeKeys...), "q/esc", "close"),
 	}
 }
 

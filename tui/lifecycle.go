@@ -180,6 +180,7 @@ type followUpKeys struct {
 	Add   key.Binding
 	Done  key.Binding
 	Close key.Binding
+	Help  key.Binding
 }
 
 func newFollowUpKeys() followUpKeys {
@@ -189,13 +190,16 @@ func newFollowUpKeys() followUpKeys {
 		scrollKeys: sk,
 		Add:        bind([]string{"a"}, "a", "add a follow-up"),
 		Done:       bind([]string{"space", "d"}, "space", "mark done"),
-		Close:      bind([]string{"esc", "q", "F"}, "esc", "close"),
+		Close:      bind([]string{"esc", "q", "F"}, "q/esc", "close"),
+		Help:       bind([]string{"?"}, "?", "help"),
 	}
 }
 
-func (k followUpKeys) ShortHelp() []key.Binding { return []key.Binding{k.Add, k.Done, k.Down, k.Close} }
+func (k followUpKeys) ShortHelp() []key.Binding {
+	return []key.Binding{k.Add, k.Done, k.Down, k.Help, k.Close}
+}
 func (k followUpKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.First, k.Last}, {k.Add, k.Done, k.Close}}
+	return [][]key.Binding{{k.Add, k.Done, k.Help, k.Close}, {k.Up, k.Down, k.First, k.Last}}
 }
 
 func (m *Model) followUpKey(msg tea.KeyPressMsg, h int) tea.Cmd {
@@ -205,6 +209,9 @@ func (m *Model) followUpKey(msg tea.KeyPressMsg, h int) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, f.keys.Help):
+		m.openHelp(f.keys)
+		m.pager.returnTo = overlayFollowUps
 	case key.Matches(msg, f.keys.Close):
 		m.overlay = overlayNone
 	case key.Matches(msg, f.keys.Add):

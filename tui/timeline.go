@@ -283,6 +283,9 @@ type pager struct {
 	err     string
 	req     int
 	keys    pagerKeys
+	// returnTo is the overlay closing goes back to: the timeline or the follow-ups
+	// when their ? opened the help; none otherwise.
+	returnTo overlay
 }
 
 func (p *pager) update(msg tea.KeyPressMsg, h int) (closed bool) {

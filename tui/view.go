@@ -57,8 +57,22 @@ func (m Model) render() string {
 	return strings.Join(lines, "\n")
 }
 
-// headerLines is the incident status bar at the current width.
+// headerLines is the incident status bar at the current width: in full, or in brief
+// when the full one would leave the body too few rows (see compactHeader).
 func (m *Model) headerLines() []string {
+	if m.compactHeader() {
+		lines := m.inc.compactBar(m.styles, m.width, m.now, m.inc.dialog != nil)
+		if m.drill.on {
+			lines = append(lines, m.drillClockLines(m.styles, m.drill.snap.status, m.width)...)
+		}
+		return lines
+	}
+	return m.fullHeaderLines()
+}
+
+// fullHeaderLines is the whole status bar: the incident, who else is here, the
+// reminder banner and the drill's panel.
+func (m *Model) fullHeaderLines() []string {
 	lines := m.inc.statusBar(m.styles, m.width, m.now)
 	if l := m.presenceLine(); l != "" {
 		lines = append(lines, l)
@@ -230,7 +244,7 @@ func keyBar(hm help.Model, bindings []key.Binding, w int) string {
 			continue
 		}
 		switch b.Help().Key {
-		case "?", "q", "esc":
+		case "?", "q", "esc", "q/esc":
 			pinned = append(pinned, b)
 		default:
 			rest = append(rest, b)

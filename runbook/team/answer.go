@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,13 +90,19 @@ func (c *answerClient) Do(req *http.Request) (*http.Response, error) {
 	}
 	ctx, cancel := context.WithCancelCause(req.Context())
 	na := &NoAnswerError{Wait: c.wait}
-	timer := time.AfterFunc(c.wait, func() {
+	w := &watch{ctx: ctx, cancel: cancel, wait: c.wait}
+	w.timer = time.AfterFunc(c.wait, func() {
+		if w.answered.Load() && w.reading.Load() == 0 {
+			// The answer is here and its reader is not waiting for the store (it
+			// reads later, or never): nothing was left unanswered. Its next read
+			// waits again.
+			return
+		}
 		c.mu.Lock()
 		c.silent = time.Now()
 		c.mu.Unlock()
 		cancel(na)
 	})
-	w := &watch{ctx: ctx, cancel: cancel, timer: timer, wait: c.wait}
 	req = req.WithContext(ctx)
 	if req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0 {
 		// The body is read as the connection takes it: each read is progress.
@@ -109,6 +116,7 @@ func (c *answerClient) Do(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
+	w.answered.Store(true)
 	w.kick()
 	resp.Body = &watchedBody{ReadCloser: resp.Body, w: w}
 	return resp, nil
@@ -116,10 +124,12 @@ func (c *answerClient) Do(req *http.Request) (*http.Response, error) {
 
 // watch is one request's silence timer.
 type watch struct {
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	timer  *time.Timer
-	wait   time.Duration
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	timer    *time.Timer
+	wait     time.Duration
+	answered atomic.Bool  // the answer's headers came
+	reading  atomic.Int32 // reads of the answer's body waiting on the store
 }
 
 func (w *watch) kick() { w.timer.Reset(w.wait) }
@@ -138,6 +148,11 @@ type watchedBody struct {
 }
 
 func (b *watchedBody) Read(p []byte) (int, error) {
+	if !b.request {
+		b.w.reading.Add(1)
+		defer b.w.reading.Add(-1)
+		b.w.kick() // a read after a pause waits the whole wait
+	}
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
 		b.w.kick()

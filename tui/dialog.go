@@ -327,13 +327,45 @@ func (d *dialog) resize(w, h int) {
 	}
 }
 
-// view renders the dialog in a box w cells wide, as resize laid it out.
-func (d *dialog) view(st Styles, w int) []string {
-	if w < 20 {
-		w = 20
+// viewIn renders the dialog in a box w cells wide, as resize laid it out, in at most
+// h lines. Where the box is taller than that (a
+// 30x10 terminal), its title, the error and the keys stay, and the fields between
+// scroll to keep the focused one in view, its label first; ↕ after the title says
+// that fields are out of view.
+func (d *dialog) viewIn(st Styles, w, h int) []string {
+	w = max(w, 20)
+	body, starts, tail := d.body(st, w)
+	if len(body)+2 <= h {
+		return box(st, body, w)
 	}
+	mid, end := body[1:tail], body[tail:]
+	room := h - 3 - len(end) // the borders and the title
+	if room < 1 {
+		return window(box(st, body, w), 0, h, w)
+	}
+	// From the focused field's label, or from an earlier field's (or the intro) where
+	// the focused one still fits whole below it; never from the middle of a field.
+	from, to := starts[d.focus]-1, starts[d.focus+1]-1
+	top := from
+	for j := d.focus - 1; j >= -1; j-- {
+		start := 0 // the intro
+		if j >= 0 {
+			start = starts[j] - 1
+		}
+		if to-start > room {
+			break
+		}
+		top = start
+	}
+	title := st.Title.Render(fit(d.title, w-6)) + st.Muted.Render(" ↕")
+	lines := append([]string{title}, mid[top:min(top+room, len(mid))]...)
+	return box(st, append(lines, end...), w)
+}
+
+// body is the dialog's lines inside its box, with where each field's lines start (and,
+// last, where the lines after the fields end) and where the error and the keys start.
+func (d *dialog) body(st Styles, w int) (body []string, starts []int, tail int) {
 	inner := w - 4
-	var body []string
 	body = append(body, st.Title.Render(fit(d.title, inner)))
 	if d.intro != "" && (!d.compact || d.keepIntro) {
 		lines := wrap(d.intro, inner)
@@ -353,6 +385,7 @@ func (d *dialog) view(st Styles, w int) []string {
 		if !d.compact {
 			body = append(body, "")
 		}
+		starts = append(starts, len(body))
 		body = append(body, marker+st.Label.Render(trunc(f.label, inner-2)))
 		switch f.kind {
 		case fieldLine:
@@ -382,6 +415,8 @@ func (d *dialog) view(st Styles, w int) []string {
 			body = append(body, "  "+st.Muted.Render(trunc(f.hint, inner-2)))
 		}
 	}
+	starts = append(starts, len(body))
+	tail = len(body)
 	if !d.compact {
 		body = append(body, "")
 	}
@@ -394,7 +429,7 @@ func (d *dialog) view(st Styles, w int) []string {
 		}
 	}
 	body = append(body, st.Muted.Render(trunc(d.hints(), inner)))
-	return box(st, body, w)
+	return body, starts, tail
 }
 
 // maxShownCompletions is how many completions the attach dialog lists at once.

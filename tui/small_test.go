@@ -2,6 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -31,6 +33,8 @@ var smallScreens = []struct {
 	{"severity", []string{"v"}, "everity"},
 	{"assign", []string{"R"}, "ssign"},
 	{"followup_add", []string{"F", "a"}, "follow-up"},
+	{"followup_add_due", []string{"F", "a", "tab", "tab"}, "▸ Due"},
+	{"escalate_back", []string{"e", "shift+tab"}, "▸ Also mark"},
 	{"close", []string{"C"}, "lose"},
 	{"attach", []string{"a"}, "ttach"},
 	{"impact", []string{"I"}, "utage"},
@@ -44,6 +48,8 @@ func TestSmallScreensFit(t *testing.T) {
 	for _, sz := range [][2]int{{30, 10}, {40, 12}, {80, 24}} {
 		for _, sc := range smallScreens {
 			t.Run(fmt.Sprintf("%s %dx%d", sc.name, sz[0], sz[1]), func(t *testing.T) {
+				// Moving between fields keeps a draft, which the next screen would offer.
+				defer os.RemoveAll(filepath.Join(d.Store.DataDir, "drafts"))
 				m := newModel(t, d, Options{Resume: id}, sz[0], sz[1])
 				m = press(t, m, sc.keys...)
 				got := shot(m)
@@ -77,8 +83,11 @@ func TestGoldenSmall(t *testing.T) {
 		{"timeline", []string{"t"}, []string{"#1", "#2", "#3", "▸ #4", "? help • q/esc close"}},
 		{"followups", []string{"F"}, []string{"Follow-ups", "none yet", "? help • q/esc close"}},
 		{"palette_all", []string{"ctrl+k"}, []string{"▸ space  done", "skip (asks why)"}},
+		{"escalate", []string{"e"}, []string{"Escalate", "▸ Why?", "enter save"}},
+		{"followup_add_due", []string{"F", "a", "tab", "tab"}, []string{"Add a follow-up", "▸ Due", "2026-11-30"}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
+			defer os.RemoveAll(filepath.Join(d.Store.DataDir, "drafts"))
 			m := newModel(t, d, Options{Resume: id}, 30, 10)
 			m = press(t, m, sc.keys...)
 			got := shot(m)

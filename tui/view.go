@@ -92,7 +92,18 @@ func (m *Model) fullHeaderLines() []string {
 
 // bodyHeight is the height left for the incident screen's body.
 func (m *Model) bodyHeight() int {
-	return max(m.height-len(m.headerLines())-1-footerLines, 3)
+	rule := 0
+	if m.headerRule() {
+		rule = 1
+	}
+	return max(m.height-len(m.headerLines())-rule-footerLines, 3)
+}
+
+// headerRule reports whether a rule separates the header from the body: not under the
+// compact header while a dialog is open, whose box has its own border and needs the
+// row.
+func (m *Model) headerRule() bool {
+	return m.inc.dialog == nil || !m.compactHeader()
 }
 
 // feedHeight is the lines the activity feed takes at the bottom of the incident body
@@ -129,7 +140,9 @@ func (m Model) incidentView() []string {
 	st := m.styles
 	w := m.width
 	out := m.headerLines()
-	out = append(out, st.Rule.Render(rule(w)))
+	if m.headerRule() {
+		out = append(out, st.Rule.Render(rule(w)))
+	}
 	bodyH := m.bodyHeight()
 
 	switch {
@@ -161,7 +174,7 @@ func (m Model) incidentView() []string {
 	if left == 0 {
 		if s.dialog != nil {
 			// Narrow: the dialog takes the body, so its text has room.
-			out = append(out, window(s.dialog.view(st, w), 0, bodyH, w)...)
+			out = append(out, window(s.dialog.viewIn(st, w, bodyH), 0, bodyH, w)...)
 			return append(out, feed...)
 		}
 		listH := stackedListHeight(bodyH)
@@ -174,7 +187,7 @@ func (m Model) incidentView() []string {
 	list := s.listLines(st, left, bodyH)
 	var detail []string
 	if s.dialog != nil {
-		detail = window(s.dialog.view(st, right), 0, bodyH, right)
+		detail = window(s.dialog.viewIn(st, right, bodyH), 0, bodyH, right)
 	} else {
 		detail = window(s.detail, s.detailTop, bodyH, right)
 	}

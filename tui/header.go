@@ -125,3 +125,18 @@ func (s *incidentScreen) urgentPart(st Styles, now time.Time) styled {
 	}
 	return best.part
 }
+
+// compactDrillLine is the drill's panel in one line under the compact header: whether
+// it runs, at what speed, and where the drill clock stands; f, p and the help say the
+// rest.
+func (m *Model) compactDrillLine(w int) string {
+	st := m.styles
+	if !m.drill.hasSnap {
+		return st.DrillMark.Render(fit("DRILL · loading the drill…", w))
+	}
+	lines := m.drillClockLines(st, m.drill.snap.status, w)
+	if len(lines) == 0 {
+		return fit("", w)
+	}
+	return lines[0]
+}

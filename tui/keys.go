@@ -250,6 +250,15 @@ func (k timelineKeys) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Read, k.Search, k.Filter, k.FilterBack, k.Help, k.Close}, {k.Up, k.Down, k.PageUp, k.PageDown, k.First, k.Last}}
 }
 
+// searchKeys are the timeline's keys while its search takes the text.
+type searchKeys struct{ k timelineKeys }
+
+func (s searchKeys) ShortHelp() []key.Binding {
+	return []key.Binding{s.k.SearchDone, s.k.SearchCancel}
+}
+
+func (s searchKeys) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
 type pagerKeys struct {
 	scrollKeys
 	Close key.Binding

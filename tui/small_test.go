@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // smallScreens are the incident screen, each overlay and each dialog as its key opens
@@ -46,12 +47,14 @@ var smallScreens = []struct {
 func TestSmallScreensFit(t *testing.T) {
 	d, _, id := workedIncident(t)
 	for _, sz := range [][2]int{{30, 10}, {40, 12}, {80, 24}} {
+		// Each screen starts from the same loaded model (a value): reading the
+		// incident once per size keeps the test fast. Moving between a dialog's
+		// fields keeps a draft, which the next size's model would offer back.
+		must(t, os.RemoveAll(filepath.Join(d.Store.DataDir, "drafts")))
+		base := newModel(t, d, Options{Resume: id}, sz[0], sz[1])
 		for _, sc := range smallScreens {
 			t.Run(fmt.Sprintf("%s %dx%d", sc.name, sz[0], sz[1]), func(t *testing.T) {
-				// Moving between fields keeps a draft, which the next screen would offer.
-				defer os.RemoveAll(filepath.Join(d.Store.DataDir, "drafts"))
-				m := newModel(t, d, Options{Resume: id}, sz[0], sz[1])
-				m = press(t, m, sc.keys...)
+				m := press(t, base, sc.keys...)
 				got := shot(m)
 				lines := strings.Split(got, "\n")
 				if len(lines) != sz[1] {
@@ -67,6 +70,11 @@ func TestSmallScreensFit(t *testing.T) {
 				}
 			})
 		}
+	}
+	// Only looked at: nothing reached the journal.
+	must(t, os.RemoveAll(filepath.Join(d.Store.DataDir, "drafts")))
+	if got := shot(press(t, newModel(t, d, Options{Resume: id}, 80, 24), "t")); !strings.Contains(got, "Timeline · 4 events") {
+		t.Errorf("a screen wrote to the journal:\n%s", got)
 	}
 }
 
@@ -98,5 +106,62 @@ func TestGoldenSmall(t *testing.T) {
 			}
 			golden(t, "incident_"+sc.name+"_30x10", got)
 		})
+	}
+}
+
+// The compact header names the one deadline that matters most: a missed deadline or
+// an overdue update before any still ahead, the nearest of those otherwise; and the
+// team-share state when there is one.
+func TestCompactHeaderShowsTheMostUrgent(t *testing.T) {
+	d, clk, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 40, 12)
+	if got := shot(m); !strings.Contains(got, "respond-by 11:00 · 45m left") {
+		t.Errorf("the nearest deadline is not in the header:\n%s", got)
+	}
+	clk.Advance(62 * time.Minute) // respond-by 11:00 has passed
+	m = newModel(t, d, Options{Resume: id}, 40, 12)
+	if got := shot(m); !strings.Contains(got, "respond-by MISSED 17m ago") {
+		t.Errorf("the missed deadline is not in the header:\n%s", got)
+	}
+	m.inc.outbox = 2
+	if got := shot(m); !strings.Contains(got, "⧗ 2") || len(strings.Split(got, "\n")) != 12 {
+		t.Errorf("the share state is not in the header:\n%s", got)
+	}
+
+	d, clk, id = triagedIncident(t)
+	m = newModel(t, d, Options{Resume: id}, 40, 12)
+	clk.Advance(m.inc.next.Due.Add(time.Minute).Sub(clk.Now()))
+	m = newModel(t, d, Options{Resume: id}, 40, 12)
+	if got := shot(m); !strings.Contains(got, "update to status page OVERDUE by 1m") {
+		t.Errorf("the overdue update is not in the header:\n%s", got)
+	}
+}
+
+// The drill's panel shrinks to its clock line under the compact header, so the team
+// still sees its steps at 30x10.
+func TestCompactDrill(t *testing.T) {
+	d, _, id := drillFixture(t)
+	for _, sz := range [][2]int{{30, 10}, {40, 12}} {
+		m := newDrillModel(t, d, id, sz[0], sz[1])
+		got := shot(m)
+		if !strings.Contains(got, "DRILL ▶ RUNNING 1x") || !strings.Contains(got, "▸ · Open the incident") || len(strings.Split(got, "\n")) != sz[1] {
+			t.Errorf("the drill at %dx%d:\n%s", sz[0], sz[1], got)
+		}
+	}
+}
+
+// While the timeline's search takes the text, its key bar says what enter and esc do
+// there, not ? and q, which are typed.
+func TestTimelineSearchKeyBar(t *testing.T) {
+	d, _, id := workedIncident(t)
+	m := newModel(t, d, Options{Resume: id}, 80, 24)
+	m = press(t, m, "t", "/")
+	got := shot(m)
+	if !strings.Contains(got, "enter keep the search • esc clear the search") || strings.Contains(got, "? help") {
+		t.Errorf("the key bar while searching:\n%s", got)
+	}
+	m = typeText(t, m, "q?")
+	if got := shot(m); !strings.Contains(got, "/q?") {
+		t.Errorf("q and ? are not typed into the search:\n%s", got)
 	}
 }

@@ -63,7 +63,7 @@ func (m *Model) headerLines() []string {
 	if m.compactHeader() {
 		lines := m.inc.compactBar(m.styles, m.width, m.now, m.inc.dialog != nil)
 		if m.drill.on {
-			lines = append(lines, m.drillClockLines(m.styles, m.drill.snap.status, m.width)...)
+			lines = append(lines, m.compactDrillLine(m.width))
 		}
 		return lines
 	}
@@ -205,6 +205,8 @@ func (m Model) footer() []string {
 	w := m.width
 	var keys help.KeyMap
 	switch {
+	case m.overlay == overlayTimeline && m.timeline.typing:
+		keys = searchKeys{m.timeline.keys} // ? and q are text in the search
 	case m.overlay == overlayTimeline:
 		keys = m.timeline.keys
 	case m.overlay == overlayFollowUps:

@@ -21,9 +21,11 @@ const (
 	hugeBytes = 2 << 20
 )
 
-// anchor is the latest heap object advise allocated: its address says which arena
-// and which 2 MiB of it the runtime is filling.
-var anchor *[16]byte
+// frontier is the latest object advise allocated: 64 KiB, so that it has a span of
+// its own, which the runtime takes from the lowest free pages, where the heap is
+// growing. (A small object's span may be an old one far below.) It is never
+// written, so it costs no memory.
+var frontier *[64 << 10]byte
 
 // Kernel answers, kept for the tests.
 var advised, collapsed syscall.Errno = syscall.ENOTSUP, syscall.ENOTSUP
@@ -32,33 +34,63 @@ func init() {
 	if godebug, _ := syscall.Getenv("GODEBUG"); turnsOffTHP(godebug) {
 		return
 	}
-	advise()
+	advise(true)
 	done := make(chan struct{})
 	go mapAhead(done)
 	<-done
 }
 
-// advise marks the arena the heap is in for huge pages and collapses the 2 MiB the
-// heap is filling now, plus the 2 MiB holding the caller's stack pointer (a new
-// goroutine stack has its top pages touched already).
-func advise() {
-	anchor = new([16]byte) // a package variable: certainly on the heap
-	at := uintptr(unsafe.Pointer(anchor))
+// advise marks the heap arenas holding the heap's frontier and the caller's stack for
+// huge pages, and makes one huge page of each 2 MiB around the frontier (and around
+// the caller's stack if asked) that already has pages: the runtime and the packages
+// initialised before this one touched them one at a time, and a region with any
+// 4 KiB page in it gets no huge page at the next fault. A region with no page yet is
+// left to fault as a huge page. (The 8 MiB mapAhead has mapped may begin a new arena.)
+func advise(collapseStack bool) {
+	frontier = new([64 << 10]byte)
+	at := uintptr(unsafe.Pointer(frontier))
+	var onStack byte
+	sp := uintptr(unsafe.Pointer(&onStack))
 	_, _, advised = syscall.Syscall(syscall.SYS_MADVISE, at&^(arenaBytes-1), arenaBytes, madvHugepage)
-	if advised == syscall.EINVAL { // no transparent huge pages on this kernel
+	if advised == syscall.EINVAL { // no transparent huge pages here
 		return
 	}
-	collapsed = collapse(at)
-	var onStack byte
-	collapse(uintptr(unsafe.Pointer(&onStack)))
+	if sp&^(arenaBytes-1) != at&^(arenaBytes-1) {
+		syscall.Syscall(syscall.SYS_MADVISE, sp&^(arenaBytes-1), arenaBytes, madvHugepage)
+	}
+	region := at &^ (hugeBytes - 1)
+	collapseOnce(region - hugeBytes)
+	collapseOnce(region)
+	if collapseStack {
+		collapseOnce(sp &^ (hugeBytes - 1))
+	}
 }
 
-// collapse makes the 2 MiB around at one huge page. EAGAIN means pages were in a
+// collapsedRegions are the regions collapseOnce has asked for.
+var collapsedRegions [6]uintptr
+
+// collapseOnce collapses the 2 MiB region at region unless it already has.
+func collapseOnce(region uintptr) {
+	for i, r := range collapsedRegions {
+		if r == region {
+			return
+		}
+		if r == 0 {
+			collapsedRegions[i] = region
+			if err := collapse(region); err != syscall.EINVAL { // EINVAL: nothing there yet
+				collapsed = err
+			}
+			return
+		}
+	}
+}
+
+// collapse makes the 2 MiB region at region one huge page. EAGAIN means pages were in a
 // transient state (freshly faulted, not yet on the kernel's lists): one more try.
-func collapse(at uintptr) syscall.Errno {
+func collapse(region uintptr) syscall.Errno {
 	var err syscall.Errno
 	for try := 0; try < 2; try++ {
-		if _, _, err = syscall.Syscall(syscall.SYS_MADVISE, at&^(hugeBytes-1), hugeBytes, madvCollapse); err != syscall.EAGAIN {
+		if _, _, err = syscall.Syscall(syscall.SYS_MADVISE, region, hugeBytes, madvCollapse); err != syscall.EAGAIN {
 			break
 		}
 	}
@@ -75,7 +107,10 @@ var never bool
 // 128 KiB limit for a variable on the stack; they are never written (never is false),
 // so no page of them is touched.
 func mapAhead(done chan<- struct{}) {
-	advise()
+	// This stack's top pages are touched already (the runtime copied the old stack
+	// there): its region is collapsed too, or the heap would fault it page by page
+	// once it gets there.
+	advise(true)
 	if never {
 		var a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, a25, a26, a27, a28, a29, a30, a31, a32, a33, a34, a35 [120 << 10]byte
 		n := 0

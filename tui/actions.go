@@ -382,23 +382,22 @@ func (m *Model) escalateDialog() *dialog {
 
 func (m *Model) notifyDialog() *dialog {
 	audience, channel, template := "", "", ""
-	var known []string
 	if m.inc.hasNext {
 		audience, channel = m.inc.next.Audience, m.inc.next.Channel
 	}
 	for _, r := range m.inc.rb.Communication {
-		if r.AppliesTo(m.inc.state.Severity) && !slices.Contains(known, r.Audience) {
-			known = append(known, r.Audience)
-			if audience == "" {
-				audience, channel = r.Audience, r.Channel
-			}
+		if !r.AppliesTo(m.inc.state.Severity) {
+			continue
 		}
-		if r.AppliesTo(m.inc.state.Severity) && strings.EqualFold(r.Audience, audience) && template == "" {
+		if audience == "" {
+			audience, channel = r.Audience, r.Channel
+		}
+		if strings.EqualFold(r.Audience, audience) && template == "" {
 			template = fillTemplate(r.Template, m.inc.state)
 		}
 	}
 	a := newLine("Audience", "affected customers, leadership, status page…", audience, true, m.styles)
-	a.hint = audienceHint(audience, known)
+	a.hint = audienceHint(audience, m.inc.audiences())
 	d := &dialog{kind: dlgNotify, draft: "notify", title: "Record a notice that was sent",
 		intro: "muster does not send it: record what went out, to whom and how.",
 		fields: []field{a, newLine("Channel", "email, status page, phone…", channel, false, m.styles),
@@ -457,6 +456,18 @@ func noticeStep(s *incidentScreen, audience string) (runbook.Step, bool) {
 		}
 	}
 	return st, true
+}
+
+// audiences are the audiences of the runbook's communication rules for the
+// incident's severity, each once, in the runbook's order.
+func (s *incidentScreen) audiences() []string {
+	var known []string
+	for _, r := range s.rb.Communication {
+		if r.AppliesTo(s.state.Severity) && !slices.Contains(known, r.Audience) {
+			known = append(known, r.Audience)
+		}
+	}
+	return known
 }
 
 // audienceHint names the runbook's audiences under the notice's, and warns when the
@@ -548,13 +559,7 @@ func (m *Model) afterDialogInput() tea.Cmd {
 		m.offerEscalationStep(d)
 	}
 	if d != nil && d.kind == dlgNotify && d.focus == 0 {
-		var known []string
-		for _, r := range m.inc.rb.Communication {
-			if r.AppliesTo(m.inc.state.Severity) && !slices.Contains(known, r.Audience) {
-				known = append(known, r.Audience)
-			}
-		}
-		d.fields[0].hint = audienceHint(d.value(0), known)
+		d.fields[0].hint = audienceHint(d.value(0), m.inc.audiences())
 		m.offerNoticeStep(d)
 	}
 	if d == nil || d.kind != dlgAttach {
